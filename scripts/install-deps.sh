@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package sinkc needs to build, test and benchmark.
+# Idempotent: apt-get skips what is already installed. LLVM/MLIR 22 comes from
+# bookworm-security; never install LLVM 19 packages next to it (they remove 22).
+set -euo pipefail
+
+packages=(
+  clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libzstd-dev ninja-build cmake
+  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-numpy
+  flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
+  libgtest-dev libgmock-dev
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+else
+  echo "install-deps: all Debian packages present"
+fi
