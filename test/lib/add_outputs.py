@@ -12,7 +12,9 @@ of that op_type, in graph order (e.g. --op Softmax gives the attention probabili
 each layer). The names added are printed one per line on stdout, in order.
 
 External data: the copy refers to the same external files; when OUT is written to
-another directory, those files are symlinked next to it (--copy-external copies them).
+another directory, those files are hard-linked next to it (copied when a link is not
+possible or with --copy-external). Symlinks would not do: ONNX Runtime resolves them and
+rejects external data outside the model's directory.
 Uses /usr/bin/python3 with Debian's python3-onnx (1.12), which can load and save opset-20
 / IR-10 models even though its checker rejects them; the checker is not run.
 """
@@ -100,7 +102,7 @@ def main():
     ap.add_argument("--list", action="store_true",
                     help="list the graph's values (name, op_type, node) instead of writing")
     ap.add_argument("--copy-external", action="store_true",
-                    help="copy external data files next to OUT instead of symlinking them")
+                    help="copy external data files next to OUT instead of hard-linking them")
     args = ap.parse_intermixed_args()
 
     if not os.path.isfile(args.model):
@@ -170,14 +172,19 @@ def main():
             if not os.path.exists(src):
                 fail(f"external data file '{loc}' of {args.model} not found")
             if os.path.lexists(dst):
-                if os.path.realpath(dst) == os.path.realpath(src):
+                if os.path.samefile(dst, src):
                     continue
                 fail(f"{dst} exists and is not the external data of {args.model}")
             os.makedirs(os.path.dirname(dst), exist_ok=True)
+            # A hard link, not a symlink: ONNX Runtime resolves symlinks and refuses
+            # external data outside the model's directory.
             if args.copy_external:
                 shutil.copyfile(src, dst)
             else:
-                os.symlink(os.path.abspath(src), dst)
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copyfile(src, dst)
     onnx.save(model, args.out)
     for n in todo:
         print(n)
