@@ -1,0 +1,776 @@
+//===- TfmOps.cpp - tfm type inference and verifiers -----------------------===//
+//
+// Result-type inference follows the ONNX shape-inference rules of each
+// operator. Static dimensions are inferred wherever the operands (and the
+// known elements of shape operands) determine them; everything else is `?`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Dialect/Tfm/ShapeUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace sinkc::tfm;
+
+bool sinkc::tfm::areRefinementCompatible(TypeRange inferred,
+                                         TypeRange declared) {
+  if (inferred.size() != declared.size())
+    return false;
+  for (auto [inferredType, declaredType] : llvm::zip(inferred, declared)) {
+    auto in = dyn_cast<RankedTensorType>(inferredType);
+    auto out = dyn_cast<RankedTensorType>(declaredType);
+    if (!in || !out) {
+      if (inferredType != declaredType)
+        return false;
+      continue;
+    }
+    if (in.getElementType() != out.getElementType() ||
+        in.getRank() != out.getRank())
+      return false;
+    for (auto [a, b] : llvm::zip(in.getShape(), out.getShape()))
+      if (a != kDynamic && a != b)
+        return false;
+  }
+  return true;
+}
+
+static RankedTensorType tensorOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+static std::string shapeToString(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += ", ";
+    s += d == kDynamic ? "?" : std::to_string(d);
+  }
+  return s + "]";
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  auto type = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
+  if (!type)
+    return failure();
+  results.push_back(type);
+  return success();
+}
+
+LogicalResult
+ConstantOfShapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor adaptor,
+                                    SmallVectorImpl<Type> &results) {
+  auto dims = getPartialInts(adaptor.getShape());
+  if (!dims)
+    return emitOptionalError(loc, "shape operand must be a 1-D int64 tensor "
+                                  "of static length");
+  for (int64_t d : *dims)
+    if (d != kDynamic && d < 0)
+      return emitOptionalError(loc, "negative dimension ", d, " in shape");
+  results.push_back(RankedTensorType::get(
+      *dims, cast<ShapedType>(adaptor.getValue().getType()).getElementType()));
+  return success();
+}
+
+LogicalResult ConstantOfShapeOp::verify() {
+  if (getValue().getNumElements() != 1)
+    return emitOpError("value must hold exactly one element");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferBroadcast(std::optional<Location> loc,
+                                    ArrayRef<Value> operands, Type elementType,
+                                    SmallVectorImpl<Type> &results) {
+  SmallVector<int64_t> shape = llvm::to_vector(tensorOf(operands[0]).getShape());
+  for (Value operand : operands.drop_front()) {
+    auto next = broadcastShapes(shape, tensorOf(operand).getShape());
+    if (!next)
+      return emitOptionalError(loc, "operand shapes ", shapeToString(shape),
+                               " and ",
+                               shapeToString(tensorOf(operand).getShape()),
+                               " are not broadcast-compatible");
+    shape = *next;
+  }
+  results.push_back(RankedTensorType::get(shape, elementType));
+  return success();
+}
+
+#define TFM_BROADCAST_SAME_ELEMENT(OP)                                         \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
+                          tensorOf(adaptor.getLhs()).getElementType(),         \
+                          results);                                            \
+  }
+TFM_BROADCAST_SAME_ELEMENT(AddOp)
+TFM_BROADCAST_SAME_ELEMENT(SubOp)
+TFM_BROADCAST_SAME_ELEMENT(MulOp)
+TFM_BROADCAST_SAME_ELEMENT(DivOp)
+TFM_BROADCAST_SAME_ELEMENT(MaxOp)
+TFM_BROADCAST_SAME_ELEMENT(MinOp)
+TFM_BROADCAST_SAME_ELEMENT(PowOp)
+#undef TFM_BROADCAST_SAME_ELEMENT
+
+#define TFM_BROADCAST_BOOL(OP)                                                 \
+  LogicalResult OP::inferReturnTypes(MLIRContext *context,                     \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
+                          IntegerType::get(context, 1), results);              \
+  }
+TFM_BROADCAST_BOOL(EqualOp)
+TFM_BROADCAST_BOOL(GreaterOp)
+TFM_BROADCAST_BOOL(GreaterOrEqualOp)
+TFM_BROADCAST_BOOL(LessOp)
+TFM_BROADCAST_BOOL(LessOrEqualOp)
+TFM_BROADCAST_BOOL(AndOp)
+TFM_BROADCAST_BOOL(OrOp)
+TFM_BROADCAST_BOOL(XorOp)
+#undef TFM_BROADCAST_BOOL
+
+LogicalResult PowOp::verify() {
+  bool baseFloat = isa<FloatType>(getLhs().getType().getElementType());
+  bool expFloat = isa<FloatType>(getRhs().getType().getElementType());
+  if (!baseFloat && expFloat)
+    return emitOpError("integer base with a floating-point exponent is not "
+                       "supported");
+  return success();
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  return inferBroadcast(loc,
+                        {adaptor.getCondition(), adaptor.getX(), adaptor.getY()},
+                        tensorOf(adaptor.getX()).getElementType(), results);
+}
+
+LogicalResult WhereOp::verify() {
+  if (getX().getType().getElementType() != getY().getType().getElementType())
+    return emitOpError("x and y must have the same element type");
+  return success();
+}
+
+#define TFM_SAME_TYPE(OP)                                                      \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    results.push_back(adaptor.getInput().getType());                           \
+    return success();                                                          \
+  }
+TFM_SAME_TYPE(NotOp)
+TFM_SAME_TYPE(NegOp)
+TFM_SAME_TYPE(AbsOp)
+TFM_SAME_TYPE(SqrtOp)
+TFM_SAME_TYPE(ReciprocalOp)
+TFM_SAME_TYPE(ReluOp)
+TFM_SAME_TYPE(SigmoidOp)
+TFM_SAME_TYPE(TanhOp)
+TFM_SAME_TYPE(ErfOp)
+TFM_SAME_TYPE(ExpOp)
+TFM_SAME_TYPE(LogOp)
+TFM_SAME_TYPE(CosOp)
+TFM_SAME_TYPE(SinOp)
+TFM_SAME_TYPE(FloorOp)
+TFM_SAME_TYPE(CeilOp)
+TFM_SAME_TYPE(GeluOp)
+TFM_SAME_TYPE(IdentityOp)
+TFM_SAME_TYPE(CumSumOp)
+TFM_SAME_TYPE(SoftmaxOp)
+TFM_SAME_TYPE(LayerNormalizationOp)
+TFM_SAME_TYPE(TriluOp)
+#undef TFM_SAME_TYPE
+
+LogicalResult GeluOp::verify() {
+  if (getApproximate() != "none" && getApproximate() != "tanh")
+    return emitOpError("approximate must be \"none\" or \"tanh\", not \"")
+           << getApproximate() << "\"";
+  return success();
+}
+
+LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  results.push_back(tensorOf(adaptor.getInput()).clone(adaptor.getTo()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and scans
+//===----------------------------------------------------------------------===//
+
+/// The normalised, sorted set of reduced axes, or failure.
+static FailureOr<SmallVector<int64_t>>
+reducedAxes(std::optional<Location> loc, ArrayRef<int64_t> axes, int64_t rank,
+            bool noopWithEmptyAxes) {
+  SmallVector<int64_t> result;
+  if (axes.empty()) {
+    if (!noopWithEmptyAxes)
+      for (int64_t i = 0; i < rank; ++i)
+        result.push_back(i);
+    return result;
+  }
+  for (int64_t axis : axes) {
+    auto normalized = normalizeAxis(axis, rank);
+    if (!normalized)
+      return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                               rank);
+    if (llvm::is_contained(result, *normalized))
+      return emitOptionalError(loc, "axis ", axis, " is repeated");
+    result.push_back(*normalized);
+  }
+  llvm::sort(result);
+  return result;
+}
+
+template <typename ReduceOpT>
+static LogicalResult inferReduce(std::optional<Location> loc,
+                                 typename ReduceOpT::Adaptor adaptor,
+                                 SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  auto axes = reducedAxes(loc, adaptor.getAxes(), type.getRank(),
+                          adaptor.getNoopWithEmptyAxes());
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!llvm::is_contained(*axes, i))
+      shape.push_back(type.getDimSize(i));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  results.push_back(type.clone(shape));
+  return success();
+}
+
+#define TFM_REDUCE(OP)                                                         \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferReduce<OP>(loc, adaptor, results);                             \
+  }                                                                            \
+  LogicalResult OP::verify() {                                                 \
+    return success(succeeded(reducedAxes(getLoc(), getAxes(),                  \
+                                         getInput().getType().getRank(),       \
+                                         getNoopWithEmptyAxes())));            \
+  }
+TFM_REDUCE(ReduceMeanOp)
+TFM_REDUCE(ReduceSumOp)
+TFM_REDUCE(ReduceMaxOp)
+#undef TFM_REDUCE
+
+LogicalResult CumSumOp::verify() {
+  if (!normalizeAxis(getAxis(), getInput().getType().getRank()))
+    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+                                << getInput().getType().getRank();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation and softmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  if (!normalizeAxis(getAxis(), getInput().getType().getRank()))
+    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+                                << getInput().getType().getRank();
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  auto axis = normalizeAxis(getAxis(), rank);
+  if (!axis)
+    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+                                << rank;
+  ArrayRef<int64_t> normalized = getInput().getType().getShape().drop_front(*axis);
+  for (Value param : {getScale(), getBias()}) {
+    if (!param)
+      continue;
+    if (tensorOf(param).getElementType() != getInput().getType().getElementType())
+      return emitOpError("scale and bias must have the input's element type");
+    if (!broadcastShapes(normalized, tensorOf(param).getShape()))
+      return emitOpError("scale/bias shape ")
+             << shapeToString(tensorOf(param).getShape())
+             << " does not broadcast to the normalised shape "
+             << shapeToString(normalized);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+static bool dimsConflict(int64_t a, int64_t b) {
+  return a != kDynamic && b != kDynamic && a != b;
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto lhsType = tensorOf(adaptor.getLhs());
+  auto rhsType = tensorOf(adaptor.getRhs());
+  if (lhsType.getRank() == 0 || rhsType.getRank() == 0)
+    return emitOptionalError(loc, "matmul operands must have rank >= 1");
+  SmallVector<int64_t> lhs = llvm::to_vector(lhsType.getShape());
+  SmallVector<int64_t> rhs = llvm::to_vector(rhsType.getShape());
+  bool lhsVector = lhs.size() == 1, rhsVector = rhs.size() == 1;
+  if (lhsVector)
+    lhs.insert(lhs.begin(), 1);
+  if (rhsVector)
+    rhs.push_back(1);
+  int64_t k1 = lhs.back(), k2 = rhs[rhs.size() - 2];
+  if (dimsConflict(k1, k2))
+    return emitOptionalError(loc, "contraction dimensions differ: lhs ",
+                             shapeToString(lhsType.getShape()), " rhs ",
+                             shapeToString(rhsType.getShape()));
+  auto batch = broadcastShapes(ArrayRef<int64_t>(lhs).drop_back(2),
+                               ArrayRef<int64_t>(rhs).drop_back(2));
+  if (!batch)
+    return emitOptionalError(loc, "batch dimensions of ",
+                             shapeToString(lhsType.getShape()), " and ",
+                             shapeToString(rhsType.getShape()),
+                             " are not broadcast-compatible");
+  SmallVector<int64_t> shape = *batch;
+  if (!lhsVector)
+    shape.push_back(lhs[lhs.size() - 2]);
+  if (!rhsVector)
+    shape.push_back(rhs.back());
+  results.push_back(lhsType.clone(shape));
+  return success();
+}
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  auto aType = tensorOf(adaptor.getA());
+  auto bType = tensorOf(adaptor.getB());
+  if (aType.getRank() != 2 || bType.getRank() != 2)
+    return emitOptionalError(loc, "gemm operands A and B must be 2-D");
+  int64_t m = aType.getDimSize(adaptor.getTransA() ? 1 : 0);
+  int64_t ka = aType.getDimSize(adaptor.getTransA() ? 0 : 1);
+  int64_t kb = bType.getDimSize(adaptor.getTransB() ? 1 : 0);
+  int64_t n = bType.getDimSize(adaptor.getTransB() ? 0 : 1);
+  if (dimsConflict(ka, kb))
+    return emitOptionalError(loc, "gemm contraction dimensions differ (", ka,
+                             " vs ", kb, ")");
+  if (Value c = adaptor.getC()) {
+    auto cShape = tensorOf(c).getShape();
+    if (cShape.size() > 2 || !broadcastShapes({m, n}, cShape))
+      return emitOptionalError(loc, "gemm C of shape ", shapeToString(cShape),
+                               " does not broadcast to [M, N]");
+  }
+  results.push_back(aType.clone({m, n}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes and data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context,
+                                        std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  int64_t rank = tensorOf(adaptor.getInput()).getRank();
+  int64_t start = adaptor.getStart();
+  int64_t end = adaptor.getEnd() ? *adaptor.getEnd() : rank;
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  results.push_back(RankedTensorType::get({std::max<int64_t>(end - start, 0)},
+                                          IntegerType::get(context, 64)));
+  return success();
+}
+
+/// Requires `shape` to be a 1-D tensor of static length and returns its known
+/// elements.
+static FailureOr<SmallVector<int64_t>>
+shapeOperandValues(std::optional<Location> loc, Value shape) {
+  auto type = tensorOf(shape);
+  if (type.getRank() != 1 || type.isDynamicDim(0))
+    return emitOptionalError(loc, "shape operand must be 1-D with a static "
+                                  "length, got ",
+                             type);
+  auto values = getPartialInts(shape);
+  if (!values)
+    return emitOptionalError(loc, "shape operand has too many elements");
+  return *values;
+}
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto requested = shapeOperandValues(loc, adaptor.getShape());
+  if (failed(requested))
+    return failure();
+  auto inputType = tensorOf(adaptor.getInput());
+  auto shape =
+      inferReshape(inputType.getShape(), *requested, adaptor.getAllowzero());
+  if (!shape)
+    return emitOptionalError(loc, "cannot reshape ",
+                             shapeToString(inputType.getShape()), " to ",
+                             shapeToString(*requested));
+  if (inputType.hasStaticShape() && llvm::none_of(*shape, [](int64_t d) {
+        return d == kDynamic;
+      })) {
+    int64_t in = inputType.getNumElements(), out = 1;
+    for (int64_t d : *shape)
+      out *= d;
+    if (in != out)
+      return emitOptionalError(loc, "cannot reshape ",
+                               shapeToString(inputType.getShape()), " (", in,
+                               " elements) to ", shapeToString(*shape));
+  }
+  results.push_back(inputType.clone(*shape));
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if ((int64_t)perm.size() != type.getRank())
+    return emitOptionalError(loc, "perm has ", perm.size(),
+                             " entries for rank ", type.getRank());
+  llvm::SmallSet<int64_t, 8> seen;
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= type.getRank() || !seen.insert(p).second)
+      return emitOptionalError(loc, "perm is not a permutation of [0, ",
+                               type.getRank(), ")");
+    shape.push_back(type.getDimSize(p));
+  }
+  results.push_back(type.clone(shape));
+  return success();
+}
+
+LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  SmallVector<int64_t> shape;
+  if (adaptor.getAxes().empty()) {
+    for (int64_t d : type.getShape()) {
+      if (d == kDynamic)
+        return emitOptionalError(loc, "squeeze without axes needs static "
+                                      "dimensions");
+      if (d != 1)
+        shape.push_back(d);
+    }
+    results.push_back(type.clone(shape));
+    return success();
+  }
+  auto axes = reducedAxes(loc, adaptor.getAxes(), type.getRank(), false);
+  if (failed(axes))
+    return failure();
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!llvm::is_contained(*axes, i)) {
+      shape.push_back(type.getDimSize(i));
+      continue;
+    }
+    if (type.getDimSize(i) != 1 && type.getDimSize(i) != kDynamic)
+      return emitOptionalError(loc, "cannot squeeze dimension ", i,
+                               " of size ", type.getDimSize(i));
+  }
+  results.push_back(type.clone(shape));
+  return success();
+}
+
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  int64_t rank = type.getRank() + adaptor.getAxes().size();
+  auto axes = reducedAxes(loc, adaptor.getAxes(), rank, false);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(llvm::is_contained(*axes, i) ? 1
+                                                 : type.getDimSize(next++));
+  results.push_back(type.clone(shape));
+  return success();
+}
+
+static int64_t productOrDynamic(ArrayRef<int64_t> dims) {
+  int64_t product = 1;
+  for (int64_t d : dims) {
+    if (d == kDynamic)
+      return kDynamic;
+    product *= d;
+  }
+  return product;
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  int64_t axis = adaptor.getAxis(), rank = type.getRank();
+  if (axis < -rank || axis > rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             rank);
+  if (axis < 0)
+    axis += rank;
+  results.push_back(
+      type.clone({productOrDynamic(type.getShape().take_front(axis)),
+                  productOrDynamic(type.getShape().drop_front(axis))}));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "concat needs at least one input");
+  auto first = tensorOf(adaptor.getInputs().front());
+  int64_t rank = first.getRank();
+  auto axis = normalizeAxis(adaptor.getAxis(), rank);
+  if (!axis)
+    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
+                             " is out of range for rank ", rank);
+  SmallVector<int64_t> shape = llvm::to_vector(first.getShape());
+  for (Value input : adaptor.getInputs().drop_front()) {
+    auto type = tensorOf(input);
+    if (type.getRank() != rank)
+      return emitOptionalError(loc, "concat inputs have different ranks");
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t d = type.getDimSize(i);
+      if (i == *axis) {
+        shape[i] = (shape[i] == kDynamic || d == kDynamic) ? kDynamic
+                                                           : shape[i] + d;
+      } else if (dimsConflict(shape[i], d)) {
+        return emitOptionalError(loc, "concat inputs differ in dimension ", i);
+      } else if (shape[i] == kDynamic) {
+        shape[i] = d;
+      }
+    }
+  }
+  results.push_back(first.clone(shape));
+  return success();
+}
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  auto axis = normalizeAxis(adaptor.getAxis(), type.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
+                             " is out of range for rank ", type.getRank());
+  for (int64_t size : adaptor.getSplit()) {
+    if (size < 0)
+      return emitOptionalError(loc, "negative split size ", size);
+    SmallVector<int64_t> shape = llvm::to_vector(type.getShape());
+    shape[*axis] = size;
+    results.push_back(type.clone(shape));
+  }
+  return success();
+}
+
+LogicalResult SplitOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t axis = *normalizeAxis(getAxis(), rank);
+  int64_t dim = getInput().getType().getDimSize(axis), total = 0;
+  for (int64_t size : getSplit())
+    total += size;
+  if (dim != kDynamic && total != dim)
+    return emitOpError("split sizes sum to ")
+           << total << " but the dimension has size " << dim;
+  if (getSplit().size() != getNumResults())
+    return emitOpError("has ") << getSplit().size() << " split sizes but "
+                               << getNumResults() << " results";
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getInput());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape = llvm::to_vector(type.getShape());
+  auto axes = getConstantInts(adaptor.getAxes());
+  if (!axes) {
+    // Any dimension may be sliced.
+    results.push_back(type.clone(SmallVector<int64_t>(rank, kDynamic)));
+    return success();
+  }
+  auto starts = getPartialInts(adaptor.getStarts());
+  auto ends = getPartialInts(adaptor.getEnds());
+  auto steps = getPartialInts(adaptor.getSteps());
+  size_t n = axes->size();
+  if ((starts && starts->size() != n) || (ends && ends->size() != n) ||
+      (steps && steps->size() != n))
+    return emitOptionalError(loc, "starts, ends, axes and steps must have the "
+                                  "same length");
+  SmallVector<int64_t> seen;
+  for (size_t i = 0; i < n; ++i) {
+    auto axis = normalizeAxis((*axes)[i], rank);
+    if (!axis)
+      return emitOptionalError(loc, "slice axis ", (*axes)[i],
+                               " is out of range for rank ", rank);
+    if (llvm::is_contained(seen, *axis))
+      return emitOptionalError(loc, "slice axis ", (*axes)[i], " is repeated");
+    seen.push_back(*axis);
+    int64_t start = starts ? (*starts)[i] : kDynamic;
+    int64_t end = ends ? (*ends)[i] : kDynamic;
+    int64_t step = steps ? (*steps)[i] : kDynamic;
+    if (step == 0)
+      return emitOptionalError(loc, "slice step must not be zero");
+    int64_t dim = type.getDimSize(*axis);
+    if (start == kDynamic || end == kDynamic || step == kDynamic) {
+      shape[*axis] = kDynamic;
+    } else if (dim != kDynamic) {
+      shape[*axis] = sliceLength(dim, start, end, step);
+    } else if (start == 0 && step == 1 && end >= (int64_t(1) << 31)) {
+      // The usual "to the end" slice keeps a dynamic dimension as it is.
+      shape[*axis] = kDynamic;
+    } else {
+      shape[*axis] = kDynamic;
+    }
+  }
+  results.push_back(type.clone(shape));
+  return success();
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto requested = shapeOperandValues(loc, adaptor.getShape());
+  if (failed(requested))
+    return failure();
+  auto type = tensorOf(adaptor.getInput());
+  for (int64_t d : *requested)
+    if (d != kDynamic && d < 0)
+      return emitOptionalError(loc, "negative dimension ", d, " in shape");
+  auto shape = broadcastShapes(type.getShape(), *requested);
+  if (!shape)
+    return emitOptionalError(loc, "cannot expand ",
+                             shapeToString(type.getShape()), " to ",
+                             shapeToString(*requested));
+  results.push_back(type.clone(*shape));
+  return success();
+}
+
+LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  auto type = tensorOf(adaptor.getStart());
+  int64_t length = kDynamic;
+  auto start = getConstantInts(adaptor.getStart());
+  auto limit = getConstantInts(adaptor.getLimit());
+  auto delta = getConstantInts(adaptor.getDelta());
+  if (start && limit && delta && start->size() == 1 && limit->size() == 1 &&
+      delta->size() == 1) {
+    int64_t s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
+    if (d == 0)
+      return emitOptionalError(loc, "range delta must not be zero");
+    // Use 128-bit arithmetic: limit - start can overflow int64.
+    __int128 span = (__int128)l - s;
+    __int128 count = d > 0 ? (span + d - 1) / d : (span + d + 1) / d;
+    if (count < 0)
+      count = 0;
+    if (count > (int64_t(1) << 40))
+      return emitOptionalError(loc, "range has too many elements");
+    length = (int64_t)count;
+  }
+  results.push_back(RankedTensorType::get({length}, type.getElementType()));
+  return success();
+}
+
+LogicalResult RangeOp::verify() {
+  for (Value v : {getStart(), getLimit(), getDelta()}) {
+    auto type = tensorOf(v);
+    if (type.getRank() > 1 || (type.getRank() == 1 && type.getDimSize(0) != 1))
+      return emitOpError("start, limit and delta must be scalars");
+    if (type.getElementType() != getResult().getType().getElementType())
+      return emitOpError("start, limit and delta must have the result's "
+                         "element type");
+  }
+  return success();
+}
+
+LogicalResult TriluOp::verify() {
+  if (getInput().getType().getRank() < 2)
+    return emitOpError("input must have rank >= 2");
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto data = tensorOf(adaptor.getData());
+  auto indices = tensorOf(adaptor.getIndices());
+  auto axis = normalizeAxis(adaptor.getAxis(), data.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
+                             " is out of range for rank ", data.getRank());
+  SmallVector<int64_t> shape(data.getShape().take_front(*axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
+  results.push_back(data.clone(shape));
+  return success();
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &results) {
+  auto data = tensorOf(adaptor.getData());
+  auto indices = tensorOf(adaptor.getIndices());
+  int64_t batchDims = adaptor.getBatchDims();
+  if (indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return emitOptionalError(loc, "the last dimension of the indices must be "
+                                  "static");
+  int64_t depth = indices.getDimSize(indices.getRank() - 1);
+  if (batchDims < 0 || batchDims >= std::min(data.getRank(), indices.getRank()))
+    return emitOptionalError(loc, "batch_dims ", batchDims, " is out of range");
+  if (depth < 1 || batchDims + depth > data.getRank())
+    return emitOptionalError(loc, "index tuples of length ", depth,
+                             " do not fit data of rank ", data.getRank());
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, data.getShape().drop_front(batchDims + depth));
+  results.push_back(data.clone(shape));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "sinkc/Dialect/Tfm/TfmOps.cpp.inc"

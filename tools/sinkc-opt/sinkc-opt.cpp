@@ -1,0 +1,19 @@
+//===- sinkc-opt.cpp - mlir-opt for sinkc dialects and passes --------------===//
+
+#include "sinkc/Dialect/Tfm/TfmDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<sinkc::tfm::TfmDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "sinkc optimizer driver\n", registry));
+}
