@@ -18,7 +18,9 @@ when the model has them):
   --tokens-file F           .npy int array [T] or [B,T], or text: one row per line,
                             ids separated by commas or whitespace
 inputs (generic mode, may be combined with LM mode; overrides the filled inputs):
-  --input-npy NAME=F.npy    feed model input NAME from a .npy file (repeatable)
+  --input-npy NAME=F.npy    feed model input NAME from a .npy file (repeatable); when
+                            input_ids comes from a .npy, attention_mask / position_ids
+                            are still filled unless given
 outputs:
   --out F.npy|F.npz         .npy: exactly one output; .npz: any number (stored zip)
   --outputs a,b,...|all     outputs to fetch (default: logits if the model has it, else all)
@@ -199,6 +201,20 @@ function buildFeeds(ort, session, o, tokens) {
     feeds[name] = new ort.Tensor(a.type, a.type === 'bool' ? Uint8Array.from(a.data) : a.data, a.shape);
     source[name] = file;
   }
+  // input_ids from a .npy: fill attention_mask / position_ids as in LM mode.
+  if (tokens === null && 'input_ids' in feeds && feeds.input_ids.dims.length === 2) {
+    const [B, T] = feeds.input_ids.dims;
+    if (meta.has('attention_mask') && !('attention_mask' in feeds)) {
+      const m = meta.get('attention_mask');
+      feeds.attention_mask = intTensor(ort, m.isTensor ? m.type : 'int64', [B, T], () => 1);
+      source.attention_mask = 'ones';
+    }
+    if (meta.has('position_ids') && !('position_ids' in feeds)) {
+      const m = meta.get('position_ids');
+      feeds.position_ids = intTensor(ort, m.isTensor ? m.type : 'int64', [B, T], (i) => i % T);
+      source.position_ids = '0..T-1';
+    }
+  }
   const missing = session.inputNames.filter((n) => !(n in feeds));
   if (missing.length > 0) {
     throw new RunError(`no value for model input(s) ${missing.join(', ')}; give --tokens (input_ids) or --input-npy NAME=FILE`);
@@ -252,7 +268,7 @@ async function main() {
     graphOptimizationLevel: o.graphOpt,
     executionMode: 'sequential',
     interOpNumThreads: 1,
-    logSeverityLevel: 3,
+    logSeverityLevel: 4, // errors are reported by ort_run itself
   };
   if (o.threads !== null) sessOpts.intraOpNumThreads = o.threads;
   const t0 = performance.now();
