@@ -101,10 +101,10 @@ def load_prompt(tokens_file, prompt_len, batch=1, model=None, seed=0):
     return np.ascontiguousarray(a[:batch, :prompt_len].astype(np.int64))
 
 
-def ort_bench(model, tokens_npy, threads, repeat, warmup):
+def ort_bench(model, tokens_npy, threads, repeat, warmup, extra=()):
     """Steady-state in-process timing of session.run (ort_run.mjs --bench)."""
     return run_json([NODE, ORT_RUN, model, "--tokens-file", tokens_npy, "--threads", str(threads),
-                     "--bench", str(repeat), "--warmup", str(warmup)])
+                     "--bench", str(repeat), "--warmup", str(warmup), *extra])
 
 
 def timed_process(cmd):
@@ -124,9 +124,19 @@ def timed_process(cmd):
     return wall, ru.ru_maxrss, out.decode(errors="replace")
 
 
-def ort_process_cmd(model, tokens_npy, threads, out_npy):
+def ort_process_cmd(model, tokens_npy, threads, out_npy, extra=()):
     """Cold end-to-end ORT: node start + session creation + one run + writing logits."""
-    return [NODE, ORT_RUN, model, "--tokens-file", tokens_npy, "--threads", str(threads), "--out", out_npy]
+    return [NODE, ORT_RUN, model, "--tokens-file", tokens_npy, "--threads", str(threads), "--out", out_npy,
+            *extra]
+
+
+def warn_if_busy(tool):
+    """The machine has 2 cores; anything else running skews timings (2 threads most)."""
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"{tool}: warning: 1-minute load average is {load:.2f} before measuring; other "
+              "processes compete for the cores and the timings (2 threads above all) will be "
+              "unreliable", file=sys.stderr)
 
 
 def git_commit():

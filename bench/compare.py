@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--check-logits", action="store_true")
     ap.add_argument("--rtol", type=float, default=1e-4)
     ap.add_argument("--atol", type=float, default=1e-5)
+    ap.add_argument("--ort-arg", action="append", default=[], metavar="ARG",
+                    help="extra argument for ort_run.mjs, e.g. --ort-arg=--no-spin (repeatable)")
     ap.add_argument("--out")
     args = ap.parse_args()
 
@@ -109,6 +111,7 @@ def main():
         threads = bl.parse_threads(args.threads)
         proc_repeat = args.repeat if args.ort_process_repeat is None else args.ort_process_repeat
         tokens = bl.load_prompt(args.tokens_file, args.prompt_len, args.batch, args.ort)
+        bl.warn_if_busy("compare")
         info = bl.system_info()
         results = {}
         check = None
@@ -129,7 +132,7 @@ def main():
                 cmd = render(args.exe_cmd, fields)
                 for _ in range(args.exe_warmup):
                     bl.timed_process(cmd)
-                ort = bl.ort_bench(args.ort, ids_npy, th, args.repeat, args.warmup)
+                ort = bl.ort_bench(args.ort, ids_npy, th, args.repeat, args.warmup, args.ort_arg)
                 exe_w, exe_rss, exe_rep, ort_w, ort_rss = [], [], [], [], []
                 for i in range(max(args.repeat, proc_repeat)):
                     if i < args.repeat:
@@ -139,7 +142,7 @@ def main():
                         if args.exe_time_key:
                             exe_rep.append(reported_ms(out, args.exe_time_key))
                     if i < proc_repeat:
-                        w, m, _ = bl.timed_process(bl.ort_process_cmd(args.ort, ids_npy, th, ort_logits))
+                        w, m, _ = bl.timed_process(bl.ort_process_cmd(args.ort, ids_npy, th, ort_logits, args.ort_arg))
                         ort_w.append(w)
                         ort_rss.append(m)
                 r = {"ort_run": {k: ort[k] for k in ("median_ms", "min_ms", "mean_ms", "runs_ms")},
@@ -179,7 +182,7 @@ def main():
         bl.write_json({"kind": "sinkc-bench-compare", "model": args.ort, "exe": args.exe,
                        "exe_cmd_template": args.exe_cmd, "prompt_len": args.prompt_len, "batch": args.batch,
                        "tokens_file": args.tokens_file, "repeat": args.repeat, "warmup": args.warmup,
-                       "exe_warmup": args.exe_warmup, "ort_process_repeat": proc_repeat,
+                       "exe_warmup": args.exe_warmup, "ort_process_repeat": proc_repeat, "ort_args": args.ort_arg,
                        "system": info, "results": results, "logits_check": check}, args.out)
     except bl.BenchError as e:
         print(f"compare: error: {e}", file=sys.stderr)

@@ -3,7 +3,7 @@
 
     bench/run_ort.py MODEL.onnx --prompt-len 256 [--tokens-file F] [--batch 1]
                      [--threads 1,2] [--repeat 21] [--warmup 3] [--process-repeat 0]
-                     [--out results.json]
+                     [--ort-arg=--no-spin] [--out results.json]
 
 For each thread count (intraOpNumThreads; interOp 1): `repeat` timed session.run calls
 after `warmup` untimed ones in one process (steady state, session creation excluded), and
@@ -22,18 +22,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
 
 
-def measure_ort(model, tokens, threads_list, repeat, warmup, process_repeat, tmp):
+def measure_ort(model, tokens, threads_list, repeat, warmup, process_repeat, tmp, extra=()):
     ids = os.path.join(tmp, "prompt.npy")
     np.save(ids, tokens)
     out = {}
     for th in threads_list:
-        r = bl.ort_bench(model, ids, th, repeat, warmup)
+        r = bl.ort_bench(model, ids, th, repeat, warmup, extra)
         entry = {"run": {k: r[k] for k in ("median_ms", "min_ms", "mean_ms", "runs_ms")},
                  "session_create_ms": r["session_create_ms"], "ort_version": r["ort_version"]}
         if process_repeat:
             walls, rss = [], []
             for _ in range(process_repeat):
-                w, m, _ = bl.timed_process(bl.ort_process_cmd(model, ids, th, os.path.join(tmp, "ort_logits.npy")))
+                w, m, _ = bl.timed_process(bl.ort_process_cmd(model, ids, th, os.path.join(tmp, "ort_logits.npy"), extra))
                 walls.append(w)
                 rss.append(m)
             entry["process"] = bl.stats(walls)
@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--process-repeat", type=int, default=0)
+    ap.add_argument("--ort-arg", action="append", default=[], metavar="ARG",
+                    help="extra argument for ort_run.mjs, e.g. --ort-arg=--no-spin (repeatable)")
     ap.add_argument("--out")
     args = ap.parse_args()
     try:
@@ -67,13 +69,15 @@ def main():
             raise bl.BenchError("--prompt-len, --batch, --repeat must be >= 1; --warmup, --process-repeat >= 0")
         threads = bl.parse_threads(args.threads)
         tokens = bl.load_prompt(args.tokens_file, args.prompt_len, args.batch, args.model)
+        bl.warn_if_busy("run_ort")
         info = bl.system_info()
         with tempfile.TemporaryDirectory(prefix="sinkc-bench.") as tmp:
-            ort = measure_ort(args.model, tokens, threads, args.repeat, args.warmup, args.process_repeat, tmp)
+            ort = measure_ort(args.model, tokens, threads, args.repeat, args.warmup, args.process_repeat, tmp,
+                              args.ort_arg)
         info["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
         bl.write_json({"kind": "sinkc-bench-ort", "model": args.model, "prompt_len": args.prompt_len,
                        "batch": args.batch, "tokens_file": args.tokens_file, "repeat": args.repeat,
-                       "warmup": args.warmup, "system": info, "ort": ort}, args.out)
+                       "warmup": args.warmup, "ort_args": args.ort_arg, "system": info, "ort": ort}, args.out)
     except bl.BenchError as e:
         print(f"run_ort: error: {e}", file=sys.stderr)
         return 1

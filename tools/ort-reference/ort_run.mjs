@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // ONNX Runtime (onnxruntime-node, CPU EP) reference runner for sinkc. See README.md.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,10 @@ outputs:
 session / timing:
   --threads N               intraOpNumThreads = N, interOpNumThreads = 1
   --graph-opt LEVEL         disabled|basic|extended|all (default all)
+  --no-spin                 intra/inter-op threads block instead of spin-waiting
+                            (session.intra_op.allow_spinning=0); helps on a busy machine
+  --session-config K=V      any ORT session config entry, e.g.
+                            session.set_denormal_as_zero=1 (repeatable)
   --bench N [--warmup W]    run N timed runs after W warm-up runs (default W = 3) and print
                             per-run wall times (ms) and the median as JSON on stdout
   --print-io                print the model's inputs and outputs as JSON and exit
@@ -41,7 +46,7 @@ class RunError extends Error {}
 function parseArgs(argv) {
   const o = {
     model: null, tokens: [], tokensFile: null, inputNpy: [], out: null, outputs: null,
-    threads: null, graphOpt: 'all', bench: null, warmup: 3, printIo: false,
+    threads: null, graphOpt: 'all', sessionConfig: [], bench: null, warmup: 3, printIo: false,
     ortDir: process.env.SINKC_ORT_DIR || path.join(REPO, '.deps', 'ort'),
   };
   const need = (i, flag) => {
@@ -86,6 +91,16 @@ function parseArgs(argv) {
       case '--bench': o.bench = posInt(val(), '--bench'); break;
       case '--warmup': o.warmup = posInt(val(), '--warmup', 0); break;
       case '--print-io': o.printIo = true; break;
+      case '--no-spin':
+        o.sessionConfig.push(['session.intra_op.allow_spinning', '0'], ['session.inter_op.allow_spinning', '0']);
+        break;
+      case '--session-config': {
+        const v = val();
+        const eq = v.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--session-config expects KEY=VALUE, got '${v}'`);
+        o.sessionConfig.push([v.slice(0, eq), v.slice(eq + 1)]);
+        break;
+      }
       case '--ort-dir': o.ortDir = val(); break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
@@ -271,6 +286,19 @@ async function main() {
     logSeverityLevel: 4, // errors are reported by ort_run itself
   };
   if (o.threads !== null) sessOpts.intraOpNumThreads = o.threads;
+  if (o.sessionConfig.length > 0) {
+    // The node binding joins nested keys with '.', e.g. {session: {x: '1'}} -> session.x
+    sessOpts.extra = {};
+    for (const [k, v] of o.sessionConfig) {
+      const parts = k.split('.');
+      let obj = sessOpts.extra;
+      for (const p of parts.slice(0, -1)) {
+        if (typeof obj[p] !== 'object') obj[p] = {};
+        obj = obj[p];
+      }
+      obj[parts[parts.length - 1]] = v;
+    }
+  }
   const t0 = performance.now();
   let session;
   try {
@@ -316,6 +344,7 @@ async function main() {
     process.stdout.write(JSON.stringify({
       tool: 'ort_run', ort_version: version, model: o.model, inputs, outputs: fetches,
       threads: o.threads, inter_op_threads: 1, graph_opt: o.graphOpt,
+      session_config: Object.fromEntries(o.sessionConfig), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
       warmup: o.warmup, repeat: o.bench, session_create_ms: round3(createMs),
       runs_ms: runs.map(round3), median_ms: round3(median(runs)),
       min_ms: round3(Math.min(...runs)), mean_ms: round3(runs.reduce((a, b) => a + b, 0) / runs.length),
