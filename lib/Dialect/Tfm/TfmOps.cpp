@@ -35,7 +35,7 @@ bool sinkc::tfm::areRefinementCompatible(TypeRange inferred,
         in.getRank() != out.getRank())
       return false;
     for (auto [a, b] : llvm::zip(in.getShape(), out.getShape()))
-      if (a != kDynamic && a != b)
+      if (a != kDynamic && b != kDynamic && a != b)
         return false;
   }
   return true;

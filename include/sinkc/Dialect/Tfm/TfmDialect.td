@@ -31,10 +31,14 @@ def Tfm_Dialect : Dialect {
     Result types carry as much static shape as is known. The inferred type
     of an op may be less static than its declared result type: a declared
     static dimension where inference says `?` is a refinement (from ONNX
-    value_info, say) that lowering checks at run time.
+    value_info, say) that lowering checks at run time. When folding makes an
+    inferred type more static than the declared one, the dialect's
+    canonicalization refines the declared type (and casts back for users
+    outside the dialect).
   }];
   let cppNamespace = "::sinkc::tfm";
   let hasConstantMaterializer = 1;
+  let hasCanonicalizer = 1;
   let useDefaultAttributePrinterParser = 0;
   let useDefaultTypePrinterParser = 0;
 }

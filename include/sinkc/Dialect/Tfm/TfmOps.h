@@ -12,9 +12,11 @@
 
 namespace sinkc::tfm {
 
-/// True when each declared type is the inferred type or refines it: same
-/// element type and rank, and every dimension equal or `?` in the inferred
-/// type. A refinement is checked at run time by the lowering.
+/// True when each declared type agrees with the inferred one: same element
+/// type and rank, and every dimension equal or `?` on either side. A declared
+/// static dimension where inference says `?` is a refinement (checked at run
+/// time by the lowering); an inferred static dimension where the declared one
+/// is `?` is information the refinement canonicalization moves into the type.
 bool areRefinementCompatible(mlir::TypeRange inferred,
                              mlir::TypeRange declared);
 
