@@ -1386,6 +1386,48 @@ def ort_check(cfg, model, W, log):
     return dict(worst=worst, same_sinks=same)
 
 
+def markdown_table(cfgs, outdir):
+    rows = ["| model | style | L | H | hd | d | ffn | V | variant | BOS logit per head | "
+            "secondary sinks: id char create+life norm (criteria seen) | prompts (T) | size KB | "
+            "min margins: sec flag / BOS recv / unflagged cos / recv / recv per head |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for cfg in cfgs:
+        with open(os.path.join(outdir, cfg["name"] + ".expected.json")) as fh:
+            e = json.load(fh)
+        m, mm = e["model"], e["min_margins"]
+        if cfg["style"] == "llama":
+            var = "rope %g" % m["rope_theta"]
+        else:
+            var = "%s LN, %s GELU" % (cfg["layernorm"], cfg["gelu"])
+        if cfg.get("bos_layer_scale"):
+            var += "; BOS weaker in middle"
+        if cfg.get("sec_key_suppress"):
+            var += "; BOS-only heads %s" % [i for i, v in enumerate(cfg["sec_key_suppress"]) if v]
+        secs = []
+        for s in cfg["secondary"]:
+            crit = set()
+            for p in e["prompts"]:
+                for k in p["sinks"]:
+                    if k["token_id"] == s["token"] and k["kind"] == "secondary":
+                        crit |= set(k["criteria_by_layer"])
+            secs.append("%d %s %d+%d %g (%s)" % (s["token"], repr(chr(s["token"])).replace("|", "\\|"),
+                                                 s["create"], s["life"], s["norm"],
+                                                 ", ".join(sorted(crit)) or "-"))
+        size = os.path.getsize(os.path.join(outdir, cfg["name"] + ".onnx")) / 1024
+
+        def fm(k):
+            v = mm.get(k)
+            return "-" if v is None else "%.3f" % v
+        rows.append("| %s | %s | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s | %.0f | %s |" % (
+            cfg["name"], cfg["style"], m["layers"], m["heads"], m["head_dim"], m["hidden"],
+            m["ffn"], m["vocab"], var, "/".join("%g" % v for v in cfg["bos_logit"]),
+            "; ".join(secs) or "none", ",".join(str(p["length"]) for p in e["prompts"]), size,
+            " / ".join(fm(k) for k in ("secondary_flag_margin_min", "bos_recv_margin_min",
+                                       "unflagged_cos_margin_min", "unflagged_recv_margin_min",
+                                       "unflagged_recv_per_head_margin_min"))))
+    return "\n".join(rows)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=HERE, help="output directory (default: beside this script)")
@@ -1402,6 +1444,9 @@ def main():
                          "file is byte-identical to the one in --out (committed files "
                          "up to date and generation deterministic)")
     ap.add_argument("--list", action="store_true", help="list the configurations")
+    ap.add_argument("--table", action="store_true",
+                    help="print the configuration table of docs/planted-sinks.md (from the "
+                         "files in --out)")
     args = ap.parse_args()
     cfgs = CONFIGS
     if args.only:
@@ -1413,6 +1458,9 @@ def main():
     if args.list:
         for c in cfgs:
             print(c["name"])
+        return 0
+    if args.table:
+        print(markdown_table(cfgs, args.out))
         return 0
     if args.check:
         with tempfile.TemporaryDirectory() as td:
