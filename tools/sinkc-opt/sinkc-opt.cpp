@@ -1,5 +1,6 @@
 //===- sinkc-opt.cpp - mlir-opt for sinkc dialects and passes --------------===//
 
+#include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -10,6 +11,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  sinkc::registerSinkcConversionPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -1,0 +1,298 @@
+//===- Elementwise.cpp - tfm elementwise ops to linalg.generic -------------===//
+//
+// Every elementwise tfm op (unary, broadcasting binary, where, cast) becomes
+// one all-parallel linalg.generic over the result, reading each operand
+// through its broadcast indexing map. The scalar body per op lives here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "sinkc/Dialect/Tfm/TfmOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Matchers.h"
+
+namespace sinkc::lowering {
+namespace {
+
+using namespace sinkc::tfm;
+
+bool isFloat(Type type) { return isa<FloatType>(type); }
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+/// Converts a scalar between element types with ONNX Cast semantics.
+Value convertScalar(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  if (to.isInteger(1)) {
+    if (isFloat(from))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
+                                   floatConstant(b, loc, from, 0.0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
+                                 scalarConstant(b, loc, from, 0));
+  }
+  if (from.isInteger(1)) {
+    if (isFloat(to))
+      return arith::UIToFPOp::create(b, loc, to, value);
+    return arith::ExtUIOp::create(b, loc, to, value);
+  }
+  if (isFloat(from) && isFloat(to)) {
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc, to, value);
+    return arith::TruncFOp::create(b, loc, to, value);
+  }
+  if (isFloat(from))
+    return arith::FPToSIOp::create(b, loc, to, value);
+  if (isFloat(to))
+    return arith::SIToFPOp::create(b, loc, to, value);
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return arith::ExtSIOp::create(b, loc, to, value);
+  return arith::TruncIOp::create(b, loc, to, value);
+}
+
+/// The scalar computation of one elementwise tfm op.
+Value computeScalar(Operation *op, OpBuilder &b, Location loc,
+                    ValueRange args, Type resultElement) {
+  Value x = args.empty() ? Value() : args[0];
+  Type type = x ? x.getType() : Type();
+  bool fp = type && isFloat(type);
+  auto one = [&] { return floatConstant(b, loc, type, 1.0); };
+
+  if (isa<AddOp>(op))
+    return fp ? Value(arith::AddFOp::create(b, loc, args[0], args[1]))
+              : Value(arith::AddIOp::create(b, loc, args[0], args[1]));
+  if (isa<SubOp>(op))
+    return fp ? Value(arith::SubFOp::create(b, loc, args[0], args[1]))
+              : Value(arith::SubIOp::create(b, loc, args[0], args[1]));
+  if (isa<MulOp>(op))
+    return fp ? Value(arith::MulFOp::create(b, loc, args[0], args[1]))
+              : Value(arith::MulIOp::create(b, loc, args[0], args[1]));
+  if (isa<DivOp>(op))
+    return fp ? Value(arith::DivFOp::create(b, loc, args[0], args[1]))
+              : Value(arith::DivSIOp::create(b, loc, args[0], args[1]));
+  if (isa<MaxOp>(op))
+    return fp ? Value(arith::MaximumFOp::create(b, loc, args[0], args[1]))
+              : Value(arith::MaxSIOp::create(b, loc, args[0], args[1]));
+  if (isa<MinOp>(op))
+    return fp ? Value(arith::MinimumFOp::create(b, loc, args[0], args[1]))
+              : Value(arith::MinSIOp::create(b, loc, args[0], args[1]));
+  if (isa<PowOp>(op)) {
+    Value base = args[0], exponent = args[1];
+    if (!fp)
+      return math::IPowIOp::create(b, loc, base,
+                                   convertScalar(b, loc, exponent, type));
+    if (isFloat(exponent.getType()))
+      return math::PowFOp::create(b, loc, base,
+                                  convertScalar(b, loc, exponent, type));
+    return math::FPowIOp::create(
+        b, loc, base, convertScalar(b, loc, exponent, b.getI32Type()));
+  }
+
+  auto compare = [&](arith::CmpFPredicate fpred,
+                     arith::CmpIPredicate ipred) -> Value {
+    if (fp)
+      return arith::CmpFOp::create(b, loc, fpred, args[0], args[1]);
+    return arith::CmpIOp::create(b, loc, ipred, args[0], args[1]);
+  };
+  if (isa<EqualOp>(op))
+    return compare(arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq);
+  if (isa<GreaterOp>(op))
+    return compare(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt);
+  if (isa<GreaterOrEqualOp>(op))
+    return compare(arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge);
+  if (isa<LessOp>(op))
+    return compare(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt);
+  if (isa<LessOrEqualOp>(op))
+    return compare(arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle);
+  if (isa<AndOp>(op))
+    return arith::AndIOp::create(b, loc, args[0], args[1]);
+  if (isa<OrOp>(op))
+    return arith::OrIOp::create(b, loc, args[0], args[1]);
+  if (isa<XorOp>(op))
+    return arith::XOrIOp::create(b, loc, args[0], args[1]);
+  if (isa<NotOp>(op))
+    return arith::XOrIOp::create(b, loc, x, scalarConstant(b, loc, type, 1));
+  if (isa<WhereOp>(op))
+    return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);
+
+  if (isa<NegOp>(op))
+    return fp ? Value(arith::NegFOp::create(b, loc, x))
+              : Value(arith::SubIOp::create(
+                    b, loc, scalarConstant(b, loc, type, 0), x));
+  if (isa<AbsOp>(op))
+    return fp ? Value(math::AbsFOp::create(b, loc, x))
+              : Value(math::AbsIOp::create(b, loc, x));
+  if (isa<SqrtOp>(op))
+    return math::SqrtOp::create(b, loc, x);
+  if (isa<ReciprocalOp>(op))
+    return arith::DivFOp::create(b, loc, one(), x);
+  if (isa<ReluOp>(op))
+    return arith::MaximumFOp::create(b, loc, x,
+                                     floatConstant(b, loc, type, 0.0));
+  if (isa<SigmoidOp>(op)) {
+    Value negExp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, one(),
+                                 arith::AddFOp::create(b, loc, one(), negExp));
+  }
+  if (isa<TanhOp>(op))
+    return math::TanhOp::create(b, loc, x);
+  if (isa<ErfOp>(op))
+    return math::ErfOp::create(b, loc, x);
+  if (isa<ExpOp>(op))
+    return math::ExpOp::create(b, loc, x);
+  if (isa<LogOp>(op))
+    return math::LogOp::create(b, loc, x);
+  if (isa<CosOp>(op))
+    return math::CosOp::create(b, loc, x);
+  if (isa<SinOp>(op))
+    return math::SinOp::create(b, loc, x);
+  if (isa<FloorOp>(op))
+    return math::FloorOp::create(b, loc, x);
+  if (isa<CeilOp>(op))
+    return math::CeilOp::create(b, loc, x);
+  if (auto gelu = dyn_cast<GeluOp>(op)) {
+    Value half = floatConstant(b, loc, type, 0.5);
+    Value inner;
+    if (gelu.getApproximate() == "tanh") {
+      // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+      Value cube = arith::MulFOp::create(
+          b, loc, x, arith::MulFOp::create(b, loc, x, x));
+      Value poly = arith::AddFOp::create(
+          b, loc, x,
+          arith::MulFOp::create(b, loc, floatConstant(b, loc, type, 0.044715),
+                                cube));
+      inner = math::TanhOp::create(
+          b, loc,
+          arith::MulFOp::create(
+              b, loc, floatConstant(b, loc, type, 0.7978845608028654), poly));
+    } else {
+      // 0.5 x (1 + erf(x / sqrt(2)))
+      inner = math::ErfOp::create(
+          b, loc,
+          arith::MulFOp::create(
+              b, loc, x, floatConstant(b, loc, type, 0.7071067811865476)));
+    }
+    return arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, half, x),
+        arith::AddFOp::create(b, loc, one(), inner));
+  }
+  if (isa<CastOp>(op))
+    return convertScalar(b, loc, x, resultElement);
+  llvm_unreachable("not an elementwise tfm op");
+}
+
+/// Lowers any elementwise tfm op to a broadcasting linalg.generic.
+template <typename OpTy>
+struct ElementwiseLowering : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    ValueRange operands = adaptor.getOperands();
+    SmallVector<OpFoldResult> dims =
+        broadcastDims(rewriter, loc, operands, resultType, op);
+    Value init = createEmpty(rewriter, loc, resultType, dims);
+    SmallVector<AffineMap> maps;
+    for (Value operand : operands)
+      maps.push_back(broadcastMap(
+          rewriter.getContext(),
+          cast<RankedTensorType>(operand.getType()).getShape(),
+          resultType.getShape()));
+    maps.push_back(rewriter.getMultiDimIdentityMap(resultType.getRank()));
+    Type resultElement = resultType.getElementType();
+    Operation *origin = op;
+    Value result = buildParallelGeneric(
+        rewriter, loc, operands, maps, init,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          return computeScalar(origin, b, nestedLoc, args.drop_back(),
+                               resultElement);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// x ^ 2 and x ^ 0.5 (RMSNorm, variance) as a multiply and a square root.
+struct PowWithConstantExponent : public OpConversionPattern<PowOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(PowOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = op.getResult().getType();
+    if (!isa<FloatType>(resultType.getElementType()) ||
+        op.getRhs().getType().getNumElements() != 1 ||
+        resultType != op.getLhs().getType())
+      return failure();
+    DenseFPElementsAttr exponent;
+    if (!matchPattern(op.getRhs(), m_Constant(&exponent)))
+      return failure();
+    double e = (*exponent.getValues<APFloat>().begin()).convertToDouble();
+    if (e != 2.0 && e != 0.5 && e != 1.0)
+      return failure();
+    Location loc = op.getLoc();
+    Value input = adaptor.getLhs();
+    if (e == 1.0) {
+      rewriter.replaceOp(op, input);
+      return success();
+    }
+    Value init = createEmpty(rewriter, loc, resultType,
+                             getDims(rewriter, loc, input));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(resultType.getRank());
+    Value result = buildParallelGeneric(
+        rewriter, loc, {input}, {identity, identity}, init,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+          if (e == 2.0)
+            return arith::MulFOp::create(b, nestedLoc, args[0], args[0]);
+          return math::SqrtOp::create(b, nestedLoc, args[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct IdentityLowering : public OpConversionPattern<IdentityOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(IdentityOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, castTo(rewriter, op.getLoc(), adaptor.getInput(),
+                                  op.getResult().getType()));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateElementwisePatterns(RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<PowWithConstantExponent>(context, /*benefit=*/2);
+  patterns.add<IdentityLowering>(context);
+  patterns.add<
+      ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
+      ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
+      ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
+      ElementwiseLowering<PowOp>, ElementwiseLowering<EqualOp>,
+      ElementwiseLowering<GreaterOp>, ElementwiseLowering<GreaterOrEqualOp>,
+      ElementwiseLowering<LessOp>, ElementwiseLowering<LessOrEqualOp>,
+      ElementwiseLowering<AndOp>, ElementwiseLowering<OrOp>,
+      ElementwiseLowering<XorOp>, ElementwiseLowering<NotOp>,
+      ElementwiseLowering<WhereOp>, ElementwiseLowering<NegOp>,
+      ElementwiseLowering<AbsOp>, ElementwiseLowering<SqrtOp>,
+      ElementwiseLowering<ReciprocalOp>, ElementwiseLowering<ReluOp>,
+      ElementwiseLowering<SigmoidOp>, ElementwiseLowering<TanhOp>,
+      ElementwiseLowering<ErfOp>, ElementwiseLowering<ExpOp>,
+      ElementwiseLowering<LogOp>, ElementwiseLowering<CosOp>,
+      ElementwiseLowering<SinOp>, ElementwiseLowering<FloorOp>,
+      ElementwiseLowering<CeilOp>, ElementwiseLowering<GeluOp>,
+      ElementwiseLowering<CastOp>>(context);
+}
+
+} // namespace sinkc::lowering

@@ -1,0 +1,221 @@
+//===- LoweringUtils.cpp - helpers shared by the tfm lowerings -------------===//
+
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/IR/Matchers.h"
+
+namespace sinkc::lowering {
+
+std::string nodeDescription(Operation *op) {
+  std::string name;
+  if (auto nameLoc = dyn_cast<NameLoc>(op->getLoc()))
+    name = nameLoc.getName().str();
+  std::string text = op->getName().getStringRef().str();
+  if (!name.empty())
+    text += " (ONNX node '" + name + "')";
+  return text;
+}
+
+SmallVector<OpFoldResult> getDims(OpBuilder &b, Location loc, Value tensor) {
+  return tensor::getMixedSizes(b, loc, tensor);
+}
+
+Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> dims) {
+  SmallVector<Value> dynamic;
+  for (auto [i, size] : llvm::enumerate(type.getShape()))
+    if (size == ShapedType::kDynamic)
+      dynamic.push_back(toIndex(b, loc, dims[i]));
+  return tensor::EmptyOp::create(b, loc, type, dynamic);
+}
+
+Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> dims, Attribute value) {
+  Value empty = createEmpty(b, loc, type, dims);
+  Value scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value toIndex(OpBuilder &b, Location loc, OpFoldResult value) {
+  return getValueOrCreateConstantIndexOp(b, loc, value);
+}
+
+void checkEqual(OpBuilder &b, Location loc, OpFoldResult actual,
+                OpFoldResult expected, Operation *origin, const Twine &what) {
+  std::optional<int64_t> a = getConstantIntValue(actual);
+  std::optional<int64_t> e = getConstantIntValue(expected);
+  if (a && e && *a == *e)
+    return;
+  if (!isa<Attribute>(actual) && !isa<Attribute>(expected) &&
+      cast<Value>(actual) == cast<Value>(expected))
+    return;
+  Value cond = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                     toIndex(b, loc, actual),
+                                     toIndex(b, loc, expected));
+  cf::AssertOp::create(b, loc, cond,
+                       "sinkc: shape check failed in " +
+                           nodeDescription(origin) + ": " + what.str());
+}
+
+void checkTrue(OpBuilder &b, Location loc, Value condition, Operation *origin,
+               const Twine &what) {
+  cf::AssertOp::create(b, loc, condition,
+                       "sinkc: check failed in " + nodeDescription(origin) +
+                           ": " + what.str());
+}
+
+SmallVector<OpFoldResult> reconcileDims(OpBuilder &b, Location loc,
+                                        RankedTensorType declared,
+                                        ArrayRef<OpFoldResult> computed,
+                                        Operation *origin) {
+  SmallVector<OpFoldResult> dims;
+  for (auto [i, size] : llvm::enumerate(declared.getShape())) {
+    if (size == ShapedType::kDynamic) {
+      dims.push_back(computed[i]);
+      continue;
+    }
+    OpFoldResult fixed = b.getIndexAttr(size);
+    checkEqual(b, loc, computed[i], fixed, origin,
+               "result dimension " + Twine(i) + " must be " + Twine(size));
+    dims.push_back(fixed);
+  }
+  return dims;
+}
+
+Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<Value> indices;
+  if (type.getRank() == 1)
+    indices.push_back(indexConstant(b, loc, i));
+  Value element = tensor::ExtractOp::create(b, loc, tensor, indices);
+  if (!element.getType().isIndex())
+    element = arith::IndexCastOp::create(b, loc, b.getIndexType(), element);
+  return element;
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(type, (int64_t)value));
+}
+
+Value buildParallelGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs, ArrayRef<AffineMap> maps,
+    Value init, function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(init.getType());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args);
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+AffineMap broadcastMap(MLIRContext *context, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape) {
+  int64_t resultRank = resultShape.size();
+  int64_t offset = resultRank - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [i, size] : llvm::enumerate(operandShape)) {
+    int64_t resultSize = resultShape[offset + i];
+    if (size == 1 && resultSize != 1)
+      exprs.push_back(getAffineConstantExpr(0, context));
+    else if (size != ShapedType::kDynamic && resultSize == 1)
+      exprs.push_back(getAffineConstantExpr(0, context));
+    else
+      exprs.push_back(getAffineDimExpr(offset + i, context));
+  }
+  return AffineMap::get(resultRank, 0, exprs, context);
+}
+
+SmallVector<OpFoldResult> broadcastDims(OpBuilder &b, Location loc,
+                                        ValueRange operands,
+                                        RankedTensorType resultType,
+                                        Operation *origin) {
+  int64_t rank = resultType.getRank();
+  SmallVector<OpFoldResult> dims;
+  for (int64_t i = 0; i < rank; ++i) {
+    OpFoldResult size;
+    if (!resultType.isDynamicDim(i))
+      size = b.getIndexAttr(resultType.getDimSize(i));
+    // Every operand dimension that is not a static 1 must equal the result.
+    for (Value operand : operands) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      int64_t at = i - (rank - type.getRank());
+      if (at < 0 || type.getDimSize(at) == 1)
+        continue;
+      if (resultType.getDimSize(i) == 1)
+        continue;
+      OpFoldResult operandSize =
+          type.isDynamicDim(at)
+              ? OpFoldResult(
+                    tensor::DimOp::create(b, loc, operand, at).getResult())
+              : OpFoldResult(b.getIndexAttr(type.getDimSize(at)));
+      if (!size) {
+        size = operandSize;
+        continue;
+      }
+      checkEqual(b, loc, operandSize, size, origin,
+                 "broadcast dimension " + Twine(i) +
+                     " differs between operands (a dynamic dimension of "
+                     "size 1 cannot be broadcast)");
+    }
+    if (!size)
+      size = b.getIndexAttr(1);
+    dims.push_back(size);
+  }
+  return dims;
+}
+
+Value insertUnitDims(OpBuilder &b, Location loc, Value value,
+                     ArrayRef<int64_t> positions, RankedTensorType resultType) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (positions.empty())
+    return castTo(b, loc, value, resultType);
+  SmallVector<OpFoldResult> inputDims = getDims(b, loc, value);
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t i = 0; i < resultType.getRank(); ++i) {
+    if (llvm::is_contained(positions, i)) {
+      sizes.push_back(b.getIndexAttr(1));
+      shape.push_back(1);
+      if (groups.empty() || next == 0)
+        pending.push_back(i);
+      else
+        groups.back().push_back(i);
+      continue;
+    }
+    pending.push_back(i);
+    groups.push_back(pending);
+    pending.clear();
+    sizes.push_back(inputDims[next]);
+    shape.push_back(type.getDimSize(next));
+    ++next;
+  }
+  if (type.getRank() == 0)
+    groups.clear();
+  Value expanded = tensor::ExpandShapeOp::create(
+      b, loc, type.clone(shape), value, groups, sizes);
+  return castTo(b, loc, expanded, resultType);
+}
+
+} // namespace sinkc::lowering

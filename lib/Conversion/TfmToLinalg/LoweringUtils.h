@@ -1,0 +1,94 @@
+//===- LoweringUtils.h - helpers shared by the tfm lowerings ----*- C++ -*-===//
+
+#ifndef SINKC_LIB_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
+#define SINKC_LIB_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace sinkc::lowering {
+
+using namespace mlir;
+
+/// The ONNX node an op came from, for run-time error messages.
+std::string nodeDescription(Operation *op);
+
+/// The size of every dimension: static sizes as attributes, dynamic ones as
+/// `tensor.dim` values.
+SmallVector<OpFoldResult> getDims(OpBuilder &b, Location loc, Value tensor);
+
+/// A tensor.empty of `type` whose dynamic dimensions take their sizes from
+/// `dims` (which must have one entry per dimension).
+Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> dims);
+
+/// Like createEmpty, then filled with `value`.
+Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> dims, Attribute value);
+
+/// Emits a run-time check that `actual == expected` with a message naming the
+/// node; does nothing when both are the same constant.
+void checkEqual(OpBuilder &b, Location loc, OpFoldResult actual,
+                OpFoldResult expected, Operation *origin, const Twine &what);
+
+/// Emits a run-time check of an i1 condition with a message naming the node.
+void checkTrue(OpBuilder &b, Location loc, Value condition, Operation *origin,
+               const Twine &what);
+
+/// Reconciles the sizes computed from the operands with the declared result
+/// type: a static declared size wins (after a run-time check when the computed
+/// one is dynamic or different).
+SmallVector<OpFoldResult> reconcileDims(OpBuilder &b, Location loc,
+                                        RankedTensorType declared,
+                                        ArrayRef<OpFoldResult> computed,
+                                        Operation *origin);
+
+/// Casts to the declared result type when the types differ (tensor.cast).
+Value castTo(OpBuilder &b, Location loc, Value value, Type type);
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t value);
+Value toIndex(OpBuilder &b, Location loc, OpFoldResult value);
+
+/// Element `i` of a 0-D/1-D integer tensor as an `index` value.
+Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i);
+
+/// Scalar constant of `type` (float or integer).
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// A linalg.generic with all-parallel iterators producing `init`.
+Value buildParallelGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs, ArrayRef<AffineMap> maps,
+    Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+/// Indexing map reading an operand of `operandShape` broadcast (ONNX
+/// multidirectional rules) into a result of rank `resultRank`: leading
+/// dimensions are dropped and static size-1 dimensions read index 0 when the
+/// result dimension is not also 1.
+AffineMap broadcastMap(MLIRContext *context, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape);
+
+/// Result dimensions of a broadcast of `operands` (ONNX rules), with run-time
+/// checks that every non-broadcast dynamic operand dimension agrees.
+SmallVector<OpFoldResult> broadcastDims(OpBuilder &b, Location loc,
+                                        ValueRange operands,
+                                        RankedTensorType resultType,
+                                        Operation *origin);
+
+/// Inserts static unit dimensions so that `value` gets `resultType`
+/// (tensor.expand_shape); `positions` are the unit dims of the result.
+Value insertUnitDims(OpBuilder &b, Location loc, Value value,
+                     ArrayRef<int64_t> positions, RankedTensorType resultType);
+
+void populateElementwisePatterns(RewritePatternSet &patterns);
+void populateShapePatterns(RewritePatternSet &patterns);
+void populateContractionPatterns(RewritePatternSet &patterns);
+void populateNormalizationPatterns(RewritePatternSet &patterns);
+void populateGatherPatterns(RewritePatternSet &patterns);
+
+} // namespace sinkc::lowering
+
+#endif // SINKC_LIB_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
