@@ -69,7 +69,9 @@ struct RefineResultTypes : public RewritePattern {
     if (refinements.empty())
       return failure();
     rewriter.setInsertionPointAfter(op);
-    for (auto [result, refined] : refinements) {
+    for (auto &refinement : refinements) {
+      OpResult result = refinement.first;
+      RankedTensorType refined = refinement.second;
       Type oldType = result.getType();
       rewriter.modifyOpInPlace(op, [&] { result.setType(refined); });
       Value cast;

@@ -27,6 +27,14 @@ def Tfm_BoolTensor : RankedTensorOf<[I1]>;
 def Tfm_IndexTensor : RankedTensorOf<[I32, I64]>;
 def Tfm_I64Tensor : RankedTensorOf<[I64]>;
 
+// ONNX axes, offsets and counts are signed; the builtin I64Attr hands them
+// out as uint64_t, which turns -1 into 18446744073709551615 in messages and
+// comparisons.
+def Tfm_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+                                                "64-bit signless integer attribute"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
 //===----------------------------------------------------------------------===//
 // Base classes
 //===----------------------------------------------------------------------===//
@@ -272,7 +280,7 @@ def Tfm_CumSumOp : Tfm_Op<"cumsum", [SameOperandsAndResultElementType]> {
     ONNX `CumSum` with a constant axis; `exclusive` excludes the element
     itself, `reverse` sums from the end.
   }];
-  let arguments = (ins Tfm_NumericTensor:$input, I64Attr:$axis,
+  let arguments = (ins Tfm_NumericTensor:$input, Tfm_I64Attr:$axis,
                    DefaultValuedAttr<BoolAttr, "false">:$exclusive,
                    DefaultValuedAttr<BoolAttr, "false">:$reverse);
   let results = (outs Tfm_NumericTensor:$result);
@@ -293,7 +301,7 @@ def Tfm_SoftmaxOp : Tfm_Op<"softmax", [SameOperandsAndResultElementType]> {
     `A[b, h, q, k]` that the sink instrumentation measures.
   }];
   let arguments = (ins Tfm_FloatTensor:$input,
-                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+                   DefaultValuedAttr<Tfm_I64Attr, "-1">:$axis);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
@@ -307,7 +315,7 @@ def Tfm_LayerNormalizationOp : Tfm_Op<"layer_normalization"> {
   }];
   let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$scale,
                    Optional<Tfm_FloatTensor>:$bias,
-                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<Tfm_I64Attr, "-1">:$axis,
                    DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
@@ -363,8 +371,8 @@ def Tfm_ShapeOp : Tfm_Op<"shape"> {
     Folds to a constant when the selected dimensions are static.
   }];
   let arguments = (ins Tfm_Tensor:$input,
-                   DefaultValuedAttr<I64Attr, "0">:$start,
-                   OptionalAttr<I64Attr>:$end);
+                   DefaultValuedAttr<Tfm_I64Attr, "0">:$start,
+                   OptionalAttr<Tfm_I64Attr>:$end);
   let results = (outs Tfm_I64Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
@@ -421,7 +429,7 @@ def Tfm_UnsqueezeOp : Tfm_Op<"unsqueeze", [SameOperandsAndResultElementType]> {
 def Tfm_FlattenOp : Tfm_Op<"flatten", [SameOperandsAndResultElementType]> {
   let summary = "flattens to 2-D around an axis";
   let description = "ONNX `Flatten`: `[prod(dims[:axis]), prod(dims[axis:])]`.";
-  let arguments = (ins Tfm_Tensor:$input, DefaultValuedAttr<I64Attr, "1">:$axis);
+  let arguments = (ins Tfm_Tensor:$input, DefaultValuedAttr<Tfm_I64Attr, "1">:$axis);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
@@ -430,7 +438,7 @@ def Tfm_FlattenOp : Tfm_Op<"flatten", [SameOperandsAndResultElementType]> {
 def Tfm_ConcatOp : Tfm_Op<"concat", [SameOperandsAndResultElementType]> {
   let summary = "concatenates tensors along one axis";
   let description = "ONNX `Concat`.";
-  let arguments = (ins Variadic<Tfm_Tensor>:$inputs, I64Attr:$axis);
+  let arguments = (ins Variadic<Tfm_Tensor>:$inputs, Tfm_I64Attr:$axis);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = [{
     $inputs attr-dict `:` functional-type($inputs, $result)
@@ -444,7 +452,7 @@ def Tfm_SplitOp : Tfm_Op<"split", [SameOperandsAndResultElementType]> {
     ONNX `Split` with constant `split` sizes (the importer computes them from
     the `split` input, the `split` attribute of opset < 13, or `num_outputs`).
   }];
-  let arguments = (ins Tfm_Tensor:$input, I64Attr:$axis,
+  let arguments = (ins Tfm_Tensor:$input, Tfm_I64Attr:$axis,
                    DenseI64ArrayAttr:$split);
   let results = (outs Variadic<Tfm_Tensor>:$results);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
@@ -502,7 +510,7 @@ def Tfm_TriluOp : Tfm_Op<"trilu", [SameOperandsAndResultElementType]> {
     ONNX `Trilu`: keeps elements with `col - row >= k` (upper) or
     `col - row <= k` (lower), zeroes the rest; `k` is a constant attribute.
   }];
-  let arguments = (ins Tfm_Tensor:$input, DefaultValuedAttr<I64Attr, "0">:$k,
+  let arguments = (ins Tfm_Tensor:$input, DefaultValuedAttr<Tfm_I64Attr, "0">:$k,
                    DefaultValuedAttr<BoolAttr, "true">:$upper);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
@@ -518,7 +526,7 @@ def Tfm_GatherOp : Tfm_Op<"gather"> {
     axis 0 of the embedding table.
   }];
   let arguments = (ins Tfm_Tensor:$data, Tfm_IndexTensor:$indices,
-                   DefaultValuedAttr<I64Attr, "0">:$axis);
+                   DefaultValuedAttr<Tfm_I64Attr, "0">:$axis);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` `(` type($data) `,` type($indices) `)` `->` type($result)
@@ -533,7 +541,7 @@ def Tfm_GatherNDOp : Tfm_Op<"gather_nd"> {
     the dimensions of `data` after the first `batch_dims`.
   }];
   let arguments = (ins Tfm_Tensor:$data, Tfm_I64Tensor:$indices,
-                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+                   DefaultValuedAttr<Tfm_I64Attr, "0">:$batch_dims);
   let results = (outs Tfm_Tensor:$result);
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` `(` type($data) `,` type($indices) `)` `->` type($result)
