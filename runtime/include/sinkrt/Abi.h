@@ -1,0 +1,31 @@
+/*===- Abi.h - Functions the runtime provides to generated code -*- C -*-===*\
+|*                                                                          *|
+|* The C side of docs/runtime-abi.md: what a sinkc-generated object calls.  *|
+|*                                                                          *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef SINKRT_ABI_H
+#define SINKRT_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A measurement: `descriptor` is an f32 memref descriptor of rank `rank`,
+ * batch-major. The runtime copies what it needs before returning. */
+void sinkrt_probe(void *ctx, int64_t probe, int64_t rank,
+                  const void *descriptor);
+
+/* Runs body(data, begin, end) over [0, n) in contiguous chunks on the
+ * runtime's thread pool and returns when all are done. Never nested. */
+void sinkrt_parallel_for(void *ctx, int64_t n,
+                         void (*body)(void *data, int64_t begin, int64_t end),
+                         void *data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SINKRT_ABI_H */

@@ -1,0 +1,96 @@
+//===- Manifest.h - The model manifest of the runtime ABI -----*- C++ -*-===//
+//
+// Parses the text manifest (`sinkc_manifest`) that the compiler embeds in
+// every model object; see docs/runtime-abi.md for the format.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKRT_MANIFEST_H
+#define SINKRT_MANIFEST_H
+
+#include "sinkrt/Status.h"
+#include "sinkrt/Tensor.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sinkrt {
+
+/// The measurements a probe can deliver. The numbering is the trace
+/// schema's `Metric` enum.
+enum class Metric {
+  BosMass = 0,
+  HeadBosMass = 1,
+  Recv = 2,
+  HiddenNorm = 3,
+  HiddenCosBos = 4,
+  MlpNorm = 5,
+  MlpCosBos = 6,
+};
+inline constexpr int kMetricCount = 7;
+
+/// Manifest spelling: bos_mass, head_bos_mass, recv, ...
+const char *metricName(Metric metric);
+std::optional<Metric> parseMetricName(std::string_view name);
+/// Per-token metrics have shape [B, T]; bos_mass is [B], head_bos_mass
+/// [B, H].
+bool isPerTokenMetric(Metric metric);
+
+enum class TensorRole { Tokens, AttentionMask, PositionIds, Logits, Data };
+const char *roleName(TensorRole role);
+
+struct TensorSpec {
+  int index = 0;
+  std::string name;
+  DType dtype = DType::F32;
+  /// -1 marks a dynamic dimension.
+  std::vector<int64_t> dims;
+  TensorRole role = TensorRole::Data;
+};
+
+struct LanguageModelInfo {
+  int64_t vocab = 0;
+  int layers = 0;
+  int heads = 0;
+  /// -1 when the model has no BOS token.
+  int64_t bos = -1;
+  /// "bytes" or "none".
+  std::string tokenizer;
+  bool isByteLevel() const { return tokenizer == "bytes"; }
+};
+
+struct ProbeSpec {
+  int64_t id = 0;
+  int layer = 0;
+  Metric metric = Metric::BosMass;
+};
+
+struct Manifest {
+  std::string modelName;
+  uint64_t weightsSize = 0;
+  uint64_t weightsHash = 0;
+  bool weightsEmbedded = true;
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+  std::optional<LanguageModelInfo> languageModel;
+  /// The --instrument spec the model was compiled with, "none" if it was
+  /// not instrumented.
+  std::string instrumentSpec = "none";
+  std::vector<ProbeSpec> probes;
+
+  /// The input or output with this role, if any.
+  const TensorSpec *findInput(TensorRole role) const;
+  const TensorSpec *findOutput(TensorRole role) const;
+};
+
+inline constexpr int kManifestVersion = 1;
+
+/// Parses and validates the whole manifest; errors name the line.
+Expected<Manifest> parseManifest(std::string_view text);
+
+} // namespace sinkrt
+
+#endif // SINKRT_MANIFEST_H

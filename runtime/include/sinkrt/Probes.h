@@ -1,0 +1,73 @@
+//===- Probes.h - Collecting probe measurements during a run --*- C++ -*-===//
+
+#ifndef SINKRT_PROBES_H
+#define SINKRT_PROBES_H
+
+#include "sinkrt/Manifest.h"
+#include "sinkrt/Status.h"
+#include "sinkrt/TraceData.h"
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace sinkrt {
+
+class ThreadPool;
+
+/// Receives the sinkrt_probe calls of one model invocation at a time and
+/// turns them into per-sequence layer records. Probe errors (unknown ids,
+/// wrong shapes, repeats) cannot be returned to the generated code, so the
+/// first one is kept and reported when the invocation finishes.
+class ProbeCollector {
+public:
+  explicit ProbeCollector(const Manifest &manifest);
+
+  bool hasProbes() const { return !probes.empty(); }
+  /// The instrumented layers, ascending.
+  const std::vector<int> &layers() const { return layerList; }
+  /// The instrumented metrics, in Metric order.
+  const std::vector<Metric> &metrics() const { return metricList; }
+
+  /// Starts an invocation over `batch` sequences of `sequence` tokens; -1
+  /// for a size the runtime does not know (taken from the probes then).
+  void beginRun(int64_t batch, int64_t sequence);
+  void receive(int64_t probeId, int64_t rank, const void *descriptor);
+  /// Checks that every probe reported exactly once with consistent shapes;
+  /// returns one list of layer records per batch row.
+  Expected<std::vector<std::vector<LayerRecord>>> finishRun();
+  /// The sequence length of the finished run.
+  int64_t sequenceLength() const { return runSequence; }
+
+private:
+  struct Slot {
+    ProbeSpec spec;
+    bool received = false;
+    std::vector<int64_t> sizes;
+    std::vector<float> values;
+  };
+
+  void recordError(Error error);
+
+  std::vector<Slot> probes;
+  std::map<int64_t, size_t> slotById;
+  std::vector<int> layerList;
+  std::vector<Metric> metricList;
+  int heads = 0;
+
+  std::mutex mutex;
+  int64_t runBatch = -1;
+  int64_t runSequence = -1;
+  std::optional<Error> firstError;
+};
+
+/// What the generated code's `ctx` points to.
+struct RunContext {
+  ThreadPool *pool = nullptr;
+  ProbeCollector *probes = nullptr;
+};
+
+} // namespace sinkrt
+
+#endif // SINKRT_PROBES_H

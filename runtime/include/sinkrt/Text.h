@@ -1,0 +1,51 @@
+//===- Text.h - Strict parsing of numbers and small text helpers -*- C++
+//-*-===//
+//
+// Every number the runtime reads from the user or the manifest goes through
+// these functions: the whole field must be a number of the expected kind,
+// or the caller gets nothing and reports exactly which field was wrong.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKRT_TEXT_H
+#define SINKRT_TEXT_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sinkrt {
+
+/// Decimal integer with an optional leading '-', nothing else.
+std::optional<int64_t> parseInt64(std::string_view text);
+/// Decimal integer without a sign.
+std::optional<uint64_t> parseUInt64(std::string_view text);
+/// Exactly 16 hexadecimal digits (either case).
+std::optional<uint64_t> parseHex64(std::string_view text);
+/// A finite decimal floating-point number ("0.3", "1e-2"); no hex, inf, nan.
+std::optional<double> parseFiniteDouble(std::string_view text);
+
+/// Splits at every occurrence of `separator`; "a  b" gives an empty field.
+std::vector<std::string_view> splitFields(std::string_view text,
+                                          char separator);
+
+/// Decodes %XX escapes; nullopt for a malformed escape.
+std::optional<std::string> percentDecode(std::string_view text);
+
+/// For messages and tables: printable ASCII stays, everything else becomes
+/// \n, \t, \\ or \xHH, so a byte-level token always prints as one line.
+std::string escapeBytes(std::string_view bytes);
+
+/// `value` with the fewest digits that read back as the same float.
+std::string formatFloat(float value);
+
+/// The last path component ("a/b/c" -> "c").
+std::string baseName(std::string_view path);
+/// Everything before the last '/', "." when there is none.
+std::string directoryName(std::string_view path);
+
+} // namespace sinkrt
+
+#endif // SINKRT_TEXT_H

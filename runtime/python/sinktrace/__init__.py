@@ -1,0 +1,264 @@
+"""Read sink traces (``.sinktrace`` files) written by sinkc-compiled models.
+
+The file format is described in docs/trace-format.md. This package wraps the
+code that ``flatc --python`` generates from runtime/schema/sink_trace.fbs
+(package ``sinkrt.fbs``); the build puts both into ``<build>/python``, so::
+
+    PYTHONPATH=<build>/python /usr/bin/python3 -c \\
+        "import sinktrace; t = sinktrace.load('run.sinktrace'); print(t.records[0].metric('recv'))"
+
+Every numeric per-token series comes back as a NumPy array. Python has no
+FlatBuffers verifier, so ``load`` checks the size prefix, file identifier and
+schema version up front and turns any out-of-bounds read of a corrupt file
+into :class:`TraceError`; for untrusted files prefer ``sink-trace json``,
+which runs the full verifier.
+"""
+
+import struct
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from sinkrt.fbs import Trace as _TraceModule
+
+SCHEMA_VERSION = 1
+FILE_IDENTIFIER = b"SKTR"
+
+#: Metric names in the schema's ``Metric`` enum order.
+METRICS = ("bos_mass", "head_bos_mass", "recv", "hidden_norm",
+           "hidden_cos_bos", "mlp_norm", "mlp_cos_bos")
+#: Per-token metrics, which have one value per position.
+TOKEN_METRICS = ("recv", "hidden_norm", "hidden_cos_bos", "mlp_norm",
+                 "mlp_cos_bos")
+SINK_KINDS = ("none", "primary", "secondary")
+CRITERION_HIDDEN_COSINE = 1
+CRITERION_ATTENTION = 2
+
+
+class TraceError(ValueError):
+    """The file is not a readable sink trace."""
+
+
+@dataclass
+class Layer:
+    """Every measurement of one instrumented layer; ``None`` (or NaN for
+    ``bos_mass``) where the metric was not instrumented."""
+    layer: int
+    bos_mass: float
+    head_bos_mass: Optional[np.ndarray]
+    recv: Optional[np.ndarray]
+    hidden_norm: Optional[np.ndarray]
+    hidden_cos_bos: Optional[np.ndarray]
+    mlp_norm: Optional[np.ndarray]
+    mlp_cos_bos: Optional[np.ndarray]
+    flags: np.ndarray
+
+
+@dataclass
+class Record:
+    prompt: int
+    batch_row: int
+    tokens: np.ndarray
+    sequence_length: int
+    instrument_spec: str
+    layers: np.ndarray
+    metrics: List[str]
+    classification: Dict[str, object]
+    measurements: Dict[int, Layer]
+    #: One entry per position: position, token, kind (str), creation_layer,
+    #: lifetime, end_layer, flagged_layers, peak_recv, peak_recv_layer,
+    #: criteria (bit set).
+    sinks: np.ndarray
+
+    def metric(self, name: str) -> np.ndarray:
+        """A per-token metric as an array [instrumented layer, position]
+        (NaN rows for layers without it), or bos_mass as [layer], or
+        head_bos_mass as [layer, head]."""
+        if name not in METRICS:
+            raise KeyError(f"unknown metric {name!r}")
+        layers = [self.measurements[int(l)] for l in self.layers]
+        if name == "bos_mass":
+            return np.array([layer.bos_mass for layer in layers],
+                            dtype=np.float32)
+        rows = [getattr(layer, name) for layer in layers]
+        width = max((len(row) for row in rows if row is not None), default=0)
+        result = np.full((len(rows), width), np.nan, dtype=np.float32)
+        for index, row in enumerate(rows):
+            if row is not None:
+                result[index, :len(row)] = row
+        return result
+
+    def sinks_of_kind(self, kind: str) -> np.ndarray:
+        return self.sinks[self.sinks["kind"] == kind]
+
+
+@dataclass
+class SinkLevel:
+    kind: str
+    creation_layer: int
+    lifetime: int
+    count: int
+    #: (record, position, token) per hit.
+    hits: np.ndarray
+
+
+@dataclass
+class Trace:
+    schema_version: int
+    producer: str
+    model: Dict[str, object]
+    records: List[Record] = field(default_factory=list)
+    levels: List[SinkLevel] = field(default_factory=list)
+
+
+_SINK_DTYPE = np.dtype([
+    ("position", np.int32), ("token", np.int64), ("kind", "U9"),
+    ("creation_layer", np.int32), ("lifetime", np.int32),
+    ("end_layer", np.int32), ("flagged_layers", np.int32),
+    ("peak_recv", np.float32), ("peak_recv_layer", np.int32),
+    ("criteria", np.uint8)])
+_HIT_DTYPE = np.dtype([("record", np.int32), ("position", np.int32),
+                       ("token", np.int64)])
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", errors="replace") if value else ""
+
+
+def _floats(table, name):
+    if getattr(table, name + "IsNone")():
+        return None
+    return np.array(getattr(table, name + "AsNumpy")(), dtype=np.float32)
+
+
+def _ints(table, name, dtype):
+    if getattr(table, name + "IsNone")():
+        return np.zeros(0, dtype=dtype)
+    return np.array(getattr(table, name + "AsNumpy")(), dtype=dtype)
+
+
+def _kind(value: int) -> str:
+    if not 0 <= value < len(SINK_KINDS):
+        raise TraceError(f"corrupt sink trace: unknown sink kind {value}")
+    return SINK_KINDS[value]
+
+
+def _read_layer(table) -> Layer:
+    return Layer(
+        layer=table.Layer(), bos_mass=table.BosMass(),
+        head_bos_mass=_floats(table, "HeadBosMass"),
+        recv=_floats(table, "Recv"), hidden_norm=_floats(table, "HiddenNorm"),
+        hidden_cos_bos=_floats(table, "HiddenCosBos"),
+        mlp_norm=_floats(table, "MlpNorm"),
+        mlp_cos_bos=_floats(table, "MlpCosBos"),
+        flags=_ints(table, "Flags", np.uint8))
+
+
+def _read_record(table) -> Record:
+    rules = table.Classification()
+    classification = {}
+    if rules is not None:
+        classification = {
+            "tau": rules.Tau(), "epsilon": rules.Epsilon(),
+            "min_queries": rules.MinQueries(),
+            "criteria_available": rules.CriteriaAvailable(),
+            "window_first": rules.WindowFirst(),
+            "window_last": rules.WindowLast(),
+            "early_layers": rules.EarlyLayers(),
+            "late_index": rules.LateIndex()}
+    metrics = []
+    for value in _ints(table, "Metrics", np.uint8):
+        if value >= len(METRICS):
+            raise TraceError(f"corrupt sink trace: unknown metric {value}")
+        metrics.append(METRICS[value])
+    measurements = {}
+    for index in range(table.MeasurementsLength()):
+        layer = _read_layer(table.Measurements(index))
+        measurements[layer.layer] = layer
+    sinks = np.zeros(table.SinksLength(), dtype=_SINK_DTYPE)
+    for index in range(table.SinksLength()):
+        sink = table.Sinks(index)
+        sinks[index] = (sink.Position(), sink.Token(), _kind(sink.Kind()),
+                        sink.CreationLayer(), sink.Lifetime(),
+                        sink.EndLayer(), sink.FlaggedLayers(),
+                        sink.PeakRecv(), sink.PeakRecvLayer(),
+                        sink.Criteria())
+    return Record(
+        prompt=table.Prompt(), batch_row=table.BatchRow(),
+        tokens=_ints(table, "Tokens", np.int64),
+        sequence_length=table.SequenceLength(),
+        instrument_spec=_text(table.InstrumentSpec()),
+        layers=_ints(table, "Layers", np.int32), metrics=metrics,
+        classification=classification, measurements=measurements,
+        sinks=sinks)
+
+
+def loads(data: bytes) -> Trace:
+    """Parses the bytes of a .sinktrace file."""
+    if len(data) < 12:
+        raise TraceError(f"not a sink trace: {len(data)} bytes is too short")
+    if data[8:12] != FILE_IDENTIFIER:
+        raise TraceError(
+            f"not a sink trace: file identifier is {bytes(data[8:12])!r}, "
+            f"expected {FILE_IDENTIFIER!r}")
+    (size,) = struct.unpack_from("<I", data, 0)
+    if size != len(data) - 4:
+        raise TraceError(
+            f"corrupt or truncated sink trace: the size prefix says "
+            f"{size + 4} bytes, the file has {len(data)}")
+    buffer = bytearray(data)
+    try:
+        root = _TraceModule.Trace.GetRootAs(buffer, 4)
+        version = root.SchemaVersion()
+        if version == 0:
+            raise TraceError("corrupt sink trace: no schema version")
+        if version > SCHEMA_VERSION:
+            raise TraceError(
+                f"the trace has schema version {version}; this reader "
+                f"knows versions up to {SCHEMA_VERSION}")
+        model_table = root.Model()
+        if model_table is None:
+            raise TraceError("corrupt sink trace: no model description")
+        model = {
+            "name": _text(model_table.Name()),
+            "layers": model_table.Layers(), "heads": model_table.Heads(),
+            "vocab": model_table.Vocab(), "bos": model_table.Bos(),
+            "tokenizer": _text(model_table.Tokenizer()),
+            "weights_size": model_table.WeightsSize(),
+            "weights_hash": f"{model_table.WeightsHash():016x}"}
+        trace = Trace(schema_version=version,
+                      producer=_text(root.Producer()), model=model)
+        for index in range(root.RecordsLength()):
+            trace.records.append(_read_record(root.Records(index)))
+        for index in range(root.LevelsLength()):
+            level = root.Levels(index)
+            hits = np.zeros(level.HitsLength(), dtype=_HIT_DTYPE)
+            for hit_index in range(level.HitsLength()):
+                hit = level.Hits(hit_index)
+                hits[hit_index] = (hit.Record(), hit.Position(), hit.Token())
+            trace.levels.append(SinkLevel(
+                kind=_kind(level.Kind()),
+                creation_layer=level.CreationLayer(),
+                lifetime=level.Lifetime(), count=level.Count(), hits=hits))
+        return trace
+    except TraceError:
+        raise
+    except (IndexError, struct.error, ValueError, TypeError,
+            OverflowError) as error:
+        raise TraceError(f"corrupt sink trace ({error})") from None
+
+
+def load(path) -> Trace:
+    """Reads a .sinktrace file; raises TraceError for anything else."""
+    with open(path, "rb") as stream:
+        data = stream.read()
+    try:
+        return loads(data)
+    except TraceError as error:
+        raise TraceError(f"{path}: {error}") from None
+
+
+__all__ = ["load", "loads", "Trace", "Record", "Layer", "SinkLevel",
+           "TraceError", "METRICS", "TOKEN_METRICS", "SINK_KINDS",
+           "SCHEMA_VERSION"]

@@ -1,0 +1,28 @@
+"""python3 -m sinktrace F.sinktrace: a short overview of a trace."""
+
+import sys
+
+import sinktrace
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] in ("-h", "--help"):
+        print("usage: python3 -m sinktrace F.sinktrace", file=sys.stderr)
+        return 2
+    try:
+        trace = sinktrace.load(argv[1])
+    except (OSError, sinktrace.TraceError) as error:
+        print(f"sinktrace: error: {error}", file=sys.stderr)
+        return 1
+    print(f"{trace.model['name']}: {len(trace.records)} records")
+    for index, record in enumerate(trace.records):
+        flagged = record.sinks[record.sinks["kind"] != "none"]
+        described = ", ".join(
+            f"{sink['position']}:{sink['kind']}" for sink in flagged)
+        print(f"record {index}: {record.sequence_length} tokens; "
+              f"sinks {described or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,399 @@
+//===- Manifest.cpp - The model manifest of the runtime ABI ---------------===//
+
+#include "sinkrt/Manifest.h"
+
+#include "sinkrt/Text.h"
+
+#include <set>
+#include <utility>
+
+namespace sinkrt {
+
+namespace {
+constexpr std::pair<Metric, const char *> kMetricNames[] = {
+    {Metric::BosMass, "bos_mass"},
+    {Metric::HeadBosMass, "head_bos_mass"},
+    {Metric::Recv, "recv"},
+    {Metric::HiddenNorm, "hidden_norm"},
+    {Metric::HiddenCosBos, "hidden_cos_bos"},
+    {Metric::MlpNorm, "mlp_norm"},
+    {Metric::MlpCosBos, "mlp_cos_bos"},
+};
+
+constexpr std::pair<TensorRole, const char *> kRoleNames[] = {
+    {TensorRole::Tokens, "tokens"},
+    {TensorRole::AttentionMask, "attention_mask"},
+    {TensorRole::PositionIds, "position_ids"},
+    {TensorRole::Logits, "logits"},
+    {TensorRole::Data, "data"},
+};
+} // namespace
+
+const char *metricName(Metric metric) {
+  for (const auto &[value, name] : kMetricNames)
+    if (value == metric)
+      return name;
+  return "?";
+}
+
+std::optional<Metric> parseMetricName(std::string_view name) {
+  for (const auto &[value, spelling] : kMetricNames)
+    if (name == spelling)
+      return value;
+  return std::nullopt;
+}
+
+bool isPerTokenMetric(Metric metric) {
+  return metric != Metric::BosMass && metric != Metric::HeadBosMass;
+}
+
+const char *roleName(TensorRole role) {
+  for (const auto &[value, name] : kRoleNames)
+    if (value == role)
+      return name;
+  return "?";
+}
+
+const TensorSpec *Manifest::findInput(TensorRole role) const {
+  for (const TensorSpec &spec : inputs)
+    if (spec.role == role)
+      return &spec;
+  return nullptr;
+}
+
+const TensorSpec *Manifest::findOutput(TensorRole role) const {
+  for (const TensorSpec &spec : outputs)
+    if (spec.role == role)
+      return &spec;
+  return nullptr;
+}
+
+namespace {
+
+class ManifestParser {
+public:
+  Expected<Manifest> parse(std::string_view text);
+
+private:
+  Error lineError(const char *what) const {
+    return failure("malformed model manifest, line %d: %s", lineNumber, what);
+  }
+  Error lineError(const std::string &what) const {
+    return lineError(what.c_str());
+  }
+
+  Status parseModel(const std::vector<std::string_view> &fields);
+  Status parseWeights(const std::vector<std::string_view> &fields);
+  Status parseTensor(const std::vector<std::string_view> &fields, bool isInput);
+  Status parseLanguageModel(const std::vector<std::string_view> &fields);
+  Status parseInstrument(std::string_view line);
+  Status parseProbe(const std::vector<std::string_view> &fields);
+  Status validateWhole();
+
+  Manifest manifest;
+  int lineNumber = 0;
+  bool sawModel = false, sawWeights = false, sawInstrument = false;
+};
+
+Expected<Manifest> ManifestParser::parse(std::string_view text) {
+  bool sawEnd = false;
+  size_t position = 0;
+  while (position < text.size()) {
+    size_t newline = text.find('\n', position);
+    std::string_view line = text.substr(
+        position, newline == std::string_view::npos ? std::string_view::npos
+                                                    : newline - position);
+    position = newline == std::string_view::npos ? text.size() : newline + 1;
+    ++lineNumber;
+    if (sawEnd) {
+      if (!line.empty())
+        return lineError("text after the 'end' record");
+      continue;
+    }
+    std::vector<std::string_view> fields = splitFields(line, ' ');
+    for (std::string_view field : fields)
+      if (field.empty())
+        return lineError("empty field (fields are separated by single "
+                         "spaces)");
+    std::string_view kind = fields[0];
+    if (lineNumber == 1) {
+      if (kind != "sinkc-manifest" || fields.size() != 2)
+        return lineError("the first line must be 'sinkc-manifest <version>'");
+      if (fields[1] != std::to_string(kManifestVersion))
+        return failure("unsupported model manifest version '%s' (this "
+                       "runtime reads version %d)",
+                       std::string(fields[1]).c_str(), kManifestVersion);
+      continue;
+    }
+    Status status;
+    if (kind == "model")
+      status = parseModel(fields);
+    else if (kind == "weights")
+      status = parseWeights(fields);
+    else if (kind == "input" || kind == "output")
+      status = parseTensor(fields, kind == "input");
+    else if (kind == "lm")
+      status = parseLanguageModel(fields);
+    else if (kind == "instrument")
+      status = parseInstrument(line);
+    else if (kind == "probe")
+      status = parseProbe(fields);
+    else if (kind == "end" && fields.size() == 1)
+      sawEnd = true;
+    else
+      return lineError("unknown record '" + std::string(kind) + "'");
+    if (!status)
+      return status.takeError();
+  }
+  if (lineNumber == 0)
+    return failure("the model manifest is empty");
+  if (!sawEnd)
+    return failure("malformed model manifest: no 'end' record (truncated?)");
+  if (Status status = validateWhole(); !status)
+    return status.takeError();
+  return std::move(manifest);
+}
+
+Status ManifestParser::parseModel(const std::vector<std::string_view> &fields) {
+  if (sawModel)
+    return lineError("duplicate 'model' record");
+  if (fields.size() != 2)
+    return lineError("expected 'model <name>'");
+  std::optional<std::string> name = percentDecode(fields[1]);
+  if (!name)
+    return lineError("bad percent escape in the model name");
+  manifest.modelName = std::move(*name);
+  sawModel = true;
+  return Status::ok();
+}
+
+Status
+ManifestParser::parseWeights(const std::vector<std::string_view> &fields) {
+  if (sawWeights)
+    return lineError("duplicate 'weights' record");
+  if (fields.size() != 4)
+    return lineError("expected 'weights <size> <hash> <embedded|external>'");
+  std::optional<uint64_t> size = parseUInt64(fields[1]);
+  std::optional<uint64_t> hash = parseHex64(fields[2]);
+  if (!size)
+    return lineError("bad weights size");
+  if (!hash)
+    return lineError("the weights hash must be 16 hex digits");
+  if (fields[3] != "embedded" && fields[3] != "external")
+    return lineError("weights storage must be 'embedded' or 'external'");
+  manifest.weightsSize = *size;
+  manifest.weightsHash = *hash;
+  manifest.weightsEmbedded = fields[3] == "embedded";
+  sawWeights = true;
+  return Status::ok();
+}
+
+Status ManifestParser::parseTensor(const std::vector<std::string_view> &fields,
+                                   bool isInput) {
+  std::vector<TensorSpec> &list = isInput ? manifest.inputs : manifest.outputs;
+  const char *kind = isInput ? "input" : "output";
+  if (fields.size() < 6)
+    return lineError(formatString(
+        "expected '%s <index> <name> <dtype> <rank> <dim>... <role>'", kind));
+  TensorSpec spec;
+  std::optional<int64_t> index = parseInt64(fields[1]);
+  if (!index || *index != static_cast<int64_t>(list.size()))
+    return lineError(formatString("%s index must be %zu (indices count up "
+                                  "from 0 in order)",
+                                  kind, list.size()));
+  spec.index = static_cast<int>(*index);
+  std::optional<std::string> name = percentDecode(fields[2]);
+  if (!name)
+    return lineError("bad percent escape in a tensor name");
+  spec.name = std::move(*name);
+  std::optional<DType> dtype = parseDTypeName(fields[3]);
+  if (!dtype)
+    return lineError("unknown element type '" + std::string(fields[3]) + "'");
+  spec.dtype = *dtype;
+  std::optional<int64_t> rank = parseInt64(fields[4]);
+  if (!rank || *rank < 0 || *rank > 32)
+    return lineError("bad rank '" + std::string(fields[4]) + "'");
+  if (fields.size() != static_cast<size_t>(6 + *rank))
+    return lineError(formatString("rank %lld needs %lld dimensions and a role",
+                                  static_cast<long long>(*rank),
+                                  static_cast<long long>(*rank)));
+  for (int64_t i = 0; i < *rank; ++i) {
+    std::optional<int64_t> dim = parseInt64(fields[5 + i]);
+    if (!dim || *dim < -1)
+      return lineError("bad dimension '" + std::string(fields[5 + i]) + "'");
+    spec.dims.push_back(*dim);
+  }
+  std::string_view role = fields.back();
+  bool roleFound = false;
+  for (TensorRole candidate :
+       {TensorRole::Tokens, TensorRole::AttentionMask, TensorRole::PositionIds,
+        TensorRole::Logits, TensorRole::Data}) {
+    bool allowed = candidate == TensorRole::Data ||
+                   (isInput ? candidate != TensorRole::Logits
+                            : candidate == TensorRole::Logits);
+    if (allowed && role == roleName(candidate)) {
+      spec.role = candidate;
+      roleFound = true;
+    }
+  }
+  if (!roleFound)
+    return lineError(
+        formatString("unknown %s role '%s'", kind, std::string(role).c_str()));
+  if (spec.role != TensorRole::Data) {
+    for (const TensorSpec &other : list)
+      if (other.role == spec.role)
+        return lineError(
+            formatString("two %ss with role '%s'", kind, roleName(spec.role)));
+  }
+  if ((spec.role == TensorRole::Tokens ||
+       spec.role == TensorRole::PositionIds) &&
+      (spec.dims.size() != 2 ||
+       (spec.dtype != DType::I64 && spec.dtype != DType::I32)))
+    return lineError(formatString("the %s input must be an i64 or i32 "
+                                  "[batch, sequence] tensor",
+                                  roleName(spec.role)));
+  if (spec.role == TensorRole::Tokens && spec.dtype != DType::I64)
+    return lineError("the tokens input must be i64");
+  if (spec.role == TensorRole::AttentionMask && spec.dims.size() != 2)
+    return lineError("the attention_mask input must be [batch, sequence]");
+  if (spec.role == TensorRole::Logits && spec.dims.size() != 3)
+    return lineError("the logits output must be [batch, sequence, vocab]");
+  list.push_back(std::move(spec));
+  return Status::ok();
+}
+
+Status ManifestParser::parseLanguageModel(
+    const std::vector<std::string_view> &fields) {
+  if (manifest.languageModel)
+    return lineError("duplicate 'lm' record");
+  LanguageModelInfo info;
+  bool sawVocab = false, sawLayers = false, sawHeads = false, sawBos = false,
+       sawTokenizer = false;
+  for (size_t i = 1; i < fields.size(); ++i) {
+    size_t equals = fields[i].find('=');
+    if (equals == std::string_view::npos)
+      return lineError("expected key=value fields in the 'lm' record");
+    std::string_view key = fields[i].substr(0, equals);
+    std::string_view value = fields[i].substr(equals + 1);
+    std::optional<int64_t> number = parseInt64(value);
+    auto needPositive = [&](bool &seen) -> Status {
+      if (seen)
+        return lineError("duplicate '" + std::string(key) + "'");
+      seen = true;
+      if (!number || *number <= 0 || *number > (int64_t(1) << 40))
+        return lineError("bad value for '" + std::string(key) + "'");
+      return Status::ok();
+    };
+    Status status;
+    if (key == "vocab") {
+      status = needPositive(sawVocab);
+      info.vocab = number.value_or(0);
+    } else if (key == "layers") {
+      status = needPositive(sawLayers);
+      if (status && *number > 100000)
+        status = lineError("implausible layer count");
+      info.layers = static_cast<int>(number.value_or(0));
+    } else if (key == "heads") {
+      status = needPositive(sawHeads);
+      if (status && *number > 100000)
+        status = lineError("implausible head count");
+      info.heads = static_cast<int>(number.value_or(0));
+    } else if (key == "bos") {
+      if (sawBos)
+        return lineError("duplicate 'bos'");
+      sawBos = true;
+      if (!number || *number < -1)
+        return lineError("bad value for 'bos'");
+      info.bos = *number;
+    } else if (key == "tokenizer") {
+      if (sawTokenizer)
+        return lineError("duplicate 'tokenizer'");
+      sawTokenizer = true;
+      if (value != "bytes" && value != "none")
+        return lineError("tokenizer must be 'bytes' or 'none'");
+      info.tokenizer = std::string(value);
+    } else {
+      return lineError("unknown 'lm' field '" + std::string(key) + "'");
+    }
+    if (!status)
+      return status;
+  }
+  if (!sawVocab || !sawLayers || !sawHeads || !sawBos || !sawTokenizer)
+    return lineError("the 'lm' record needs vocab, layers, heads, bos and "
+                     "tokenizer");
+  if (info.bos >= info.vocab)
+    return lineError("bos id is outside the vocabulary");
+  if (info.isByteLevel() && info.vocab < 256)
+    return lineError("a byte-level tokenizer needs a vocabulary of at least "
+                     "256");
+  manifest.languageModel = info;
+  return Status::ok();
+}
+
+Status ManifestParser::parseInstrument(std::string_view line) {
+  if (sawInstrument)
+    return lineError("duplicate 'instrument' record");
+  std::string_view spec = line.substr(std::string_view("instrument").size());
+  if (spec.size() < 2)
+    return lineError("expected 'instrument <spec>'");
+  std::optional<std::string> decoded = percentDecode(spec.substr(1));
+  if (!decoded)
+    return lineError("bad percent escape in the instrument spec");
+  manifest.instrumentSpec = std::move(*decoded);
+  sawInstrument = true;
+  return Status::ok();
+}
+
+Status ManifestParser::parseProbe(const std::vector<std::string_view> &fields) {
+  if (fields.size() != 4)
+    return lineError("expected 'probe <id> <layer> <metric>'");
+  ProbeSpec probe;
+  std::optional<int64_t> id = parseInt64(fields[1]);
+  std::optional<int64_t> layer = parseInt64(fields[2]);
+  std::optional<Metric> metric = parseMetricName(fields[3]);
+  if (!id)
+    return lineError("bad probe id");
+  if (!layer || *layer < 0 || *layer > 100000)
+    return lineError("bad probe layer");
+  if (!metric)
+    return lineError("unknown metric '" + std::string(fields[3]) + "'");
+  probe.id = *id;
+  probe.layer = static_cast<int>(*layer);
+  probe.metric = *metric;
+  for (const ProbeSpec &other : manifest.probes) {
+    if (other.id == probe.id)
+      return lineError("duplicate probe id " + std::to_string(probe.id));
+    if (other.layer == probe.layer && other.metric == probe.metric)
+      return lineError(formatString("two probes for %s of layer %d",
+                                    metricName(probe.metric), probe.layer));
+  }
+  manifest.probes.push_back(probe);
+  return Status::ok();
+}
+
+Status ManifestParser::validateWhole() {
+  if (!sawModel)
+    return failure("malformed model manifest: no 'model' record");
+  if (!sawWeights)
+    return failure("malformed model manifest: no 'weights' record");
+  if (manifest.probes.empty())
+    return Status::ok();
+  if (!manifest.languageModel)
+    return failure("malformed model manifest: probes need the 'lm' record "
+                   "(layer and head counts)");
+  for (const ProbeSpec &probe : manifest.probes)
+    if (probe.layer >= manifest.languageModel->layers)
+      return failure("malformed model manifest: probe %lld is on layer %d "
+                     "but the model has %d layers",
+                     static_cast<long long>(probe.id), probe.layer,
+                     manifest.languageModel->layers);
+  return Status::ok();
+}
+
+} // namespace
+
+Expected<Manifest> parseManifest(std::string_view text) {
+  return ManifestParser().parse(text);
+}
+
+} // namespace sinkrt

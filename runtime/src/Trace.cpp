@@ -1,0 +1,344 @@
+//===- Trace.cpp - Sink trace serialization and verification --------------===//
+
+#include "sinkrt/TraceData.h"
+
+#include "sink_trace_generated.h"
+#include "sinkrt/TensorIO.h"
+#include "sinkrt/Text.h"
+
+#include <flatbuffers/flatbuffers.h>
+
+namespace sinkrt {
+
+namespace fb = sinkrt::fbs;
+
+const char *sinkKindName(SinkKind kind) {
+  switch (kind) {
+  case SinkKind::Primary:
+    return "primary";
+  case SinkKind::Secondary:
+    return "secondary";
+  case SinkKind::None:
+    break;
+  }
+  return "none";
+}
+
+std::string criteriaName(uint8_t criteria) {
+  bool cosine = criteria & kCriterionHiddenCosine;
+  bool attention = criteria & kCriterionAttention;
+  if (cosine && attention)
+    return "cos+attn";
+  if (cosine)
+    return "cos";
+  if (attention)
+    return "attn";
+  return "-";
+}
+
+std::vector<float> &LayerRecord::values(Metric metric) {
+  switch (metric) {
+  case Metric::HeadBosMass:
+    return headBosMass;
+  case Metric::Recv:
+    return recv;
+  case Metric::HiddenNorm:
+    return hiddenNorm;
+  case Metric::HiddenCosBos:
+    return hiddenCosBos;
+  case Metric::MlpNorm:
+    return mlpNorm;
+  case Metric::MlpCosBos:
+  case Metric::BosMass:
+    break;
+  }
+  return mlpCosBos;
+}
+
+const std::vector<float> &LayerRecord::values(Metric metric) const {
+  return const_cast<LayerRecord *>(this)->values(metric);
+}
+
+//===----------------------------------------------------------------------===//
+// Writing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class TraceSerializer {
+public:
+  std::vector<uint8_t> serialize(const TraceData &trace);
+
+private:
+  flatbuffers::Offset<flatbuffers::Vector<float>>
+  floats(const std::vector<float> &values) {
+    // An absent vector means "not measured"; an empty one cannot occur
+    // because sequences are never empty.
+    if (values.empty())
+      return 0;
+    return builder.CreateVector(values);
+  }
+  flatbuffers::Offset<fb::Record> record(const TraceRecord &record);
+
+  flatbuffers::FlatBufferBuilder builder{1 << 16};
+};
+
+flatbuffers::Offset<fb::Record>
+TraceSerializer::record(const TraceRecord &record) {
+  std::vector<flatbuffers::Offset<fb::Layer>> layers;
+  for (const LayerRecord &layer : record.measurements) {
+    auto headBosMass = floats(layer.headBosMass);
+    auto recv = floats(layer.recv);
+    auto hiddenNorm = floats(layer.hiddenNorm);
+    auto hiddenCosBos = floats(layer.hiddenCosBos);
+    auto mlpNorm = floats(layer.mlpNorm);
+    auto mlpCosBos = floats(layer.mlpCosBos);
+    auto flags = builder.CreateVector(layer.flags);
+    layers.push_back(fb::CreateLayer(builder, layer.layer, layer.bosMass,
+                                     headBosMass, recv, hiddenNorm,
+                                     hiddenCosBos, mlpNorm, mlpCosBos, flags));
+  }
+  std::vector<flatbuffers::Offset<fb::TokenSink>> sinks;
+  for (const TokenSink &sink : record.sinks)
+    sinks.push_back(fb::CreateTokenSink(
+        builder, sink.position, sink.token,
+        static_cast<fb::SinkKind>(sink.kind), sink.creationLayer, sink.lifetime,
+        sink.endLayer, sink.flaggedLayers, sink.peakRecv, sink.peakRecvLayer,
+        sink.criteria));
+  std::vector<uint8_t> metrics;
+  for (Metric metric : record.metrics)
+    metrics.push_back(static_cast<uint8_t>(metric));
+  const ClassificationRules &rules = record.rules;
+  auto classification = fb::CreateClassification(
+      builder, rules.tau, rules.epsilon, rules.minQueries,
+      rules.criteriaAvailable, rules.windowFirst, rules.windowLast,
+      rules.earlyLayers, rules.lateIndex);
+  auto tokens = builder.CreateVector(record.tokens);
+  auto spec = builder.CreateString(record.instrumentSpec);
+  auto layerList = builder.CreateVector(record.layers);
+  auto metricList = builder.CreateVector(metrics);
+  auto measurementList = builder.CreateVector(layers);
+  auto sinkList = builder.CreateVector(sinks);
+  return fb::CreateRecord(builder, record.prompt, record.batchRow, tokens,
+                          record.sequenceLength, spec, layerList, metricList,
+                          classification, measurementList, sinkList);
+}
+
+std::vector<uint8_t> TraceSerializer::serialize(const TraceData &trace) {
+  const ModelSummary &model = trace.model;
+  auto modelName = builder.CreateString(model.name);
+  auto tokenizer = builder.CreateString(model.tokenizer);
+  auto modelTable = fb::CreateModel(
+      builder, modelName, model.layers, model.heads, model.vocab, model.bos,
+      tokenizer, model.weightsSize, model.weightsHash);
+  std::vector<flatbuffers::Offset<fb::Record>> records;
+  for (const TraceRecord &entry : trace.records)
+    records.push_back(record(entry));
+  std::vector<flatbuffers::Offset<fb::SinkLevel>> levels;
+  for (const SinkLevel &level : trace.levels) {
+    std::vector<fb::SinkHit> hits;
+    for (const SinkHit &hit : level.hits)
+      hits.emplace_back(hit.record, hit.position, hit.token);
+    auto hitVector = builder.CreateVectorOfStructs(hits);
+    levels.push_back(fb::CreateSinkLevel(
+        builder, static_cast<fb::SinkKind>(level.kind), level.creationLayer,
+        level.lifetime, level.count, hitVector));
+  }
+  auto producer = builder.CreateString(trace.producer);
+  auto recordVector = builder.CreateVector(records);
+  auto levelVector = builder.CreateVector(levels);
+  auto root = fb::CreateTrace(builder, trace.schemaVersion, producer,
+                              modelTable, recordVector, levelVector);
+  // Size-prefixed, so that a file cut short by any number of bytes (even
+  // only trailing padding) fails verification.
+  fb::FinishSizePrefixedTraceBuffer(builder, root);
+  return std::vector<uint8_t>(builder.GetBufferPointer(),
+                              builder.GetBufferPointer() + builder.GetSize());
+}
+
+} // namespace
+
+std::vector<uint8_t> serializeTrace(const TraceData &trace) {
+  return TraceSerializer().serialize(trace);
+}
+
+//===----------------------------------------------------------------------===//
+// Reading
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+template <typename T, typename U>
+std::vector<T> toVector(const flatbuffers::Vector<U> *vector) {
+  std::vector<T> values;
+  if (!vector)
+    return values;
+  values.reserve(vector->size());
+  for (auto value : *vector)
+    values.push_back(static_cast<T>(value));
+  return values;
+}
+
+std::string toString(const flatbuffers::String *text) {
+  return text ? text->str() : std::string();
+}
+
+Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
+  TraceRecord record;
+  record.prompt = source.prompt();
+  record.batchRow = source.batch_row();
+  record.tokens = toVector<int64_t>(source.tokens());
+  record.sequenceLength = source.sequence_length();
+  record.instrumentSpec = toString(source.instrument_spec());
+  record.layers = toVector<int>(source.layers());
+  for (uint8_t metric : toVector<uint8_t>(source.metrics())) {
+    if (metric >= kMetricCount)
+      return failure("record %zu lists unknown metric %u", index, metric);
+    record.metrics.push_back(static_cast<Metric>(metric));
+  }
+  if (const fb::Classification *rules = source.classification()) {
+    record.rules.tau = rules->tau();
+    record.rules.epsilon = rules->epsilon();
+    record.rules.minQueries = rules->min_queries();
+    record.rules.criteriaAvailable = rules->criteria_available();
+    record.rules.windowFirst = rules->window_first();
+    record.rules.windowLast = rules->window_last();
+    record.rules.earlyLayers = rules->early_layers();
+    record.rules.lateIndex = rules->late_index();
+  }
+  if (record.sequenceLength < 0)
+    return failure("record %zu has a negative sequence length", index);
+  auto expectTokens = [&](const std::vector<float> &values,
+                          const char *name) -> Status {
+    if (!values.empty() &&
+        values.size() != static_cast<size_t>(record.sequenceLength))
+      return failure("record %zu: %s has %zu values for %d tokens", index, name,
+                     values.size(), record.sequenceLength);
+    return Status::ok();
+  };
+  if (source.measurements()) {
+    for (const fb::Layer *layer : *source.measurements()) {
+      LayerRecord entry;
+      entry.layer = layer->layer();
+      entry.bosMass = layer->bos_mass();
+      entry.headBosMass = toVector<float>(layer->head_bos_mass());
+      entry.recv = toVector<float>(layer->recv());
+      entry.hiddenNorm = toVector<float>(layer->hidden_norm());
+      entry.hiddenCosBos = toVector<float>(layer->hidden_cos_bos());
+      entry.mlpNorm = toVector<float>(layer->mlp_norm());
+      entry.mlpCosBos = toVector<float>(layer->mlp_cos_bos());
+      entry.flags = toVector<uint8_t>(layer->flags());
+      for (Metric metric :
+           {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
+            Metric::MlpNorm, Metric::MlpCosBos})
+        if (Status status =
+                expectTokens(entry.values(metric), metricName(metric));
+            !status)
+          return status.takeError();
+      if (!entry.flags.empty() &&
+          entry.flags.size() != static_cast<size_t>(record.sequenceLength))
+        return failure("record %zu: flags have the wrong length", index);
+      record.measurements.push_back(std::move(entry));
+    }
+  }
+  if (source.sinks()) {
+    for (const fb::TokenSink *sink : *source.sinks()) {
+      TokenSink entry;
+      entry.position = sink->position();
+      entry.token = sink->token();
+      if (static_cast<uint8_t>(sink->kind()) > 2)
+        return failure("record %zu has an unknown sink kind", index);
+      entry.kind = static_cast<SinkKind>(sink->kind());
+      entry.creationLayer = sink->creation_layer();
+      entry.lifetime = sink->lifetime();
+      entry.endLayer = sink->end_layer();
+      entry.flaggedLayers = sink->flagged_layers();
+      entry.peakRecv = sink->peak_recv();
+      entry.peakRecvLayer = sink->peak_recv_layer();
+      entry.criteria = sink->criteria();
+      record.sinks.push_back(entry);
+    }
+  }
+  return record;
+}
+
+} // namespace
+
+Expected<TraceData> parseTrace(const uint8_t *data, size_t size) {
+  if (size < 12)
+    return failure("not a sink trace: %zu bytes is too short", size);
+  if (!fb::SizePrefixedTraceBufferHasIdentifier(data)) {
+    std::string identifier(reinterpret_cast<const char *>(data) + 8, 4);
+    return failure("not a sink trace: file identifier is '%s', expected "
+                   "'%s'",
+                   escapeBytes(identifier).c_str(), kTraceFileIdentifier);
+  }
+  // Every table takes at least 4 bytes, so this bound never rejects a
+  // genuine trace, however many records it holds.
+  auto maxTables = static_cast<flatbuffers::uoffset_t>(
+      std::min<size_t>(size / 4 + 1, FLATBUFFERS_MAX_BUFFER_SIZE));
+  flatbuffers::Verifier verifier(data, size, /*max_depth=*/64, maxTables);
+  if (!fb::VerifySizePrefixedTraceBuffer(verifier))
+    return failure("corrupt or truncated sink trace (the FlatBuffers "
+                   "verifier rejected it)");
+  const fb::Trace *root = fb::GetSizePrefixedTrace(data);
+  uint32_t version = root->schema_version();
+  if (version == 0)
+    return failure("corrupt sink trace: no schema version");
+  if (version > kTraceSchemaVersion)
+    return failure("the trace has schema version %u; this reader knows "
+                   "versions up to %u (update sink-trace)",
+                   version, kTraceSchemaVersion);
+  if (!root->model())
+    return failure("corrupt sink trace: no model description");
+
+  TraceData trace;
+  trace.schemaVersion = version;
+  trace.producer = toString(root->producer());
+  const fb::Model &model = *root->model();
+  trace.model.name = toString(model.name());
+  trace.model.layers = model.layers();
+  trace.model.heads = model.heads();
+  trace.model.vocab = model.vocab();
+  trace.model.bos = model.bos();
+  trace.model.tokenizer = toString(model.tokenizer());
+  trace.model.weightsSize = model.weights_size();
+  trace.model.weightsHash = model.weights_hash();
+  if (root->records()) {
+    size_t index = 0;
+    for (const fb::Record *record : *root->records()) {
+      Expected<TraceRecord> parsed = readRecord(*record, index++);
+      if (!parsed)
+        return parsed.takeError();
+      trace.records.push_back(std::move(*parsed));
+    }
+  }
+  if (root->levels()) {
+    for (const fb::SinkLevel *level : *root->levels()) {
+      SinkLevel entry;
+      if (static_cast<uint8_t>(level->kind()) > 2)
+        return failure("corrupt sink trace: unknown sink kind in a level");
+      entry.kind = static_cast<SinkKind>(level->kind());
+      entry.creationLayer = level->creation_layer();
+      entry.lifetime = level->lifetime();
+      entry.count = level->count();
+      if (level->hits())
+        for (const fb::SinkHit *hit : *level->hits())
+          entry.hits.push_back({hit->record(), hit->position(), hit->token()});
+      trace.levels.push_back(std::move(entry));
+    }
+  }
+  return trace;
+}
+
+Expected<TraceData> readTraceFile(const std::string &path) {
+  Expected<std::vector<unsigned char>> content = readFile(path);
+  if (!content)
+    return Error{ErrorKind::Failure, content.takeError().message};
+  Expected<TraceData> trace = parseTrace(content->data(), content->size());
+  if (!trace)
+    return withContext(trace.takeError(), "'" + path + "'");
+  return trace;
+}
+
+} // namespace sinkrt

@@ -1,0 +1,308 @@
+//===- CliTest.cpp - Linked executables and sink-trace as subprocesses ----===//
+//
+// The fake models linked with libsinkrt.a exactly as sinkc links a compiled
+// model, run as separate processes; and sink-trace on good, corrupt and
+// foreign files, with golden outputs.
+//
+// Golden files live in test/unit/golden; after an intended change of the
+// output, regenerate them with SINKRT_UPDATE_GOLDENS=1 and review the diff.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestUtil.h"
+#include "sinkrt/TensorIO.h"
+#include "sinkrt/WeightsHash.h"
+
+#include "FakeModels.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+using testutil::RunResult;
+using testutil::TempDir;
+
+namespace {
+
+const std::string kFakeLmEmbedded = SINKRT_FAKE_LM_EMBEDDED;
+const std::string kFakeLmExternal = SINKRT_FAKE_LM_EXTERNAL;
+const std::string kFakeGeneric = SINKRT_FAKE_GENERIC;
+const std::string kSinkTrace = SINK_TRACE_EXE;
+const std::string kGoldenDir = SINKRT_GOLDEN_DIR;
+
+/// One line on stderr, prefixed with the program name.
+void expectOneLineError(const RunResult &result, int exitCode,
+                        const std::string &program,
+                        const std::string &message) {
+  EXPECT_EQ(result.exitCode, exitCode) << result.err;
+  EXPECT_EQ(result.err.rfind(program + ": error: ", 0), 0u) << result.err;
+  EXPECT_EQ(testutil::countLines(result.err), 1) << result.err;
+  EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+}
+
+void writeFakeWeights(const std::string &path) {
+  sinkrt::WeightsFileHeaderBytes header = sinkrt::makeWeightsFileHeader(
+      FAKE_WEIGHTS_SIZE,
+      sinkrt::hashWeights(fake::kWeights, FAKE_WEIGHTS_SIZE));
+  std::string content(reinterpret_cast<const char *>(header.data()),
+                      header.size());
+  content.resize(sinkrt::kWeightsFilePayloadOffset, '\0');
+  content.append(reinterpret_cast<const char *>(fake::kWeights),
+                 FAKE_WEIGHTS_SIZE);
+  testutil::writeFile(path, content);
+}
+
+/// Prompts whose sinks cover every kind (see FakeModels.h).
+const char kPrompts[] = "# golden prompts\n"
+                        "256,104,105,10,45,120,33,97,98,99\n"
+                        "256 60 38 34 10 0 7 255 92 33 62\n";
+
+/// A deterministic two-record trace written by the linked executable.
+std::string writeGoldenTrace(const TempDir &directory) {
+  std::string prompts = directory.file("prompts.txt");
+  testutil::writeFile(prompts, kPrompts);
+  std::string trace = directory.file("golden.sinktrace");
+  RunResult result = testutil::runProcess(
+      {kFakeLmEmbedded, "--tokens-file", prompts, "--trace", trace});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  return trace;
+}
+
+void compareWithGolden(const std::string &actual, const std::string &name) {
+  std::string path = kGoldenDir + "/" + name;
+  if (std::getenv("SINKRT_UPDATE_GOLDENS")) {
+    testutil::writeFile(path, actual);
+    return;
+  }
+  ASSERT_TRUE(testutil::fileExists(path)) << path;
+  EXPECT_EQ(actual, testutil::readFile(path))
+      << "differs from " << path
+      << "; set SINKRT_UPDATE_GOLDENS=1 to regenerate after an intended "
+         "change";
+}
+
+} // namespace
+
+TEST(Executable, MainComesFromTheRuntimeLibrary) {
+  RunResult help = testutil::runProcess({kFakeLmEmbedded, "--help"});
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_NE(help.out.find("usage: fake-lm-embedded"), std::string::npos);
+  EXPECT_NE(help.out.find("Model 'fake lm'"), std::string::npos);
+  RunResult run =
+      testutil::runProcess({kFakeLmEmbedded, "--tokens", "256,104,105"});
+  EXPECT_EQ(run.exitCode, 0) << run.err;
+  EXPECT_NE(run.out.find("prompt: 3 tokens, next token "), std::string::npos);
+}
+
+TEST(Executable, ErrorsArePrefixedOneLinersWithExitCodes) {
+  expectOneLineError(
+      testutil::runProcess({kFakeLmEmbedded, "--tokens", "256,260"}), 2,
+      "fake-lm-embedded",
+      "token id 260 at position 1 is out of range (vocabulary size 260)");
+  expectOneLineError(testutil::runProcess({kFakeLmEmbedded, "--bogus"}), 2,
+                     "fake-lm-embedded", "unknown option '--bogus'");
+  expectOneLineError(testutil::runProcess({kFakeLmEmbedded, "--tokens", "1",
+                                           "--trace", "/nonexistent/x"}),
+                     1, "fake-lm-embedded", "cannot create '/nonexistent/x'");
+  expectOneLineError(
+      testutil::runProcess({kFakeLmEmbedded, "--tokens", "1"},
+                           {{"FAKE_MODEL_FAULT", "unknown-probe"}}),
+      1, "fake-lm-embedded", "probe 999");
+}
+
+TEST(Executable, ExternalWeightsLiveNextToTheExecutable) {
+  TempDir directory;
+  std::string executable = directory.file("model");
+  testutil::copyFile(kFakeLmExternal, executable);
+  expectOneLineError(testutil::runProcess({executable, "--tokens", "1"}), 1,
+                     "model",
+                     "cannot open weights file '" + executable + ".weights'");
+  writeFakeWeights(executable + ".weights");
+  RunResult ok = testutil::runProcess(
+      {executable, "--tokens", "256,3", "--logits", directory.file("a.npy")});
+  EXPECT_EQ(ok.exitCode, 0) << ok.err;
+  // The same logits as the embedded build.
+  RunResult embedded =
+      testutil::runProcess({kFakeLmEmbedded, "--tokens", "256,3", "--logits",
+                            directory.file("b.npy")});
+  EXPECT_EQ(embedded.exitCode, 0);
+  EXPECT_EQ(testutil::readFile(directory.file("a.npy")),
+            testutil::readFile(directory.file("b.npy")));
+  // A weights file for another model is refused.
+  std::string other = directory.file("other.weights");
+  std::string content = testutil::readFile(executable + ".weights");
+  content[24] ^= 0x55; // the hash field
+  testutil::writeFile(other, content);
+  expectOneLineError(testutil::runProcess({executable, "--tokens", "1",
+                                           "--weights-file", other}),
+                     1, "model", "has hash");
+}
+
+TEST(Executable, ThreadsGiveIdenticalResults) {
+  TempDir directory;
+  for (const char *threads : {"1", "2"}) {
+    RunResult result = testutil::runProcess(
+        {kFakeLmEmbedded, "--tokens", "256,1,2,3,4,5,6,7,8", "--threads",
+         threads, "--logits", directory.file(std::string(threads) + ".npy"),
+         "--trace", directory.file(std::string(threads) + ".sinktrace")});
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+  }
+  EXPECT_EQ(testutil::readFile(directory.file("1.npy")),
+            testutil::readFile(directory.file("2.npy")));
+  EXPECT_EQ(testutil::readFile(directory.file("1.sinktrace")),
+            testutil::readFile(directory.file("2.sinktrace")));
+}
+
+TEST(Executable, GenericModelThroughTensorFiles) {
+  TempDir directory;
+  std::vector<std::string> args = {kFakeGeneric};
+  struct Input {
+    sinkrt::DType dtype;
+    std::vector<int64_t> shape;
+  };
+  std::vector<Input> inputs = {
+      {sinkrt::DType::F32, {1, 3}}, {sinkrt::DType::F64, {1}},
+      {sinkrt::DType::F16, {1}},    {sinkrt::DType::I64, {1}},
+      {sinkrt::DType::I32, {1}},    {sinkrt::DType::I8, {1}},
+      {sinkrt::DType::U8, {1}},     {sinkrt::DType::Bool, {1}}};
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto tensor = sinkrt::HostTensor::create(inputs[i].dtype, inputs[i].shape);
+    ASSERT_TRUE(tensor);
+    std::string path = directory.file("in" + std::to_string(i) + ".pb");
+    ASSERT_TRUE(sinkrt::writeTensorProtoFile(path, *tensor, "in"));
+    args.push_back("--input-pb");
+    args.push_back(path);
+  }
+  args.push_back("--output-dir");
+  args.push_back(directory.file("out"));
+  RunResult result = testutil::runProcess(args);
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  for (int i = 0; i < 8; ++i)
+    EXPECT_TRUE(testutil::fileExists(
+        directory.file("out/output_" + std::to_string(i) + ".pb")));
+  // h_not of false is true.
+  auto h = sinkrt::readTensorFile(directory.file("out/output_7.pb"));
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->tensor.data()[0], 1);
+}
+
+TEST(SinkTrace, GoldenSummaryJsonAndCsv) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  for (const char *command : {"summary", "json", "csv"}) {
+    RunResult result = testutil::runProcess({kSinkTrace, command, trace});
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_TRUE(result.err.empty());
+    std::string extension = std::string(command) == "summary"
+                                ? "summary.txt"
+                                : std::string(command);
+    compareWithGolden(result.out, "fake_lm." + extension);
+  }
+}
+
+TEST(SinkTrace, PlotWritesAnSvg) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  RunResult result = testutil::runProcess({kSinkTrace, "plot", trace});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  std::string svgPath = directory.file("golden.svg");
+  EXPECT_EQ(result.out, "wrote " + svgPath + "\n");
+  std::string svg = testutil::readFile(svgPath);
+  EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  EXPECT_NE(svg.find("layer 6 position 6 recv 0.45"), std::string::npos);
+  EXPECT_NE(svg.find("fake lm: record 0"), std::string::npos);
+  compareWithGolden(svg, "fake_lm.svg");
+
+  RunResult second =
+      testutil::runProcess({kSinkTrace, "plot", trace, "--record", "1", "-o",
+                            directory.file("r1.svg")});
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  std::string svg1 = testutil::readFile(directory.file("r1.svg"));
+  // Record 1 has '"', '<', '>' and '&' bytes among its tokens: escaped.
+  EXPECT_NE(svg1.find("&lt;"), std::string::npos);
+  EXPECT_NE(svg1.find("&amp;"), std::string::npos);
+  EXPECT_EQ(svg1.find("'<'"), std::string::npos);
+
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "plot", trace, "--record", "2"}), 2,
+      "sink-trace", "--record 2: the trace has 2 records");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "plot", trace, "-o",
+                                           "/nonexistent/p.svg"}),
+                     1, "sink-trace", "cannot create '/nonexistent/p.svg'");
+}
+
+TEST(SinkTrace, UsageErrors) {
+  RunResult help = testutil::runProcess({kSinkTrace, "--help"});
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_NE(help.out.find("usage: sink-trace summary|json|csv"),
+            std::string::npos);
+  expectOneLineError(testutil::runProcess({kSinkTrace}), 2, "sink-trace",
+                     "expected a command and a trace file");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "frob", "x"}), 2,
+                     "sink-trace", "unknown command 'frob'");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "json", "x", "y"}), 2,
+                     "sink-trace", "unexpected argument 'y'");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "plot", "x", "--record", "a"}), 2,
+      "sink-trace", "--record needs a record index");
+}
+
+TEST(SinkTrace, RejectsBrokenFilesCleanly) {
+  TempDir directory;
+  std::string good = testutil::readFile(writeGoldenTrace(directory));
+  ASSERT_GT(good.size(), 1000u);
+  std::vector<std::pair<std::string, std::string>> cases; // name, content
+  cases.push_back({"empty", ""});
+  cases.push_back({"short", "SKTR"});
+  for (size_t cut : {size_t(4), size_t(8), size_t(64), good.size() / 3,
+                     good.size() / 2, good.size() - 100, good.size() - 1})
+    cases.push_back({"truncated" + std::to_string(cut), good.substr(0, cut)});
+  std::string foreign = good;
+  std::memcpy(&foreign[8], "ABCD", 4);
+  cases.push_back({"foreign", foreign});
+  std::mt19937 random(42);
+  for (int i = 0; i < 6; ++i) {
+    std::string flipped = good;
+    // Root offset, vtable offsets and vector lengths are near the front.
+    size_t position = i < 3 ? random() % 64 : random() % good.size();
+    flipped[position] = static_cast<char>(flipped[position] ^ 0xff);
+    cases.push_back({"flipped" + std::to_string(position), flipped});
+  }
+  std::string randomBytes(4096, '\0');
+  for (char &c : randomBytes)
+    c = static_cast<char>(random());
+  cases.push_back({"random", randomBytes});
+  std::string randomWithIdentifier = randomBytes;
+  std::memcpy(&randomWithIdentifier[8], "SKTR", 4);
+  cases.push_back({"random-with-identifier", randomWithIdentifier});
+  cases.push_back(
+      {"text", testutil::readFile(kGoldenDir + "/../FakeWeights.inc")});
+
+  size_t rejected = 0;
+  for (const auto &[name, content] : cases) {
+    std::string path = directory.file(name + ".sinktrace");
+    testutil::writeFile(path, content);
+    for (const char *command : {"summary", "json", "csv", "plot"}) {
+      RunResult result = testutil::runProcess({kSinkTrace, command, path});
+      // A flipped float can leave a valid trace; anything else must fail
+      // with exit code 1 and one line, never a crash.
+      if (result.exitCode == 0 && name.rfind("flipped", 0) == 0)
+        continue;
+      ++rejected;
+      EXPECT_EQ(result.exitCode, 1)
+          << name << " " << command << ": " << result.err;
+      EXPECT_EQ(testutil::countLines(result.err), 1) << name << result.err;
+      EXPECT_EQ(result.err.rfind("sink-trace: error: '" + path + "': ", 0), 0u)
+          << result.err;
+      EXPECT_TRUE(result.out.empty()) << name;
+    }
+  }
+  EXPECT_GE(rejected, (cases.size() - 6) * 4);
+  RunResult missing =
+      testutil::runProcess({kSinkTrace, "summary", directory.file("nope")});
+  expectOneLineError(missing, 1, "sink-trace", "No such file or directory");
+}

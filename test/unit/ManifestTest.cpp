@@ -1,0 +1,138 @@
+//===- ManifestTest.cpp - Parsing the model manifest ----------------------===//
+
+#include "sinkrt/Manifest.h"
+
+#include "FakeModels.h"
+
+#include <gtest/gtest.h>
+
+using namespace sinkrt;
+
+TEST(Manifest, ParsesTheFakeLanguageModel) {
+  Expected<Manifest> manifest = parseManifest(fake::kLmManifestExternal);
+  ASSERT_TRUE(manifest) << manifest.getError().message;
+  EXPECT_EQ(manifest->modelName, "fake lm");
+  EXPECT_FALSE(manifest->weightsEmbedded);
+  ASSERT_EQ(manifest->inputs.size(), 3u);
+  EXPECT_EQ(manifest->inputs[1].name, "attention_mask");
+  EXPECT_EQ(manifest->inputs[1].role, TensorRole::AttentionMask);
+  EXPECT_EQ(manifest->inputs[0].dims, (std::vector<int64_t>{-1, -1}));
+  ASSERT_EQ(manifest->outputs.size(), 1u);
+  EXPECT_EQ(manifest->outputs[0].dims, (std::vector<int64_t>{-1, -1, 260}));
+  ASSERT_TRUE(manifest->languageModel);
+  EXPECT_EQ(manifest->languageModel->vocab, 260);
+  EXPECT_EQ(manifest->languageModel->layers, 8);
+  EXPECT_EQ(manifest->languageModel->heads, 2);
+  EXPECT_EQ(manifest->languageModel->bos, 256);
+  EXPECT_TRUE(manifest->languageModel->isByteLevel());
+  EXPECT_EQ(manifest->instrumentSpec, "layers=all metrics=attn,mlp,hidden");
+  ASSERT_EQ(manifest->probes.size(), 56u);
+  EXPECT_EQ(manifest->probes[12].id, 115);
+  EXPECT_EQ(manifest->probes[12].layer, 1);
+  EXPECT_EQ(manifest->probes[12].metric, Metric::MlpNorm);
+  EXPECT_EQ(manifest->findOutput(TensorRole::Logits), &manifest->outputs[0]);
+}
+
+TEST(Manifest, ParsesEveryElementTypeAndPercentEscapes) {
+  Expected<Manifest> manifest = parseManifest(fake::kGenericManifest);
+  ASSERT_TRUE(manifest) << manifest.getError().message;
+  EXPECT_EQ(manifest->inputs.size(), 8u);
+  EXPECT_EQ(manifest->inputs[7].name, "h bool");
+  EXPECT_EQ(manifest->inputs[7].dtype, DType::Bool);
+  EXPECT_EQ(manifest->inputs[2].dtype, DType::F16);
+  EXPECT_FALSE(manifest->languageModel);
+  EXPECT_TRUE(manifest->probes.empty());
+}
+
+struct BadManifest {
+  const char *text;
+  const char *expectedMessage;
+};
+
+/// gtest prints the parameter in test names; keep them readable.
+void PrintTo(const BadManifest &manifest, std::ostream *out) {
+  *out << manifest.expectedMessage;
+}
+
+class ManifestErrors : public testing::TestWithParam<BadManifest> {};
+
+TEST_P(ManifestErrors, AreRejectedWithTheReason) {
+  Expected<Manifest> manifest = parseManifest(GetParam().text);
+  ASSERT_FALSE(manifest);
+  EXPECT_EQ(manifest.getError().kind, ErrorKind::Failure);
+  EXPECT_NE(manifest.getError().message.find(GetParam().expectedMessage),
+            std::string::npos)
+      << manifest.getError().message;
+}
+
+#define HEAD "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
+
+INSTANTIATE_TEST_SUITE_P(
+    Manifest, ManifestErrors,
+    testing::Values(
+        BadManifest{"", "empty"},
+        BadManifest{"sinkc-manifest 2\nend\n", "unsupported model manifest "
+                                               "version '2'"},
+        BadManifest{"model m\nend\n", "line 1: the first line"},
+        BadManifest{HEAD "frobnicate 1\nend\n", "line 4: unknown record "
+                                                "'frobnicate'"},
+        BadManifest{HEAD, "no 'end' record"},
+        BadManifest{HEAD "end\nmodel x\n", "text after the 'end' record"},
+        BadManifest{"sinkc-manifest 1\nweights 0 0000000000000000 embedded\n"
+                    "end\n",
+                    "no 'model' record"},
+        BadManifest{HEAD "input  0 x f32 0 data\nend\n", "empty field"},
+        BadManifest{HEAD "input 1 x f32 0 data\nend\n", "index must be 0"},
+        BadManifest{HEAD "input 0 x f17 0 data\nend\n",
+                    "unknown element type 'f17'"},
+        BadManifest{HEAD "input 0 x f32 2 4 data\nend\n",
+                    "rank 2 needs 2 dimensions"},
+        BadManifest{HEAD "input 0 x f32 1 -2 data\nend\n",
+                    "bad dimension '-2'"},
+        BadManifest{HEAD "input 0 x f32 1 4 logits\nend\n",
+                    "unknown input role 'logits'"},
+        BadManifest{HEAD "input 0 x f32 2 -1 -1 tokens\nend\n",
+                    "tokens input must be"},
+        BadManifest{HEAD "output 0 y f32 2 1 4 logits\nend\n",
+                    "logits output must be [batch, sequence, vocab]"},
+        BadManifest{HEAD "weights 0 0000000000000000 embedded\nend\n",
+                    "duplicate 'weights'"},
+        BadManifest{"sinkc-manifest 1\nmodel m\nweights 0 123 embedded\nend\n",
+                    "16 hex digits"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=3\nend\n",
+                    "needs vocab, layers, heads, bos and tokenizer"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=10 "
+                         "tokenizer=none\nend\n",
+                    "bos id is outside the vocabulary"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 "
+                         "tokenizer=bytes\nend\n",
+                    "at least 256"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none "
+                         "colour=red\nend\n",
+                    "unknown 'lm' field 'colour'"},
+        BadManifest{HEAD "probe 1 0 recv\nend\n", "probes need the 'lm'"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\n"
+                         "probe 1 2 recv\nend\n",
+                    "probe 1 is on layer 2 but the model has 2 layers"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\n"
+                         "probe 1 0 recv\nprobe 1 1 recv\nend\n",
+                    "duplicate probe id 1"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\n"
+                         "probe 1 0 recv\nprobe 2 0 recv\nend\n",
+                    "two probes for recv of layer 0"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\n"
+                         "probe 1 0 attention\nend\n",
+                    "unknown metric 'attention'"}),
+    [](const testing::TestParamInfo<BadManifest> &info) {
+      return "Case" + std::to_string(info.index);
+    });
+
+TEST(Manifest, MetricNamesRoundTrip) {
+  for (int i = 0; i < kMetricCount; ++i) {
+    auto metric = static_cast<Metric>(i);
+    EXPECT_EQ(parseMetricName(metricName(metric)), metric);
+  }
+  EXPECT_FALSE(isPerTokenMetric(Metric::BosMass));
+  EXPECT_FALSE(isPerTokenMetric(Metric::HeadBosMass));
+  EXPECT_TRUE(isPerTokenMetric(Metric::MlpCosBos));
+}

@@ -1,0 +1,78 @@
+//===- TextTest.cpp - Strict number parsing and text helpers --------------===//
+
+#include "sinkrt/Text.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace sinkrt;
+
+TEST(ParseInt64, AcceptsOnlyWholeDecimalIntegers) {
+  EXPECT_EQ(parseInt64("0"), 0);
+  EXPECT_EQ(parseInt64("-17"), -17);
+  EXPECT_EQ(parseInt64("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(parseInt64("-9223372036854775808"), INT64_MIN);
+  for (const char *bad : {"", "-", "+1", " 1", "1 ", "1.0", "0x10", "1e3",
+                          "9223372036854775808", "abc", "12a"})
+    EXPECT_FALSE(parseInt64(bad)) << bad;
+}
+
+TEST(ParseUInt64, RejectsSignsAndOverflow) {
+  EXPECT_EQ(parseUInt64("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(parseUInt64("18446744073709551616"));
+  EXPECT_FALSE(parseUInt64("-1"));
+}
+
+TEST(ParseHex64, NeedsExactlySixteenDigits) {
+  EXPECT_EQ(parseHex64("cbf29ce484222325"), 0xcbf29ce484222325ULL);
+  EXPECT_EQ(parseHex64("CBF29CE484222325"), 0xcbf29ce484222325ULL);
+  EXPECT_FALSE(parseHex64("cbf29ce48422232"));
+  EXPECT_FALSE(parseHex64("cbf29ce48422232g"));
+}
+
+TEST(ParseFiniteDouble, PlainDecimalOnly) {
+  EXPECT_EQ(parseFiniteDouble("0.3"), 0.3);
+  EXPECT_EQ(parseFiniteDouble("1e-2"), 0.01);
+  EXPECT_EQ(parseFiniteDouble("-2"), -2.0);
+  for (const char *bad :
+       {"", "nan", "inf", "0x1p3", " 1", "1 ", "1e999", "0.3x", "."})
+    EXPECT_FALSE(parseFiniteDouble(bad)) << bad;
+}
+
+TEST(SplitFields, KeepsEmptyFields) {
+  auto fields = splitFields("a  b", ' ');
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[1], "");
+}
+
+TEST(PercentDecode, DecodesEscapesAndRejectsBadOnes) {
+  EXPECT_EQ(percentDecode("fake%20lm%25"), "fake lm%");
+  EXPECT_FALSE(percentDecode("a%2"));
+  EXPECT_FALSE(percentDecode("a%zz"));
+  EXPECT_FALSE(percentDecode("%"));
+}
+
+TEST(EscapeBytes, OneLineForEveryByte) {
+  EXPECT_EQ(escapeBytes("a\n\t\\"), "a\\n\\t\\\\");
+  EXPECT_EQ(escapeBytes(std::string("\x00\xff", 2)), "\\x00\\xff");
+}
+
+TEST(FormatFloat, ShortestRoundTrip) {
+  EXPECT_EQ(formatFloat(0.5f), "0.5");
+  EXPECT_EQ(formatFloat(0.1f), "0.1");
+  EXPECT_EQ(formatFloat(1.0f / 3.0f), "0.33333334");
+  EXPECT_EQ(formatFloat(NAN), "nan");
+  EXPECT_EQ(formatFloat(50.0f), "50");
+  EXPECT_EQ(formatFloat(1e-5f), "1e-05");
+  float value = 0.95f;
+  EXPECT_EQ(std::strtof(formatFloat(value).c_str(), nullptr), value);
+}
+
+TEST(Paths, BaseAndDirectoryNames) {
+  EXPECT_EQ(baseName("a/b/c"), "c");
+  EXPECT_EQ(baseName("c"), "c");
+  EXPECT_EQ(directoryName("a/b/c"), "a/b");
+  EXPECT_EQ(directoryName("c"), ".");
+  EXPECT_EQ(directoryName("/c"), "/");
+}

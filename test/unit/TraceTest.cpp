@@ -1,0 +1,215 @@
+//===- TraceTest.cpp - Trace serialization and verification ---------------===//
+
+#include "sinkrt/TraceData.h"
+
+#include "TestUtil.h"
+#include "sinkrt/Classify.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace sinkrt;
+
+namespace {
+
+TraceData makeTrace() {
+  TraceData trace;
+  trace.producer = "unit test";
+  trace.model = {"tiny", 3, 2, 260, 256, "bytes", 1029, 0x0123456789abcdefULL};
+  for (int r = 0; r < 2; ++r) {
+    TraceRecord record;
+    record.prompt = r;
+    record.sequenceLength = 5;
+    record.tokens = {256, 104, 10, 33, 105};
+    record.instrumentSpec = "layers=all";
+    record.layers = {0, 1, 2};
+    record.metrics = {Metric::BosMass, Metric::HeadBosMass, Metric::Recv,
+                      Metric::HiddenCosBos};
+    Thresholds thresholds;
+    thresholds.minQueries = 1; // let the short sequence's tail count
+    record.rules =
+        makeClassificationRules(record.layers, record.metrics, thresholds);
+    for (int l = 0; l < 3; ++l) {
+      LayerRecord layer;
+      layer.layer = l;
+      layer.bosMass = 0.5f + 0.1f * l;
+      layer.headBosMass = {0.25f, 0.75f};
+      layer.recv = {0.5f, 0.1f, 0.2f, 0.35f, 0.05f};
+      layer.hiddenCosBos = {1.0f, 0.1f, l == 1 ? 0.95f : 0.2f, 0.0f, NAN};
+      record.measurements.push_back(layer);
+    }
+    classifyRecord(record);
+    trace.records.push_back(record);
+  }
+  trace.levels = aggregateSinkLevels(trace.records);
+  return trace;
+}
+
+bool sameFloats(const std::vector<float> &a, const std::vector<float> &b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))))
+      return false;
+  return true;
+}
+
+} // namespace
+
+TEST(Trace, RoundTripsEveryField) {
+  TraceData trace = makeTrace();
+  std::vector<uint8_t> buffer = serializeTrace(trace);
+  ASSERT_GE(buffer.size(), 8u);
+  EXPECT_EQ(std::string(reinterpret_cast<char *>(buffer.data()) + 8, 4),
+            "SKTR");
+  uint32_t sizePrefix;
+  std::memcpy(&sizePrefix, buffer.data(), 4);
+  EXPECT_EQ(sizePrefix, buffer.size() - 4);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_EQ(parsed->schemaVersion, kTraceSchemaVersion);
+  EXPECT_EQ(parsed->producer, "unit test");
+  EXPECT_EQ(parsed->model.name, "tiny");
+  EXPECT_EQ(parsed->model.vocab, 260);
+  EXPECT_EQ(parsed->model.bos, 256);
+  EXPECT_EQ(parsed->model.weightsHash, 0x0123456789abcdefULL);
+  ASSERT_EQ(parsed->records.size(), 2u);
+  for (size_t r = 0; r < 2; ++r) {
+    const TraceRecord &want = trace.records[r];
+    const TraceRecord &got = parsed->records[r];
+    EXPECT_EQ(got.prompt, want.prompt);
+    EXPECT_EQ(got.tokens, want.tokens);
+    EXPECT_EQ(got.instrumentSpec, want.instrumentSpec);
+    EXPECT_EQ(got.layers, want.layers);
+    EXPECT_EQ(got.metrics, want.metrics);
+    EXPECT_EQ(got.rules.tau, want.rules.tau);
+    EXPECT_EQ(got.rules.epsilon, want.rules.epsilon);
+    EXPECT_EQ(got.rules.minQueries, want.rules.minQueries);
+    EXPECT_EQ(got.rules.criteriaAvailable, want.rules.criteriaAvailable);
+    EXPECT_EQ(got.rules.lateIndex, want.rules.lateIndex);
+    ASSERT_EQ(got.measurements.size(), 3u);
+    for (size_t l = 0; l < 3; ++l) {
+      EXPECT_EQ(got.measurements[l].bosMass, want.measurements[l].bosMass);
+      EXPECT_TRUE(
+          sameFloats(got.measurements[l].recv, want.measurements[l].recv));
+      EXPECT_TRUE(sameFloats(got.measurements[l].hiddenCosBos,
+                             want.measurements[l].hiddenCosBos));
+      EXPECT_TRUE(got.measurements[l].hiddenNorm.empty());
+      EXPECT_EQ(got.measurements[l].flags, want.measurements[l].flags);
+    }
+    ASSERT_EQ(got.sinks.size(), 5u);
+    for (size_t t = 0; t < 5; ++t) {
+      EXPECT_EQ(got.sinks[t].kind, want.sinks[t].kind);
+      EXPECT_EQ(got.sinks[t].creationLayer, want.sinks[t].creationLayer);
+      EXPECT_EQ(got.sinks[t].lifetime, want.sinks[t].lifetime);
+      EXPECT_EQ(got.sinks[t].criteria, want.sinks[t].criteria);
+      EXPECT_EQ(got.sinks[t].token, want.sinks[t].token);
+    }
+  }
+  EXPECT_EQ(parsed->records[0].sinks[0].kind, SinkKind::Primary);
+  EXPECT_EQ(parsed->records[0].sinks[2].kind, SinkKind::Secondary);
+  EXPECT_EQ(parsed->records[0].sinks[3].kind, SinkKind::Primary);
+  ASSERT_EQ(parsed->levels.size(), trace.levels.size());
+  EXPECT_EQ(parsed->levels[0].hits.size(), 4u); // positions 0 and 3, twice
+  EXPECT_EQ(parsed->levels[0].hits[2].record, 1);
+}
+
+TEST(Trace, UnmeasuredBosMassStaysNaN) {
+  TraceData trace = makeTrace();
+  trace.records[0].measurements[0].bosMass = kNotMeasured;
+  std::vector<uint8_t> buffer = serializeTrace(trace);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(std::isnan(parsed->records[0].measurements[0].bosMass));
+}
+
+TEST(TraceVerification, RejectsEmptyShortAndForeignBuffers) {
+  Expected<TraceData> empty = parseTrace(nullptr, 0);
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.getError().message.find("too short"), std::string::npos);
+  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  buffer[8] = 'X';
+  Expected<TraceData> foreign = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(foreign);
+  EXPECT_NE(foreign.getError().message.find("file identifier is 'XKTR', "
+                                            "expected 'SKTR'"),
+            std::string::npos);
+  std::string text = "this is just a text file, not a trace";
+  Expected<TraceData> notTrace =
+      parseTrace(reinterpret_cast<const uint8_t *>(text.data()), text.size());
+  ASSERT_FALSE(notTrace);
+  EXPECT_NE(notTrace.getError().message.find("not a sink trace"),
+            std::string::npos);
+}
+
+TEST(TraceVerification, RejectsEveryTruncation) {
+  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  for (size_t size = 0; size < buffer.size(); ++size) {
+    // A copy of exactly `size` bytes, so a sanitizer sees any over-read.
+    std::vector<uint8_t> prefix(buffer.begin(), buffer.begin() + size);
+    Expected<TraceData> parsed = parseTrace(prefix.data(), prefix.size());
+    ASSERT_FALSE(parsed) << "truncated at " << size;
+  }
+}
+
+TEST(TraceVerification, SurvivesEverySingleByteCorruption) {
+  // Flipping a byte may still give a valid buffer (a changed float), but it
+  // must never crash or read out of bounds; most must be rejected.
+  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  size_t rejected = 0;
+  for (size_t i = 0; i < buffer.size(); ++i) {
+    for (uint8_t mask : {0x01, 0x80, 0xff}) {
+      std::vector<uint8_t> corrupt = buffer;
+      corrupt[i] ^= mask;
+      if (!parseTrace(corrupt.data(), corrupt.size()))
+        ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, buffer.size() / 4);
+}
+
+TEST(TraceVerification, SurvivesRandomBytes) {
+  std::mt19937 random(1234);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> bytes(random() % 512);
+    for (uint8_t &byte : bytes)
+      byte = static_cast<uint8_t>(random());
+    if (bytes.size() >= 12 && trial % 2 == 0)
+      std::memcpy(bytes.data() + 8, "SKTR", 4); // get past the identifier
+    ASSERT_FALSE(parseTrace(bytes.data(), bytes.size())) << trial;
+  }
+}
+
+TEST(TraceVerification, ChecksTheSchemaVersion) {
+  TraceData trace = makeTrace();
+  trace.schemaVersion = kTraceSchemaVersion + 1;
+  std::vector<uint8_t> newer = serializeTrace(trace);
+  Expected<TraceData> parsed = parseTrace(newer.data(), newer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.getError().message.find("schema version 2"),
+            std::string::npos);
+  trace.schemaVersion = 0;
+  std::vector<uint8_t> missing = serializeTrace(trace);
+  parsed = parseTrace(missing.data(), missing.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.getError().message.find("no schema version"),
+            std::string::npos);
+}
+
+TEST(TraceFile, ErrorsNameTheFile) {
+  testutil::TempDir directory;
+  Expected<TraceData> missing = readTraceFile(directory.file("no.sinktrace"));
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.getError().message.find("no.sinktrace"), std::string::npos);
+  testutil::writeFile(directory.file("bad.sinktrace"), "garbage!");
+  Expected<TraceData> bad = readTraceFile(directory.file("bad.sinktrace"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.getError().message.rfind("'" + directory.file("bad.sinktrace") +
+                                             "': not a sink trace",
+                                         0),
+            0u)
+      << bad.getError().message;
+}

@@ -1,0 +1,279 @@
+"""Interoperability of compiled-model I/O with NumPy, ONNX and Python.
+
+Run by ctest (test ``sinktrace-python``) with /usr/bin/python3 and the
+environment: PYTHONPATH=<build>/python, FAKE_LM, FAKE_GENERIC and SINK_TRACE
+naming the fake-lm-embedded, fake-generic and sink-trace executables.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+from onnx import helper, mapping, numpy_helper
+
+import sinktrace
+
+FAKE_LM = os.environ["FAKE_LM"]
+FAKE_GENERIC = os.environ["FAKE_GENERIC"]
+SINK_TRACE = os.environ["SINK_TRACE"]
+
+PROMPTS = [[256, 104, 105, 10, 45, 120, 33, 97, 98, 99],
+           [256, 60, 38, 34, 10, 0, 7, 255, 92, 33, 62]]
+
+
+def run(*args):
+    return subprocess.run([str(arg) for arg in args], capture_output=True,
+                          text=True)
+
+
+def fake_logits(tokens):
+    """fake::fakeLogit (test/unit/FakeModels.cpp) for mask 1, positions
+    0..T-1."""
+    vocab = np.arange(260)
+    weights = ((37 * vocab + 11) % 251 - 125).astype(np.float32) / 50
+    rows = [weights * np.float32(token % 7 + 1) + np.float32(0.5)
+            + np.float32(0.01) * np.float32(position)
+            for position, token in enumerate(tokens)]
+    return np.stack(rows)[None].astype(np.float32)
+
+
+class TraceReader(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = cls.tmp.name
+        prompts = os.path.join(cls.dir, "prompts.txt")
+        with open(prompts, "w") as stream:
+            for prompt in PROMPTS:
+                stream.write(",".join(map(str, prompt)) + "\n")
+        cls.trace_path = os.path.join(cls.dir, "run.sinktrace")
+        result = run(FAKE_LM, "--tokens-file", prompts, "--trace",
+                     cls.trace_path, "--quiet")
+        assert result.returncode == 0, result.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_load_gives_numpy_arrays(self):
+        trace = sinktrace.load(self.trace_path)
+        self.assertEqual(trace.schema_version, 1)
+        self.assertEqual(trace.model["name"], "fake lm")
+        self.assertEqual(trace.model["weights_hash"], "3be46e9deb40b92e")
+        self.assertEqual(len(trace.records), 2)
+        record = trace.records[0]
+        np.testing.assert_array_equal(record.tokens, PROMPTS[0])
+        self.assertEqual(record.tokens.dtype, np.int64)
+        self.assertEqual(list(record.layers), list(range(8)))
+        self.assertEqual(record.metrics, list(sinktrace.METRICS))
+        recv = record.metric("recv")
+        self.assertEqual(recv.shape, (8, 10))
+        self.assertAlmostEqual(float(recv[6, 6]), 0.45, places=6)
+        np.testing.assert_allclose(record.metric("bos_mass"),
+                                   0.5 + 0.01 * np.arange(8), rtol=1e-6)
+        self.assertEqual(record.metric("head_bos_mass").shape, (8, 2))
+        layer3 = record.measurements[3]
+        self.assertIsInstance(layer3.hidden_cos_bos, np.ndarray)
+        self.assertAlmostEqual(float(layer3.hidden_cos_bos[3]), 0.95,
+                               places=6)
+        self.assertEqual(list(record.sinks["kind"][:7]),
+                         ["primary", "none", "none", "secondary",
+                          "secondary", "none", "secondary"])
+        self.assertEqual(record.classification["tau"], np.float32(0.9))
+        newline = record.sinks[3]
+        self.assertEqual((newline["creation_layer"], newline["lifetime"]),
+                         (3, 3))
+        self.assertEqual(newline["criteria"],
+                         sinktrace.CRITERION_HIDDEN_COSINE)
+        self.assertEqual(len(record.sinks_of_kind("secondary")), 3)
+        self.assertEqual([(l.kind, l.creation_layer, l.lifetime, l.count)
+                          for l in trace.levels],
+                         [("primary", 0, 8, 2), ("secondary", 2, 1, 1),
+                          ("secondary", 3, 3, 2), ("secondary", 6, 1, 1)])
+        self.assertEqual(trace.levels[2].hits["record"].tolist(), [0, 1])
+
+    def test_agrees_with_sink_trace_json(self):
+        result = run(SINK_TRACE, "json", self.trace_path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        document = json.loads(result.stdout)
+        trace = sinktrace.load(self.trace_path)
+        self.assertEqual(document["model"]["vocab"], trace.model["vocab"])
+        for record, expected in zip(trace.records, document["records"]):
+            self.assertEqual(record.tokens.tolist(), expected["tokens"])
+            self.assertEqual(record.classification["min_queries"],
+                             expected["classification"]["min_queries"])
+            for layer in expected["measurements"]:
+                ours = record.measurements[layer["layer"]]
+                for name in sinktrace.TOKEN_METRICS:
+                    values = np.array(
+                        [math.nan if v is None else v for v in layer[name]],
+                        dtype=np.float32)
+                    np.testing.assert_array_equal(getattr(ours, name),
+                                                  values)
+                self.assertEqual(ours.flags.tolist(), layer["flags"])
+            self.assertEqual(record.sinks["kind"].tolist(),
+                             [sink["kind"] for sink in expected["sinks"]])
+        self.assertEqual(len(trace.levels), len(document["levels"]))
+
+    def test_rejects_foreign_and_broken_files(self):
+        with open(self.trace_path, "rb") as stream:
+            good = stream.read()
+        broken = {
+            "empty": b"",
+            "truncated": good[:-1],
+            "wrong identifier": good[:8] + b"ABCD" + good[12:],
+            "json": b'{"records": []}' * 4,
+            "random": bytes(np.random.default_rng(7).integers(
+                0, 256, 2000, dtype=np.uint8)),
+        }
+        for name, data in broken.items():
+            path = os.path.join(self.dir, name.replace(" ", "_"))
+            with open(path, "wb") as stream:
+                stream.write(data)
+            with self.assertRaises(sinktrace.TraceError, msg=name):
+                sinktrace.load(path)
+        # A flipped byte deep inside must not escape as another exception.
+        for position in range(12, len(good), 97):
+            data = bytearray(good)
+            data[position] ^= 0xFF
+            try:
+                sinktrace.loads(bytes(data))
+            except sinktrace.TraceError:
+                pass
+
+    def test_module_entry_point(self):
+        result = run(sys.executable, "-m", "sinktrace", self.trace_path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("record 0: 10 tokens; sinks 0:primary, 3:secondary",
+                      result.stdout)
+
+
+class TensorFiles(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def test_logits_npy_reads_with_numpy(self):
+        tokens = [256, 3, 10, 200]
+        result = run(FAKE_LM, "--tokens", ",".join(map(str, tokens)),
+                     "--logits", self.path("l.npy"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        logits = np.load(self.path("l.npy"))
+        self.assertEqual(logits.dtype, np.float32)
+        self.assertEqual(logits.shape, (1, 4, 260))
+        np.testing.assert_allclose(logits, fake_logits(tokens), rtol=1e-6,
+                                   atol=1e-6)
+
+    def generic_inputs(self):
+        rng = np.random.default_rng(3)
+        return [
+            rng.standard_normal((4, 3)).astype(np.float32),
+            rng.standard_normal(5),
+            rng.standard_normal(6).astype(np.float16),
+            rng.integers(-2**62, 2**62, 3, dtype=np.int64),
+            rng.integers(-2**30, 2**30, 4, dtype=np.int32),
+            np.array([-128, -5, 0, 127], dtype=np.int8),
+            np.array([0, 17, 254], dtype=np.uint8),
+            np.array([True, False, True]),
+        ]
+
+    def expected_outputs(self, inputs):
+        a, b, c, d, e, f, g, h = inputs
+        negated = np.where(f == -128, np.int8(127), -f.astype(np.int16))
+        return [2 * a, b + 1, (2 * c.astype(np.float32)).astype(np.float16),
+                d + 1, e - 1, negated.astype(np.int8),
+                (g.astype(np.int16) + 1).astype(np.uint8), ~h]
+
+    def run_generic(self, paths):
+        args = [FAKE_GENERIC]
+        for path in paths:
+            args += ["--input-pb", path]
+        args += ["--output-dir", self.path("out")]
+        return run(*args)
+
+    def check_outputs(self, inputs):
+        names = ["a_twice", "b_plus_one", "c_twice", "d_plus_one",
+                 "e_minus_one", "f_negated", "g_plus_one", "h_not"]
+        for index, expected in enumerate(self.expected_outputs(inputs)):
+            tensor = onnx.load_tensor(self.path(f"out/output_{index}.pb"))
+            self.assertEqual(tensor.name, names[index])
+            actual = numpy_helper.to_array(tensor)
+            self.assertEqual(actual.dtype, expected.dtype, names[index])
+            np.testing.assert_array_equal(actual, expected, names[index])
+
+    def test_npy_inputs_from_numpy(self):
+        inputs = self.generic_inputs()
+        paths = []
+        for index, array in enumerate(inputs):
+            paths.append(self.path(f"in{index}.npy"))
+            np.save(paths[-1], array)
+        result = self.run_generic(paths)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.check_outputs(inputs)
+
+    def test_tensorproto_raw_data_from_onnx(self):
+        inputs = self.generic_inputs()
+        paths = []
+        for index, array in enumerate(inputs):
+            paths.append(self.path(f"in{index}.pb"))
+            onnx.save_tensor(numpy_helper.from_array(array, f"x{index}"),
+                             paths[-1])
+        result = self.run_generic(paths)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.check_outputs(inputs)
+
+    def test_tensorproto_typed_fields_from_onnx(self):
+        # float_data, double_data, int32_data (also for float16, int8,
+        # uint8, bool), int64_data: what onnx.helper.make_tensor writes.
+        inputs = self.generic_inputs()
+        paths = []
+        for index, array in enumerate(inputs):
+            data_type = mapping.NP_TYPE_TO_TENSOR_TYPE[array.dtype]
+            tensor = helper.make_tensor(f"x{index}", data_type, array.shape,
+                                        array.flatten().tolist(), raw=False)
+            self.assertFalse(tensor.raw_data)
+            paths.append(self.path(f"typed{index}.pb"))
+            onnx.save_tensor(tensor, paths[-1])
+        result = self.run_generic(paths)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.check_outputs(inputs)
+
+    def test_bad_inputs_are_usage_errors(self):
+        inputs = self.generic_inputs()
+        paths = []
+        for index, array in enumerate(inputs):
+            paths.append(self.path(f"in{index}.npy"))
+            np.save(paths[-1], array)
+        fortran = self.path("fortran.npy")
+        np.save(fortran, np.asfortranarray(inputs[0]))
+        result = self.run_generic([fortran] + paths[1:])
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("Fortran-order .npy files are not supported",
+                      result.stderr)
+        wrong = self.path("wrong.npy")
+        np.save(wrong, inputs[0].astype(np.float64))
+        result = self.run_generic([wrong] + paths[1:])
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("must be f32, the file holds f64", result.stderr)
+        big_endian = self.path("big.npy")
+        np.save(big_endian, inputs[0].astype(">f4"))
+        result = self.run_generic([big_endian] + paths[1:])
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("unsupported .npy dtype '>f4'", result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

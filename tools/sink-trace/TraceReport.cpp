@@ -1,0 +1,574 @@
+//===- TraceReport.cpp - Human and machine views of a sink trace ----------===//
+
+#include "TraceReport.h"
+
+#include "sinkrt/Text.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace sinkrt;
+
+namespace sinktrace {
+
+std::vector<int> topReceivers(const LayerRecord &layer, size_t count) {
+  std::vector<int> positions;
+  for (size_t position = 1; position < layer.recv.size(); ++position)
+    if (!std::isnan(layer.recv[position]))
+      positions.push_back(static_cast<int>(position));
+  std::sort(positions.begin(), positions.end(), [&](int a, int b) {
+    if (layer.recv[a] != layer.recv[b])
+      return layer.recv[a] > layer.recv[b];
+    return a < b;
+  });
+  if (positions.size() > count)
+    positions.resize(count);
+  return positions;
+}
+
+std::string tokenText(const ModelSummary &model, int64_t token) {
+  if (token < 0)
+    return "";
+  if (token == model.bos)
+    return "<bos>";
+  if (model.tokenizer == "bytes" && token < 256)
+    return escapeBytes(std::string(1, static_cast<char>(token)));
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// summary
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string fixed(float value, int decimals = 3) {
+  if (std::isnan(value))
+    return "-";
+  return formatString("%.*f", decimals, static_cast<double>(value));
+}
+
+std::string quotedToken(const ModelSummary &model, int64_t token) {
+  std::string text = tokenText(model, token);
+  if (text.empty())
+    return "";
+  return text == "<bos>" ? text : "'" + text + "'";
+}
+
+std::string layerRange(const std::vector<int> &layers) {
+  std::string text;
+  for (size_t i = 0; i < layers.size();) {
+    size_t j = i;
+    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
+      ++j;
+    if (!text.empty())
+      text += ",";
+    text += j > i ? formatString("%d-%d", layers[i], layers[j])
+                  : std::to_string(layers[i]);
+    i = j + 1;
+  }
+  return text.empty() ? "none" : text;
+}
+
+std::string metricList(const std::vector<Metric> &metrics) {
+  std::string text;
+  for (Metric metric : metrics)
+    text += (text.empty() ? "" : ",") + std::string(metricName(metric));
+  return text.empty() ? "none" : text;
+}
+
+/// Mean over positions 1.. of a per-token metric; NaN when unmeasured.
+float meanWithoutFirst(const std::vector<float> &values) {
+  double sum = 0;
+  size_t count = 0;
+  for (size_t i = 1; i < values.size(); ++i)
+    if (!std::isnan(values[i])) {
+      sum += values[i];
+      ++count;
+    }
+  return count ? static_cast<float>(sum / count) : kNotMeasured;
+}
+
+std::string bosVersusRest(const std::vector<float> &values) {
+  if (values.empty())
+    return "-";
+  return fixed(values[0], 2) + " / " + fixed(meanWithoutFirst(values), 2);
+}
+
+void appendSinkTable(std::string &out, const TraceData &trace,
+                     const TraceRecord &record) {
+  std::vector<const TokenSink *> sinks;
+  for (const TokenSink &sink : record.sinks)
+    if (sink.kind != SinkKind::None)
+      sinks.push_back(&sink);
+  if (sinks.empty()) {
+    out += "  sinks: none\n";
+    return;
+  }
+  out += "  sinks:\n";
+  out += formatString("    %5s %7s %-8s %-9s %7s %8s %4s %-8s %s\n", "pos",
+                      "token", "text", "kind", "created", "lifetime", "end",
+                      "criteria", "peak recv (layer)");
+  for (const TokenSink *sink : sinks) {
+    std::string peak = std::isnan(sink->peakRecv)
+                           ? "-"
+                           : fixed(sink->peakRecv) +
+                                 formatString(" (%d)", sink->peakRecvLayer);
+    out += formatString("    %5d %7lld %-8s %-9s %7d %8d %4d %-8s %s\n",
+                        sink->position, static_cast<long long>(sink->token),
+                        quotedToken(trace.model, sink->token).c_str(),
+                        sinkKindName(sink->kind), sink->creationLayer,
+                        sink->lifetime, sink->endLayer,
+                        criteriaName(sink->criteria).c_str(), peak.c_str());
+  }
+}
+
+void appendLayerTable(std::string &out, const TraceData &trace,
+                      const TraceRecord &record) {
+  out += formatString("  %5s %8s %-13s %-52s %-15s %s\n", "layer", "bos_mass",
+                      "head bos_mass", "top receivers besides position 0",
+                      "hidden bos/rest", "mlp bos/rest");
+  for (const LayerRecord &layer : record.measurements) {
+    std::string headRange = "-";
+    if (!layer.headBosMass.empty()) {
+      auto [low, high] = std::minmax_element(layer.headBosMass.begin(),
+                                             layer.headBosMass.end());
+      headRange = fixed(*low) + "-" + fixed(*high);
+    }
+    std::string receivers;
+    for (int position : topReceivers(layer, 3)) {
+      int64_t token = static_cast<size_t>(position) < record.tokens.size()
+                          ? record.tokens[position]
+                          : -1;
+      if (!receivers.empty())
+        receivers += "; ";
+      receivers +=
+          formatString("%d:%lld", position, static_cast<long long>(token));
+      std::string text = quotedToken(trace.model, token);
+      if (!text.empty())
+        receivers += " " + text;
+      receivers += " " + fixed(layer.recv[position]);
+    }
+    if (receivers.empty())
+      receivers = "-";
+    out +=
+        formatString("  %5d %8s %-13s %-52s %-15s %s\n", layer.layer,
+                     fixed(layer.bosMass).c_str(), headRange.c_str(),
+                     receivers.c_str(), bosVersusRest(layer.hiddenNorm).c_str(),
+                     bosVersusRest(layer.mlpNorm).c_str());
+  }
+}
+
+std::string hitList(const TraceData &trace, const SinkLevel &level) {
+  std::string text;
+  size_t shown = std::min<size_t>(level.hits.size(), 8);
+  for (size_t i = 0; i < shown; ++i) {
+    const SinkHit &hit = level.hits[i];
+    if (i)
+      text += ", ";
+    text += formatString("r%d:%d=%lld", hit.record, hit.position,
+                         static_cast<long long>(hit.token));
+    std::string token = quotedToken(trace.model, hit.token);
+    if (!token.empty())
+      text += " " + token;
+  }
+  if (level.hits.size() > shown)
+    text += formatString(", ... (%zu more)", level.hits.size() - shown);
+  return text;
+}
+
+} // namespace
+
+std::string renderSummary(const TraceData &trace) {
+  const ModelSummary &model = trace.model;
+  std::string out = formatString(
+      "model: %s (%d layers, %d heads, vocabulary %lld, bos %lld, tokenizer "
+      "%s)\n",
+      model.name.c_str(), model.layers, model.heads,
+      static_cast<long long>(model.vocab), static_cast<long long>(model.bos),
+      model.tokenizer.c_str());
+  out += formatString("weights: %llu bytes, hash %016llx\n",
+                      static_cast<unsigned long long>(model.weightsSize),
+                      static_cast<unsigned long long>(model.weightsHash));
+  out += formatString("trace: schema version %u, written by %s, %zu records\n",
+                      trace.schemaVersion, trace.producer.c_str(),
+                      trace.records.size());
+
+  out += "\nsink levels (all records; hits as r<record>:<position>=<token>):\n";
+  if (trace.levels.empty())
+    out += "  none\n";
+  else
+    out += formatString("  %-9s %7s %8s %5s  %s\n", "kind", "created",
+                        "lifetime", "count", "hits");
+  for (const SinkLevel &level : trace.levels)
+    out += formatString("  %-9s %7d %8d %5d  %s\n", sinkKindName(level.kind),
+                        level.creationLayer, level.lifetime, level.count,
+                        hitList(trace, level).c_str());
+
+  for (size_t index = 0; index < trace.records.size(); ++index) {
+    const TraceRecord &record = trace.records[index];
+    const ClassificationRules &rules = record.rules;
+    out += formatString("\nrecord %zu: prompt %d, batch row %d, %d tokens\n",
+                        index, record.prompt, record.batchRow,
+                        record.sequenceLength);
+    out += formatString("  instrumented: %s (layers %s; metrics %s)\n",
+                        record.instrumentSpec.c_str(),
+                        layerRange(record.layers).c_str(),
+                        metricList(record.metrics).c_str());
+    std::string criteria;
+    if (rules.criteriaAvailable & kCriterionHiddenCosine)
+      criteria += formatString("|hidden_cos_bos| >= %s",
+                               formatFloat(rules.tau).c_str());
+    if (rules.criteriaAvailable & kCriterionAttention)
+      criteria +=
+          formatString("%srecv >= %s (keys seen by >= %d queries)",
+                       criteria.empty() ? "" : " or ",
+                       formatFloat(rules.epsilon).c_str(), rules.minQueries);
+    if (criteria.empty())
+      criteria = "none (neither hidden_cos_bos nor recv was instrumented)";
+    else if (!(rules.criteriaAvailable & kCriterionHiddenCosine))
+      criteria += " (hidden_cos_bos not instrumented: attention only)";
+    else if (!(rules.criteriaAvailable & kCriterionAttention))
+      criteria += " (recv not instrumented: cosine only)";
+    out += "  flagged when: " + criteria + "\n";
+    if (!record.layers.empty()) {
+      size_t late = static_cast<size_t>(std::max(rules.lateIndex, 0));
+      out += formatString(
+          "  primary: created in the first %d instrumented layer(s) and "
+          "flagged without a break through layer %d; other flagged tokens "
+          "are secondary\n",
+          rules.earlyLayers,
+          late < record.layers.size() ? record.layers[late] : -1);
+    }
+    appendSinkTable(out, trace, record);
+    appendLayerTable(out, trace, record);
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// json
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string jsonString(const std::string &text) {
+  std::string out = "\"";
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
+    else if (byte < 0x20)
+      out += formatString("\\u%04x", byte);
+    else
+      out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string jsonNumber(float value) {
+  if (!std::isfinite(value))
+    return "null";
+  return formatFloat(value);
+}
+
+template <typename T> std::string jsonIntegers(const std::vector<T> &values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(values[i]);
+  return out + "]";
+}
+
+std::string jsonFloats(const std::vector<float> &values) {
+  if (values.empty())
+    return "null";
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i)
+    out += (i ? ", " : "") + jsonNumber(values[i]);
+  return out + "]";
+}
+
+std::string jsonCriteria(uint8_t criteria) {
+  std::string out = "[";
+  if (criteria & kCriterionHiddenCosine)
+    out += "\"hidden_cosine\"";
+  if (criteria & kCriterionAttention)
+    out += std::string(criteria & kCriterionHiddenCosine ? ", " : "") +
+           "\"attention\"";
+  return out + "]";
+}
+
+} // namespace
+
+std::string renderJson(const TraceData &trace) {
+  const ModelSummary &model = trace.model;
+  std::string out = "{\n";
+  out += formatString("  \"schema_version\": %u,\n", trace.schemaVersion);
+  out += "  \"producer\": " + jsonString(trace.producer) + ",\n";
+  out += "  \"model\": {\n";
+  out += "    \"name\": " + jsonString(model.name) + ",\n";
+  out += formatString("    \"layers\": %d,\n    \"heads\": %d,\n", model.layers,
+                      model.heads);
+  out += formatString("    \"vocab\": %lld,\n    \"bos\": %lld,\n",
+                      static_cast<long long>(model.vocab),
+                      static_cast<long long>(model.bos));
+  out += "    \"tokenizer\": " + jsonString(model.tokenizer) + ",\n";
+  out += formatString("    \"weights_size\": %llu,\n",
+                      static_cast<unsigned long long>(model.weightsSize));
+  out += formatString("    \"weights_hash\": \"%016llx\"\n  },\n",
+                      static_cast<unsigned long long>(model.weightsHash));
+  out += "  \"records\": [";
+  for (size_t r = 0; r < trace.records.size(); ++r) {
+    const TraceRecord &record = trace.records[r];
+    const ClassificationRules &rules = record.rules;
+    out += r ? ",\n    {\n" : "\n    {\n";
+    out += formatString("      \"prompt\": %d,\n      \"batch_row\": %d,\n",
+                        record.prompt, record.batchRow);
+    out += "      \"tokens\": " + jsonIntegers(record.tokens) + ",\n";
+    out +=
+        formatString("      \"sequence_length\": %d,\n", record.sequenceLength);
+    out += "      \"instrument_spec\": " + jsonString(record.instrumentSpec) +
+           ",\n";
+    out += "      \"layers\": " + jsonIntegers(record.layers) + ",\n";
+    out += "      \"metrics\": [";
+    for (size_t i = 0; i < record.metrics.size(); ++i)
+      out += (i ? ", " : "") + jsonString(metricName(record.metrics[i]));
+    out += "],\n";
+    out += "      \"classification\": {";
+    out += "\"tau\": " + jsonNumber(rules.tau);
+    out += ", \"epsilon\": " + jsonNumber(rules.epsilon);
+    out += formatString(", \"min_queries\": %d", rules.minQueries);
+    out += ", \"criteria_available\": " + jsonCriteria(rules.criteriaAvailable);
+    out += formatString(", \"window_first\": %d, \"window_last\": %d",
+                        rules.windowFirst, rules.windowLast);
+    out += formatString(", \"early_layers\": %d, \"late_index\": %d},\n",
+                        rules.earlyLayers, rules.lateIndex);
+    out += "      \"measurements\": [";
+    for (size_t i = 0; i < record.measurements.size(); ++i) {
+      const LayerRecord &layer = record.measurements[i];
+      out += i ? ",\n" : "\n";
+      out += formatString("        {\"layer\": %d", layer.layer);
+      out += ", \"bos_mass\": " + jsonNumber(layer.bosMass);
+      out += ", \"head_bos_mass\": " + jsonFloats(layer.headBosMass);
+      for (Metric metric :
+           {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
+            Metric::MlpNorm, Metric::MlpCosBos})
+        out += formatString(", \"%s\": ", metricName(metric)) +
+               jsonFloats(layer.values(metric));
+      out += ", \"flags\": " + jsonIntegers(layer.flags) + "}";
+    }
+    out += record.measurements.empty() ? "],\n" : "\n      ],\n";
+    out += "      \"sinks\": [";
+    for (size_t i = 0; i < record.sinks.size(); ++i) {
+      const TokenSink &sink = record.sinks[i];
+      out += i ? ",\n" : "\n";
+      out += formatString(
+          "        {\"position\": %d, \"token\": %lld, \"kind\": \"%s\", "
+          "\"creation_layer\": %d, \"lifetime\": %d, \"end_layer\": %d, "
+          "\"flagged_layers\": %d, \"peak_recv\": %s, \"peak_recv_layer\": "
+          "%d, \"criteria\": %s}",
+          sink.position, static_cast<long long>(sink.token),
+          sinkKindName(sink.kind), sink.creationLayer, sink.lifetime,
+          sink.endLayer, sink.flaggedLayers, jsonNumber(sink.peakRecv).c_str(),
+          sink.peakRecvLayer, jsonCriteria(sink.criteria).c_str());
+    }
+    out += record.sinks.empty() ? "]\n    }" : "\n      ]\n    }";
+  }
+  out += trace.records.empty() ? "],\n" : "\n  ],\n";
+  out += "  \"levels\": [";
+  for (size_t i = 0; i < trace.levels.size(); ++i) {
+    const SinkLevel &level = trace.levels[i];
+    out += i ? ",\n" : "\n";
+    out += formatString("    {\"kind\": \"%s\", \"creation_layer\": %d, "
+                        "\"lifetime\": %d, \"count\": %d, \"hits\": [",
+                        sinkKindName(level.kind), level.creationLayer,
+                        level.lifetime, level.count);
+    for (size_t h = 0; h < level.hits.size(); ++h)
+      out += formatString("%s{\"record\": %d, \"position\": %d, \"token\": "
+                          "%lld}",
+                          h ? ", " : "", level.hits[h].record,
+                          level.hits[h].position,
+                          static_cast<long long>(level.hits[h].token));
+    out += "]}";
+  }
+  out += trace.levels.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// csv
+//===----------------------------------------------------------------------===//
+
+std::string renderCsv(const TraceData &trace) {
+  std::string out = "record,prompt,batch_row,layer,position,token,recv,"
+                    "hidden_norm,hidden_cos_bos,mlp_norm,mlp_cos_bos,"
+                    "flag_hidden_cosine,flag_attention,sink_kind\n";
+  auto cell = [](const std::vector<float> &values, size_t position) {
+    if (position >= values.size() || std::isnan(values[position]))
+      return std::string();
+    return formatFloat(values[position]);
+  };
+  for (size_t r = 0; r < trace.records.size(); ++r) {
+    const TraceRecord &record = trace.records[r];
+    for (const LayerRecord &layer : record.measurements) {
+      for (int position = 0; position < record.sequenceLength; ++position) {
+        auto p = static_cast<size_t>(position);
+        int64_t token = p < record.tokens.size() ? record.tokens[p] : -1;
+        uint8_t flags = p < layer.flags.size() ? layer.flags[p] : 0;
+        const char *kind =
+            p < record.sinks.size() ? sinkKindName(record.sinks[p].kind) : "";
+        out += formatString("%zu,%d,%d,%d,%d,%lld,", r, record.prompt,
+                            record.batchRow, layer.layer, position,
+                            static_cast<long long>(token));
+        out += cell(layer.recv, p) + "," + cell(layer.hiddenNorm, p) + "," +
+               cell(layer.hiddenCosBos, p) + "," + cell(layer.mlpNorm, p) +
+               "," + cell(layer.mlpCosBos, p) + ",";
+        out +=
+            formatString("%d,%d,%s\n", (flags & kCriterionHiddenCosine) ? 1 : 0,
+                         (flags & kCriterionAttention) ? 1 : 0, kind);
+      }
+    }
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// plot
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string xmlEscape(const std::string &text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string renderSvg(const TraceData &trace, size_t recordIndex) {
+  const TraceRecord &record = trace.records[recordIndex];
+  const double width = 860, height = 460;
+  const double left = 70, right = 30, top = 60, bottom = 60;
+  const double plotWidth = width - left - right;
+  const double plotHeight = height - top - bottom;
+  size_t layerCount = record.measurements.size();
+  auto x = [&](size_t index) {
+    return left + plotWidth * (layerCount > 1
+                                   ? static_cast<double>(index) /
+                                         static_cast<double>(layerCount - 1)
+                                   : 0.5);
+  };
+  auto y = [&](double value) {
+    return top + plotHeight * (1.0 - std::clamp(value, 0.0, 1.0));
+  };
+
+  std::string svg = formatString(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+      "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
+      "font-size=\"12\">\n",
+      width, height, width, height);
+  svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  svg += formatString(
+      "<text x=\"%.0f\" y=\"24\" font-size=\"16\">%s: record %zu (prompt "
+      "%d, %d tokens)</text>\n",
+      left, xmlEscape(trace.model.name).c_str(), recordIndex, record.prompt,
+      record.sequenceLength);
+  svg += formatString("<text x=\"%.0f\" y=\"44\" fill=\"#1f77b4\">&#9679; "
+                      "bos_mass</text><text x=\"%.0f\" y=\"44\" "
+                      "fill=\"#ff7f0e\">&#9679; top-3 recv besides position "
+                      "0 (position:token)</text>\n",
+                      left, left + 110);
+  // Axes, y grid at 0.25 steps, one x tick per instrumented layer.
+  for (int step = 0; step <= 4; ++step) {
+    double value = step / 4.0;
+    svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                        "y2=\"%.1f\" stroke=\"#ddd\"/>\n"
+                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">"
+                        "%.2f</text>\n",
+                        left, y(value), width - right, y(value), left - 8,
+                        y(value) + 4, value);
+  }
+  svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                      "stroke=\"black\"/>\n",
+                      left, y(0), width - right, y(0));
+  svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                      "stroke=\"black\"/>\n",
+                      left, y(0), left, y(1));
+  svg += formatString("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                      "layer</text>\n",
+                      left + plotWidth / 2, height - 16);
+  svg += formatString("<text transform=\"translate(18 %.1f) rotate(-90)\" "
+                      "text-anchor=\"middle\">attention mass</text>\n",
+                      top + plotHeight / 2);
+  std::string line;
+  for (size_t i = 0; i < layerCount; ++i) {
+    const LayerRecord &layer = record.measurements[i];
+    svg += formatString("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                        "%d</text>\n",
+                        x(i), y(0) + 18, layer.layer);
+    if (!std::isnan(layer.bosMass)) {
+      line += formatString("%s%.1f,%.1f ", line.empty() ? "" : "", x(i),
+                           y(layer.bosMass));
+      svg += formatString("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+                          "fill=\"#1f77b4\"><title>layer %d bos_mass "
+                          "%s</title></circle>\n",
+                          x(i), y(layer.bosMass), layer.layer,
+                          formatFloat(layer.bosMass).c_str());
+    }
+    int rank = 0;
+    for (int position : topReceivers(layer, 3)) {
+      int64_t token = static_cast<size_t>(position) < record.tokens.size()
+                          ? record.tokens[position]
+                          : -1;
+      std::string label =
+          formatString("%d:%lld", position, static_cast<long long>(token));
+      std::string text = tokenText(trace.model, token);
+      if (!text.empty())
+        label += " " + text;
+      double cy = y(layer.recv[position]);
+      svg += formatString(
+          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#ff7f0e\"><title>"
+          "layer %d position %d recv %s</title></circle>\n"
+          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#a04000\">"
+          "%s</text>\n",
+          x(i), cy, layer.layer, position,
+          formatFloat(layer.recv[position]).c_str(), x(i) + 6,
+          cy + 4 + 11 * rank, xmlEscape(label).c_str());
+      ++rank;
+    }
+  }
+  if (!line.empty())
+    svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
+           "points=\"" +
+           line + "\"/>\n";
+  svg += "</svg>\n";
+  return svg;
+}
+
+} // namespace sinktrace

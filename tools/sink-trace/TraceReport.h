@@ -1,0 +1,44 @@
+//===- TraceReport.h - Human and machine views of a sink trace -*- C++ -*-===//
+//
+// The renderings behind `sink-trace summary|json|csv|plot`, as functions of
+// a parsed trace so that the unit tests check them without a subprocess.
+// The JSON and CSV layouts are documented in docs/trace-format.md and are
+// stable: fields are only ever added.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKTRACE_TRACEREPORT_H
+#define SINKTRACE_TRACEREPORT_H
+
+#include "sinkrt/TraceData.h"
+
+#include <string>
+#include <vector>
+
+namespace sinktrace {
+
+/// Classified sinks first, then one table per record of per-layer figures.
+std::string renderSummary(const sinkrt::TraceData &trace);
+
+/// The whole trace as JSON (2-space indentation, fixed key order, NaN and
+/// unmeasured values as null).
+std::string renderJson(const sinkrt::TraceData &trace);
+
+/// One row per (record, layer, position) with every per-token metric.
+std::string renderCsv(const sinkrt::TraceData &trace);
+
+/// An SVG chart of one record: bos_mass per layer and the top-3 receiving
+/// positions (besides position 0) per layer.
+std::string renderSvg(const sinkrt::TraceData &trace, size_t recordIndex);
+
+/// Positions with the largest recv in the layer, position 0 excluded,
+/// largest first, ties broken by position; empty without recv.
+std::vector<int> topReceivers(const sinkrt::LayerRecord &layer, size_t count);
+
+/// How a token prints: "<bos>" for the BOS id, the escaped byte for ids
+/// below 256 of byte-level models, else empty.
+std::string tokenText(const sinkrt::ModelSummary &model, int64_t token);
+
+} // namespace sinktrace
+
+#endif // SINKTRACE_TRACEREPORT_H
