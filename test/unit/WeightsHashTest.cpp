@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,21 @@ TEST(WeightsHash, IndependentOfAlignment) {
     buffer[i] = static_cast<unsigned char>(i);
   std::vector<unsigned char> copy(buffer.begin() + 3, buffer.end());
   EXPECT_EQ(hashWeights(buffer.data() + 3, 64), hashWeights(copy.data(), 64));
+}
+
+TEST(WeightsHasher, AnySplitGivesTheSameHash) {
+  std::vector<unsigned char> bytes(1000);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<unsigned char>(i * 31 + 3);
+  uint64_t whole = hashWeights(bytes.data(), bytes.size());
+  for (size_t piece : {1u, 3u, 7u, 8u, 9u, 64u, 999u}) {
+    WeightsHasher hasher;
+    for (size_t at = 0; at < bytes.size(); at += piece)
+      hasher.update(bytes.data() + at, std::min(piece, bytes.size() - at));
+    EXPECT_EQ(hasher.finish(), whole) << piece;
+  }
+  WeightsHasher empty;
+  EXPECT_EQ(empty.finish(), hashWeights(nullptr, 0));
 }
 
 TEST(WeightsHash, FakeWeightsMatchTheirManifest) {

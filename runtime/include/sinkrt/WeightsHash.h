@@ -49,6 +49,48 @@ inline uint64_t hashWeights(const void *data, size_t size) {
   return hash;
 }
 
+/// hashWeights over data that arrives in pieces (a weights blob written
+/// tensor by tensor): update() any number of times, then finish(). The
+/// result equals hashWeights over the concatenation, however it was split.
+class WeightsHasher {
+public:
+  void update(const void *data, size_t size) {
+    const auto *bytes = static_cast<const unsigned char *>(data);
+    // Complete a word left over from the previous piece first.
+    while (pendingSize != 0 && size != 0) {
+      pending[pendingSize++] = *bytes++;
+      --size;
+      if (pendingSize == 8) {
+        hash = (hash ^ loadWord(pending)) * kWeightsHashPrime;
+        pendingSize = 0;
+      }
+    }
+    size_t wordCount = size / 8;
+    for (size_t i = 0; i < wordCount; ++i)
+      hash = (hash ^ loadWord(bytes + i * 8)) * kWeightsHashPrime;
+    for (size_t i = wordCount * 8; i < size; ++i)
+      pending[pendingSize++] = bytes[i];
+  }
+
+  uint64_t finish() const {
+    uint64_t result = hash;
+    for (size_t i = 0; i < pendingSize; ++i)
+      result = (result ^ pending[i]) * kWeightsHashPrime;
+    return result;
+  }
+
+private:
+  static uint64_t loadWord(const unsigned char *p) {
+    return uint64_t(p[0]) | uint64_t(p[1]) << 8 | uint64_t(p[2]) << 16 |
+           uint64_t(p[3]) << 24 | uint64_t(p[4]) << 32 | uint64_t(p[5]) << 40 |
+           uint64_t(p[6]) << 48 | uint64_t(p[7]) << 56;
+  }
+
+  uint64_t hash = kWeightsHashOffsetBasis;
+  unsigned char pending[8] = {};
+  size_t pendingSize = 0;
+};
+
 /// Layout of the external weights file (docs/runtime-abi.md, "Weights").
 inline constexpr char kWeightsFileMagic[8] = {'S', 'I', 'N', 'K',
                                               'C', 'W', 'T', 'S'};
