@@ -107,6 +107,38 @@ def ort_bench(model, tokens_npy, threads, repeat, warmup, extra=()):
                      "--bench", str(repeat), "--warmup", str(warmup), *extra])
 
 
+def machine_busy_ms():
+    """CPU time (ms) used by everything on the machine so far (/proc/stat, 10 ms steps)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq = v[:7]
+    steal = v[7] if len(v) > 7 else 0
+    return (user + nice + system + irq + softirq + steal) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+class ForeignCpu:
+    """Measures the CPU that processes other than ours and our children used, in cores."""
+
+    def __enter__(self):
+        self.busy0 = machine_busy_ms()
+        self.self0 = os.times()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        wall = (time.perf_counter() - self.t0) * 1000.0
+        busy1 = machine_busy_ms()
+        t = os.times()
+        own = sum(getattr(t, k) - getattr(self.self0, k)
+                  for k in ("user", "system", "children_user", "children_system")) * 1000.0
+        self.cores = (None if self.busy0 is None or busy1 is None or wall < 500  # 10 ms ticks
+                      else round(max(0.0, busy1 - self.busy0 - own) / wall, 3))
+        return False
+
+
 def timed_process(cmd):
     """Runs cmd; returns (wall_ms, peak_rss_kib, stdout). Raises BenchError on failure."""
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:

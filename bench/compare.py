@@ -134,6 +134,7 @@ def main():
                     bl.timed_process(cmd)
                 ort = bl.ort_bench(args.ort, ids_npy, th, args.repeat, args.warmup, args.ort_arg)
                 exe_w, exe_rss, exe_rep, ort_w, ort_rss = [], [], [], [], []
+                fc = bl.ForeignCpu().__enter__()
                 for i in range(max(args.repeat, proc_repeat)):
                     if i < args.repeat:
                         w, m, out = bl.timed_process(cmd)
@@ -145,7 +146,10 @@ def main():
                         w, m, _ = bl.timed_process(bl.ort_process_cmd(args.ort, ids_npy, th, ort_logits, args.ort_arg))
                         ort_w.append(w)
                         ort_rss.append(m)
+                fc.__exit__(None, None, None)
                 r = {"ort_run": {k: ort[k] for k in ("median_ms", "min_ms", "mean_ms", "runs_ms")},
+                     "ort_run_foreign_cpu_cores": ort.get("foreign_cpu_cores"),
+                     "process_loop_foreign_cpu_cores": fc.cores,
                      "ort_session_create_ms": ort["session_create_ms"],
                      "exe_process": dict(bl.stats(exe_w), max_rss_kib=max(exe_rss)),
                      "exe_cmd": cmd}

@@ -34,7 +34,9 @@ session / timing:
   --session-config K=V      any ORT session config entry, e.g.
                             session.set_denormal_as_zero=1 (repeatable)
   --bench N [--warmup W]    run N timed runs after W warm-up runs (default W = 3) and print
-                            per-run wall times (ms) and the median as JSON on stdout
+                            per-run wall times (ms) and the median as JSON on stdout, with
+                            foreign_cpu_cores: CPU that other processes used meanwhile
+                            (null if the N runs took < 0.5 s)
   --print-io                print the model's inputs and outputs as JSON and exit
   --ort-dir DIR             where onnxruntime-node is installed (default: $SINKC_ORT_DIR or
                             <repo>/.deps/ort, see scripts/install-ort.sh)
@@ -253,6 +255,17 @@ function chooseOutputs(session, o) {
   return names;
 }
 
+// CPU time used by everything on the machine (ms), from /proc/stat; null where unavailable.
+function machineBusyMs() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / 100; // USER_HZ = 100
+  } catch {
+    return null;
+  }
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -335,11 +348,22 @@ async function main() {
   if (o.bench !== null) {
     for (let i = 0; i < o.warmup; i++) await run();
     const runs = [];
+    const busy0 = machineBusyMs();
+    const own0 = process.cpuUsage();
+    const wall0 = performance.now();
     for (let i = 0; i < o.bench; i++) {
       const s = performance.now();
       results = await run();
       runs.push(performance.now() - s);
     }
+    const wallMs = performance.now() - wall0;
+    const ownCpu = process.cpuUsage(own0);
+    const busy1 = machineBusyMs();
+    // CPU time that other processes used during the timed runs, in cores (0 = idle machine;
+    // /proc/stat has 10 ms resolution, so read it as +-0.05 for a 1 s measurement).
+    // null when unavailable or when the runs took < 0.5 s (too short for 10 ms ticks)
+    const foreign = busy0 === null || busy1 === null || wallMs < 500 ? null
+      : Math.max(0, (busy1 - busy0) - (ownCpu.user + ownCpu.system) / 1000) / wallMs;
     const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, [...v.dims]]));
     process.stdout.write(JSON.stringify({
       tool: 'ort_run', ort_version: version, model: o.model, inputs, outputs: fetches,
@@ -348,6 +372,7 @@ async function main() {
       warmup: o.warmup, repeat: o.bench, session_create_ms: round3(createMs),
       runs_ms: runs.map(round3), median_ms: round3(median(runs)),
       min_ms: round3(Math.min(...runs)), mean_ms: round3(runs.reduce((a, b) => a + b, 0) / runs.length),
+      foreign_cpu_cores: foreign === null ? null : round3(foreign), ncpu: os.cpus().length,
     }) + '\n');
   } else {
     results = await run();
