@@ -36,7 +36,7 @@ def measure_ort(model, tokens, threads_list, repeat, warmup, process_repeat, tmp
             r = bl.ort_bench(model, ids, th, repeat, warmup, extra)
             tries.append(r)
             f = r.get("foreign_cpu_cores")
-            if max_foreign is None or (f is not None and f <= max_foreign):
+            if max_foreign is None or f is None or f <= max_foreign:
                 break
         # the attempt that other processes disturbed least
         r = min(tries, key=lambda x: x.get("foreign_cpu_cores") or 0.0)
