@@ -38,7 +38,7 @@ struct RefineResultTypes : public RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<TfmDialect>(op->getDialect()))
+    if (!isa_and_nonnull<TfmDialect>(op->getDialect()))
       return failure();
     auto inferable = dyn_cast<InferTypeOpInterface>(op);
     if (!inferable)
@@ -76,7 +76,7 @@ struct RefineResultTypes : public RewritePattern {
       rewriter.modifyOpInPlace(op, [&] { result.setType(refined); });
       Value cast;
       for (OpOperand &use : llvm::make_early_inc_range(result.getUses())) {
-        if (isa<TfmDialect>(use.getOwner()->getDialect()))
+        if (isa_and_nonnull<TfmDialect>(use.getOwner()->getDialect()))
           continue;
         if (!cast)
           cast = tensor::CastOp::create(rewriter, op->getLoc(), oldType,

@@ -37,6 +37,9 @@ def Tfm_Dialect : Dialect {
     outside the dialect).
   }];
   let cppNamespace = "::sinkc::tfm";
+  // The canonicalization that refines result types inserts tensor.cast for
+  // users outside the dialect, so the tensor dialect must be loaded.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let hasConstantMaterializer = 1;
   let hasCanonicalizer = 1;
   let useDefaultAttributePrinterParser = 0;
