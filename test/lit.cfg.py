@@ -15,7 +15,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.with_environment("PATH", config.sinkc_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.sinkc_tools_dir, append_path=True)
 
 tools = [ToolSubst("sinkc-opt", unresolved="fatal")]
 for optional_tool in ["sinkc", "sink-trace"]:
