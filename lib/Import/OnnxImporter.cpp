@@ -79,6 +79,86 @@ std::string attributeTypeName(int type) {
   return "attribute type " + std::to_string(type);
 }
 
+/// What the importer accepts of each ONNX operator: the number of inputs and
+/// the attribute names (over all opsets from kMinOpset on; opset-specific
+/// forms are checked where the node is imported). Anything else on a node is
+/// an error rather than silently ignored. Constant checks its own attributes.
+struct OperatorSignature {
+  const char *opType;
+  int minInputs;
+  int maxInputs; // -1: variadic
+  const char *attributes[5];
+};
+
+constexpr OperatorSignature kSignatures[] = {
+    {"Abs", 1, 1, {}},
+    {"Add", 2, 2, {}},
+    {"And", 2, 2, {}},
+    {"Cast", 1, 1, {"to", "saturate"}},
+    {"Ceil", 1, 1, {}},
+    {"Concat", 1, -1, {"axis"}},
+    {"Constant", 0, 0, {}},
+    {"ConstantOfShape", 1, 1, {"value"}},
+    {"Cos", 1, 1, {}},
+    {"CumSum", 2, 2, {"exclusive", "reverse"}},
+    {"Div", 2, 2, {}},
+    {"Equal", 2, 2, {}},
+    {"Erf", 1, 1, {}},
+    {"Exp", 1, 1, {}},
+    {"Expand", 2, 2, {}},
+    {"Flatten", 1, 1, {"axis"}},
+    {"Floor", 1, 1, {}},
+    {"Gather", 2, 2, {"axis"}},
+    {"GatherND", 2, 2, {"batch_dims"}},
+    {"Gelu", 1, 1, {"approximate"}},
+    {"Gemm", 2, 3, {"alpha", "beta", "transA", "transB"}},
+    {"Greater", 2, 2, {}},
+    {"GreaterOrEqual", 2, 2, {}},
+    {"Identity", 1, 1, {}},
+    {"LayerNormalization", 2, 3, {"axis", "epsilon", "stash_type"}},
+    {"Less", 2, 2, {}},
+    {"LessOrEqual", 2, 2, {}},
+    {"Log", 1, 1, {}},
+    {"MatMul", 2, 2, {}},
+    {"Max", 1, -1, {}},
+    {"Min", 1, -1, {}},
+    {"Mul", 2, 2, {}},
+    {"Neg", 1, 1, {}},
+    {"Not", 1, 1, {}},
+    {"Or", 2, 2, {}},
+    {"Pow", 2, 2, {}},
+    {"Range", 3, 3, {}},
+    {"Reciprocal", 1, 1, {}},
+    {"ReduceMax", 1, 2, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {"ReduceMean", 1, 2, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {"ReduceSum", 1, 2, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {"Relu", 1, 1, {}},
+    {"Reshape", 2, 2, {"allowzero"}},
+    {"Shape", 1, 1, {"start", "end"}},
+    {"Sigmoid", 1, 1, {}},
+    {"Sin", 1, 1, {}},
+    {"Slice", 1, 5, {"starts", "ends", "axes"}},
+    {"Softmax", 1, 1, {"axis"}},
+    {"Split", 1, 2, {"axis", "split", "num_outputs"}},
+    {"Sqrt", 1, 1, {}},
+    {"Squeeze", 1, 2, {"axes"}},
+    {"Sub", 2, 2, {}},
+    {"Sum", 1, -1, {}},
+    {"Tanh", 1, 1, {}},
+    {"Transpose", 1, 1, {"perm"}},
+    {"Trilu", 1, 2, {"upper"}},
+    {"Unsqueeze", 1, 2, {"axes"}},
+    {"Where", 3, 3, {}},
+    {"Xor", 2, 2, {}},
+};
+
+const OperatorSignature *findSignature(StringRef opType) {
+  for (const OperatorSignature &signature : kSignatures)
+    if (opType == signature.opType)
+      return &signature;
+  return nullptr;
+}
+
 class Importer {
 public:
   Importer(MLIRContext &context, StringRef path,
@@ -136,6 +216,7 @@ private:
   Error checkModel();
   Error importInitializers();
   Error importNode(const onnx::NodeProto &node);
+  Error checkSignature(const onnx::NodeProto &node);
   Error checkOutputsDefined(const onnx::NodeProto &node);
 
   //===--------------------------------------------------------------------===//
@@ -314,14 +395,11 @@ Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
   return std::move(*buffer);
 }
 
-/// Largest power of two (up to 64) dividing the address.
-static size_t alignmentOf(const void *pointer) {
-  uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
-  size_t alignment = 1;
-  while (alignment < 64 && address % (alignment * 2) == 0)
-    alignment *= 2;
-  return alignment;
-}
+/// Every weight blob is declared with this alignment, whether its bytes came
+/// from the model file or from an external-data file, so that the printed IR
+/// (which records the alignment of each blob) does not depend on where the
+/// weights were stored or on the offsets inside a data file.
+constexpr size_t kBlobAlignment = 64;
 
 Expected<ElementsAttr>
 Importer::elementsFromBytes(RankedTensorType type, StringRef name,
@@ -343,17 +421,19 @@ Importer::elementsFromBytes(RankedTensorType type, StringRef name,
         c = '_';
     if (key.empty() || llvm::isDigit(key[0]))
       key = "w_" + key;
-    if (owner) {
+    if (owner && reinterpret_cast<uintptr_t>(bytes.data()) % kBlobAlignment ==
+                     0) {
       // Keep the mapping alive as long as the blob: no copy of the weights.
+      // (External data written with 64-byte aligned offsets maps aligned.)
       llvm::MemoryBuffer *raw = owner.release();
-      AsmResourceBlob blob(bytes, alignmentOf(bytes.data()),
+      AsmResourceBlob blob(bytes, kBlobAlignment,
                            [raw](void *, size_t, size_t) { delete raw; },
                            /*dataIsMutable=*/false);
       return cast<ElementsAttr>(
           DenseResourceElementsAttr::get(type, key, std::move(blob)));
     }
     return cast<ElementsAttr>(DenseResourceElementsAttr::get(
-        type, key, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64)));
+        type, key, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, kBlobAlignment)));
   }
   bool detectedSplat = false;
   if (!DenseElementsAttr::isValidRawBuffer(type, bytes, detectedSplat))
@@ -677,6 +757,44 @@ Error Importer::checkOutputsDefined(const onnx::NodeProto &node) {
   return Error::success();
 }
 
+Error Importer::checkSignature(const onnx::NodeProto &node) {
+  const OperatorSignature *signature = findSignature(node.op_type());
+  if (!signature)
+    return nodeError(node, "unsupported operator '" + node.op_type() + "'");
+  int inputs = node.input_size();
+  // Trailing empty names are absent optional inputs.
+  while (inputs > 0 && node.input(inputs - 1).empty())
+    --inputs;
+  if (inputs < signature->minInputs ||
+      (signature->maxInputs >= 0 && inputs > signature->maxInputs)) {
+    std::string expected =
+        signature->maxInputs < 0
+            ? "at least " + std::to_string(signature->minInputs)
+        : signature->minInputs == signature->maxInputs
+            ? std::to_string(signature->minInputs)
+            : std::to_string(signature->minInputs) + " to " +
+                  std::to_string(signature->maxInputs);
+    return nodeError(node, llvm::formatv("has {0} inputs, expected {1}",
+                                         inputs, expected)
+                               .str());
+  }
+  if (node.op_type() == "Constant")
+    return Error::success();
+  llvm::StringSet<> seen;
+  for (const auto &attribute : node.attribute()) {
+    if (!seen.insert(attribute.name()).second)
+      return nodeError(node, "attribute '" + attribute.name() +
+                                 "' is given twice");
+    bool known = llvm::any_of(signature->attributes, [&](const char *name) {
+      return name && attribute.name() == name;
+    });
+    if (!known)
+      return nodeError(node, "unsupported attribute '" + attribute.name() +
+                                 "'");
+  }
+  return Error::success();
+}
+
 Error Importer::importNode(const onnx::NodeProto &node) {
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return nodeError(node, "unsupported operator '" + node.op_type() +
@@ -689,6 +807,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
                                  "') are not supported");
   if (node.output_size() < 1)
     return nodeError(node, "has no outputs");
+  if (Error e = checkSignature(node))
+    return e;
 
   StringRef op = node.op_type();
   Location loc = nodeLoc(node);
@@ -960,15 +1080,25 @@ Error Importer::importNode(const onnx::NodeProto &node) {
   }
 
   if (op == "Softmax") {
-    if (opset < 13)
-      return nodeError(node, "Softmax before opset 13 (2-D coercion "
-                             "semantics) is not supported");
     auto v = input(node, 0);
     if (!v)
       return v.takeError();
-    auto axis = intAttr(node, "axis", -1);
+    auto axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
     if (!axis)
       return axis.takeError();
+    if (opset < 13) {
+      // Before opset 13 Softmax flattens the input to 2-D around `axis`; that
+      // is the per-axis softmax only when `axis` is the last dimension.
+      int64_t rank = cast<RankedTensorType>(v->getType()).getRank();
+      auto normalized = tfm::normalizeAxis(*axis, rank);
+      if (normalized && *normalized != rank - 1)
+        return nodeError(node, "Softmax before opset 13 over axis " +
+                                   std::to_string(*axis) + " of a rank-" +
+                                   std::to_string(rank) +
+                                   " input (2-D coercion of the trailing "
+                                   "dimensions) is not supported; only the "
+                                   "last axis is");
+    }
     auto built = build<tfm::SoftmaxOp>(node, {*v}, {namedInt("axis", *axis)});
     return built ? Error::success() : built.takeError();
   }
@@ -1098,6 +1228,9 @@ Error Importer::importNode(const onnx::NodeProto &node) {
       return v.takeError();
     SmallVector<int64_t> axes;
     if (opset >= 13) {
+      if (findAttribute(node, "axes"))
+        return nodeError(node, "attribute 'axes' is not allowed from opset "
+                               "13 on; axes are an input");
       auto present = optionalInput(node, 1);
       if (!present)
         return present.takeError();
@@ -1108,6 +1241,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
         axes = *c;
       }
     } else {
+      if (node.input_size() > 1)
+        return nodeError(node, "axes must be an attribute before opset 13");
       auto a = intsAttr(node, "axes");
       if (!a)
         return a.takeError();
@@ -1162,17 +1297,28 @@ Error Importer::importNode(const onnx::NodeProto &node) {
       return nodeError(node, "axis " + std::to_string(*axisOr) +
                                  " is out of range");
     SmallVector<int64_t> split;
+    if (opset < 18 && findAttribute(node, "num_outputs"))
+      return nodeError(node, "attribute 'num_outputs' needs opset 18");
     if (opset >= 13) {
+      if (findAttribute(node, "split"))
+        return nodeError(node, "attribute 'split' is not allowed from opset "
+                               "13 on; split sizes are an input");
       auto present = optionalInput(node, 1);
       if (!present)
         return present.takeError();
       if (*present) {
+        if (findAttribute(node, "num_outputs"))
+          return nodeError(node, "give either the 'split' input or the "
+                                 "'num_outputs' attribute, not both");
         auto c = constantInput(node, 1, "split");
         if (!c)
           return c.takeError();
         split = *c;
       }
     } else {
+      if (node.input_size() > 1)
+        return nodeError(node, "split sizes must be an attribute before "
+                               "opset 13");
       auto a = intsAttr(node, "split");
       if (!a)
         return a.takeError();
@@ -1194,13 +1340,18 @@ Error Importer::importNode(const onnx::NodeProto &node) {
       if (pieces <= 0 || pieces > dim)
         return nodeError(node, "cannot split " + std::to_string(dim) +
                                    " into " + std::to_string(pieces));
-      // Opset 18: the last chunk may be smaller; earlier opsets require an
-      // even split.
+      // Opset 18: chunks of ceil(dim / pieces), the last one smaller; earlier
+      // opsets require an even split.
       int64_t chunk = (dim + pieces - 1) / pieces;
       if (opset < 18 && dim % pieces != 0)
         return nodeError(node, "dimension " + std::to_string(dim) +
                                    " does not split evenly into " +
                                    std::to_string(pieces));
+      if (dim - chunk * (pieces - 1) < 0)
+        return nodeError(node, llvm::formatv("cannot split {0} into {1} "
+                                             "chunks of {2}",
+                                             dim, pieces, chunk)
+                                   .str());
       for (int64_t i = 0, left = dim; i < pieces; ++i, left -= chunk)
         split.push_back(std::min(chunk, left));
     }
@@ -1220,6 +1371,9 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     int64_t rank = cast<RankedTensorType>(v->getType()).getRank();
     Value starts, ends, axes, steps;
     if (opset < 10) {
+      if (node.input_size() > 1)
+        return nodeError(node, "starts, ends and axes must be attributes "
+                               "before opset 10");
       auto s = intsAttr(node, "starts");
       auto e = intsAttr(node, "ends");
       auto a = intsAttr(node, "axes");
@@ -1236,6 +1390,11 @@ Error Importer::importNode(const onnx::NodeProto &node) {
       if (*a)
         axes = constantI64(**a, loc);
     } else {
+      for (StringRef name : {"starts", "ends", "axes"})
+        if (findAttribute(node, name))
+          return nodeError(node, "attribute '" + name +
+                                     "' is not allowed from opset 10 on; it "
+                                     "is an input");
       auto s = input(node, 1);
       auto e = input(node, 2);
       auto a = optionalInput(node, 3);
@@ -1434,9 +1593,13 @@ Expected<OwningOpRef<ModuleOp>> Importer::run() {
                                   builder.getStringAttr(modelName));
   module->getOperation()->setAttr("tfm.opset",
                                   builder.getI64IntegerAttr(opset));
-  module->getOperation()->setAttr(
-      "tfm.producer", builder.getStringAttr(model.producer_name() + " " +
-                                            model.producer_version()));
+  std::string producer =
+      StringRef(model.producer_name() + " " + model.producer_version())
+          .trim()
+          .str();
+  if (!producer.empty())
+    module->getOperation()->setAttr("tfm.producer",
+                                    builder.getStringAttr(producer));
 
   // Graph inputs that are not initializers are the function's arguments.
   llvm::StringSet<> initializerNames;
