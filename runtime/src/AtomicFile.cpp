@@ -86,7 +86,7 @@ Expected<AtomicFileWriter> AtomicFileWriter::create(const std::string &path) {
   bool tryUnnamed = !(testHooks && testHooks->disableUnnamedTemporary) &&
                     procSelfFdAvailable();
   if (tryUnnamed) {
-    int fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    int fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
     if (fd >= 0)
       return AtomicFileWriter(path, directory, fd, std::string());
     // Fall back to a named file only where the file system lacks O_TMPFILE;

@@ -8,6 +8,8 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <cstring>
+
 namespace sinkrt {
 
 namespace fb = sinkrt::fbs;
@@ -179,11 +181,24 @@ std::vector<T> toVector(const flatbuffers::Vector<U> *vector) {
   return values;
 }
 
+/// The verifier checks that vectors lie inside the buffer and that their
+/// length field is 4-byte aligned, but not that 8-byte elements are 8-byte
+/// aligned; in a corrupt file they may not be, and reading them would be
+/// undefined behaviour. (Genuine traces are aligned: the builder aligns
+/// every vector for its elements, and parseTrace reads from an aligned copy.)
+template <typename V> bool isAligned(const V *vector, size_t alignment) {
+  return !vector ||
+         reinterpret_cast<uintptr_t>(vector->Data()) % alignment == 0;
+}
+
 std::string toString(const flatbuffers::String *text) {
   return text ? text->str() : std::string();
 }
 
 Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
+  if (!isAligned(source.tokens(), alignof(int64_t)))
+    return failure("corrupt sink trace: misaligned tokens of record %zu",
+                   index);
   TraceRecord record;
   record.prompt = source.prompt();
   record.batchRow = source.batch_row();
@@ -265,6 +280,14 @@ Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
 } // namespace
 
 Expected<TraceData> parseTrace(const uint8_t *data, size_t size) {
+  // FlatBuffers alignment is relative to the buffer start; read from an
+  // aligned copy when the caller's buffer is not aligned for 8-byte fields.
+  if (reinterpret_cast<uintptr_t>(data) % 8 != 0) {
+    std::vector<uint64_t> aligned((size + 7) / 8);
+    if (size)
+      std::memcpy(aligned.data(), data, size);
+    return parseTrace(reinterpret_cast<const uint8_t *>(aligned.data()), size);
+  }
   if (size < 12)
     return failure("not a sink trace: %zu bytes is too short", size);
   if (!fb::SizePrefixedTraceBufferHasIdentifier(data)) {
@@ -322,6 +345,8 @@ Expected<TraceData> parseTrace(const uint8_t *data, size_t size) {
       entry.creationLayer = level->creation_layer();
       entry.lifetime = level->lifetime();
       entry.count = level->count();
+      if (!isAligned(level->hits(), alignof(fb::SinkHit)))
+        return failure("corrupt sink trace: misaligned sink level hits");
       if (level->hits())
         for (const fb::SinkHit *hit : *level->hits())
           entry.hits.push_back({hit->record(), hit->position(), hit->token()});

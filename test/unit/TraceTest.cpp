@@ -213,3 +213,12 @@ TEST(TraceFile, ErrorsNameTheFile) {
             0u)
       << bad.getError().message;
 }
+
+TEST(Trace, ParsesFromAnUnalignedBuffer) {
+  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  std::vector<uint8_t> shifted(buffer.size() + 1);
+  std::memcpy(shifted.data() + 1, buffer.data(), buffer.size());
+  Expected<TraceData> parsed = parseTrace(shifted.data() + 1, buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_EQ(parsed->records[1].tokens, makeTrace().records[1].tokens);
+}
