@@ -715,12 +715,21 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
                                         SmallVectorImpl<Type> &results) {
   auto type = tensorOf(adaptor.getStart());
   int64_t length = kDynamic;
-  auto start = getConstantInts(adaptor.getStart());
-  auto limit = getConstantInts(adaptor.getLimit());
-  auto delta = getConstantInts(adaptor.getDelta());
-  if (start && limit && delta && start->size() == 1 && limit->size() == 1 &&
-      delta->size() == 1) {
-    int64_t s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
+  // Shape-derived bounds (range(0, shape[1])) count as known too.
+  auto known = [](Value v) -> std::optional<int64_t> {
+    auto values = getPartialInts(v);
+    if (!values || values->size() != 1 || (*values)[0] == kDynamic)
+      return std::nullopt;
+    return (*values)[0];
+  };
+  std::optional<int64_t> start, limit, delta;
+  if (type.getElementType().isInteger()) {
+    start = known(adaptor.getStart());
+    limit = known(adaptor.getLimit());
+    delta = known(adaptor.getDelta());
+  }
+  if (start && limit && delta) {
+    int64_t s = *start, l = *limit, d = *delta;
     if (d == 0)
       return emitOptionalError(loc, "range delta must not be zero");
     // Use 128-bit arithmetic: limit - start can overflow int64.
