@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <sys/stat.h>
 
 using testutil::RunResult;
 using testutil::TempDir;
@@ -140,6 +141,37 @@ TEST(Executable, ExternalWeightsLiveNextToTheExecutable) {
                      1, "model", "has hash");
 }
 
+TEST(Executable, UnreadableWeightsFile) {
+  TempDir directory;
+  ::chmod(directory.path().c_str(), 0755); // reachable for the test user
+  std::string executable = directory.file("model");
+  testutil::copyFile(kFakeLmExternal, executable);
+  writeFakeWeights(executable + ".weights");
+  ::chmod((executable + ".weights").c_str(), 0);
+  RunResult result =
+      testutil::runProcess({executable, "--tokens", "1"}, {}, true);
+  expectOneLineError(result, 1, "model",
+                     "cannot open weights file '" + executable +
+                         ".weights' (the default next to the executable; use "
+                         "--weights-file to name another): Permission denied");
+}
+
+TEST(Executable, UnwritableOutputDirectory) {
+  TempDir directory;
+  ::chmod(directory.path().c_str(), 0755);
+  std::string readOnly = directory.file("ro");
+  ::mkdir(readOnly.c_str(), 0555);
+  // A copy, in case the build tree is not readable for the test user.
+  std::string executable = directory.file("model");
+  testutil::copyFile(kFakeLmEmbedded, executable);
+  RunResult result = testutil::runProcess(
+      {executable, "--tokens", "1", "--trace", readOnly + "/t.sinktrace"}, {},
+      true);
+  expectOneLineError(result, 1, "model",
+                     "cannot create '" + readOnly +
+                         "/t.sinktrace': Permission denied");
+}
+
 TEST(Executable, ThreadsGiveIdenticalResults) {
   TempDir directory;
   for (const char *threads : {"1", "2"}) {
@@ -153,6 +185,21 @@ TEST(Executable, ThreadsGiveIdenticalResults) {
             testutil::readFile(directory.file("2.npy")));
   EXPECT_EQ(testutil::readFile(directory.file("1.sinktrace")),
             testutil::readFile(directory.file("2.sinktrace")));
+}
+
+TEST(Executable, StaticallyLinkedLikeSinkcDefault) {
+#ifdef SINKRT_FAKE_LM_STATIC
+  TempDir directory;
+  std::string trace = directory.file("s.sinktrace");
+  RunResult result = testutil::runProcess({SINKRT_FAKE_LM_STATIC, "--tokens",
+                                           "256,104,105,10,45,120,33,97,98,99",
+                                           "--threads", "3", "--trace", trace});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.out.find("1 primary and 3 secondary"), std::string::npos)
+      << result.out;
+#else
+  GTEST_SKIP() << "no static fake model in sanitizer builds";
+#endif
 }
 
 TEST(Executable, GenericModelThroughTensorFiles) {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <ftw.h>
+#include <grp.h>
 #include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -53,7 +54,8 @@ std::vector<std::string> TempDir::entries() const {
 }
 
 RunResult runProcess(const std::vector<std::string> &argv,
-                     const std::map<std::string, std::string> &environment) {
+                     const std::map<std::string, std::string> &environment,
+                     bool asNobody) {
   TempDir capture;
   std::string outPath = capture.file("out"), errPath = capture.file("err");
   pid_t child = ::fork();
@@ -64,6 +66,10 @@ RunResult runProcess(const std::vector<std::string> &argv,
     ::dup2(err, 2);
     for (const auto &[name, value] : environment)
       ::setenv(name.c_str(), value.c_str(), 1);
+    if (asNobody && ::geteuid() == 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 ||
+         ::setuid(65534) != 0))
+      std::_Exit(126);
     std::vector<char *> args;
     for (const std::string &arg : argv)
       args.push_back(const_cast<char *>(arg.c_str()));

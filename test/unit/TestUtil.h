@@ -36,10 +36,12 @@ struct RunResult {
   std::string err;
 };
 
-/// Runs a program with extra environment variables; waits for it.
-RunResult
-runProcess(const std::vector<std::string> &argv,
-           const std::map<std::string, std::string> &environment = {});
+/// Runs a program with extra environment variables; waits for it. With
+/// `asNobody`, a test running as root runs the program as user and group
+/// 65534, so that file permissions apply to it.
+RunResult runProcess(const std::vector<std::string> &argv,
+                     const std::map<std::string, std::string> &environment = {},
+                     bool asNobody = false);
 
 /// Calls sinkrt::runMain in this process with captured streams.
 RunResult runInProcess(const sinkrt::ModelBinding &model,
