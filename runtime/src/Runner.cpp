@@ -42,9 +42,6 @@ struct Invocation {
   std::vector<TokenSequence> tokenRows;
 };
 
-/// FlatBuffers buffers are limited to 2 GiB; refuse before building one.
-constexpr size_t kMaxTraceBytes = size_t(1) << 30 | size_t(1) << 29;
-
 class Runner {
 public:
   Runner(const ModelBinding &model, OutputStreams streams, std::string program)
@@ -83,8 +80,9 @@ private:
 
 int Runner::run(int argc, const char *const *argv) {
   auto report = [&](const Error &error) {
+    // One line, whatever a file name or a token list in the message holds.
     std::fprintf(streams.err, "%s: error: %s\n", program.c_str(),
-                 error.message.c_str());
+                 oneLine(error.message).c_str());
     return exitCodeFor(error.kind);
   };
   Expected<Options> parsed = parseOptions(argc, argv);
@@ -482,21 +480,13 @@ Status Runner::writeTrace(std::vector<TraceRecord> records) {
   trace.model.tokenizer = lm.tokenizer;
   trace.model.weightsSize = manifest.weightsSize;
   trace.model.weightsHash = manifest.weightsHash;
-  size_t estimate = 4096;
-  for (const TraceRecord &record : records)
-    estimate += 1024 + record.tokens.size() * 8 + record.sinks.size() * 80 +
-                record.measurements.size() *
-                    (128 + static_cast<size_t>(record.sequenceLength) * 24 +
-                     static_cast<size_t>(lm.heads) * 4);
-  if (estimate > kMaxTraceBytes)
-    return failure("the trace would take about %zu MB, more than one trace "
-                   "file can hold; split the prompts over several runs",
-                   estimate >> 20);
   trace.records = std::move(records);
   trace.levels = aggregateSinkLevels(trace.records);
-  std::vector<uint8_t> buffer = serializeTrace(trace);
+  Expected<std::vector<uint8_t>> buffer = serializeTrace(trace);
+  if (!buffer)
+    return buffer.takeError();
   if (Status status = writeFileAtomically(*options.tracePath,
-                                          {{buffer.data(), buffer.size()}});
+                                          {{buffer->data(), buffer->size()}});
       !status)
     return status;
   if (!options.quiet) {

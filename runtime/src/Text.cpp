@@ -152,6 +152,17 @@ std::string escapeBytes(std::string_view bytes) {
   return escaped;
 }
 
+std::string oneLine(std::string_view text) {
+  std::string line;
+  for (char c : text) {
+    if (c == '\n')
+      line += "\\n";
+    else
+      line.push_back(c);
+  }
+  return line;
+}
+
 std::string formatFloat(float value) {
   if (std::isnan(value))
     return "nan";

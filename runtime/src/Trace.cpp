@@ -160,7 +160,33 @@ std::vector<uint8_t> TraceSerializer::serialize(const TraceData &trace) {
 
 } // namespace
 
-std::vector<uint8_t> serializeTrace(const TraceData &trace) {
+size_t estimateSerializedTraceSize(const TraceData &trace) {
+  // Generous per-item bounds: table headers and vtable offsets included.
+  size_t estimate = 4096 + trace.model.name.size() + trace.producer.size();
+  for (const TraceRecord &record : trace.records) {
+    estimate += 1024 + record.instrumentSpec.size() + record.tokens.size() * 8 +
+                record.layers.size() * 4 + record.sinks.size() * 80;
+    for (const LayerRecord &layer : record.measurements) {
+      estimate += 128 + layer.flags.size() + layer.headBosMass.size() * 4;
+      for (Metric metric :
+           {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
+            Metric::MlpNorm, Metric::MlpCosBos})
+        estimate += layer.values(metric).size() * 4;
+    }
+  }
+  for (const SinkLevel &level : trace.levels)
+    estimate += 64 + level.hits.size() * 16;
+  return estimate;
+}
+
+Expected<std::vector<uint8_t>> serializeTrace(const TraceData &trace,
+                                              size_t maxBytes) {
+  size_t estimate = estimateSerializedTraceSize(trace);
+  if (estimate > maxBytes)
+    return failure("the trace would take about %zu MB, more than one trace "
+                   "file can hold (%zu MB); split the prompts over several "
+                   "runs",
+                   estimate >> 20, maxBytes >> 20);
   return TraceSerializer().serialize(trace);
 }
 

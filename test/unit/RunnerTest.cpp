@@ -242,6 +242,9 @@ TEST(Runner, TokensFileErrorsNameTheLine) {
                   "': No such file or directory");
   expectError(run(embeddedLm(), {"--tokens-file", directory.path()}), 2,
               "Is a directory");
+  // Even a file name with a newline gives a one-line message.
+  expectError(run(embeddedLm(), {"--tokens-file", directory.file("a\nb")}), 2,
+              "a\\nb");
 }
 
 TEST(Runner, RejectsBadCommandLines) {

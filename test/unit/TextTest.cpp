@@ -58,6 +58,8 @@ TEST(EscapeBytes, OneLineForEveryByte) {
   EXPECT_EQ(escapeBytes(std::string("\x00\xff", 2)), "\\x00\\xff");
 }
 
+TEST(OneLine, EscapesNewlines) { EXPECT_EQ(oneLine("a\nb\n"), "a\\nb\\n"); }
+
 TEST(FormatFloat, ShortestRoundTrip) {
   EXPECT_EQ(formatFloat(0.5f), "0.5");
   EXPECT_EQ(formatFloat(0.1f), "0.1");

@@ -48,6 +48,12 @@ TraceData makeTrace() {
   return trace;
 }
 
+std::vector<uint8_t> serialized(const TraceData &trace) {
+  Expected<std::vector<uint8_t>> buffer = serializeTrace(trace);
+  EXPECT_TRUE(buffer);
+  return buffer ? std::move(*buffer) : std::vector<uint8_t>();
+}
+
 bool sameFloats(const std::vector<float> &a, const std::vector<float> &b) {
   if (a.size() != b.size())
     return false;
@@ -61,7 +67,7 @@ bool sameFloats(const std::vector<float> &a, const std::vector<float> &b) {
 
 TEST(Trace, RoundTripsEveryField) {
   TraceData trace = makeTrace();
-  std::vector<uint8_t> buffer = serializeTrace(trace);
+  std::vector<uint8_t> buffer = serialized(trace);
   ASSERT_GE(buffer.size(), 8u);
   EXPECT_EQ(std::string(reinterpret_cast<char *>(buffer.data()) + 8, 4),
             "SKTR");
@@ -120,7 +126,7 @@ TEST(Trace, RoundTripsEveryField) {
 TEST(Trace, UnmeasuredBosMassStaysNaN) {
   TraceData trace = makeTrace();
   trace.records[0].measurements[0].bosMass = kNotMeasured;
-  std::vector<uint8_t> buffer = serializeTrace(trace);
+  std::vector<uint8_t> buffer = serialized(trace);
   Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
   ASSERT_TRUE(parsed);
   EXPECT_TRUE(std::isnan(parsed->records[0].measurements[0].bosMass));
@@ -130,7 +136,7 @@ TEST(TraceVerification, RejectsEmptyShortAndForeignBuffers) {
   Expected<TraceData> empty = parseTrace(nullptr, 0);
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.getError().message.find("too short"), std::string::npos);
-  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  std::vector<uint8_t> buffer = serialized(makeTrace());
   buffer[8] = 'X';
   Expected<TraceData> foreign = parseTrace(buffer.data(), buffer.size());
   ASSERT_FALSE(foreign);
@@ -146,7 +152,7 @@ TEST(TraceVerification, RejectsEmptyShortAndForeignBuffers) {
 }
 
 TEST(TraceVerification, RejectsEveryTruncation) {
-  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  std::vector<uint8_t> buffer = serialized(makeTrace());
   for (size_t size = 0; size < buffer.size(); ++size) {
     // A copy of exactly `size` bytes, so a sanitizer sees any over-read.
     std::vector<uint8_t> prefix(buffer.begin(), buffer.begin() + size);
@@ -158,7 +164,7 @@ TEST(TraceVerification, RejectsEveryTruncation) {
 TEST(TraceVerification, SurvivesEverySingleByteCorruption) {
   // Flipping a byte may still give a valid buffer (a changed float), but it
   // must never crash or read out of bounds; most must be rejected.
-  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  std::vector<uint8_t> buffer = serialized(makeTrace());
   size_t rejected = 0;
   for (size_t i = 0; i < buffer.size(); ++i) {
     for (uint8_t mask : {0x01, 0x80, 0xff}) {
@@ -186,13 +192,13 @@ TEST(TraceVerification, SurvivesRandomBytes) {
 TEST(TraceVerification, ChecksTheSchemaVersion) {
   TraceData trace = makeTrace();
   trace.schemaVersion = kTraceSchemaVersion + 1;
-  std::vector<uint8_t> newer = serializeTrace(trace);
+  std::vector<uint8_t> newer = serialized(trace);
   Expected<TraceData> parsed = parseTrace(newer.data(), newer.size());
   ASSERT_FALSE(parsed);
   EXPECT_NE(parsed.getError().message.find("schema version 2"),
             std::string::npos);
   trace.schemaVersion = 0;
-  std::vector<uint8_t> missing = serializeTrace(trace);
+  std::vector<uint8_t> missing = serialized(trace);
   parsed = parseTrace(missing.data(), missing.size());
   ASSERT_FALSE(parsed);
   EXPECT_NE(parsed.getError().message.find("no schema version"),
@@ -215,10 +221,24 @@ TEST(TraceFile, ErrorsNameTheFile) {
 }
 
 TEST(Trace, ParsesFromAnUnalignedBuffer) {
-  std::vector<uint8_t> buffer = serializeTrace(makeTrace());
+  std::vector<uint8_t> buffer = serialized(makeTrace());
   std::vector<uint8_t> shifted(buffer.size() + 1);
   std::memcpy(shifted.data() + 1, buffer.data(), buffer.size());
   Expected<TraceData> parsed = parseTrace(shifted.data() + 1, buffer.size());
   ASSERT_TRUE(parsed) << parsed.getError().message;
   EXPECT_EQ(parsed->records[1].tokens, makeTrace().records[1].tokens);
+}
+
+TEST(Trace, SizeEstimateBoundsTheBufferAndGuardsTheLimit) {
+  TraceData trace = makeTrace();
+  for (int copies = 0; copies < 5; ++copies)
+    trace.records.push_back(trace.records[0]);
+  size_t size = serialized(trace).size();
+  size_t estimate = estimateSerializedTraceSize(trace);
+  EXPECT_GE(estimate, size);
+  EXPECT_LT(estimate, 4 * size + 8192);
+  Expected<std::vector<uint8_t>> refused = serializeTrace(trace, size / 2);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.getError().message.find("split the prompts"),
+            std::string::npos);
 }

@@ -32,7 +32,8 @@ static const char *const kUsage =
     "           (default: the trace name with .sinktrace replaced by .svg)\n";
 
 static int usageError(const std::string &message) {
-  std::fprintf(stderr, "sink-trace: error: %s (see --help)\n", message.c_str());
+  std::fprintf(stderr, "sink-trace: error: %s (see --help)\n",
+               oneLine(message).c_str());
   return 2;
 }
 
@@ -93,7 +94,7 @@ int main(int argc, char **argv) {
   Expected<TraceData> trace = readTraceFile(tracePath);
   if (!trace) {
     std::fprintf(stderr, "sink-trace: error: %s\n",
-                 trace.getError().message.c_str());
+                 oneLine(trace.getError().message).c_str());
     return 1;
   }
   if (command == "summary")
@@ -112,7 +113,7 @@ int main(int argc, char **argv) {
   if (Status status = writeFileAtomically(plotPath, {{svg.data(), svg.size()}});
       !status) {
     std::fprintf(stderr, "sink-trace: error: %s\n",
-                 status.getError().message.c_str());
+                 oneLine(status.getError().message).c_str());
     return 1;
   }
   std::printf("wrote %s\n", plotPath.c_str());

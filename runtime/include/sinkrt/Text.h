@@ -38,6 +38,9 @@ std::optional<std::string> percentDecode(std::string_view text);
 /// \n, \t, \\ or \xHH, so a byte-level token always prints as one line.
 std::string escapeBytes(std::string_view bytes);
 
+/// `text` with newlines written as \n, for messages that must stay one line.
+std::string oneLine(std::string_view text);
+
 /// `value` with the fewest digits that read back as the same float.
 std::string formatFloat(float value);
 

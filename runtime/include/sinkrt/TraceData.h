@@ -123,9 +123,17 @@ struct TraceData {
   std::vector<SinkLevel> levels;
 };
 
+/// FlatBuffers buffers cannot exceed 2 GiB; traces stay well below.
+inline constexpr size_t kMaxTraceBytes = size_t(3) << 29; // 1.5 GiB
+
+/// An upper bound of the serialized size of `trace`.
+size_t estimateSerializedTraceSize(const TraceData &trace);
+
 /// A finished, size-prefixed FlatBuffers buffer with the "SKTR" identifier
-/// (the file layout of docs/trace-format.md).
-std::vector<uint8_t> serializeTrace(const TraceData &trace);
+/// (the file layout of docs/trace-format.md). Refuses, before building
+/// anything, a trace whose size estimate exceeds `maxBytes`.
+Expected<std::vector<uint8_t>> serializeTrace(const TraceData &trace,
+                                              size_t maxBytes = kMaxTraceBytes);
 
 /// Verifies (FlatBuffers verifier, identifier, schema version) before
 /// reading anything; rejects foreign, truncated and corrupt buffers.
