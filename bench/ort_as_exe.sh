@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stand-in for a sinkc-compiled executable, for testing the benchmark harness before the
-# compiler exists: accepts the executable's command line (docs: architecture.md) and runs
+# compiler exists: accepts the executable command line (OUT --tokens L --threads N --logits F) and runs
 # the model with ONNX Runtime instead.
 #   bench/ort_as_exe.sh MODEL.onnx [--tokens 1,2,3]... [--tokens-file F] [--threads N]
 #                       [--logits F.npy]
