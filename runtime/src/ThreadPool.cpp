@@ -6,6 +6,18 @@
 
 namespace sinkrt {
 
+/// Set while a thread runs a chunk. The ABI forbids nested parallel loops;
+/// should generated code nest one anyway, it runs serially instead of
+/// deadlocking on workers that are busy with the outer loop.
+static thread_local bool insideLoopBody = false;
+
+namespace {
+struct LoopBodyScope {
+  LoopBodyScope() { insideLoopBody = true; }
+  ~LoopBodyScope() { insideLoopBody = false; }
+};
+} // namespace
+
 int64_t chunkCount(int64_t n, int threads) {
   if (n <= 0)
     return 0;
@@ -75,6 +87,7 @@ void ThreadPool::runWorker(int index) {
     }
     if (index < chunks) {
       Chunk chunk = chunkBounds(n, chunks, index);
+      LoopBodyScope scope;
       body(data, chunk.begin, chunk.end);
     }
     {
@@ -89,7 +102,7 @@ void ThreadPool::parallelFor(int64_t n, LoopBody body, void *data) {
   int64_t chunks = chunkCount(n, threadCount());
   if (chunks == 0)
     return;
-  if (chunks == 1) {
+  if (chunks == 1 || insideLoopBody) {
     body(data, 0, n);
     return;
   }
@@ -106,7 +119,10 @@ void ThreadPool::parallelFor(int64_t n, LoopBody body, void *data) {
   }
   workReady.notify_all();
   Chunk first = chunkBounds(n, chunks, 0);
-  body(data, first.begin, first.end);
+  {
+    LoopBodyScope scope;
+    body(data, first.begin, first.end);
+  }
   std::unique_lock<std::mutex> lock(mutex);
   workDone.wait(lock, [&] { return pendingWorkers == 0; });
 }

@@ -148,6 +148,36 @@ TEST(ThreadPool, SmallAndEmptyLoops) {
   EXPECT_EQ(three.chunks.size(), 3u);
 }
 
+namespace {
+struct Nested {
+  ThreadPool *pool;
+  std::atomic<int> innerCalls{0};
+  std::atomic<int> innerIterations{0};
+};
+void countInner(void *data, int64_t begin, int64_t end) {
+  auto *nested = static_cast<Nested *>(data);
+  nested->innerCalls++;
+  nested->innerIterations += static_cast<int>(end - begin);
+}
+void runInner(void *data, int64_t, int64_t) {
+  auto *nested = static_cast<Nested *>(data);
+  nested->pool->parallelFor(10, countInner, data);
+}
+} // namespace
+
+TEST(ThreadPool, NestedLoopsRunSeriallyInsteadOfDeadlocking) {
+  auto pool = ThreadPool::create(3);
+  ASSERT_TRUE(pool);
+  Nested nested{pool->get()};
+  (*pool)->parallelFor(3, runInner, &nested);
+  EXPECT_EQ(nested.innerCalls.load(), 3); // one serial inner loop per chunk
+  EXPECT_EQ(nested.innerIterations.load(), 30);
+  // The pool is still usable afterwards, in parallel again.
+  Recorder recorder(9);
+  (*pool)->parallelFor(9, record, &recorder);
+  EXPECT_EQ(recorder.chunks.size(), 3u);
+}
+
 TEST(ThreadPool, RejectsBadThreadCounts) {
   EXPECT_FALSE(ThreadPool::create(0));
   EXPECT_FALSE(ThreadPool::create(kMaxThreads + 1));

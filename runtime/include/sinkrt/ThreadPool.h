@@ -49,7 +49,8 @@ public:
   int threadCount() const { return static_cast<int>(workers.size()) + 1; }
 
   /// Runs body over [0, n); returns when every chunk has finished. Calls
-  /// must not overlap (the generated code never nests them).
+  /// from several threads at once are not supported; a call from inside a
+  /// loop body (which the ABI rules out) runs serially on the caller.
   void parallelFor(int64_t n, LoopBody body, void *data);
 
 private:
