@@ -1,5 +1,6 @@
 //===- sinkc-opt.cpp - mlir-opt for sinkc dialects and passes --------------===//
 
+#include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 
@@ -12,6 +13,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   sinkc::registerSinkcConversionPasses();
+  sinkc::registerSinkcCodegenPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -1,19 +1,40 @@
 //===- sinkc.cpp - the sinkc compiler driver -------------------------------===//
 //
-// sinkc MODEL.onnx -o OUT [--emit=...] [--static-shape=...]
+// sinkc MODEL.onnx -o OUT [--emit=tfm-raw|tfm|linalg|llvm|llvm-ir|obj|exe]
+//
+// Stages: import (tfm-raw) -> fold and simplify (tfm) -> lower to linalg on
+// tensors (linalg) -> bufferize and lower to the LLVM dialect (llvm) -> LLVM
+// IR with the runtime entry point (llvm-ir) -> object (obj) -> executable
+// linked with libsinkrt (exe, the default).
 //
 //===----------------------------------------------------------------------===//
 
+#include "sinkc/Codegen/Codegen.h"
+#include "sinkc/Codegen/Manifest.h"
+#include "sinkc/Codegen/Passes.h"
+#include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
+#include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Import/OnnxImporter.h"
+#include "sinkrt/WeightsHash.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -22,7 +43,8 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitKind { TfmRaw, Tfm };
+enum class EmitKind { TfmRaw, Tfm, Linalg, LLVMDialect, LLVMIR, Object, Exe };
+enum class WeightsMode { Auto, Embed, External };
 
 cl::OptionCategory sinkcCategory("sinkc options");
 
@@ -33,12 +55,19 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::cat(sinkcCategory));
 cl::opt<EmitKind> emitKind(
     "emit", cl::desc("Stop after this stage and write its output"),
-    cl::values(clEnumValN(EmitKind::TfmRaw, "tfm-raw",
-                          "the tfm module exactly as imported, one op per "
-                          "ONNX node"),
-               clEnumValN(EmitKind::Tfm, "tfm",
-                          "the tfm module after folding and simplification")),
-    cl::init(EmitKind::Tfm), cl::cat(sinkcCategory));
+    cl::values(
+        clEnumValN(EmitKind::TfmRaw, "tfm-raw",
+                   "the tfm module exactly as imported, one op per ONNX node"),
+        clEnumValN(EmitKind::Tfm, "tfm",
+                   "the tfm module after folding and simplification"),
+        clEnumValN(EmitKind::Linalg, "linalg", "linalg on tensors"),
+        clEnumValN(EmitKind::LLVMDialect, "llvm", "the LLVM dialect"),
+        clEnumValN(EmitKind::LLVMIR, "llvm-ir",
+                   "LLVM IR with the runtime entry point, optimised"),
+        clEnumValN(EmitKind::Object, "obj", "the model's object file"),
+        clEnumValN(EmitKind::Exe, "exe",
+                   "an executable linked with the runtime (default)")),
+    cl::init(EmitKind::Exe), cl::cat(sinkcCategory));
 cl::opt<std::string> staticShapes(
     "static-shape",
     cl::desc("Fix input shapes, e.g. input_ids:1x24 (comma separated)"),
@@ -47,46 +76,311 @@ cl::opt<bool> noValueInfo(
     "no-value-info",
     cl::desc("Ignore the shapes the exporter recorded in value_info"),
     cl::init(false), cl::cat(sinkcCategory));
+cl::opt<WeightsMode> weightsMode(
+    "weights", cl::desc("Where the executable keeps the weights"),
+    cl::values(clEnumValN(WeightsMode::Auto, "auto",
+                          "embedded up to --embed-limit, external above"),
+               clEnumValN(WeightsMode::Embed, "embed",
+                          "inside the executable"),
+               clEnumValN(WeightsMode::External, "external",
+                          "in OUT.weights, mapped at run time")),
+    cl::init(WeightsMode::Auto), cl::cat(sinkcCategory));
+cl::opt<uint64_t> embedLimit(
+    "embed-limit",
+    cl::desc("Largest weights size (bytes) that --weights=auto embeds"),
+    cl::init(uint64_t(512) << 20), cl::cat(sinkcCategory));
+cl::opt<std::string> targetTriple(
+    "target", cl::desc("Target triple (default: the host)"),
+    cl::value_desc("triple"), cl::cat(sinkcCategory));
+cl::opt<std::string> targetCpu(
+    "cpu", cl::desc("Target CPU (default: the host CPU for host builds)"),
+    cl::cat(sinkcCategory));
+cl::opt<std::string> runtimeLibrary(
+    "runtime-lib",
+    cl::desc("libsinkrt.a to link (default: ../lib/libsinkrt.a next to "
+             "sinkc)"),
+    cl::value_desc("path"), cl::cat(sinkcCategory));
+cl::opt<std::string> linkerDriver(
+    "linker", cl::desc("C++ compiler driver used to link (default: clang++)"),
+    cl::value_desc("path"), cl::cat(sinkcCategory));
+cl::opt<bool> dynamicLink("no-static",
+                          cl::desc("Link dynamically (default: -static)"),
+                          cl::init(false), cl::cat(sinkcCategory));
+cl::opt<int64_t> bosId(
+    "bos-id",
+    cl::desc("Token id of the beginning-of-sequence token (for --prompt and "
+             "the sink analysis)"),
+    cl::init(-1), cl::cat(sinkcCategory));
+cl::opt<std::string> tokenizer(
+    "tokenizer",
+    cl::desc("Tokenizer of the executable's --prompt: 'bytes' (token = byte "
+             "value) or 'none'"),
+    cl::init("none"), cl::cat(sinkcCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "sinkc") << message << "\n";
   return 1;
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM initLLVM(argc, argv);
-  cl::HideUnrelatedOptions(sinkcCategory);
-  cl::ParseCommandLineOptions(argc, argv, "sinkc: ONNX to instrumented native "
-                                          "executables\n");
-
-  sinkc::OnnxImportOptions importOptions;
-  importOptions.useValueInfo = !noValueInfo;
-  if (llvm::Error e =
-          sinkc::parseStaticShapes(staticShapes, importOptions.staticInputShapes))
-    return fail(llvm::toString(std::move(e)));
-
-  MLIRContext context;
-  context.loadDialect<sinkc::tfm::TfmDialect, func::FuncDialect>();
-  auto module = sinkc::importOnnxModel(context, inputPath, importOptions);
-  if (!module)
-    return fail(llvm::toString(module.takeError()));
-
-  if (emitKind != EmitKind::TfmRaw) {
-    PassManager pm(&context);
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(**module)))
-      return fail("simplification of the imported module failed");
-  }
-
+/// Writes `print` to the -o output.
+template <typename PrintFn> int writeOutput(PrintFn print) {
   std::string errorMessage;
   auto output = openOutputFile(outputPath, &errorMessage);
   if (!output)
     return fail(errorMessage);
-  (*module)->print(output->os());
-  output->os() << "\n";
+  print(output->os());
+  output->os().flush();
+  if (output->os().has_error())
+    return fail("error writing '" + outputPath + "'");
   output->keep();
+  return 0;
+}
+
+/// A temporary file removed when this goes out of scope.
+struct TempFile {
+  std::string path;
+  ~TempFile() {
+    if (!path.empty())
+      llvm::sys::fs::remove(path);
+  }
+};
+
+llvm::Error makeTemp(StringRef prefix, StringRef suffix, TempFile &file) {
+  SmallString<128> path;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile(prefix, suffix, path))
+    return llvm::createStringError(ec, "cannot create a temporary file");
+  file.path = path.str().str();
+  return llvm::Error::success();
+}
+
+std::string defaultRuntimeLibrary(const char *argv0) {
+  std::string self =
+      llvm::sys::fs::getMainExecutable(argv0, (void *)&defaultRuntimeLibrary);
+  SmallString<256> path(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(path, "..", "lib", "libsinkrt.a");
+  return path.str().str();
+}
+
+/// Number of decoder layers and query heads, from the softmax ops until the
+/// recognition pass provides the real structure.
+void describeAttention(ModuleOp module, sinkc::ManifestInfo &info) {
+  int64_t layers = 0, heads = 0;
+  module.walk([&](sinkc::tfm::SoftmaxOp softmax) {
+    ++layers;
+    auto type = softmax.getInput().getType();
+    if (type.getRank() == 4 && !type.isDynamicDim(1))
+      heads = type.getDimSize(1);
+  });
+  info.layers = layers;
+  info.heads = heads;
+}
+
+llvm::Error writeExternalWeights(const sinkc::WeightsLayout &layout,
+                                 StringRef path, uint64_t &hash) {
+  hash = layout.hash();
+  std::error_code ec;
+  llvm::ToolOutputFile output(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write '" + path + "'");
+  auto header = sinkrt::makeWeightsFileHeader(layout.size, hash);
+  output.os().write(reinterpret_cast<const char *>(header.data()),
+                    header.size());
+  output.os().write_zeros(sinkrt::kWeightsFilePayloadOffset - header.size());
+  layout.write(output.os());
+  output.os().flush();
+  if (output.os().has_error())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "error writing '" + path + "'");
+  output.keep();
+  return llvm::Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  registerAllPasses();
+  sinkc::registerSinkcConversionPasses();
+  sinkc::registerSinkcCodegenPasses();
+  cl::HideUnrelatedOptions(sinkcCategory);
+  cl::ParseCommandLineOptions(argc, argv, "sinkc: ONNX to instrumented native "
+                                          "executables\n");
+
+  if (tokenizer != "none" && tokenizer != "bytes")
+    return fail("--tokenizer must be 'bytes' or 'none'");
+  bool binaryOutput = emitKind == EmitKind::Object || emitKind == EmitKind::Exe;
+  if (binaryOutput && outputPath == "-")
+    return fail("--emit=obj and --emit=exe need an output path (-o)");
+
+  sinkc::OnnxImportOptions importOptions;
+  importOptions.useValueInfo = !noValueInfo;
+  if (llvm::Error e = sinkc::parseStaticShapes(
+          staticShapes, importOptions.staticInputShapes))
+    return fail(llvm::toString(std::move(e)));
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registry.insert<sinkc::tfm::TfmDialect>();
+  MLIRContext context(registry);
+  context.loadDialect<sinkc::tfm::TfmDialect, func::FuncDialect,
+                      LLVM::LLVMDialect>();
+
+  auto imported = sinkc::importOnnxModel(context, inputPath, importOptions);
+  if (!imported)
+    return fail(llvm::toString(imported.takeError()));
+  OwningOpRef<ModuleOp> module = std::move(*imported);
+  auto print = [&](llvm::raw_ostream &os) {
+    (*module)->print(os);
+    os << "\n";
+  };
+  if (emitKind == EmitKind::TfmRaw)
+    return writeOutput(print);
+
+  {
+    PassManager pm(&context);
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(*module)))
+      return fail("simplification of the imported module failed");
+  }
+  if (emitKind == EmitKind::Tfm)
+    return writeOutput(print);
+
+  auto entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
+  sinkc::ManifestInfo manifest;
+  manifest.modelName =
+      llvm::sys::path::stem(llvm::sys::path::filename(inputPath)).str();
+  if (llvm::Error e = sinkc::describeSignature(entry, manifest))
+    return fail(inputPath + ": " + llvm::toString(std::move(e)));
+  describeAttention(*module, manifest);
+  manifest.bos = bosId;
+  manifest.tokenizer = tokenizer;
+  if (manifest.isLanguageModel && bosId >= manifest.vocab)
+    return fail("--bos-id " + std::to_string(bosId) +
+                " is not below the vocabulary size " +
+                std::to_string(manifest.vocab));
+  if (tokenizer == "bytes" && manifest.isLanguageModel &&
+      (manifest.vocab < 256 || bosId < 0))
+    return fail("--tokenizer=bytes needs a vocabulary of at least 256 ids "
+                "and a --bos-id");
+
+  {
+    PassManager pm(&context);
+    sinkc::buildLinalgPipeline(pm);
+    if (failed(pm.run(*module)))
+      return fail("lowering to linalg failed");
+  }
+  if (emitKind == EmitKind::Linalg)
+    return writeOutput(print);
+
+  // The ABI: weights blob first, then the graph inputs, then the runtime
+  // context; results come back through the C interface.
+  sinkc::WeightsLayout weights;
+  if (failed(sinkc::externalizeWeights(*module, sinkc::kEntryFunctionName,
+                                       /*thresholdBytes=*/256, &weights)))
+    return fail("moving the weights out of the IR failed");
+  entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
+  if (failed(entry.insertArgument(entry.getNumArguments(),
+                                  LLVM::LLVMPointerType::get(&context),
+                                  DictionaryAttr::get(&context),
+                                  entry.getLoc())))
+    return fail("cannot add the runtime context argument");
+  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
+  if (failed(SymbolTable::replaceAllSymbolUses(
+          entry, StringAttr::get(&context, sinkc::kModelSymbolName),
+          *module)))
+    return fail("cannot rename the entry function");
+  entry.setSymName(sinkc::kModelSymbolName);
+  {
+    PassManager pm(&context);
+    if (failed(sinkc::buildLLVMPipeline(pm)))
+      return fail("cannot build the LLVM lowering pipeline");
+    if (failed(pm.run(*module)))
+      return fail("lowering to the LLVM dialect failed");
+  }
+  if (emitKind == EmitKind::LLVMDialect)
+    return writeOutput(print);
+
+  bool embed = weightsMode == WeightsMode::Embed ||
+               (weightsMode == WeightsMode::Auto && weights.size <= embedLimit);
+  manifest.weightsSize = weights.size;
+  manifest.weightsEmbedded = embed;
+  TempFile blob;
+  if (embed && binaryOutput) {
+    if (llvm::Error e = makeTemp("sinkc-weights", "bin", blob))
+      return fail(llvm::toString(std::move(e)));
+    std::error_code ec;
+    llvm::raw_fd_ostream os(blob.path, ec);
+    if (ec)
+      return fail("cannot write '" + blob.path + "': " + ec.message());
+    manifest.weightsHash = weights.write(os);
+    os.close();
+    if (os.has_error())
+      return fail("error writing '" + blob.path + "'");
+  } else if (!embed && binaryOutput) {
+    std::string weightsPath = outputPath + ".weights";
+    if (emitKind == EmitKind::Object)
+      weightsPath = (llvm::sys::path::parent_path(outputPath) +
+                     (llvm::sys::path::parent_path(outputPath).empty() ? ""
+                                                                      : "/") +
+                     llvm::sys::path::stem(outputPath) + ".weights")
+                        .str();
+    if (llvm::Error e =
+            writeExternalWeights(weights, weightsPath, manifest.weightsHash))
+      return fail(llvm::toString(std::move(e)));
+  } else {
+    manifest.weightsHash = weights.hash();
+  }
+
+  sinkc::TargetOptions targetOptions;
+  targetOptions.triple = targetTriple;
+  targetOptions.cpu = targetCpu;
+  auto machine = sinkc::createTargetMachine(targetOptions);
+  if (!machine)
+    return fail(llvm::toString(machine.takeError()));
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = sinkc::translateToLLVMIR(*module, llvmContext, **machine);
+  if (!llvmModule)
+    return fail(llvm::toString(llvmModule.takeError()));
+  sinkc::EntrySignature signature;
+  for (const auto &input : manifest.inputs)
+    signature.inputRanks.push_back(input.dims.size());
+  for (const auto &output : manifest.outputs)
+    signature.outputRanks.push_back(output.dims.size());
+  signature.weightsSize = weights.size;
+  if (llvm::Error e = sinkc::addRuntimeInterface(
+          **llvmModule, signature, sinkc::renderManifest(manifest)))
+    return fail(llvm::toString(std::move(e)));
+  if (emitKind == EmitKind::LLVMIR)
+    return writeOutput([&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
+  if (embed)
+    sinkc::addEmbeddedWeights(**llvmModule, blob.path);
+
+  TempFile object;
+  std::string objectPath = outputPath;
+  if (emitKind == EmitKind::Exe) {
+    if (llvm::Error e = makeTemp("sinkc-model", "o", object))
+      return fail(llvm::toString(std::move(e)));
+    objectPath = object.path;
+  }
+  if (llvm::Error e = sinkc::emitObject(**llvmModule, **machine, objectPath))
+    return fail(llvm::toString(std::move(e)));
+  if (emitKind == EmitKind::Object)
+    return 0;
+
+  sinkc::LinkOptions linkOptions;
+  linkOptions.linkerDriver = linkerDriver;
+  linkOptions.runtimeLibrary = runtimeLibrary.empty()
+                                   ? defaultRuntimeLibrary(argv[0])
+                                   : std::string(runtimeLibrary);
+  linkOptions.targetTriple = targetTriple;
+  linkOptions.staticLink = !dynamicLink;
+  if (llvm::Error e =
+          sinkc::linkExecutable({objectPath}, outputPath, linkOptions))
+    return fail(llvm::toString(std::move(e)));
   return 0;
 }

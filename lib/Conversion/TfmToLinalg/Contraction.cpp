@@ -93,8 +93,7 @@ Value expandLeading(OpBuilder &b, Location loc, Value value,
   reassociation.push_back(first);
   for (int64_t i = 1; i < type.getRank(); ++i)
     reassociation.push_back({count + i - 1});
-  return tensor::ExpandShapeOp::create(b, loc, resultType, value,
-                                       reassociation, sizes);
+  return expandShape(b, loc, value, resultType, reassociation, sizes);
 }
 
 /// Broadcasts `value` ([batch..., R, C]) to the batch dims `batchDims`.

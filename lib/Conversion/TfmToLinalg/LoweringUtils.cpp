@@ -183,11 +183,40 @@ SmallVector<OpFoldResult> broadcastDims(OpBuilder &b, Location loc,
   return dims;
 }
 
+Value expandShape(OpBuilder &b, Location loc, Value value,
+                  RankedTensorType resultType,
+                  ArrayRef<ReassociationIndices> reassociation,
+                  ArrayRef<OpFoldResult> sizes) {
+  bool splitsDynamic = llvm::any_of(reassociation, [&](const auto &group) {
+    return llvm::count_if(group, [&](int64_t i) {
+             return resultType.isDynamicDim(i);
+           }) > 1;
+  });
+  if (!splitsDynamic)
+    return tensor::ExpandShapeOp::create(b, loc, resultType, value,
+                                         reassociation, sizes);
+  SmallVector<Value> elements;
+  for (OpFoldResult size : sizes)
+    elements.push_back(toIndex(b, loc, size));
+  Value shape = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({(int64_t)sizes.size()}, b.getIndexType()),
+      elements);
+  return tensor::ReshapeOp::create(b, loc, resultType, value, shape);
+}
+
+Value reshapeScalar(OpBuilder &b, Location loc, Value scalar,
+                    RankedTensorType resultType) {
+  Value element = tensor::ExtractOp::create(b, loc, scalar, ValueRange{});
+  return tensor::FromElementsOp::create(b, loc, resultType, element);
+}
+
 Value insertUnitDims(OpBuilder &b, Location loc, Value value,
                      ArrayRef<int64_t> positions, RankedTensorType resultType) {
   auto type = cast<RankedTensorType>(value.getType());
   if (positions.empty())
     return castTo(b, loc, value, resultType);
+  if (type.getRank() == 0)
+    return reshapeScalar(b, loc, value, resultType);
   SmallVector<OpFoldResult> inputDims = getDims(b, loc, value);
   SmallVector<ReassociationIndices> groups;
   ReassociationIndices pending;

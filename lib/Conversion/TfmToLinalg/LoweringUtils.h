@@ -78,6 +78,19 @@ SmallVector<OpFoldResult> broadcastDims(OpBuilder &b, Location loc,
                                         RankedTensorType resultType,
                                         Operation *origin);
 
+/// tensor.expand_shape, except when a group would split one dynamic size into
+/// several dynamic sizes: memref expand-strided-metadata cannot lower that
+/// (it crashes in LLVM 22), so such reshapes use tensor.reshape.
+Value expandShape(OpBuilder &b, Location loc, Value value,
+                  RankedTensorType resultType,
+                  ArrayRef<ReassociationIndices> reassociation,
+                  ArrayRef<OpFoldResult> sizes);
+
+/// Reshapes a rank-0 tensor to a static all-ones shape (extract and
+/// from_elements; expand_shape from rank 0 is not supported downstream).
+Value reshapeScalar(OpBuilder &b, Location loc, Value scalar,
+                    RankedTensorType resultType);
+
 /// Inserts static unit dimensions so that `value` gets `resultType`
 /// (tensor.expand_shape); `positions` are the unit dims of the result.
 Value insertUnitDims(OpBuilder &b, Location loc, Value value,

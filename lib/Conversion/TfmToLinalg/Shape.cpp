@@ -37,6 +37,8 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input,
   auto inputType = cast<RankedTensorType>(input.getType());
   if (inputType == resultType)
     return input;
+  if (inputType.getRank() == 0 && resultType.hasStaticShape())
+    return reshapeScalar(b, loc, input, resultType);
   if (inputType.hasStaticShape() && resultType.hasStaticShape()) {
     if (inputType.getRank() > resultType.getRank()) {
       if (auto reassociation = getReassociationIndicesForCollapse(

@@ -1,0 +1,133 @@
+//===- Codegen.h - from linalg on tensors to a native executable -*- C++ -*-===//
+//
+// The back half of sinkc: bufferization and lowering pipelines, the weights
+// blob, the packed entry point and manifest of docs/runtime-abi.md, object
+// emission through an in-process TargetMachine, and the final link with the
+// runtime library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKC_CODEGEN_CODEGEN_H
+#define SINKC_CODEGEN_CODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace sinkc {
+
+/// Name of the model function the importer creates.
+inline constexpr llvm::StringLiteral kEntryFunctionName = "main";
+/// Its name in the object: `main` belongs to the runtime.
+inline constexpr llvm::StringLiteral kModelSymbolName = "sinkc_model";
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+/// Where each externalized constant lives in the weights blob. The data is
+/// borrowed from the constants' attributes and stays valid while the module's
+/// context lives.
+struct WeightsLayout {
+  struct Entry {
+    uint64_t offset;
+    llvm::ArrayRef<char> data;
+  };
+  std::vector<Entry> entries;
+  uint64_t size = 0;
+
+  /// Writes the blob (entries plus zero padding) and returns its hash
+  /// (sinkrt::hashWeights of the written bytes).
+  uint64_t write(llvm::raw_ostream &os) const;
+  /// The hash of the blob without writing it.
+  uint64_t hash() const;
+};
+
+/// Moves the large constants of the entry function into the blob (see the
+/// sinkc-externalize-weights pass).
+mlir::LogicalResult externalizeWeights(mlir::ModuleOp module,
+                                       llvm::StringRef entryName,
+                                       int64_t thresholdBytes,
+                                       WeightsLayout *layout);
+
+//===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+/// tfm -> linalg on tensors, simplified and fused.
+void buildLinalgPipeline(mlir::OpPassManager &pm);
+
+/// linalg on tensors (with weights externalized) -> LLVM dialect.
+mlir::LogicalResult buildLLVMPipeline(mlir::OpPassManager &pm);
+
+//===----------------------------------------------------------------------===//
+// LLVM IR, object, executable
+//===----------------------------------------------------------------------===//
+
+struct TargetOptions {
+  /// Target triple; empty means the host.
+  std::string triple;
+  /// CPU name; empty means the host CPU when compiling for the host, and the
+  /// generic CPU otherwise.
+  std::string cpu;
+  /// Subtarget features ("+avx2,..."); empty means the host's when compiling
+  /// for the host.
+  std::string features;
+};
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const TargetOptions &options);
+
+/// Translates the LLVM-dialect module and optimises it at -O3 for `machine`.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
+                  llvm::TargetMachine &machine);
+
+/// The shapes of the entry function's memref arguments and results, as the
+/// packed entry point needs them (ranks; element types only for messages).
+struct EntrySignature {
+  std::vector<int64_t> inputRanks;  ///< graph inputs, after the weights
+  std::vector<int64_t> outputRanks; ///< graph outputs
+  uint64_t weightsSize = 0;
+};
+
+/// Adds `sinkc_entry(void **args)` (docs/runtime-abi.md) calling the
+/// C-interface wrapper of the entry function, and the `sinkc_manifest`
+/// string.
+llvm::Error addRuntimeInterface(llvm::Module &module,
+                                const EntrySignature &signature,
+                                llvm::StringRef manifest);
+
+/// Makes the object define `sinkc_weights` with the contents of the file at
+/// `blobPath` (module-level `.incbin`, assembled in process).
+void addEmbeddedWeights(llvm::Module &module, llvm::StringRef blobPath);
+
+llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                       llvm::StringRef path);
+
+struct LinkOptions {
+  std::string linkerDriver;   ///< clang++ to drive the link; empty: search
+  std::string runtimeLibrary; ///< libsinkrt.a
+  std::string targetTriple;   ///< empty for the host
+  bool staticLink = true;
+};
+
+/// Links the objects with the runtime into an executable at `output`.
+llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
+                           llvm::StringRef output, const LinkOptions &options);
+
+} // namespace sinkc
+
+#endif // SINKC_CODEGEN_CODEGEN_H

@@ -1,0 +1,68 @@
+//===- Passes.td - sinkc code generation passes -----------*- tablegen -*-===//
+
+#ifndef SINKC_CODEGEN_PASSES
+#define SINKC_CODEGEN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def MaterializeFreshOutputs
+    : Pass<"sinkc-materialize-fresh-outputs", "::mlir::func::FuncOp"> {
+  let summary = "Copy every returned tensor into a tensor of its own";
+  let description = [{
+    The runtime ABI (docs/runtime-abi.md) hands each output buffer to the
+    runtime, which frees it. A returned tensor that bufferizes to a view of an
+    input, of the weights or of another output would break that contract, so
+    each returned value is copied into a fresh `tensor.empty` destination
+    (which bufferizes to its own allocation).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def ExternalizeWeights : Pass<"sinkc-externalize-weights", "::mlir::ModuleOp"> {
+  let summary = "Move large constants into a weights blob addressed by pointer";
+  let description = [{
+    Replaces every large non-splat constant of the entry function with a
+    `memref.view` into a new leading `memref<?xi8>` argument at a 64-byte
+    aligned offset, wrapped in `bufferization.to_tensor restrict`. The
+    constants' bytes form the weights blob that is embedded in the executable
+    or written to an external file; the generated code is the same either
+    way. Run as a pass (for tests) it only rewrites the IR; the driver also
+    collects the bytes.
+  }];
+  let options = [
+    Option<"thresholdBytes", "threshold-bytes", "int64_t", "256",
+           "Constants larger than this many bytes move to the blob">,
+    Option<"entryName", "entry", "std::string", "\"main\"",
+           "The function whose constants move">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def ApproximateMath : Pass<"sinkc-approximate-math"> {
+  let summary = "Replace exp, tanh, erf, ... by polynomial approximations";
+  let description = [{
+    Applies MLIR's polynomial approximations of the math dialect (exp, expm1,
+    log, tanh, erf, sin, cos, ...) so that vectorised transcendental functions
+    stay vectorised instead of becoming one libm call per lane. Accuracy is
+    within a few ulp of libm for exp (see docs/codegen.md).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def CopiesToLinalg : Pass<"sinkc-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferization inserts `memref.copy`, whose LLVM lowering calls the MLIR
+    runner-utils function `memrefCopy` for strided operands. The executables
+    do not link runner utils, so every copy becomes a `linalg.copy`, which
+    lowers to loops (that LLVM turns back into memcpy where contiguous).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // SINKC_CODEGEN_PASSES

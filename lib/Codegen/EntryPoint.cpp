@@ -1,0 +1,123 @@
+//===- EntryPoint.cpp - the packed entry point and the manifest ------------===//
+//
+// The runtime calls every model through one signature, `sinkc_entry(void
+// **args)`, whatever its inputs and outputs (docs/runtime-abi.md). This file
+// writes that function in LLVM IR around the C-interface wrapper that MLIR
+// generates for the entry function (`_mlir_ciface_main`).
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Codegen/Codegen.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+namespace sinkc {
+
+namespace {
+int64_t descriptorWords(int64_t rank) { return 3 + 2 * rank; }
+} // namespace
+
+llvm::Error addRuntimeInterface(llvm::Module &module,
+                                const EntrySignature &signature,
+                                llvm::StringRef manifest) {
+  llvm::LLVMContext &context = module.getContext();
+  std::string wrapperName = ("_mlir_ciface_" + kModelSymbolName).str();
+  llvm::Function *wrapper = module.getFunction(wrapperName);
+  if (!wrapper)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the module has no " + wrapperName);
+  size_t numInputs = signature.inputRanks.size();
+  size_t numOutputs = signature.outputRanks.size();
+  // Result pointer, weights descriptor, inputs, runtime context.
+  if (wrapper->arg_size() != 1 + 1 + numInputs + 1)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "unexpected signature of " + wrapperName + ": " +
+            std::to_string(wrapper->arg_size()) + " parameters");
+
+  auto *ptrType = llvm::PointerType::getUnqual(context);
+  auto *i64 = llvm::Type::getInt64Ty(context);
+  auto *entryType =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptrType}, false);
+  auto *entry = llvm::Function::Create(
+      entryType, llvm::GlobalValue::ExternalLinkage, "sinkc_entry", module);
+  llvm::Argument *args = entry->getArg(0);
+  args->setName("args");
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", entry));
+
+  auto loadArg = [&](size_t index) {
+    llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptrType, args, index);
+    return b.CreateLoad(ptrType, slot);
+  };
+
+  int64_t resultWords = 0;
+  for (int64_t rank : signature.outputRanks)
+    resultWords += descriptorWords(rank);
+  llvm::Value *results =
+      b.CreateAlloca(llvm::ArrayType::get(i64, resultWords), nullptr, "results");
+
+  // memref<?xi8> over the weights: {ptr, ptr, 0, [size], [1]}.
+  llvm::Value *weights = loadArg(0);
+  llvm::Value *weightsDescriptor =
+      b.CreateAlloca(llvm::ArrayType::get(i64, 5), nullptr, "weights");
+  auto storeWord = [&](llvm::Value *base, int64_t word, llvm::Value *value) {
+    b.CreateStore(value, b.CreateConstInBoundsGEP1_64(i64, base, word));
+  };
+  storeWord(weightsDescriptor, 0, weights);
+  storeWord(weightsDescriptor, 1, weights);
+  storeWord(weightsDescriptor, 2, llvm::ConstantInt::get(i64, 0));
+  storeWord(weightsDescriptor, 3,
+            llvm::ConstantInt::get(i64, signature.weightsSize));
+  storeWord(weightsDescriptor, 4, llvm::ConstantInt::get(i64, 1));
+
+  llvm::SmallVector<llvm::Value *> callArgs = {results, weightsDescriptor};
+  for (size_t i = 0; i < numInputs; ++i)
+    callArgs.push_back(loadArg(1 + i));
+  callArgs.push_back(loadArg(1 + numInputs + numOutputs));
+  b.CreateCall(wrapper->getFunctionType(), wrapper, callArgs);
+
+  int64_t word = 0;
+  for (size_t i = 0; i < numOutputs; ++i) {
+    int64_t words = descriptorWords(signature.outputRanks[i]);
+    llvm::Value *destination = loadArg(1 + numInputs + i);
+    llvm::Value *source = b.CreateConstInBoundsGEP1_64(i64, results, word);
+    b.CreateMemCpy(destination, llvm::MaybeAlign(8), source,
+                   llvm::MaybeAlign(8), words * 8);
+    word += words;
+  }
+  b.CreateRetVoid();
+
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(context, manifest, /*AddNull=*/true);
+  auto *global = new llvm::GlobalVariable(
+      module, text->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::ExternalLinkage, text, "sinkc_manifest");
+  global->setAlignment(llvm::Align(8));
+  return llvm::Error::success();
+}
+
+void addEmbeddedWeights(llvm::Module &module, llvm::StringRef blobPath) {
+  std::string escaped;
+  for (char c : blobPath) {
+    if (c == '"' || c == '\\')
+      escaped += '\\';
+    escaped += c;
+  }
+  // The integrated assembler reads the file while emitting the object, so
+  // the weights never become LLVM constants.
+  module.appendModuleInlineAsm(
+      ".section .rodata.sinkc_weights,\"a\",@progbits\n"
+      ".balign 64\n"
+      ".globl sinkc_weights\n"
+      "sinkc_weights:\n"
+      ".incbin \"" +
+      escaped +
+      "\"\n"
+      ".byte 0\n"
+      ".text\n");
+}
+
+} // namespace sinkc

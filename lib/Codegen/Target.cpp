@@ -1,0 +1,98 @@
+//===- Target.cpp - LLVM IR translation and object emission ----------------===//
+//
+// Everything after the LLVM dialect happens in process: translation to LLVM
+// IR, the -O3 pipeline, and object emission through a TargetMachine.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Codegen/Codegen.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+namespace sinkc {
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const TargetOptions &options) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+  llvm::InitializeAllAsmParsers();
+
+  bool host = options.triple.empty();
+  llvm::Triple triple(host ? llvm::sys::getProcessTriple()
+                           : llvm::Triple::normalize(options.triple));
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("unknown target '" + triple.str() + "': " + error);
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  if (host && cpu.empty())
+    cpu = llvm::sys::getHostCPUName().str();
+  if (host && features.empty()) {
+    llvm::SubtargetFeatures hostFeatures;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      hostFeatures.AddFeature(feature.first(), feature.second);
+    features = hostFeatures.getString();
+  }
+  if (cpu.empty())
+    cpu = "generic";
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return makeError("cannot create a target machine for '" + triple.str() +
+                     "'");
+  return machine;
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
+                  llvm::TargetMachine &machine) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context);
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed");
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  auto optimize = mlir::makeOptimizingTransformer(/*optLevel=*/3,
+                                                  /*sizeLevel=*/0, &machine);
+  if (llvm::Error e = optimize(llvmModule.get()))
+    return std::move(e);
+  return llvmModule;
+}
+
+llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                       llvm::StringRef path) {
+  std::error_code ec;
+  llvm::ToolOutputFile output(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return makeError("cannot write '" + path + "': " + ec.message());
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, output.os(), nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return makeError("the target cannot emit object files");
+  codegen.run(module);
+  output.os().flush();
+  if (output.os().has_error())
+    return makeError("error writing '" + path + "'");
+  output.keep();
+  return llvm::Error::success();
+}
+
+} // namespace sinkc
