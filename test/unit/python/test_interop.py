@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from xml.etree import ElementTree
 
 import numpy as np
 import onnx
@@ -146,6 +147,21 @@ class TraceReader(unittest.TestCase):
                 sinktrace.loads(bytes(data))
             except sinktrace.TraceError:
                 pass
+
+    def test_plot_is_well_formed_svg(self):
+        svg = os.path.join(self.dir, "plot.svg")
+        result = run(SINK_TRACE, "plot", self.trace_path, "--record", "1",
+                     "-o", svg)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        root = ElementTree.parse(svg).getroot()
+        self.assertEqual(root.tag, "{http://www.w3.org/2000/svg}svg")
+        circles = root.findall("{http://www.w3.org/2000/svg}circle")
+        # bos_mass plus three receivers on each of the 8 layers.
+        self.assertEqual(len(circles), 8 * 4)
+        labels = [text.text for text in
+                  root.findall("{http://www.w3.org/2000/svg}text")]
+        self.assertIn("1:60 <", labels)
+        self.assertIn("2:38 &", labels)
 
     def test_module_entry_point(self):
         result = run(sys.executable, "-m", "sinktrace", self.trace_path)
