@@ -41,6 +41,15 @@ void ProbeCollector::beginRun(int64_t batch, int64_t sequence) {
   }
 }
 
+std::vector<int64_t> ProbeCollector::expectedShape(Metric metric) const {
+  std::vector<int64_t> shape = {runBatch};
+  if (metric == Metric::HeadBosMass)
+    shape.push_back(heads);
+  else if (isPerTokenMetric(metric))
+    shape.push_back(runSequence);
+  return shape;
+}
+
 void ProbeCollector::recordError(Error error) {
   if (!firstError)
     firstError = std::move(error);
@@ -69,6 +78,15 @@ void ProbeCollector::receive(int64_t probeId, int64_t rank,
                                slot.spec.layer, static_cast<long long>(rank),
                                static_cast<long long>(expectedRank)));
   MemRefView view = readMemRefDescriptor(descriptor, rank);
+  // Check every size the runtime already knows before touching the data, so
+  // that a wrong shape is reported rather than read out of bounds.
+  std::vector<int64_t> expected = expectedShape(slot.spec.metric);
+  for (size_t d = 0; d < expected.size(); ++d)
+    if (expected[d] >= 0 && view.sizes[d] != expected[d])
+      return recordError(failure(
+          "probe %lld (%s of layer %d) has shape %s, expected %s",
+          static_cast<long long>(probeId), metric, slot.spec.layer,
+          shapeToString(view.sizes).c_str(), shapeToString(expected).c_str()));
   Expected<HostTensor> dense = copyMemRefToTensor(view, DType::F32);
   if (!dense)
     return recordError(withContext(dense.takeError(),
@@ -97,11 +115,7 @@ Expected<std::vector<std::vector<LayerRecord>>> ProbeCollector::finishRun() {
       runSequence = slot.sizes[1];
   }
   for (const Slot &slot : probes) {
-    std::vector<int64_t> expected = {runBatch};
-    if (slot.spec.metric == Metric::HeadBosMass)
-      expected.push_back(heads);
-    else if (isPerTokenMetric(slot.spec.metric))
-      expected.push_back(runSequence);
+    std::vector<int64_t> expected = expectedShape(slot.spec.metric);
     if (slot.sizes != expected)
       return failure("probe %lld (%s of layer %d) has shape %s, expected %s",
                      static_cast<long long>(slot.spec.id),

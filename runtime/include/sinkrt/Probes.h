@@ -49,6 +49,8 @@ private:
   };
 
   void recordError(Error error);
+  /// [B], [B, H] or [B, T]; -1 where the run's size is not known yet.
+  std::vector<int64_t> expectedShape(Metric metric) const;
 
   std::vector<Slot> probes;
   std::map<int64_t, size_t> slotById;
