@@ -177,8 +177,20 @@ private:
     return makeError(path + ": " + message);
   }
   std::string describe(const onnx::NodeProto &node) const {
-    return llvm::formatv("node '{0}' ({1}, opset {2})", nodeName(node),
-                         node.op_type(), opset)
+    StringRef domain = node.domain();
+    if (domain.empty() || domain == "ai.onnx")
+      return llvm::formatv("node '{0}' ({1}, opset {2})", nodeName(node),
+                           node.op_type(), opset)
+          .str();
+    // Another domain has its own opset version (or is not imported at all).
+    for (const auto &entry : model.opset_import())
+      if (entry.domain() == domain)
+        return llvm::formatv("node '{0}' ({1}, domain '{2}' opset {3})",
+                             nodeName(node), node.op_type(), domain,
+                             entry.version())
+            .str();
+    return llvm::formatv("node '{0}' ({1}, domain '{2}', not imported)",
+                         nodeName(node), node.op_type(), domain)
         .str();
   }
   Error nodeError(const onnx::NodeProto &node,
@@ -384,7 +396,8 @@ Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
   if ((uint64_t)offset > fileSize || (uint64_t)byteSize > fileSize - offset)
     return fileError(llvm::formatv("{0}: external data [{1}, {2}) is outside "
                                    "'{3}' ({4} bytes)",
-                                   what.str(), offset, offset + byteSize,
+                                   what.str(), offset,
+                                   (uint64_t)offset + (uint64_t)byteSize,
                                    location, fileSize)
                          .str());
   auto buffer = llvm::MemoryBuffer::getFileSlice(realData, byteSize, offset,
@@ -1721,7 +1734,8 @@ Error parseStaticShapes(StringRef spec,
                          "': '" + part + "' is not a valid dimension");
       values.push_back(value);
     }
-    shapes[name] = values;
+    if (!shapes.insert({name, values}).second)
+      return makeError("--static-shape gives input '" + name + "' twice");
   }
   return Error::success();
 }
