@@ -210,8 +210,11 @@ private:
   Expected<Type> elementType(int32_t dataType, const llvm::Twine &what);
   Expected<RankedTensorType> tensorType(const onnx::TypeProto &type,
                                         const llvm::Twine &what);
+  /// `blobName` names the dense_resource blob of a large float tensor
+  /// (default: the tensor's own name).
   Expected<ElementsAttr> tensorAttr(const onnx::TensorProto &tensor,
-                                    const llvm::Twine &what);
+                                    const llvm::Twine &what,
+                                    StringRef blobName = {});
   Expected<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
                    const llvm::Twine &what);
@@ -455,8 +458,11 @@ Importer::elementsFromBytes(RankedTensorType type, StringRef name,
 }
 
 Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
-                                            const llvm::Twine &what) {
+                                            const llvm::Twine &what,
+                                            StringRef blobName) {
   std::string description = what.str();
+  if (blobName.empty())
+    blobName = tensor.name();
   auto element = elementType(tensor.data_type(), description);
   if (!element)
     return element.takeError();
@@ -482,7 +488,7 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
       return buffer.takeError();
     ArrayRef<char> bytes((*buffer)->getBufferStart(),
                          (*buffer)->getBufferSize());
-    return elementsFromBytes(type, tensor.name(), bytes, std::move(*buffer));
+    return elementsFromBytes(type, blobName, bytes, std::move(*buffer));
   }
   if (tensor.has_raw_data()) {
     const std::string &raw = tensor.raw_data();
@@ -491,7 +497,7 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
                                      "needs {2}",
                                      description, raw.size(), byteSize)
                            .str());
-    return elementsFromBytes(type, tensor.name(),
+    return elementsFromBytes(type, blobName,
                              ArrayRef<char>(raw.data(), raw.size()), nullptr);
   }
 
@@ -532,7 +538,7 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
     break;
   }
   }
-  return elementsFromBytes(type, tensor.name(), bytes, nullptr);
+  return elementsFromBytes(type, blobName, bytes, nullptr);
 }
 
 //===----------------------------------------------------------------------===//
@@ -934,7 +940,12 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     Attribute value;
     StringRef name = attribute->name();
     if (name == "value" && attribute->type() == onnx::AttributeProto::TENSOR) {
-      auto tensor = tensorAttr(attribute->t(), describe(node) + " value");
+      // Constant tensors are often unnamed; their blob is named after the
+      // node's output.
+      auto tensor = tensorAttr(attribute->t(), describe(node) + " value",
+                               attribute->t().name().empty()
+                                   ? StringRef(node.output(0))
+                                   : StringRef());
       if (!tensor)
         return tensor.takeError();
       value = *tensor;
