@@ -23,7 +23,9 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -203,6 +205,12 @@ int main(int argc, char **argv) {
   registerAllPasses();
   sinkc::registerSinkcConversionPasses();
   sinkc::registerSinkcCodegenPasses();
+  // The MLIR debugging flags (--mlir-print-debuginfo,
+  // --mlir-print-ir-after-all, ...) stay available but out of --help.
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(sinkcCategory);
   cl::ParseCommandLineOptions(argc, argv, "sinkc: ONNX to instrumented native "
                                           "executables\n");
@@ -226,6 +234,9 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   registry.insert<sinkc::tfm::TfmDialect>();
   MLIRContext context(registry);
+  auto applyCLOptions = [&](PassManager &pm) {
+    return applyPassManagerCLOptions(pm);
+  };
   context.loadDialect<sinkc::tfm::TfmDialect, func::FuncDialect,
                       LLVM::LLVMDialect>();
 
@@ -242,6 +253,7 @@ int main(int argc, char **argv) {
 
   {
     PassManager pm(&context);
+    (void)applyCLOptions(pm);
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(*module)))
@@ -270,6 +282,7 @@ int main(int argc, char **argv) {
 
   {
     PassManager pm(&context);
+    (void)applyCLOptions(pm);
     sinkc::buildLinalgPipeline(pm);
     if (failed(pm.run(*module)))
       return fail("lowering to linalg failed");
@@ -297,6 +310,7 @@ int main(int argc, char **argv) {
   entry.setSymName(sinkc::kModelSymbolName);
   {
     PassManager pm(&context);
+    (void)applyCLOptions(pm);
     if (failed(sinkc::buildLLVMPipeline(pm)))
       return fail("cannot build the LLVM lowering pipeline");
     if (failed(pm.run(*module)))

@@ -65,4 +65,18 @@ def CopiesToLinalg : Pass<"sinkc-copies-to-linalg", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LowerRuntimeChecks : Pass<"sinkc-lower-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Turn cf.assert into a message on stderr and exit status 1";
+  let description = [{
+    The run-time checks of the lowering (shapes, indices) are `cf.assert`
+    ops. Upstream lowers them to `puts` + `abort`, which loses the message
+    (stdout is buffered) and reports a crash. Here a failed check writes its
+    message to file descriptor 2 and calls `exit(1)`, so the user sees which
+    ONNX node failed and the program exits like any other error. Runs on
+    control-flow form (after convert-scf-to-cf).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::cf::ControlFlowDialect"];
+}
+
 #endif // SINKC_CODEGEN_PASSES

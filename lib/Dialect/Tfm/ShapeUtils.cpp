@@ -153,6 +153,43 @@ std::optional<SmallVector<int64_t>> getPartialInts(Value value) {
       return out;
     }
   }
+  // Shape arithmetic of legacy exports: where(equal(shape, -1), 1, shape).
+  // Booleans are 0/1, unknown elements stay kDynamic.
+  auto elementAt = [](ArrayRef<int64_t> values, int64_t i) {
+    return values.size() == 1 ? values[0] : values[i];
+  };
+  auto sized = [&](const std::optional<SmallVector<int64_t>> &v) {
+    return v && (v->size() == 1 || (int64_t)v->size() == type.getNumElements());
+  };
+  if (isa<EqualOp>(def)) {
+    auto lhs = getPartialInts(def->getOperand(0));
+    auto rhs = getPartialInts(def->getOperand(1));
+    if (sized(lhs) && sized(rhs)) {
+      SmallVector<int64_t> out;
+      for (int64_t i = 0; i < type.getNumElements(); ++i) {
+        int64_t a = elementAt(*lhs, i), b = elementAt(*rhs, i);
+        out.push_back(a == kDynamic || b == kDynamic ? kDynamic : a == b);
+      }
+      return out;
+    }
+  }
+  if (auto where = dyn_cast<WhereOp>(def)) {
+    auto cond = getPartialInts(where.getCondition());
+    auto x = getPartialInts(where.getX());
+    auto y = getPartialInts(where.getY());
+    if (sized(cond) && sized(x) && sized(y)) {
+      SmallVector<int64_t> out;
+      for (int64_t i = 0; i < type.getNumElements(); ++i) {
+        int64_t c = elementAt(*cond, i), a = elementAt(*x, i),
+                b = elementAt(*y, i);
+        if (c == kDynamic)
+          out.push_back(a == b ? a : kDynamic);
+        else
+          out.push_back(c ? a : b);
+      }
+      return out;
+    }
+  }
   return SmallVector<int64_t>(type.getNumElements(), kDynamic);
 }
 
