@@ -1,4 +1,4 @@
-//===- OnnxImporter.cpp - ONNX protobuf to the tfm dialect -----------------===//
+//===- OnnxImporter.cpp - ONNX protobuf to the tfm dialect ----------------===//
 //
 // The importer validates everything it reads before using it: sizes, dims,
 // element counts, attribute types, external-data locations and graph edges.
@@ -218,11 +218,9 @@ private:
   Expected<std::unique_ptr<llvm::MemoryBuffer>>
   readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
                    const llvm::Twine &what);
-  Expected<ElementsAttr> elementsFromBytes(RankedTensorType type,
-                                           StringRef name,
-                                           ArrayRef<char> bytes,
-                                           std::unique_ptr<llvm::MemoryBuffer>
-                                               owner);
+  Expected<ElementsAttr>
+  elementsFromBytes(RankedTensorType type, StringRef name, ArrayRef<char> bytes,
+                    std::unique_ptr<llvm::MemoryBuffer> owner);
 
   //===--------------------------------------------------------------------===//
   // Graph
@@ -272,8 +270,7 @@ private:
                          StringRef name);
   Error bind(const onnx::NodeProto &node, StringRef name, Value value);
 
-  template <typename OpTy>
-  Error buildBinaryChain(const onnx::NodeProto &node);
+  template <typename OpTy> Error buildBinaryChain(const onnx::NodeProto &node);
 
   MLIRContext &context;
   OpBuilder builder;
@@ -393,9 +390,9 @@ Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
     return fileError(what + ": cannot read the size of external data file '" +
                      realData.str() + "'");
   if (length >= 0 && length != byteSize)
-    return fileError(what + ": external data length " +
-                     std::to_string(length) + " does not match the " +
-                     std::to_string(byteSize) + " bytes of the tensor");
+    return fileError(what + ": external data length " + std::to_string(length) +
+                     " does not match the " + std::to_string(byteSize) +
+                     " bytes of the tensor");
   if ((uint64_t)offset > fileSize || (uint64_t)byteSize > fileSize - offset)
     return fileError(llvm::formatv("{0}: external data [{1}, {2}) is outside "
                                    "'{3}' ({4} bytes)",
@@ -437,19 +434,20 @@ Importer::elementsFromBytes(RankedTensorType type, StringRef name,
         c = '_';
     if (key.empty() || llvm::isDigit(key[0]))
       key = "w_" + key;
-    if (owner && reinterpret_cast<uintptr_t>(bytes.data()) % kBlobAlignment ==
-                     0) {
+    if (owner &&
+        reinterpret_cast<uintptr_t>(bytes.data()) % kBlobAlignment == 0) {
       // Keep the mapping alive as long as the blob: no copy of the weights.
       // (External data written with 64-byte aligned offsets maps aligned.)
       llvm::MemoryBuffer *raw = owner.release();
-      AsmResourceBlob blob(bytes, kBlobAlignment,
-                           [raw](void *, size_t, size_t) { delete raw; },
-                           /*dataIsMutable=*/false);
+      AsmResourceBlob blob(
+          bytes, kBlobAlignment, [raw](void *, size_t, size_t) { delete raw; },
+          /*dataIsMutable=*/false);
       return cast<ElementsAttr>(
           DenseResourceElementsAttr::get(type, key, std::move(blob)));
     }
     return cast<ElementsAttr>(DenseResourceElementsAttr::get(
-        type, key, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, kBlobAlignment)));
+        type, key,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, kBlobAlignment)));
   }
   bool detectedSplat = false;
   if (!DenseElementsAttr::isValidRawBuffer(type, bytes, detectedSplat))
@@ -545,16 +543,15 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
 // Node helpers
 //===----------------------------------------------------------------------===//
 
-const onnx::AttributeProto *
-Importer::findAttribute(const onnx::NodeProto &node, StringRef name) const {
+const onnx::AttributeProto *Importer::findAttribute(const onnx::NodeProto &node,
+                                                    StringRef name) const {
   for (const auto &attribute : node.attribute())
     if (attribute.name() == name)
       return &attribute;
   return nullptr;
 }
 
-Expected<int64_t> Importer::intAttr(const onnx::NodeProto &node,
-                                    StringRef name,
+Expected<int64_t> Importer::intAttr(const onnx::NodeProto &node, StringRef name,
                                     std::optional<int64_t> defaultValue) {
   const auto *attribute = findAttribute(node, name);
   if (!attribute) {
@@ -568,8 +565,8 @@ Expected<int64_t> Importer::intAttr(const onnx::NodeProto &node,
   return attribute->i();
 }
 
-Expected<float> Importer::floatAttr(const onnx::NodeProto &node,
-                                    StringRef name, float defaultValue) {
+Expected<float> Importer::floatAttr(const onnx::NodeProto &node, StringRef name,
+                                    float defaultValue) {
   const auto *attribute = findAttribute(node, name);
   if (!attribute)
     return defaultValue;
@@ -644,8 +641,7 @@ Value Importer::constantI64(ArrayRef<int64_t> values, Location loc) {
                                  DenseElementsAttr::get(type, values));
 }
 
-Error Importer::bind(const onnx::NodeProto &node, StringRef name,
-                     Value value) {
+Error Importer::bind(const onnx::NodeProto &node, StringRef name, Value value) {
   if (name.empty())
     return Error::success();
   if (!values.insert({name, value}).second)
@@ -665,11 +661,11 @@ Error Importer::refineResultType(const onnx::NodeProto &node, OpResult result,
   auto inferred = cast<RankedTensorType>(result.getType());
   const auto &shape = it->second->tensor_type().shape();
   if (shape.dim_size() != inferred.getRank())
-    return nodeError(node, llvm::formatv("value_info gives '{0}' rank {1} but "
-                                         "the node computes rank {2}",
-                                         name, shape.dim_size(),
-                                         inferred.getRank())
-                               .str());
+    return nodeError(node,
+                     llvm::formatv("value_info gives '{0}' rank {1} but "
+                                   "the node computes rank {2}",
+                                   name, shape.dim_size(), inferred.getRank())
+                         .str());
   SmallVector<int64_t> dims = llvm::to_vector(inferred.getShape());
   for (int i = 0; i < shape.dim_size(); ++i) {
     if (!shape.dim(i).has_dim_value())
@@ -691,10 +687,9 @@ Error Importer::refineResultType(const onnx::NodeProto &node, OpResult result,
 }
 
 template <typename OpTy>
-Expected<Operation *> Importer::build(const onnx::NodeProto &node,
-                                      ValueRange operands,
-                                      ArrayRef<NamedAttribute> attributes,
-                                      bool bindOutputs) {
+Expected<Operation *>
+Importer::build(const onnx::NodeProto &node, ValueRange operands,
+                ArrayRef<NamedAttribute> attributes, bool bindOutputs) {
   Location loc = nodeLoc(node);
   std::string diagnostics;
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diagnostic) {
@@ -705,15 +700,15 @@ Expected<Operation *> Importer::build(const onnx::NodeProto &node,
   });
   DictionaryAttr dictionary = builder.getDictionaryAttr(attributes);
   typename OpTy::Properties properties;
-  if (failed(OpTy::setPropertiesFromAttr(
-          properties, dictionary, [&] { return emitError(loc); })))
+  if (failed(OpTy::setPropertiesFromAttr(properties, dictionary,
+                                         [&] { return emitError(loc); })))
     return nodeError(node, "invalid attributes: " + diagnostics);
   SmallVector<Type> resultTypes;
   if (failed(OpTy::inferReturnTypes(&context, loc, operands, dictionary,
                                     OpaqueProperties(&properties), {},
                                     resultTypes)))
-    return nodeError(node, diagnostics.empty() ? "invalid operands"
-                                               : diagnostics);
+    return nodeError(node,
+                     diagnostics.empty() ? "invalid operands" : diagnostics);
   OperationState state(loc, OpTy::getOperationName());
   state.addOperands(operands);
   state.addAttributes(attributes);
@@ -793,23 +788,23 @@ Error Importer::checkSignature(const onnx::NodeProto &node) {
             ? std::to_string(signature->minInputs)
             : std::to_string(signature->minInputs) + " to " +
                   std::to_string(signature->maxInputs);
-    return nodeError(node, llvm::formatv("has {0} inputs, expected {1}",
-                                         inputs, expected)
-                               .str());
+    return nodeError(
+        node,
+        llvm::formatv("has {0} inputs, expected {1}", inputs, expected).str());
   }
   if (node.op_type() == "Constant")
     return Error::success();
   llvm::StringSet<> seen;
   for (const auto &attribute : node.attribute()) {
     if (!seen.insert(attribute.name()).second)
-      return nodeError(node, "attribute '" + attribute.name() +
-                                 "' is given twice");
+      return nodeError(node,
+                       "attribute '" + attribute.name() + "' is given twice");
     bool known = llvm::any_of(signature->attributes, [&](const char *name) {
       return name && attribute.name() == name;
     });
     if (!known)
-      return nodeError(node, "unsupported attribute '" + attribute.name() +
-                                 "'");
+      return nodeError(node,
+                       "unsupported attribute '" + attribute.name() + "'");
   }
   return Error::success();
 }
@@ -820,8 +815,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
                                "' of domain '" + node.domain() + "'");
   for (const auto &attribute : node.attribute())
     if (attribute.type() == onnx::AttributeProto::GRAPH ||
-        attribute.type() == onnx::AttributeProto::GRAPHS ||
-        attribute.has_g() || attribute.graphs_size())
+        attribute.type() == onnx::AttributeProto::GRAPHS || attribute.has_g() ||
+        attribute.graphs_size())
       return nodeError(node, "nested graphs (attribute '" + attribute.name() +
                                  "') are not supported");
   if (node.output_size() < 1)
@@ -845,8 +840,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
   auto simple = [&](auto tag, int arity) -> Error {
     using OpTy = decltype(tag);
     if (node.input_size() != arity)
-      return nodeError(node, llvm::formatv("expects {0} inputs, has {1}",
-                                           arity, node.input_size())
+      return nodeError(node, llvm::formatv("expects {0} inputs, has {1}", arity,
+                                           node.input_size())
                                  .str());
     SmallVector<Value> operands;
     for (int i = 0; i < arity; ++i) {
@@ -942,10 +937,10 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     if (name == "value" && attribute->type() == onnx::AttributeProto::TENSOR) {
       // Constant tensors are often unnamed; their blob is named after the
       // node's output.
-      auto tensor = tensorAttr(attribute->t(), describe(node) + " value",
-                               attribute->t().name().empty()
-                                   ? StringRef(node.output(0))
-                                   : StringRef());
+      auto tensor =
+          tensorAttr(attribute->t(), describe(node) + " value",
+                     attribute->t().name().empty() ? StringRef(node.output(0))
+                                                   : StringRef());
       if (!tensor)
         return tensor.takeError();
       value = *tensor;
@@ -976,8 +971,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
       return nodeError(node, "unsupported value attribute '" + name + "' (" +
                                  attributeTypeName(attribute->type()) + ")");
     }
-    auto built = build<tfm::ConstantOp>(
-        node, {}, {builder.getNamedAttr("value", value)});
+    auto built = build<tfm::ConstantOp>(node, {},
+                                        {builder.getNamedAttr("value", value)});
     return built ? Error::success() : built.takeError();
   }
 
@@ -1070,10 +1065,9 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     auto noop = intAttr(node, "noop_with_empty_axes", 0);
     if (!noop)
       return noop.takeError();
-    SmallVector<NamedAttribute> attrs = {namedInts("axes", axes),
-                                         namedBool("keepdims", *keepdims != 0),
-                                         namedBool("noop_with_empty_axes",
-                                                   *noop != 0)};
+    SmallVector<NamedAttribute> attrs = {
+        namedInts("axes", axes), namedBool("keepdims", *keepdims != 0),
+        namedBool("noop_with_empty_axes", *noop != 0)};
     Expected<Operation *> built =
         op == "ReduceMean"  ? build<tfm::ReduceMeanOp>(node, {*v}, attrs)
         : op == "ReduceSum" ? build<tfm::ReduceSumOp>(node, {*v}, attrs)
@@ -1096,10 +1090,10 @@ Error Importer::importNode(const onnx::NodeProto &node) {
       return exclusive.takeError();
     if (!reverse)
       return reverse.takeError();
-    auto built = build<tfm::CumSumOp>(
-        node, {*v},
-        {namedInt("axis", (*axis)[0]), namedBool("exclusive", *exclusive != 0),
-         namedBool("reverse", *reverse != 0)});
+    auto built = build<tfm::CumSumOp>(node, {*v},
+                                      {namedInt("axis", (*axis)[0]),
+                                       namedBool("exclusive", *exclusive != 0),
+                                       namedBool("reverse", *reverse != 0)});
     return built ? Error::success() : built.takeError();
   }
 
@@ -1275,10 +1269,10 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     }
     if (op == "Unsqueeze" && axes.empty())
       return nodeError(node, "Unsqueeze needs axes");
-    auto built = op == "Squeeze"
-                     ? build<tfm::SqueezeOp>(node, {*v}, {namedInts("axes", axes)})
-                     : build<tfm::UnsqueezeOp>(node, {*v},
-                                               {namedInts("axes", axes)});
+    auto built =
+        op == "Squeeze"
+            ? build<tfm::SqueezeOp>(node, {*v}, {namedInts("axes", axes)})
+            : build<tfm::UnsqueezeOp>(node, {*v}, {namedInts("axes", axes)});
     return built ? Error::success() : built.takeError();
   }
 
@@ -1304,7 +1298,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     auto axis = intAttr(node, "axis", std::nullopt);
     if (!axis)
       return axis.takeError();
-    auto built = build<tfm::ConcatOp>(node, operands, {namedInt("axis", *axis)});
+    auto built =
+        build<tfm::ConcatOp>(node, operands, {namedInt("axis", *axis)});
     return built ? Error::success() : built.takeError();
   }
 
@@ -1318,8 +1313,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     auto type = cast<RankedTensorType>(v->getType());
     auto axis = tfm::normalizeAxis(*axisOr, type.getRank());
     if (!axis)
-      return nodeError(node, "axis " + std::to_string(*axisOr) +
-                                 " is out of range");
+      return nodeError(node,
+                       "axis " + std::to_string(*axisOr) + " is out of range");
     SmallVector<int64_t> split;
     if (opset < 18 && findAttribute(node, "num_outputs"))
       return nodeError(node, "attribute 'num_outputs' needs opset 18");
@@ -1505,8 +1500,8 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     auto axis = intAttr(node, "axis", 0);
     if (!axis)
       return axis.takeError();
-    auto built =
-        build<tfm::GatherOp>(node, {*data, *indices}, {namedInt("axis", *axis)});
+    auto built = build<tfm::GatherOp>(node, {*data, *indices},
+                                      {namedInt("axis", *axis)});
     return built ? Error::success() : built.takeError();
   }
 
@@ -1741,8 +1736,8 @@ Error parseStaticShapes(StringRef spec,
     for (StringRef part : parts) {
       int64_t value;
       if (part.getAsInteger(10, value) || value < 0 || value > kMaxElements)
-        return makeError("--static-shape entry '" + entry +
-                         "': '" + part + "' is not a valid dimension");
+        return makeError("--static-shape entry '" + entry + "': '" + part +
+                         "' is not a valid dimension");
       values.push_back(value);
     }
     if (!shapes.insert({name, values}).second)

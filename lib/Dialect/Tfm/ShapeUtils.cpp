@@ -1,4 +1,4 @@
-//===- ShapeUtils.cpp - ONNX shape rules shared by tfm ---------------------===//
+//===- ShapeUtils.cpp - ONNX shape rules shared by tfm --------------------===//
 
 #include "sinkc/Dialect/Tfm/ShapeUtils.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
@@ -46,7 +46,8 @@ static std::optional<SmallVector<int64_t>> intsOfAttr(Attribute attr) {
   SmallVector<int64_t> values;
   values.reserve(dense.getNumElements());
   for (const APInt &v : dense.getValues<APInt>())
-    values.push_back(v.getBitWidth() == 1 ? v.getZExtValue() : v.getSExtValue());
+    values.push_back(v.getBitWidth() == 1 ? v.getZExtValue()
+                                          : v.getSExtValue());
   return values;
 }
 
@@ -193,9 +194,9 @@ std::optional<SmallVector<int64_t>> getPartialInts(Value value) {
   return SmallVector<int64_t>(type.getNumElements(), kDynamic);
 }
 
-std::optional<SmallVector<int64_t>>
-inferReshape(ArrayRef<int64_t> inputShape, ArrayRef<int64_t> requested,
-             bool allowZero) {
+std::optional<SmallVector<int64_t>> inferReshape(ArrayRef<int64_t> inputShape,
+                                                 ArrayRef<int64_t> requested,
+                                                 bool allowZero) {
   SmallVector<int64_t> result(requested.begin(), requested.end());
   int64_t inferredIndex = -1;
   for (auto [i, dim] : llvm::enumerate(requested)) {

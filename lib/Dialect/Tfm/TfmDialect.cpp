@@ -1,4 +1,4 @@
-//===- TfmDialect.cpp - tfm dialect registration ---------------------------===//
+//===- TfmDialect.cpp - tfm dialect registration --------------------------===//
 
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
@@ -79,8 +79,8 @@ struct RefineResultTypes : public RewritePattern {
         if (isa_and_nonnull<TfmDialect>(use.getOwner()->getDialect()))
           continue;
         if (!cast)
-          cast = tensor::CastOp::create(rewriter, op->getLoc(), oldType,
-                                        result);
+          cast =
+              tensor::CastOp::create(rewriter, op->getLoc(), oldType, result);
         if (use.getOwner() == cast.getDefiningOp())
           continue;
         rewriter.modifyOpInPlace(use.getOwner(), [&] { use.set(cast); });

@@ -1,4 +1,4 @@
-//===- TfmFolders.cpp - constant folding of tfm ops ------------------------===//
+//===- TfmFolders.cpp - constant folding of tfm ops -----------------------===//
 //
 // Folders evaluate ops whose operands are constants so that the shape, mask
 // and position sub-graphs of real exports collapse once the sequence length
@@ -196,8 +196,23 @@ Attribute foldKnownInts(Value result) {
   return writeConst(type, *known, {}, false);
 }
 
-enum class BinaryKind { Add, Sub, Mul, Div, Max, Min, Pow, Eq, Gt, Ge, Lt, Le,
-                        And, Or, Xor };
+enum class BinaryKind {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  Pow,
+  Eq,
+  Gt,
+  Ge,
+  Lt,
+  Le,
+  And,
+  Or,
+  Xor
+};
 
 OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
   Value result = op->getResult(0);
@@ -211,8 +226,7 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
     return {};
   }
   auto outType = cast<RankedTensorType>(result.getType());
-  auto indices =
-      broadcastIndices(outType.getShape(), {lhs->type, rhs->type});
+  auto indices = broadcastIndices(outType.getShape(), {lhs->type, rhs->type});
   bool floatMath = lhs->isFloat || rhs->isFloat;
   bool boolResult = kind >= BinaryKind::Eq;
   ConstTensor out;
@@ -223,19 +237,44 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
     if (floatMath) {
       double a = lhs->asDouble(li), b = rhs->asDouble(ri), v = 0;
       switch (kind) {
-      case BinaryKind::Add: v = a + b; break;
-      case BinaryKind::Sub: v = a - b; break;
-      case BinaryKind::Mul: v = a * b; break;
-      case BinaryKind::Div: v = a / b; break;
-      case BinaryKind::Max: v = std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); break;
-      case BinaryKind::Min: v = std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); break;
-      case BinaryKind::Pow: v = std::pow(a, b); break;
-      case BinaryKind::Eq: v = a == b; break;
-      case BinaryKind::Gt: v = a > b; break;
-      case BinaryKind::Ge: v = a >= b; break;
-      case BinaryKind::Lt: v = a < b; break;
-      case BinaryKind::Le: v = a <= b; break;
-      default: return {};
+      case BinaryKind::Add:
+        v = a + b;
+        break;
+      case BinaryKind::Sub:
+        v = a - b;
+        break;
+      case BinaryKind::Mul:
+        v = a * b;
+        break;
+      case BinaryKind::Div:
+        v = a / b;
+        break;
+      case BinaryKind::Max:
+        v = std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+        break;
+      case BinaryKind::Min:
+        v = std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+        break;
+      case BinaryKind::Pow:
+        v = std::pow(a, b);
+        break;
+      case BinaryKind::Eq:
+        v = a == b;
+        break;
+      case BinaryKind::Gt:
+        v = a > b;
+        break;
+      case BinaryKind::Ge:
+        v = a >= b;
+        break;
+      case BinaryKind::Lt:
+        v = a < b;
+        break;
+      case BinaryKind::Le:
+        v = a <= b;
+        break;
+      default:
+        return {};
       }
       if (boolResult)
         out.ints.push_back((int64_t)v);
@@ -245,16 +284,26 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
     }
     int64_t a = lhs->ints[li], b = rhs->ints[ri], v = 0;
     switch (kind) {
-    case BinaryKind::Add: v = (int64_t)((uint64_t)a + (uint64_t)b); break;
-    case BinaryKind::Sub: v = (int64_t)((uint64_t)a - (uint64_t)b); break;
-    case BinaryKind::Mul: v = (int64_t)((uint64_t)a * (uint64_t)b); break;
+    case BinaryKind::Add:
+      v = (int64_t)((uint64_t)a + (uint64_t)b);
+      break;
+    case BinaryKind::Sub:
+      v = (int64_t)((uint64_t)a - (uint64_t)b);
+      break;
+    case BinaryKind::Mul:
+      v = (int64_t)((uint64_t)a * (uint64_t)b);
+      break;
     case BinaryKind::Div:
       if (b == 0 || (a == INT64_MIN && b == -1))
         return {};
       v = a / b;
       break;
-    case BinaryKind::Max: v = std::max(a, b); break;
-    case BinaryKind::Min: v = std::min(a, b); break;
+    case BinaryKind::Max:
+      v = std::max(a, b);
+      break;
+    case BinaryKind::Min:
+      v = std::min(a, b);
+      break;
     case BinaryKind::Pow: {
       if (b < 0)
         return {};
@@ -264,14 +313,30 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
       v = p;
       break;
     }
-    case BinaryKind::Eq: v = a == b; break;
-    case BinaryKind::Gt: v = a > b; break;
-    case BinaryKind::Ge: v = a >= b; break;
-    case BinaryKind::Lt: v = a < b; break;
-    case BinaryKind::Le: v = a <= b; break;
-    case BinaryKind::And: v = (a != 0) && (b != 0); break;
-    case BinaryKind::Or: v = (a != 0) || (b != 0); break;
-    case BinaryKind::Xor: v = (a != 0) != (b != 0); break;
+    case BinaryKind::Eq:
+      v = a == b;
+      break;
+    case BinaryKind::Gt:
+      v = a > b;
+      break;
+    case BinaryKind::Ge:
+      v = a >= b;
+      break;
+    case BinaryKind::Lt:
+      v = a < b;
+      break;
+    case BinaryKind::Le:
+      v = a <= b;
+      break;
+    case BinaryKind::And:
+      v = (a != 0) && (b != 0);
+      break;
+    case BinaryKind::Or:
+      v = (a != 0) || (b != 0);
+      break;
+    case BinaryKind::Xor:
+      v = (a != 0) != (b != 0);
+      break;
     }
     out.ints.push_back(v);
   }
@@ -300,21 +365,51 @@ OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-OpFoldResult AddOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Add); }
-OpFoldResult SubOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Sub); }
-OpFoldResult MulOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Mul); }
-OpFoldResult DivOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Div); }
-OpFoldResult MaxOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Max); }
-OpFoldResult MinOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Min); }
-OpFoldResult PowOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Pow); }
-OpFoldResult EqualOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Eq); }
-OpFoldResult GreaterOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Gt); }
-OpFoldResult GreaterOrEqualOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Ge); }
-OpFoldResult LessOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Lt); }
-OpFoldResult LessOrEqualOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Le); }
-OpFoldResult AndOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::And); }
-OpFoldResult OrOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Or); }
-OpFoldResult XorOp::fold(FoldAdaptor) { return foldBinary(*this, BinaryKind::Xor); }
+OpFoldResult AddOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Add);
+}
+OpFoldResult SubOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Sub);
+}
+OpFoldResult MulOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Mul);
+}
+OpFoldResult DivOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Div);
+}
+OpFoldResult MaxOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Max);
+}
+OpFoldResult MinOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Min);
+}
+OpFoldResult PowOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Pow);
+}
+OpFoldResult EqualOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Eq);
+}
+OpFoldResult GreaterOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Gt);
+}
+OpFoldResult GreaterOrEqualOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Ge);
+}
+OpFoldResult LessOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Lt);
+}
+OpFoldResult LessOrEqualOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Le);
+}
+OpFoldResult AndOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::And);
+}
+OpFoldResult OrOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Or);
+}
+OpFoldResult XorOp::fold(FoldAdaptor) {
+  return foldBinary(*this, BinaryKind::Xor);
+}
 
 OpFoldResult NotOp::fold(FoldAdaptor) {
   auto input = readConst(getInput());
@@ -569,8 +664,7 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
   auto starts = getConstantInts(getStarts());
   auto axes = getConstantInts(getAxes());
   auto steps = getConstantInts(getSteps());
-  if (!input || !starts || !axes || !steps ||
-      !smallStaticResult(getResult()))
+  if (!input || !starts || !axes || !steps || !smallStaticResult(getResult()))
     return foldKnownInts(getResult());
   ArrayRef<int64_t> inShape = input->type.getShape();
   int64_t rank = inShape.size();

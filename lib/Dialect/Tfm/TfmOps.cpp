@@ -1,4 +1,4 @@
-//===- TfmOps.cpp - tfm type inference and verifiers -----------------------===//
+//===- TfmOps.cpp - tfm type inference and verifiers ----------------------===//
 //
 // Result-type inference follows the ONNX shape-inference rules of each
 // operator. Static dimensions are inferred wherever the operands (and the
@@ -59,7 +59,8 @@ static std::string shapeToString(ArrayRef<int64_t> shape) {
 // Constants
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &results) {
   auto type = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
@@ -98,7 +99,8 @@ LogicalResult ConstantOfShapeOp::verify() {
 static LogicalResult inferBroadcast(std::optional<Location> loc,
                                     ArrayRef<Value> operands, Type elementType,
                                     SmallVectorImpl<Type> &results) {
-  SmallVector<int64_t> shape = llvm::to_vector(tensorOf(operands[0]).getShape());
+  SmallVector<int64_t> shape =
+      llvm::to_vector(tensorOf(operands[0]).getShape());
   for (Value operand : operands.drop_front()) {
     auto next = broadcastShapes(shape, tensorOf(operand).getShape());
     if (!next)
@@ -113,10 +115,9 @@ static LogicalResult inferBroadcast(std::optional<Location> loc,
 }
 
 #define TFM_BROADCAST_SAME_ELEMENT(OP)                                         \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
                           tensorOf(adaptor.getLhs()).getElementType(),         \
                           results);                                            \
@@ -131,10 +132,9 @@ TFM_BROADCAST_SAME_ELEMENT(PowOp)
 #undef TFM_BROADCAST_SAME_ELEMENT
 
 #define TFM_BROADCAST_BOOL(OP)                                                 \
-  LogicalResult OP::inferReturnTypes(MLIRContext *context,                     \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,      \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
                           IntegerType::get(context, 1), results);              \
   }
@@ -161,9 +161,9 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
-  return inferBroadcast(loc,
-                        {adaptor.getCondition(), adaptor.getX(), adaptor.getY()},
-                        tensorOf(adaptor.getX()).getElementType(), results);
+  return inferBroadcast(
+      loc, {adaptor.getCondition(), adaptor.getX(), adaptor.getY()},
+      tensorOf(adaptor.getX()).getElementType(), results);
 }
 
 LogicalResult WhereOp::verify() {
@@ -221,9 +221,10 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
 //===----------------------------------------------------------------------===//
 
 /// The normalised, sorted set of reduced axes, or failure.
-static FailureOr<SmallVector<int64_t>>
-reducedAxes(std::optional<Location> loc, ArrayRef<int64_t> axes, int64_t rank,
-            bool noopWithEmptyAxes) {
+static FailureOr<SmallVector<int64_t>> reducedAxes(std::optional<Location> loc,
+                                                   ArrayRef<int64_t> axes,
+                                                   int64_t rank,
+                                                   bool noopWithEmptyAxes) {
   SmallVector<int64_t> result;
   if (axes.empty()) {
     if (!noopWithEmptyAxes)
@@ -281,10 +282,9 @@ static LogicalResult inferReduce(std::optional<Location> loc,
 }
 
 #define TFM_REDUCE(OP)                                                         \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferReduce<OP>(loc, adaptor, results);                             \
   }                                                                            \
   LogicalResult OP::verify() {                                                 \
@@ -317,13 +317,15 @@ LogicalResult LayerNormalizationOp::verify() {
   int64_t rank = getInput().getType().getRank();
   auto axis = normalizeAxis(getAxis(), rank);
   if (!axis)
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << rank;
-  ArrayRef<int64_t> normalized = getInput().getType().getShape().drop_front(*axis);
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << rank;
+  ArrayRef<int64_t> normalized =
+      getInput().getType().getShape().drop_front(*axis);
   for (Value param : {getScale(), getBias()}) {
     if (!param)
       continue;
-    if (tensorOf(param).getElementType() != getInput().getType().getElementType())
+    if (tensorOf(param).getElementType() !=
+        getInput().getType().getElementType())
       return emitOpError("scale and bias must have the input's element type");
     if (!broadcastShapes(normalized, tensorOf(param).getShape()))
       return emitOpError("scale/bias shape ")
@@ -365,10 +367,9 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   auto batch = broadcastShapes(ArrayRef<int64_t>(lhs).drop_back(2),
                                ArrayRef<int64_t>(rhs).drop_back(2));
   if (!batch)
-    return emitOptionalError(loc, "batch dimensions of ",
-                             shapeToString(lhsType.getShape()), " and ",
-                             shapeToString(rhsType.getShape()),
-                             " are not broadcast-compatible");
+    return emitOptionalError(
+        loc, "batch dimensions of ", shapeToString(lhsType.getShape()), " and ",
+        shapeToString(rhsType.getShape()), " are not broadcast-compatible");
   SmallVector<int64_t> shape = *batch;
   if (!lhsVector)
     shape.push_back(lhs[lhs.size() - 2]);
@@ -427,8 +428,9 @@ static FailureOr<SmallVector<int64_t>>
 shapeOperandValues(std::optional<Location> loc, Value shape) {
   auto type = tensorOf(shape);
   if (type.getRank() != 1 || type.isDynamicDim(0))
-    return emitOptionalError(loc, "shape operand must be 1-D with a static "
-                                  "length, got ",
+    return emitOptionalError(loc,
+                             "shape operand must be 1-D with a static "
+                             "length, got ",
                              type);
   auto values = getPartialInts(shape);
   if (!values)
@@ -450,9 +452,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "cannot reshape ",
                              shapeToString(inputType.getShape()), " to ",
                              shapeToString(*requested));
-  if (inputType.hasStaticShape() && llvm::none_of(*shape, [](int64_t d) {
-        return d == kDynamic;
-      })) {
+  if (inputType.hasStaticShape() &&
+      llvm::none_of(*shape, [](int64_t d) { return d == kDynamic; })) {
     int64_t in = inputType.getNumElements(), out = 1;
     for (int64_t d : *shape)
       out *= d;
@@ -512,8 +513,8 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
       continue;
     }
     if (type.getDimSize(i) != 1 && type.getDimSize(i) != kDynamic)
-      return emitOptionalError(loc, "cannot squeeze dimension ", i,
-                               " of size ", type.getDimSize(i));
+      return emitOptionalError(loc, "cannot squeeze dimension ", i, " of size ",
+                               type.getDimSize(i));
   }
   results.push_back(type.clone(shape));
   return success();
@@ -531,8 +532,7 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape;
   int64_t next = 0;
   for (int64_t i = 0; i < rank; ++i)
-    shape.push_back(llvm::is_contained(*axes, i) ? 1
-                                                 : type.getDimSize(next++));
+    shape.push_back(llvm::is_contained(*axes, i) ? 1 : type.getDimSize(next++));
   results.push_back(type.clone(shape));
   return success();
 }
@@ -584,8 +584,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     for (int64_t i = 0; i < rank; ++i) {
       int64_t d = type.getDimSize(i);
       if (i == *axis) {
-        shape[i] = (shape[i] == kDynamic || d == kDynamic) ? kDynamic
-                                                           : shape[i] + d;
+        shape[i] =
+            (shape[i] == kDynamic || d == kDynamic) ? kDynamic : shape[i] + d;
       } else if (dimsConflict(shape[i], d)) {
         return emitOptionalError(loc, "concat inputs differ in dimension ", i);
       } else if (shape[i] == kDynamic) {
@@ -622,8 +622,8 @@ LogicalResult SplitOp::verify() {
   int64_t rank = getInput().getType().getRank();
   auto axis = normalizeAxis(getAxis(), rank);
   if (!axis)
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << rank;
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << rank;
   int64_t dim = getInput().getType().getDimSize(*axis);
   __int128 total = 0; // sizes are unchecked here; do not overflow
   for (int64_t size : getSplit())
