@@ -29,4 +29,34 @@ def LowerTfmToLinalg : Pass<"sinkc-lower-tfm-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def LowerSinkToLinalg : Pass<"sinkc-lower-sink-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower sink measurements to linalg reductions and runtime calls";
+  let description = [{
+    Every measurement op of the `sink` dialect becomes `linalg.generic`
+    reductions on tensors, accumulating in f32: the attention metrics read
+    the probabilities once (`recv`: one pass of column sums over the
+    causal triangle, `q >= k`) or only their column 0 (`bos_mass`,
+    `head_bos_mass`); the norms and cosines reduce over the hidden dimension.
+    Shared partial results (the sum of squares of a block input used by
+    several metrics, the column-0 sums) are built identically, so a
+    following `cse` computes each once.
+
+    `sink.emit` becomes `func.call @sinkrt_probe(%ctx, %probe, %value)` with
+    the value as `memref<*xf32>` (through `bufferization.to_buffer
+    read_only`), which the LLVM lowering passes as `(int64_t rank, const
+    void *descriptor)`: the ABI of docs/runtime-abi.md. `%ctx` is the runtime
+    context, the last argument of the enclosing function, which must be an
+    `!llvm.ptr` (sinkc adds it before this pass runs).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // SINKC_CONVERSION_PASSES

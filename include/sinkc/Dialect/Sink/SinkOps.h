@@ -1,0 +1,40 @@
+//===- SinkOps.h - sink operations ------------------------------*- C++ -*-===//
+
+#ifndef SINKC_DIALECT_SINK_SINKOPS_H
+#define SINKC_DIALECT_SINK_SINKOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "sinkc/Dialect/Sink/SinkDialect.h"
+
+namespace sinkc::sink {
+
+/// The runtime's probe buffers, written by `sink.emit`.
+struct ProbeResource : public mlir::SideEffects::Resource::Base<ProbeResource> {
+  llvm::StringRef getName() override { return "<sink probes>"; }
+};
+
+/// The metric names of docs/metrics.md in the runtime's order (the trace's
+/// `Metric` enum): bos_mass, head_bos_mass, recv, hidden_norm,
+/// hidden_cos_bos, mlp_norm, mlp_cos_bos.
+llvm::ArrayRef<llvm::StringLiteral> getMetricNames();
+
+/// True for a name in getMetricNames().
+bool isMetricName(llvm::StringRef name);
+
+/// Rank of a metric's probe: 1 for bos_mass ([B]), 2 for the others.
+int64_t getMetricRank(llvm::StringRef metric);
+
+/// The f32 result type of the measurement op of `metric` on an input of type
+/// `input` ([B,H,T,T] probabilities or [B,T,D] states): [B], [B,H] or [B,T].
+mlir::RankedTensorType getMetricResultType(llvm::StringRef metric,
+                                           mlir::Type input);
+
+} // namespace sinkc::sink
+
+#define GET_OP_CLASSES
+#include "sinkc/Dialect/Sink/SinkOps.h.inc"
+
+#endif // SINKC_DIALECT_SINK_SINKOPS_H

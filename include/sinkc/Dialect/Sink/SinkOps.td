@@ -1,0 +1,239 @@
+//===- SinkOps.td - sink operation definitions --------------*- tablegen -*-===//
+//
+// The measurements of docs/metrics.md (one op per metric) and the op that
+// hands a measurement to the runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKC_DIALECT_SINK_SINKOPS_TD
+#define SINKC_DIALECT_SINK_SINKOPS_TD
+
+include "sinkc/Dialect/Sink/SinkDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Sink_Probabilities : 4DTensorOf<[F16, F32, F64]>;
+def Sink_HiddenStates : 3DTensorOf<[F16, F32, F64]>;
+def Sink_PerBatch : 1DTensorOf<[F32]>;
+def Sink_PerBatchRow : 2DTensorOf<[F32]>;
+def Sink_Measurement : TensorRankOf<[F32], [1, 2]>;
+
+// Probe ids and layers are signed (the builtin I64Attr hands them out as
+// uint64_t, which hides negative values from the verifier).
+def Sink_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+                                                 "64-bit signless integer attribute"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
+// The runtime's probe buffers: emitting writes to them.
+def Sink_ProbeResource : Resource<"::sinkc::sink::ProbeResource">;
+
+//===----------------------------------------------------------------------===//
+// Base classes
+//===----------------------------------------------------------------------===//
+
+class Sink_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Sink_Dialect, mnemonic, traits>;
+
+// A measurement: pure, f32 result, batch first. `metric` is its name in the
+// manifest and the trace (docs/runtime-abi.md).
+class Sink_MetricOp<string mnemonic> : Sink_Op<mnemonic, [Pure]> {
+  let extraClassDeclaration = [{
+    /// The metric's name in the manifest and in traces.
+    static constexpr ::llvm::StringLiteral getMetricName() {
+      return "}] # mnemonic # [{";
+    }
+  }];
+  let hasVerifier = 1;
+}
+
+// Reductions over the attention probabilities A[b, h, q, k] of one block.
+class Sink_AttentionMetricOp<string mnemonic, Type resultType>
+    : Sink_MetricOp<mnemonic> {
+  let arguments = (ins Sink_Probabilities:$probs);
+  let results = (outs resultType:$result);
+  let assemblyFormat = "$probs attr-dict `:` type($probs) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$probs), [{
+      build($_builder, $_state,
+            getMetricResultType(getMetricName(), probs.getType()), probs);
+    }]>
+  ];
+}
+
+// Per-token measurements of [B, T, D] tensors of one block.
+class Sink_TokenMetricOp<string mnemonic> : Sink_MetricOp<mnemonic> {
+  let results = (outs Sink_PerBatchRow:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Attention mass
+//===----------------------------------------------------------------------===//
+
+def Sink_BosMassOp : Sink_AttentionMetricOp<"bos_mass", Sink_PerBatch> {
+  let summary = "attention mass on position 0, averaged over heads and queries";
+  let description = [{
+    `bos_mass[b] = mean over h and q of A[b, h, q, 0]` for attention
+    probabilities `A` of shape `[B, H, T, T]` (query heads for grouped-query
+    attention).
+
+    ```mlir
+    %m = sink.bos_mass %probs : tensor<?x4x?x?xf32> -> tensor<?xf32>
+    ```
+  }];
+}
+
+def Sink_HeadBosMassOp
+    : Sink_AttentionMetricOp<"head_bos_mass", Sink_PerBatchRow> {
+  let summary = "attention mass on position 0 per head, averaged over queries";
+  let description = [{
+    `head_bos_mass[b, h] = mean over q of A[b, h, q, 0]`; the result is
+    `[B, H]`.
+
+    ```mlir
+    %m = sink.head_bos_mass %probs : tensor<?x4x?x?xf32> -> tensor<?x4xf32>
+    ```
+  }];
+}
+
+def Sink_RecvOp : Sink_AttentionMetricOp<"recv", Sink_PerBatchRow> {
+  let summary = "attention each key receives from the queries that see it";
+  let description = [{
+    `recv[b, k] = mean over h of (1 / (T - k)) * sum over q >= k of
+    A[b, h, q, k]`: the average attention that key `k` receives from the
+    `T - k` causal queries that can attend to it, averaged over heads. The
+    probabilities must be square in the last two dimensions (queries and keys
+    of the same sequence); entries with `q < k` are ignored. The result is
+    `[B, T]`.
+
+    ```mlir
+    %r = sink.recv %probs : tensor<?x4x?x?xf32> -> tensor<?x?xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Hidden states and MLP outputs
+//===----------------------------------------------------------------------===//
+
+def Sink_HiddenNormOp : Sink_TokenMetricOp<"hidden_norm"> {
+  let summary = "l2 norm of every token's block input";
+  let description = [{
+    `hidden_norm[b, t] = ||x[b, t, :]||_2` for the residual stream `x` entering
+    a block, `[B, T, D]`; the result is `[B, T]`.
+
+    ```mlir
+    %n = sink.hidden_norm %x : tensor<?x?x48xf32> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Sink_HiddenStates:$hidden);
+  let assemblyFormat = "$hidden attr-dict `:` type($hidden) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$hidden), [{
+      build($_builder, $_state, getMetricResultType(getMetricName(), hidden.getType()), hidden);
+    }]>
+  ];
+}
+
+def Sink_HiddenCosBosOp : Sink_TokenMetricOp<"hidden_cos_bos"> {
+  let summary = "cosine of every token's block input with position 0's";
+  let description = [{
+    `hidden_cos_bos[b, t] = cos(x[b, t, :], x[b, 0, :])` for the residual
+    stream `x` entering a block, `[B, T, D]`. Position 0 is the primary-sink
+    reference (the BOS token when the model has one). A zero vector gives NaN.
+
+    ```mlir
+    %c = sink.hidden_cos_bos %x : tensor<?x?x48xf32> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Sink_HiddenStates:$hidden);
+  let assemblyFormat = "$hidden attr-dict `:` type($hidden) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$hidden), [{
+      build($_builder, $_state, getMetricResultType(getMetricName(), hidden.getType()), hidden);
+    }]>
+  ];
+}
+
+def Sink_MlpNormOp : Sink_TokenMetricOp<"mlp_norm"> {
+  let summary = "l2 norm of every token's MLP output";
+  let description = [{
+    `mlp_norm[b, t] = ||m[b, t, :]||_2` for the MLP output `m` of a block (the
+    value the block adds to the residual stream), `[B, T, D]`.
+
+    ```mlir
+    %n = sink.mlp_norm %m : tensor<?x?x48xf32> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Sink_HiddenStates:$mlp);
+  let assemblyFormat = "$mlp attr-dict `:` type($mlp) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$mlp), [{
+      build($_builder, $_state, getMetricResultType(getMetricName(), mlp.getType()), mlp);
+    }]>
+  ];
+}
+
+def Sink_MlpCosBosOp : Sink_TokenMetricOp<"mlp_cos_bos"> {
+  let summary = "cosine of every token's MLP output with the primary-sink "
+                "direction";
+  let description = [{
+    `mlp_cos_bos[b, t] = cos(m[b, t, :], x[b, 0, :])` for the MLP output `m`
+    of a block and the residual stream `x` entering the same block (both
+    `[B, T, D]`): how much the MLP writes along the direction of the
+    primary sink's hidden state.
+
+    ```mlir
+    %c = sink.mlp_cos_bos %m, %x
+        : (tensor<?x?x48xf32>, tensor<?x?x48xf32>) -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Sink_HiddenStates:$mlp, Sink_HiddenStates:$hidden);
+  let assemblyFormat = [{
+    $mlp `,` $hidden attr-dict `:` `(` type($mlp) `,` type($hidden) `)` `->`
+    type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$mlp, "::mlir::Value":$hidden), [{
+      build($_builder, $_state, getMetricResultType(getMetricName(), mlp.getType()), mlp,
+            hidden);
+    }]>
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Hand-off to the runtime
+//===----------------------------------------------------------------------===//
+
+def Sink_EmitOp : Sink_Op<"emit", [MemoryEffects<[MemWrite<Sink_ProbeResource>]>]> {
+  let summary = "hands a measurement to the runtime as one probe";
+  let description = [{
+    Reports `value` as probe `probe` of the manifest, the measurement `metric`
+    of decoder block `layer` (the manifest line `probe <probe> <layer>
+    <metric>`). The op writes to the runtime's probe buffers, so it is never
+    removed as dead code; each probe id must be emitted exactly once per run.
+    The value's rank is that of the metric: 1 for `bos_mass`, 2 for the
+    others. When the value is produced by a measurement op, that op's metric
+    must be `metric`.
+
+    The lowering calls `sinkrt_probe(ctx, probe, rank, descriptor)` with the
+    runtime context argument of the enclosing function.
+
+    ```mlir
+    sink.emit %recv probe 2 layer 0 metric "recv" : tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Sink_Measurement:$value, Sink_I64Attr:$probe,
+                   Sink_I64Attr:$layer,
+                   StrAttr:$metric);
+  let assemblyFormat = [{
+    $value `probe` $probe `layer` $layer `metric` $metric attr-dict `:`
+    type($value)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // SINKC_DIALECT_SINK_SINKOPS_TD

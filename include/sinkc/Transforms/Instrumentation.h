@@ -1,0 +1,84 @@
+//===- Instrumentation.h - recognition and sink instrumentation -*- C++ -*-===//
+//
+// The C++ side of the passes sinkc-recognize-transformer and
+// sinkc-instrument-sinks, for the driver: run them without a pass manager,
+// parse the --instrument spec, and read back the probes for the manifest.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKC_TRANSFORMS_INSTRUMENTATION_H
+#define SINKC_TRANSFORMS_INSTRUMENTATION_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace sinkc {
+
+/// Names of the recognition marks (discardable attributes).
+inline constexpr llvm::StringLiteral kLayerAttrName = "sinkc.layer";
+inline constexpr llvm::StringLiteral kRoleAttrName = "sinkc.role";
+inline constexpr llvm::StringLiteral kLayersAttrName = "sinkc.layers";
+inline constexpr llvm::StringLiteral kHeadsAttrName = "sinkc.heads";
+
+/// Values of `sinkc.role`.
+inline constexpr llvm::StringLiteral kRoleBlockInput = "block_input";
+inline constexpr llvm::StringLiteral kRoleAttentionProbs = "attention_probs";
+inline constexpr llvm::StringLiteral kRoleAttentionOutput = "attention_output";
+inline constexpr llvm::StringLiteral kRoleMlpOutput = "mlp_output";
+
+/// What the recognition found.
+struct TransformerStructure {
+  int64_t layers = 0;
+  /// Query heads (dimension 1 of the attention probabilities); -1 when that
+  /// dimension is dynamic.
+  int64_t heads = -1;
+};
+
+/// Recognizes the decoder blocks of the function `entryName` and marks them
+/// (see the sinkc-recognize-transformer pass). On failure the module is left
+/// unmarked and the error says what was found and what is missing.
+llvm::Expected<TransformerStructure>
+recognizeTransformer(mlir::ModuleOp module, llvm::StringRef entryName = "main");
+
+/// A parsed --instrument spec.
+struct InstrumentSpec {
+  /// Selected layers, ascending, without duplicates; empty with allLayers.
+  llvm::SmallVector<int64_t> layers;
+  bool allLayers = true;
+  /// Selected metrics, in the runtime's order (sink::getMetricNames()).
+  llvm::SmallVector<std::string> metrics;
+};
+
+/// Parses `layers=all|L,L-L,...` and `metrics=attn,mlp,hidden,...` (groups
+/// `attn`, `mlp`, `hidden`, `all` or metric names). `text` is the whole
+/// sinkc spec, e.g. `layers=2-5,7,metrics=attn,mlp` (a comma-separated item
+/// without `=` continues the previous key); omitted keys select everything.
+llvm::Expected<InstrumentSpec> parseInstrumentSpec(llvm::StringRef text);
+
+/// The same from the two pass options.
+llvm::Expected<InstrumentSpec> parseInstrumentSpec(llvm::StringRef layers,
+                                                   llvm::StringRef metrics);
+
+/// One probe of the manifest: `probe <id> <layer> <metric>`.
+struct ProbeRecord {
+  int64_t id;
+  int64_t layer;
+  std::string metric;
+};
+
+/// Inserts the sink ops of `spec` after the marked ops of a recognized
+/// module (see the sinkc-instrument-sinks pass) and returns the probes.
+llvm::Expected<std::vector<ProbeRecord>>
+instrumentSinks(mlir::ModuleOp module, const InstrumentSpec &spec);
+
+/// The probes of every sink.emit in the module, ordered by id.
+std::vector<ProbeRecord> collectProbes(mlir::ModuleOp module);
+
+} // namespace sinkc
+
+#endif // SINKC_TRANSFORMS_INSTRUMENTATION_H

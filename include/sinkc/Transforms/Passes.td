@@ -1,0 +1,67 @@
+//===- Passes.td - sinkc transformation passes ------------*- tablegen -*-===//
+
+#ifndef SINKC_TRANSFORMS_PASSES
+#define SINKC_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def RecognizeTransformer
+    : Pass<"sinkc-recognize-transformer", "::mlir::ModuleOp"> {
+  let summary = "Find the decoder blocks of a tfm model and mark their roles";
+  let description = [{
+    Finds, from the graph structure alone (never from node names), the
+    residual stream of a decoder-only transformer and, for every decoder
+    block `l`, the block input `x_l` (the residual stream entering the
+    block), the attention probabilities (the softmax whose result is
+    multiplied with the values, `[B, H, T, T]`), the attention output and the
+    MLP output (the two values the block adds to the residual stream). Handles
+    pre-norm blocks (`x + attn`, then `+ mlp`), GPT-NeoX parallel residuals
+    (`x + attn + mlp` in any association and operand order) and grouped-query
+    attention.
+
+    Mark first, act second: the pass only sets discardable attributes,
+    `sinkc.layer = l : i64` and `sinkc.role = "block_input" |
+    "attention_probs" | "attention_output" | "mlp_output"` on the op defining
+    each value (on the function argument for a block input that is one), and
+    `sinkc.layers` / `sinkc.heads` on the module. Numerics are untouched.
+    When the structure is not found the pass fails with a diagnostic that
+    says what it found and what is missing. docs/instrumentation.md
+    describes the algorithm.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"main\"",
+           "The model function to analyse">,
+  ];
+}
+
+def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
+  let summary = "Insert sink measurements after the marked decoder blocks";
+  let description = [{
+    For every selected layer, inserts the `sink` measurement ops of the
+    selected metric groups right after the ops that
+    `sinkc-recognize-transformer` marked, each followed by a `sink.emit` with
+    a fresh probe id (ids count from 0 in layer order, metrics in the
+    runtime's order):
+
+    - `attn` after the layer's attention probabilities: `sink.bos_mass`,
+      `sink.head_bos_mass`, `sink.recv`;
+    - `hidden` after the block input: `sink.hidden_norm`,
+      `sink.hidden_cos_bos`;
+    - `mlp` after the MLP output: `sink.mlp_norm`, `sink.mlp_cos_bos` (the
+      latter also reads the block input).
+
+    `layers` is `all` or a comma-separated list of layers and ranges
+    (`2-5,7`); `metrics` a comma-separated list of groups (`attn`, `mlp`,
+    `hidden`, `all`) or single metric names. Layers beyond the model are an
+    error. The recognition marks stay in place.
+  }];
+  let options = [
+    Option<"layers", "layers", "std::string", "\"all\"",
+           "Layers to instrument: all, or a list like 2-5,7">,
+    Option<"metrics", "metrics", "std::string", "\"attn,mlp,hidden\"",
+           "Metric groups (attn, mlp, hidden, all) or metric names">,
+  ];
+  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+}
+
+#endif // SINKC_TRANSFORMS_PASSES

@@ -1,0 +1,441 @@
+//===- SinkToLinalg.cpp - the sinkc-lower-sink-to-linalg pass -------------===//
+//
+// Lowers the sink measurements to linalg reductions on tensors and sink.emit
+// to calls of the runtime's sinkrt_probe (docs/runtime-abi.md).
+//
+// Cost per decoder block (B batch, H heads, T tokens, D hidden):
+//   recv                       one read of the probabilities' causal
+//                              triangle: B*H*T*T loads, B*H*T*(T+1)/2 adds
+//   bos_mass, head_bos_mass    column 0 only: B*H*T loads (shared)
+//   hidden_*, mlp_*            B*T*D per reduction; the sums of squares are
+//                              shared between a norm and a cosine after cse
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Conversion/Passes.h"
+#include "sinkc/Dialect/Sink/SinkOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace sinkc {
+#define GEN_PASS_DEF_LOWERSINKTOLINALG
+#include "sinkc/Conversion/Passes.h.inc"
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kProbeFunction = "sinkrt_probe";
+
+/// Builds the reductions of one measurement at the builder's position.
+class MetricBuilder {
+public:
+  MetricBuilder(OpBuilder &b, Location loc)
+      : b(b), loc(loc), f32(b.getF32Type()) {}
+
+  /// Size of dimension `dim` of `tensor` as an index value.
+  Value dimSize(Value tensor, int64_t dim) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    if (!type.isDynamicDim(dim))
+      return arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim));
+    return tensor::DimOp::create(b, loc, tensor, dim);
+  }
+
+  /// A zero-filled f32 tensor of the given sizes (static where known).
+  Value zeros(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
+    SmallVector<Value> dynamic;
+    for (auto [d, size] : llvm::zip(shape, sizes))
+      if (ShapedType::isDynamic(d))
+        dynamic.push_back(size);
+    Value empty = tensor::EmptyOp::create(b, loc, shape, f32, dynamic);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  }
+
+  /// An empty f32 tensor for an elementwise result.
+  Value empty(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
+    SmallVector<Value> dynamic;
+    for (auto [d, size] : llvm::zip(shape, sizes))
+      if (ShapedType::isDynamic(d))
+        dynamic.push_back(size);
+    return tensor::EmptyOp::create(b, loc, shape, f32, dynamic);
+  }
+
+  Value toF32(OpBuilder &nested, Location at, Value value) {
+    Type type = value.getType();
+    if (type == f32)
+      return value;
+    if (type.getIntOrFloatBitWidth() < 32)
+      return arith::ExtFOp::create(nested, at, f32, value);
+    return arith::TruncFOp::create(nested, at, f32, value);
+  }
+
+  Value indexToF32(Value index) {
+    Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+    return arith::SIToFPOp::create(b, loc, f32, i64);
+  }
+
+  /// sum[b, h] = sum over q of probs[b, h, q, 0].
+  Value columnZeroSums(Value probs) {
+    auto type = cast<RankedTensorType>(probs.getType());
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    auto in = AffineMap::get(3, 0, {d0, d1, d2, zero}, ctx);
+    auto out = AffineMap::get(3, 0, {d0, d1}, ctx);
+    Value init = zeros({type.getDimSize(0), type.getDimSize(1)},
+                       {dimSize(probs, 0), dimSize(probs, 1)});
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), probs, init, ArrayRef{in, out},
+               ArrayRef{utils::IteratorType::parallel,
+                        utils::IteratorType::parallel,
+                        utils::IteratorType::reduction},
+               [&](OpBuilder &nested, Location at, ValueRange args) {
+                 Value sum = arith::AddFOp::create(nested, at, args[1],
+                                                   toF32(nested, at, args[0]));
+                 linalg::YieldOp::create(nested, at, sum);
+               })
+        .getResult(0);
+  }
+
+  /// head_bos_mass[b, h] = columnZeroSums[b, h] / T.
+  Value headBosMass(Value probs) {
+    auto type = cast<RankedTensorType>(probs.getType());
+    Value sums = columnZeroSums(probs);
+    Value queries = indexToF32(dimSize(probs, 2));
+    return scale(sums, {type.getDimSize(0), type.getDimSize(1)},
+                 {dimSize(probs, 0), dimSize(probs, 1)}, queries);
+  }
+
+  /// bos_mass[b] = sum over h of columnZeroSums[b, h] / (H * T).
+  Value bosMass(Value probs) {
+    auto type = cast<RankedTensorType>(probs.getType());
+    Value sums = columnZeroSums(probs);
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, d1;
+    bindDims(ctx, d0, d1);
+    Value init = zeros({type.getDimSize(0)}, {dimSize(probs, 0)});
+    Value total = linalg::GenericOp::create(
+                      b, loc, init.getType(), sums, init,
+                      ArrayRef{AffineMap::get(2, 0, {d0, d1}, ctx),
+                               AffineMap::get(2, 0, {d0}, ctx)},
+                      ArrayRef{utils::IteratorType::parallel,
+                               utils::IteratorType::reduction},
+                      [&](OpBuilder &nested, Location at, ValueRange args) {
+                        linalg::YieldOp::create(
+                            nested, at,
+                            arith::AddFOp::create(nested, at, args[1], args[0])
+                                .getResult());
+                      })
+                      .getResult(0);
+    Value count =
+        arith::MulIOp::create(b, loc, dimSize(probs, 1), dimSize(probs, 2));
+    return scale(total, {type.getDimSize(0)}, {dimSize(probs, 0)},
+                 indexToF32(count));
+  }
+
+  /// recv[b, k] = sum over h, q >= k of probs[b, h, q, k] / (H * (T - k)).
+  Value recv(Value probs) {
+    auto type = cast<RankedTensorType>(probs.getType());
+    MLIRContext *ctx = b.getContext();
+    Value batch = dimSize(probs, 0), heads = dimSize(probs, 1),
+          queries = dimSize(probs, 2), keys = dimSize(probs, 3);
+    // Column sums per head over the causal triangle. Iteration order (b, h,
+    // q, k) with k innermost reads the probabilities row by row, contiguous
+    // and vectorisable.
+    AffineExpr d0, d1, d2, d3;
+    bindDims(ctx, d0, d1, d2, d3);
+    Value columnInit =
+        zeros({type.getDimSize(0), type.getDimSize(1), type.getDimSize(3)},
+              {batch, heads, keys});
+    Value columns =
+        linalg::GenericOp::create(
+            b, loc, columnInit.getType(), probs, columnInit,
+            ArrayRef{AffineMap::getMultiDimIdentityMap(4, ctx),
+                     AffineMap::get(4, 0, {d0, d1, d3}, ctx)},
+            ArrayRef{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::reduction, utils::IteratorType::parallel},
+            [&](OpBuilder &nested, Location at, ValueRange args) {
+              Value q = linalg::IndexOp::create(nested, at, 2);
+              Value k = linalg::IndexOp::create(nested, at, 3);
+              Value visible = arith::CmpIOp::create(
+                  nested, at, arith::CmpIPredicate::uge, q, k);
+              Value zero = arith::ConstantOp::create(
+                  nested, at, nested.getF32FloatAttr(0.0f));
+              Value value = arith::SelectOp::create(
+                  nested, at, visible, toF32(nested, at, args[0]), zero);
+              linalg::YieldOp::create(
+                  nested, at,
+                  arith::AddFOp::create(nested, at, args[1], value)
+                      .getResult());
+            })
+            .getResult(0);
+    // Sum over heads, then divide by H * (T - k).
+    Value sumInit =
+        zeros({type.getDimSize(0), type.getDimSize(3)}, {batch, keys});
+    Value sums = linalg::GenericOp::create(
+                     b, loc, sumInit.getType(), columns, sumInit,
+                     ArrayRef{AffineMap::get(3, 0, {d0, d2, d1}, ctx),
+                              AffineMap::get(3, 0, {d0, d1}, ctx)},
+                     ArrayRef{utils::IteratorType::parallel,
+                              utils::IteratorType::parallel,
+                              utils::IteratorType::reduction},
+                     [&](OpBuilder &nested, Location at, ValueRange args) {
+                       linalg::YieldOp::create(
+                           nested, at,
+                           arith::AddFOp::create(nested, at, args[1], args[0])
+                               .getResult());
+                     })
+                     .getResult(0);
+    Value headsF32 = indexToF32(heads);
+    Value queriesI64 =
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), queries);
+    Value result =
+        empty({type.getDimSize(0), type.getDimSize(3)}, {batch, keys});
+    return linalg::GenericOp::create(
+               b, loc, result.getType(), sums, result,
+               ArrayRef{AffineMap::getMultiDimIdentityMap(2, ctx),
+                        AffineMap::getMultiDimIdentityMap(2, ctx)},
+               ArrayRef{utils::IteratorType::parallel,
+                        utils::IteratorType::parallel},
+               [&](OpBuilder &nested, Location at, ValueRange args) {
+                 Value k = arith::IndexCastOp::create(
+                     nested, at, nested.getI64Type(),
+                     linalg::IndexOp::create(nested, at, 1));
+                 Value seen = arith::SIToFPOp::create(
+                     nested, at, f32,
+                     arith::SubIOp::create(nested, at, queriesI64, k));
+                 Value count =
+                     arith::MulFOp::create(nested, at, headsF32, seen);
+                 linalg::YieldOp::create(
+                     nested, at,
+                     arith::DivFOp::create(nested, at, args[0], count)
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+  /// dot[b, t] = sum over d of x[b, t, d] * y[b, t', d], where t' is 0
+  /// when `againstFirst` and t otherwise (then with y == x: the sum of
+  /// squares of every row).
+  Value rowDots(Value x, Value y, bool againstFirst) {
+    auto type = cast<RankedTensorType>(x.getType());
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    AffineExpr second = againstFirst ? getAffineConstantExpr(0, ctx) : d1;
+    SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d0, d1, d2}, ctx),
+                                   AffineMap::get(3, 0, {d0, second, d2}, ctx),
+                                   AffineMap::get(3, 0, {d0, d1}, ctx)};
+    Value init = zeros({type.getDimSize(0), type.getDimSize(1)},
+                       {dimSize(x, 0), dimSize(x, 1)});
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{x, y}, init, maps,
+               ArrayRef{utils::IteratorType::parallel,
+                        utils::IteratorType::parallel,
+                        utils::IteratorType::reduction},
+               [&](OpBuilder &nested, Location at, ValueRange args) {
+                 Value product = arith::MulFOp::create(
+                     nested, at, toF32(nested, at, args[0]),
+                     toF32(nested, at, args[1]));
+                 linalg::YieldOp::create(
+                     nested, at,
+                     arith::AddFOp::create(nested, at, args[2], product)
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+  Value sumOfSquares(Value x) { return rowDots(x, x, /*againstFirst=*/false); }
+
+  /// ||x[b, t]||_2.
+  Value norm(Value x) {
+    auto type = cast<RankedTensorType>(x.getType());
+    Value squares = sumOfSquares(x);
+    Value result = empty({type.getDimSize(0), type.getDimSize(1)},
+                         {dimSize(x, 0), dimSize(x, 1)});
+    MLIRContext *ctx = b.getContext();
+    return linalg::GenericOp::create(
+               b, loc, result.getType(), squares, result,
+               ArrayRef{AffineMap::getMultiDimIdentityMap(2, ctx),
+                        AffineMap::getMultiDimIdentityMap(2, ctx)},
+               ArrayRef{utils::IteratorType::parallel,
+                        utils::IteratorType::parallel},
+               [&](OpBuilder &nested, Location at, ValueRange args) {
+                 linalg::YieldOp::create(
+                     nested, at,
+                     math::SqrtOp::create(nested, at, args[0]).getResult());
+               })
+        .getResult(0);
+  }
+
+  /// cos(v[b, t], x[b, 0]).
+  Value cosineWithFirst(Value v, Value x) {
+    auto type = cast<RankedTensorType>(v.getType());
+    Value dots = rowDots(v, x, /*againstFirst=*/true);
+    Value squaresV = sumOfSquares(v);
+    Value squaresX = v == x ? squaresV : sumOfSquares(x);
+    Value result = empty({type.getDimSize(0), type.getDimSize(1)},
+                         {dimSize(v, 0), dimSize(v, 1)});
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, d1;
+    bindDims(ctx, d0, d1);
+    AffineExpr zero = getAffineConstantExpr(0, ctx);
+    auto identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return linalg::GenericOp::create(
+               b, loc, result.getType(), ValueRange{dots, squaresV, squaresX},
+               result,
+               ArrayRef{identity, identity,
+                        AffineMap::get(2, 0, {d0, zero}, ctx), identity},
+               ArrayRef{utils::IteratorType::parallel,
+                        utils::IteratorType::parallel},
+               [&](OpBuilder &nested, Location at, ValueRange args) {
+                 Value normV = math::SqrtOp::create(nested, at, args[1]);
+                 Value normX = math::SqrtOp::create(nested, at, args[2]);
+                 Value denominator =
+                     arith::MulFOp::create(nested, at, normV, normX);
+                 linalg::YieldOp::create(
+                     nested, at,
+                     arith::DivFOp::create(nested, at, args[0], denominator)
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+private:
+  /// value / divisor, elementwise.
+  Value scale(Value value, ArrayRef<int64_t> shape, ArrayRef<Value> sizes,
+              Value divisor) {
+    Value result = empty(shape, sizes);
+    MLIRContext *ctx = b.getContext();
+    auto identity = AffineMap::getMultiDimIdentityMap(shape.size(), ctx);
+    SmallVector<utils::IteratorType> iterators(shape.size(),
+                                               utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, result.getType(), value, result,
+               ArrayRef{identity, identity}, iterators,
+               [&](OpBuilder &nested, Location at, ValueRange args) {
+                 linalg::YieldOp::create(
+                     nested, at,
+                     arith::DivFOp::create(nested, at, args[0], divisor)
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Type f32;
+};
+
+/// The measurement of `op` as linalg on tensors.
+FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
+  MetricBuilder builder(b, op->getLoc());
+  return llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
+      .Case([&](sink::BosMassOp m) { return builder.bosMass(m.getProbs()); })
+      .Case([&](sink::HeadBosMassOp m) {
+        return builder.headBosMass(m.getProbs());
+      })
+      .Case([&](sink::RecvOp m) { return builder.recv(m.getProbs()); })
+      .Case([&](sink::HiddenNormOp m) { return builder.norm(m.getHidden()); })
+      .Case([&](sink::HiddenCosBosOp m) {
+        return builder.cosineWithFirst(m.getHidden(), m.getHidden());
+      })
+      .Case([&](sink::MlpNormOp m) { return builder.norm(m.getMlp()); })
+      .Case([&](sink::MlpCosBosOp m) {
+        return builder.cosineWithFirst(m.getMlp(), m.getHidden());
+      })
+      .Default([](Operation *) { return failure(); });
+}
+
+/// `func.func private @sinkrt_probe(!llvm.ptr, i64, memref<*xf32>)`.
+func::FuncOp getOrDeclareProbe(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(kProbeFunction))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto type = b.getFunctionType(
+      {LLVM::LLVMPointerType::get(ctx), b.getI64Type(),
+       UnrankedMemRefType::get(b.getF32Type(), /*memorySpace=*/0)},
+      {});
+  auto function =
+      func::FuncOp::create(b, module.getLoc(), kProbeFunction, type);
+  function.setPrivate();
+  return function;
+}
+
+LogicalResult lowerEmit(sink::EmitOp emit, func::FuncOp probe) {
+  auto function = emit->getParentOfType<FunctionOpInterface>();
+  if (!function || function.getNumArguments() == 0 ||
+      !isa<LLVM::LLVMPointerType>(
+          function.getArgument(function.getNumArguments() - 1).getType()))
+    return emit.emitOpError(
+        "needs the runtime context: the enclosing function must end with an "
+        "!llvm.ptr argument (sinkc adds it before lowering sink ops)");
+  Value context = function.getArgument(function.getNumArguments() - 1);
+  OpBuilder b(emit);
+  Location loc = emit.getLoc();
+  auto type = cast<RankedTensorType>(emit.getValue().getType());
+  // Any layout: the runtime honours the descriptor's offset and strides, so
+  // bufferization never needs a copy to hand the value over.
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  auto layout =
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
+  auto memrefType =
+      MemRefType::get(type.getShape(), type.getElementType(), layout);
+  Value buffer = bufferization::ToBufferOp::create(
+      b, loc, memrefType, emit.getValue(), /*read_only=*/true);
+  Value unranked = memref::CastOp::create(
+      b, loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);
+  Value id =
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(emit.getProbe()));
+  func::CallOp::create(b, loc, probe, ValueRange{context, id, unranked});
+  emit.erase();
+  return success();
+}
+
+struct LowerSinkToLinalg
+    : public impl::LowerSinkToLinalgBase<LowerSinkToLinalg> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<Operation *> metrics;
+    SmallVector<sink::EmitOp> emits;
+    module.walk([&](Operation *op) {
+      if (auto emit = dyn_cast<sink::EmitOp>(op))
+        emits.push_back(emit);
+      else if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()))
+        metrics.push_back(op);
+    });
+    for (Operation *op : metrics) {
+      OpBuilder b(op);
+      FailureOr<Value> lowered = lowerMetric(b, op);
+      if (failed(lowered)) {
+        op->emitOpError("has no lowering");
+        return signalPassFailure();
+      }
+      Value replacement = *lowered;
+      if (replacement.getType() != op->getResult(0).getType())
+        replacement = tensor::CastOp::create(
+            b, op->getLoc(), op->getResult(0).getType(), replacement);
+      op->getResult(0).replaceAllUsesWith(replacement);
+      op->erase();
+    }
+    if (emits.empty())
+      return;
+    func::FuncOp probe = getOrDeclareProbe(module);
+    for (sink::EmitOp emit : emits)
+      if (failed(lowerEmit(emit, probe)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace sinkc

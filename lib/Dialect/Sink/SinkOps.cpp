@@ -1,0 +1,155 @@
+//===- SinkOps.cpp - sink op verifiers and helpers ------------------------===//
+
+#include "sinkc/Dialect/Sink/SinkOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+
+namespace sinkc::sink {
+
+ArrayRef<llvm::StringLiteral> getMetricNames() {
+  static constexpr llvm::StringLiteral names[] = {
+      "bos_mass",       "head_bos_mass", "recv",       "hidden_norm",
+      "hidden_cos_bos", "mlp_norm",      "mlp_cos_bos"};
+  return names;
+}
+
+bool isMetricName(StringRef name) {
+  return llvm::is_contained(getMetricNames(), name);
+}
+
+int64_t getMetricRank(StringRef metric) { return metric == "bos_mass" ? 1 : 2; }
+
+RankedTensorType getMetricResultType(StringRef metric, Type input) {
+  auto type = cast<RankedTensorType>(input);
+  ArrayRef<int64_t> shape = type.getShape();
+  Type f32 = Float32Type::get(type.getContext());
+  SmallVector<int64_t> dims;
+  if (metric == "bos_mass")
+    dims = {shape[0]};
+  else if (metric == "head_bos_mass")
+    dims = {shape[0], shape[1]};
+  else if (metric == "recv")
+    dims = {shape[0], shape[3]};
+  else
+    dims = {shape[0], shape[1]};
+  return RankedTensorType::get(dims, f32);
+}
+
+namespace {
+
+bool compatibleDims(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto pair) {
+           return compatibleDims(std::get<0>(pair), std::get<1>(pair));
+         });
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      text += ", ";
+    text += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+  }
+  return text + "]";
+}
+
+/// The result must have the shape the metric derives from its input (up to
+/// dynamic dimensions on either side).
+LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
+                                Value result) {
+  auto expected = getMetricResultType(metric, input.getType());
+  auto actual = cast<RankedTensorType>(result.getType());
+  if (!compatibleShapes(expected.getShape(), actual.getShape()))
+    return op->emitOpError("result shape ")
+           << shapeString(actual.getShape()) << " does not match the "
+           << shapeString(expected.getShape()) << " that " << metric
+           << " gives for an input of shape "
+           << shapeString(cast<RankedTensorType>(input.getType()).getShape());
+  return success();
+}
+
+LogicalResult verifyAttentionMetric(Operation *op, StringRef metric,
+                                    Value probs, Value result) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(probs.getType()).getShape();
+  if (!compatibleDims(shape[2], shape[3]))
+    return op->emitOpError("expects probabilities [B, H, T, T] of one "
+                           "sequence, with as many queries as keys; got ")
+           << shapeString(shape);
+  return verifyResultShape(op, metric, probs, result);
+}
+
+} // namespace
+
+LogicalResult BosMassOp::verify() {
+  return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
+}
+
+LogicalResult HeadBosMassOp::verify() {
+  return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
+}
+
+LogicalResult RecvOp::verify() {
+  return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
+}
+
+LogicalResult HiddenNormOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getHidden(), getResult());
+}
+
+LogicalResult HiddenCosBosOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getHidden(), getResult());
+}
+
+LogicalResult MlpNormOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getMlp(), getResult());
+}
+
+LogicalResult MlpCosBosOp::verify() {
+  auto mlp = cast<RankedTensorType>(getMlp().getType());
+  auto hidden = cast<RankedTensorType>(getHidden().getType());
+  if (!compatibleShapes(mlp.getShape(), hidden.getShape()))
+    return emitOpError("expects the MLP output and the block input to have "
+                       "the same shape; got ")
+           << shapeString(mlp.getShape()) << " and "
+           << shapeString(hidden.getShape());
+  return verifyResultShape(*this, getMetricName(), getMlp(), getResult());
+}
+
+LogicalResult EmitOp::verify() {
+  StringRef metric = getMetric();
+  if (!isMetricName(metric))
+    return emitOpError("unknown metric '")
+           << metric << "'; expected one of "
+           << llvm::join(getMetricNames(), ", ");
+  if (getProbe() < 0)
+    return emitOpError("probe id must be non-negative, got ") << getProbe();
+  if (getLayer() < 0)
+    return emitOpError("layer must be non-negative, got ") << getLayer();
+  int64_t rank = cast<RankedTensorType>(getValue().getType()).getRank();
+  if (rank != getMetricRank(metric))
+    return emitOpError("metric '")
+           << metric << "' is reported with rank " << getMetricRank(metric)
+           << ", got a value of rank " << rank;
+  Operation *producer = getValue().getDefiningOp();
+  if (producer && isa<SinkDialect>(producer->getDialect())) {
+    StringRef produced = producer->getName().stripDialect();
+    if (produced != metric)
+      return emitOpError("emits the result of sink.")
+             << produced << " as metric '" << metric << "'";
+  }
+  return success();
+}
+
+} // namespace sinkc::sink
+
+#define GET_OP_CLASSES
+#include "sinkc/Dialect/Sink/SinkOps.cpp.inc"

@@ -1,0 +1,356 @@
+//===- InstrumentSinks.cpp - the sinkc-instrument-sinks pass --------------===//
+//
+// Acts on the marks of sinkc-recognize-transformer: inserts the sink
+// measurements of the selected layers and metrics right after the marked
+// ops, each followed by a sink.emit with a fresh probe id. Also parses the
+// --instrument spec of the driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Dialect/Sink/SinkOps.h"
+#include "sinkc/Dialect/Tfm/TfmDialect.h"
+#include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Transforms/Instrumentation.h"
+#include "sinkc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#include <map>
+#include <set>
+
+namespace sinkc {
+#define GEN_PASS_DEF_INSTRUMENTSINKS
+#include "sinkc/Transforms/Passes.h.inc"
+
+using namespace mlir;
+
+namespace {
+
+llvm::Error makeError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// The metrics of a group name, or the metric itself.
+SmallVector<StringRef> expandMetric(StringRef name) {
+  if (name == "attn")
+    return {"bos_mass", "head_bos_mass", "recv"};
+  if (name == "hidden")
+    return {"hidden_norm", "hidden_cos_bos"};
+  if (name == "mlp")
+    return {"mlp_norm", "mlp_cos_bos"};
+  if (name == "all")
+    return SmallVector<StringRef>(sink::getMetricNames());
+  if (sink::isMetricName(name))
+    return {name};
+  return {};
+}
+
+llvm::Expected<int64_t> parseLayer(StringRef text, StringRef item) {
+  int64_t layer;
+  if (text.empty() || text.getAsInteger(10, layer) || layer < 0)
+    return makeError("bad layer '" + item +
+                     "' in the instrument spec: expected a layer number, a "
+                     "range like 2-5, or 'all'");
+  return layer;
+}
+
+} // namespace
+
+llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
+                                                   StringRef metrics) {
+  InstrumentSpec spec;
+  layers = layers.trim();
+  if (layers.empty())
+    return makeError("no layers in the instrument spec: write layers=all or "
+                     "a list like layers=2-5,7");
+  if (layers == "all") {
+    spec.allLayers = true;
+  } else {
+    spec.allLayers = false;
+    std::set<int64_t> selected;
+    SmallVector<StringRef> items;
+    layers.split(items, ',');
+    for (StringRef item : items) {
+      item = item.trim();
+      if (item == "all")
+        return makeError("'all' cannot be combined with other layers in the "
+                         "instrument spec");
+      auto [first, last] = item.split('-');
+      llvm::Expected<int64_t> begin = parseLayer(first.trim(), item);
+      if (!begin)
+        return begin.takeError();
+      int64_t end = *begin;
+      if (item.contains('-')) {
+        llvm::Expected<int64_t> parsed = parseLayer(last.trim(), item);
+        if (!parsed)
+          return parsed.takeError();
+        end = *parsed;
+        if (end < *begin)
+          return makeError("empty layer range '" + item +
+                           "' in the instrument spec");
+      }
+      for (int64_t layer = *begin; layer <= end; ++layer)
+        selected.insert(layer);
+    }
+    spec.layers.assign(selected.begin(), selected.end());
+  }
+
+  metrics = metrics.trim();
+  if (metrics.empty())
+    return makeError("no metrics in the instrument spec: write e.g. "
+                     "metrics=attn,mlp,hidden");
+  std::set<StringRef> chosen;
+  SmallVector<StringRef> items;
+  metrics.split(items, ',');
+  for (StringRef item : items) {
+    SmallVector<StringRef> expanded = expandMetric(item.trim());
+    if (expanded.empty())
+      return makeError("unknown metric '" + item.trim() +
+                       "' in the instrument spec: expected attn, mlp, "
+                       "hidden, all or one of " +
+                       llvm::join(sink::getMetricNames(), ", "));
+    chosen.insert(expanded.begin(), expanded.end());
+  }
+  for (StringRef metric : sink::getMetricNames())
+    if (chosen.count(metric))
+      spec.metrics.push_back(metric.str());
+  return spec;
+}
+
+llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef text) {
+  if (text.trim().empty())
+    return makeError("empty instrument spec: write e.g. "
+                     "layers=all,metrics=attn,mlp,hidden");
+  std::map<std::string, SmallVector<std::string>> values;
+  std::string key;
+  SmallVector<StringRef> items;
+  text.split(items, ',');
+  for (StringRef item : items) {
+    item = item.trim();
+    if (item.contains('=')) {
+      auto [name, value] = item.split('=');
+      key = name.trim().str();
+      if (key != "layers" && key != "metrics")
+        return makeError("unknown key '" + key +
+                         "' in the instrument spec: expected layers=... and "
+                         "metrics=...");
+      if (values.count(key))
+        return makeError("'" + key + "=' given twice in the instrument spec");
+      values[key].push_back(value.trim().str());
+      continue;
+    }
+    if (key.empty())
+      return makeError("'" + item +
+                       "' in the instrument spec has no key: write "
+                       "layers=... or metrics=...");
+    values[key].push_back(item.str());
+  }
+  auto joined = [&](StringRef name, StringRef fallback) -> std::string {
+    auto found = values.find(name.str());
+    return found == values.end() ? fallback.str()
+                                 : llvm::join(found->second, ",");
+  };
+  return parseInstrumentSpec(joined("layers", "all"), joined("metrics", "all"));
+}
+
+namespace {
+
+/// The marked values of one decoder block.
+struct MarkedBlock {
+  Value input;
+  Value probs;
+  Value mlpOutput;
+};
+
+void insertAfterDefinition(OpBuilder &b, Value value) {
+  if (Operation *op = value.getDefiningOp())
+    b.setInsertionPointAfter(op);
+  else
+    b.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
+}
+
+} // namespace
+
+llvm::Expected<std::vector<ProbeRecord>>
+instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
+  auto layersAttr = module->getAttrOfType<IntegerAttr>(kLayersAttrName);
+  if (!layersAttr)
+    return makeError("the module has no recognized decoder blocks (no '" +
+                     kLayersAttrName +
+                     "' attribute); run sinkc-recognize-transformer first");
+  int64_t numLayers = layersAttr.getInt();
+  std::map<int64_t, MarkedBlock> blocks;
+  auto record = [&](Value value, DictionaryAttr attrs) {
+    if (!attrs)
+      return;
+    auto layer = attrs.getAs<IntegerAttr>(kLayerAttrName);
+    auto role = attrs.getAs<StringAttr>(kRoleAttrName);
+    if (!layer || !role)
+      return;
+    MarkedBlock &block = blocks[layer.getInt()];
+    if (role.getValue() == kRoleBlockInput)
+      block.input = value;
+    else if (role.getValue() == kRoleAttentionProbs)
+      block.probs = value;
+    else if (role.getValue() == kRoleMlpOutput)
+      block.mlpOutput = value;
+  };
+  module.walk([&](Operation *op) {
+    if (auto function = dyn_cast<FunctionOpInterface>(op)) {
+      if (!function.isExternal())
+        for (BlockArgument arg : function.getArguments())
+          record(arg, function.getArgAttrDict(arg.getArgNumber()));
+      return;
+    }
+    if (op->getNumResults() == 1)
+      record(op->getResult(0), op->getAttrDictionary());
+  });
+
+  SmallVector<int64_t> layers = spec.layers;
+  if (spec.allLayers)
+    layers = llvm::to_vector(llvm::seq<int64_t>(0, numLayers));
+  for (int64_t layer : layers)
+    if (layer >= numLayers)
+      return makeError("layer " + Twine(layer) + " is beyond the model's " +
+                       Twine(numLayers) + " layers (0-" + Twine(numLayers - 1) +
+                       ")");
+
+  std::vector<ProbeRecord> probes;
+  // The driver runs this outside a pass manager, which would load the
+  // dialect from the pass's dependent dialects.
+  module.getContext()->getOrLoadDialect<sink::SinkDialect>();
+  module.getContext()->getOrLoadDialect<tfm::TfmDialect>();
+  OpBuilder b(module.getContext());
+  for (int64_t layer : layers) {
+    MarkedBlock &block = blocks[layer];
+    auto need = [&](Value value, StringRef role,
+                    StringRef metric) -> llvm::Error {
+      if (value)
+        return llvm::Error::success();
+      return makeError("layer " + Twine(layer) + " has no value marked '" +
+                       role + "', which " + metric + " needs");
+    };
+    // Each group goes right after the value it measures, in metric order.
+    auto emit = [&](Value measurement, StringRef metric) {
+      int64_t id = probes.size();
+      sink::EmitOp::create(b, measurement.getLoc(), measurement, id, layer,
+                           metric);
+      probes.push_back({id, layer, metric.str()});
+    };
+    for (const std::string &metric : spec.metrics) {
+      StringRef name = metric;
+      bool attention =
+          name == "bos_mass" || name == "head_bos_mass" || name == "recv";
+      bool hidden = name == "hidden_norm" || name == "hidden_cos_bos";
+      if (attention) {
+        if (llvm::Error e = need(block.probs, kRoleAttentionProbs, name))
+          return std::move(e);
+      } else if (hidden) {
+        if (llvm::Error e = need(block.input, kRoleBlockInput, name))
+          return std::move(e);
+      } else {
+        if (llvm::Error e = need(block.mlpOutput, kRoleMlpOutput, name))
+          return std::move(e);
+        if (name == "mlp_cos_bos")
+          if (llvm::Error e = need(block.input, kRoleBlockInput, name))
+            return std::move(e);
+      }
+    }
+    auto selected = [&](StringRef metric) {
+      return llvm::is_contained(spec.metrics, metric.str());
+    };
+    // Attention: after the probabilities.
+    if (block.probs) {
+      insertAfterDefinition(b, block.probs);
+      Location loc = block.probs.getLoc();
+      if (selected("bos_mass"))
+        emit(sink::BosMassOp::create(b, loc, block.probs).getResult(),
+             "bos_mass");
+      if (selected("head_bos_mass"))
+        emit(sink::HeadBosMassOp::create(b, loc, block.probs).getResult(),
+             "head_bos_mass");
+      if (selected("recv"))
+        emit(sink::RecvOp::create(b, loc, block.probs).getResult(), "recv");
+    }
+    // Hidden states: after the block input.
+    if (block.input) {
+      insertAfterDefinition(b, block.input);
+      Location loc = block.input.getLoc();
+      if (selected("hidden_norm"))
+        emit(sink::HiddenNormOp::create(b, loc, block.input).getResult(),
+             "hidden_norm");
+      if (selected("hidden_cos_bos"))
+        emit(sink::HiddenCosBosOp::create(b, loc, block.input).getResult(),
+             "hidden_cos_bos");
+    }
+    // MLP: after the MLP output, which the block input dominates.
+    if (block.mlpOutput && (selected("mlp_norm") || selected("mlp_cos_bos"))) {
+      insertAfterDefinition(b, block.mlpOutput);
+      Location loc = block.mlpOutput.getLoc();
+      Value mlp = block.mlpOutput;
+      auto mlpType = cast<RankedTensorType>(mlp.getType());
+      if (mlpType.getRank() == 2) {
+        // Flattened tokens [B*T, D] (OPT): view as the block input's
+        // [B, T, D].
+        if (!block.input)
+          return makeError("layer " + Twine(layer) +
+                           " has a flattened MLP output and no block input "
+                           "to take its shape from");
+        auto inputType = cast<RankedTensorType>(block.input.getType());
+        auto shapeType = RankedTensorType::get({3}, b.getI64Type());
+        Value shape = tfm::ShapeOp::create(b, loc, shapeType, block.input,
+                                           b.getI64IntegerAttr(0),
+                                           /*end=*/IntegerAttr());
+        auto type = RankedTensorType::get(inputType.getShape(),
+                                          mlpType.getElementType());
+        mlp = tfm::ReshapeOp::create(b, loc, type, mlp, shape,
+                                     /*allowzero=*/false);
+      }
+      if (selected("mlp_norm"))
+        emit(sink::MlpNormOp::create(b, loc, mlp).getResult(), "mlp_norm");
+      if (selected("mlp_cos_bos"))
+        emit(sink::MlpCosBosOp::create(b, loc, mlp, block.input).getResult(),
+             "mlp_cos_bos");
+    }
+  }
+  return probes;
+}
+
+std::vector<ProbeRecord> collectProbes(ModuleOp module) {
+  std::vector<ProbeRecord> probes;
+  module.walk([&](sink::EmitOp emit) {
+    probes.push_back(
+        {emit.getProbe(), emit.getLayer(), emit.getMetric().str()});
+  });
+  llvm::sort(probes, [](const ProbeRecord &a, const ProbeRecord &b) {
+    return a.id < b.id;
+  });
+  return probes;
+}
+
+namespace {
+
+struct InstrumentSinks : public impl::InstrumentSinksBase<InstrumentSinks> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    llvm::Expected<InstrumentSpec> spec = parseInstrumentSpec(layers, metrics);
+    if (!spec) {
+      getOperation().emitError(llvm::toString(spec.takeError()));
+      return signalPassFailure();
+    }
+    llvm::Expected<std::vector<ProbeRecord>> probes =
+        instrumentSinks(getOperation(), *spec);
+    if (!probes) {
+      getOperation().emitError(llvm::toString(probes.takeError()));
+      return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
+} // namespace sinkc
