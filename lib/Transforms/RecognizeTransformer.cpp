@@ -466,6 +466,11 @@ llvm::Error makeError(const Twine &message) {
 
 } // namespace
 
+void clearRecognitionMarks(ModuleOp module, StringRef entryName) {
+  if (auto function = module.lookupSymbol<func::FuncOp>(entryName))
+    clearMarks(module, function);
+}
+
 llvm::Expected<TransformerStructure> recognizeTransformer(ModuleOp module,
                                                           StringRef entryName) {
   auto function = module.lookupSymbol<func::FuncOp>(entryName);

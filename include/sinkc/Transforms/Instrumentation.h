@@ -45,6 +45,11 @@ struct TransformerStructure {
 llvm::Expected<TransformerStructure>
 recognizeTransformer(mlir::ModuleOp module, llvm::StringRef entryName = "main");
 
+/// Removes the recognition marks from the module and the function
+/// `entryName`.
+void clearRecognitionMarks(mlir::ModuleOp module,
+                           llvm::StringRef entryName = "main");
+
 /// A parsed --instrument spec.
 struct InstrumentSpec {
   /// Selected layers, ascending, without duplicates; empty with allLayers.
