@@ -2,7 +2,9 @@
 
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
+#include "sinkc/Dialect/Sink/SinkDialect.h"
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
+#include "sinkc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -14,10 +16,11 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   sinkc::registerSinkcConversionPasses();
   sinkc::registerSinkcCodegenPasses();
+  sinkc::registerSinkcTransformsPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<sinkc::tfm::TfmDialect>();
+  registry.insert<sinkc::tfm::TfmDialect, sinkc::sink::SinkDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "sinkc optimizer driver\n", registry));
 }
