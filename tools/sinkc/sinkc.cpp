@@ -13,9 +13,12 @@
 #include "sinkc/Codegen/Manifest.h"
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
+#include "sinkc/Dialect/Sink/SinkDialect.h"
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Import/OnnxImporter.h"
+#include "sinkc/Transforms/Instrumentation.h"
+#include "sinkc/Transforms/Passes.h"
 #include "sinkrt/WeightsHash.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -118,6 +121,17 @@ cl::opt<std::string> tokenizer(
     cl::desc("Tokenizer of the executable's --prompt: 'bytes' (token = byte "
              "value) or 'none'"),
     cl::init("none"), cl::cat(sinkcCategory));
+cl::opt<std::string> instrumentSpec(
+    "instrument",
+    cl::desc("Measure attention sinks in the chosen layers and metrics, "
+             "e.g. layers=all,metrics=attn,mlp,hidden or "
+             "layers=2-5,7,metrics=attn (docs/instrumentation.md)"),
+    cl::value_desc("spec"), cl::cat(sinkcCategory));
+cl::opt<bool> noRecognize(
+    "no-recognize",
+    cl::desc("Do not look for the decoder blocks (the manifest's layer and "
+             "head counts then come from the softmax ops)"),
+    cl::init(false), cl::cat(sinkcCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "sinkc") << message << "\n";
@@ -164,8 +178,8 @@ std::string defaultRuntimeLibrary(const char *argv0) {
   return path.str().str();
 }
 
-/// Number of decoder layers and query heads, from the softmax ops until the
-/// recognition pass provides the real structure.
+/// Number of decoder layers and query heads from the softmax ops: the
+/// fallback when the recognition does not find the decoder blocks.
 void describeAttention(ModuleOp module, sinkc::ManifestInfo &info) {
   int64_t layers = 0, heads = 0;
   module.walk([&](sinkc::tfm::SoftmaxOp softmax) {
@@ -205,6 +219,7 @@ int main(int argc, char **argv) {
   registerAllPasses();
   sinkc::registerSinkcConversionPasses();
   sinkc::registerSinkcCodegenPasses();
+  sinkc::registerSinkcTransformsPasses();
   // The MLIR debugging flags (--mlir-print-debuginfo,
   // --mlir-print-ir-after-all, ...) stay available but out of --help.
   registerAsmPrinterCLOptions();
@@ -232,7 +247,7 @@ int main(int argc, char **argv) {
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
-  registry.insert<sinkc::tfm::TfmDialect>();
+  registry.insert<sinkc::tfm::TfmDialect, sinkc::sink::SinkDialect>();
   MLIRContext context(registry);
   auto applyCLOptions = [&](PassManager &pm) {
     return applyPassManagerCLOptions(pm);
@@ -259,8 +274,45 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("simplification of the imported module failed");
   }
+
+  // Recognition marks the decoder blocks; instrumentation (only when asked
+  // for) inserts the sink ops. Plain compilation never fails on recognition,
+  // and its --emit=tfm output has no marks.
+  std::optional<sinkc::InstrumentSpec> instrument;
+  if (instrumentSpec.getNumOccurrences()) {
+    auto parsed = sinkc::parseInstrumentSpec(instrumentSpec);
+    if (!parsed)
+      return fail("--instrument: " + llvm::toString(parsed.takeError()));
+    if (noRecognize)
+      return fail("--instrument needs the recognition (drop --no-recognize)");
+    instrument = *parsed;
+  }
+  std::optional<sinkc::TransformerStructure> structure;
+  auto recognize = [&]() -> llvm::Error {
+    auto recognized =
+        sinkc::recognizeTransformer(*module, sinkc::kEntryFunctionName);
+    if (!recognized)
+      return recognized.takeError();
+    structure = *recognized;
+    return llvm::Error::success();
+  };
+  std::vector<sinkc::ProbeRecord> probes;
+  if (instrument) {
+    if (llvm::Error e = recognize())
+      return fail(inputPath + ": " + llvm::toString(std::move(e)));
+    auto inserted = sinkc::instrumentSinks(*module, *instrument);
+    if (!inserted)
+      return fail("--instrument: " + llvm::toString(inserted.takeError()));
+    probes = std::move(*inserted);
+  }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);
+  if (!instrument && !noRecognize) {
+    // Only the layer and head counts are needed; the marks go again so that
+    // plain compilation is the same with and without recognition.
+    llvm::consumeError(recognize());
+    sinkc::clearRecognitionMarks(*module, sinkc::kEntryFunctionName);
+  }
 
   auto entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
   sinkc::ManifestInfo manifest;
@@ -268,7 +320,20 @@ int main(int argc, char **argv) {
       llvm::sys::path::stem(llvm::sys::path::filename(inputPath)).str();
   if (llvm::Error e = sinkc::describeSignature(entry, manifest))
     return fail(inputPath + ": " + llvm::toString(std::move(e)));
-  describeAttention(*module, manifest);
+  if (structure) {
+    manifest.layers = structure->layers;
+    manifest.heads = structure->heads;
+  } else {
+    describeAttention(*module, manifest);
+  }
+  if (instrument) {
+    if (!manifest.isLanguageModel)
+      return fail("--instrument needs a language model: an 'input_ids' "
+                  "input and a 'logits' output");
+    manifest.instrument = instrumentSpec;
+    for (const sinkc::ProbeRecord &probe : probes)
+      manifest.probes.push_back({probe.id, probe.layer, probe.metric});
+  }
   manifest.bos = bosId;
   manifest.tokenizer = tokenizer;
   if (manifest.isLanguageModel && bosId >= manifest.vocab)
@@ -308,6 +373,15 @@ int main(int argc, char **argv) {
           *module)))
     return fail("cannot rename the entry function");
   entry.setSymName(sinkc::kModelSymbolName);
+  if (instrument) {
+    // The sink ops call the runtime through the context argument just added.
+    PassManager pm(&context);
+    (void)applyCLOptions(pm);
+    pm.addPass(sinkc::createLowerSinkToLinalg());
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(*module)))
+      return fail("lowering the sink instrumentation failed");
+  }
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
