@@ -111,14 +111,6 @@ func.func @mixed_element_types(%a: tensor<3xf32>, %b: tensor<3xf16>) {
 
 // -----
 
-func.func @pow_int_base_float_exponent(%a: tensor<3xi64>, %b: tensor<f32>) {
-  // expected-error @+1 {{'tfm.pow' op integer base with a floating-point exponent is not supported}}
-  %0 = tfm.pow %a, %b : (tensor<3xi64>, tensor<f32>) -> tensor<3xi64>
-  return
-}
-
-// -----
-
 func.func @where_element_types(%c: tensor<3xi1>, %x: tensor<3xf32>, %y: tensor<3xf16>) {
   // expected-error @+1 {{'tfm.where' op x and y must have the same element type}}
   %0 = tfm.where %c, %x, %y : (tensor<3xi1>, tensor<3xf32>, tensor<3xf16>) -> tensor<3xf32>
@@ -614,5 +606,35 @@ func.func @gather_nd_depth(%x: tensor<5x3xf32>, %i: tensor<2x3xi64>) {
   // expected-error @+2 {{index tuples of length 3 do not fit data of rank 2}}
   // expected-error @+1 {{'tfm.gather_nd' op failed to infer returned types}}
   %0 = tfm.gather_nd %x, %i : (tensor<5x3xf32>, tensor<2x3xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_shape_too_long(%x: tensor<1xf32>) {
+  %shape = tfm.constant dense<1> : tensor<65xi64>
+  // Shape operands are small vectors; 65 dimensions is not a real shape.
+  // expected-error @+2 {{shape operand has too many elements}}
+  // expected-error @+1 {{'tfm.reshape' op failed to infer returned types}}
+  %0 = tfm.reshape %x, %shape : (tensor<1xf32>, tensor<65xi64>) -> tensor<1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @expand_dynamic_length(%x: tensor<3xf32>, %shape: tensor<?xi64>) {
+  // expected-error @+2 {{shape operand must be 1-D with a static length, got 'tensor<?xi64>'}}
+  // expected-error @+1 {{'tfm.expand' op failed to infer returned types}}
+  %0 = tfm.expand %x, %shape : (tensor<3xf32>, tensor<?xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @constant_of_shape_value_type(%shape: tensor<2xi64>) {
+  // The value's element type is the result element type.
+  // expected-error @+2 {{'tfm.constant_of_shape' op failed to infer returned types}}
+  // expected-error @+1 {{'tfm.constant_of_shape' op inferred type(s) 'tensor<?x?xi64>' are incompatible with return type(s) of operation 'tensor<?x?xf32>'}}
+  %0 = tfm.constant_of_shape %shape {value = dense<1> : tensor<1xi64>} : tensor<2xi64> -> tensor<?x?xf32>
   return
 }
