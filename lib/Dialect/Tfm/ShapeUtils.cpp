@@ -33,6 +33,16 @@ std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
   return result;
 }
 
+bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  if (from.size() > to.size())
+    return false;
+  ArrayRef<int64_t> aligned = to.take_back(from.size());
+  for (auto [f, t] : llvm::zip(from, aligned))
+    if (f != 1 && f != t && f != kDynamic && t != kDynamic)
+      return false;
+  return true;
+}
+
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return std::nullopt;

@@ -307,10 +307,15 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
     case BinaryKind::Pow: {
       if (b < 0)
         return {};
-      int64_t p = 1;
-      for (int64_t e = 0; e < b && e < 64; ++e)
-        p = (int64_t)((uint64_t)p * (uint64_t)a);
-      v = p;
+      // Square-and-multiply modulo 2^64 (any exponent, wrapping like the
+      // other integer folds).
+      uint64_t p = 1, base = (uint64_t)a;
+      for (uint64_t e = (uint64_t)b; e; e >>= 1) {
+        if (e & 1)
+          p *= base;
+        base *= base;
+      }
+      v = (int64_t)p;
       break;
     }
     case BinaryKind::Eq:

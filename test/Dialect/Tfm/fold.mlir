@@ -30,10 +30,12 @@ func.func @constant_of_shape(%dyn: tensor<2xi64>) -> (tensor<2x3xf32>, tensor<0x
 // CHECK-DAG: %[[MAX:.*]] = tfm.constant dense<10> : tensor<3xi64>
 // CHECK-DAG: %[[MIN:.*]] = tfm.constant dense<[1, -5, -6]> : tensor<3xi64>
 // CHECK-DAG: %[[POW:.*]] = tfm.constant dense<[1, 2, 9]> : tensor<3xi64>
+// 3^100 mod 2^64 (as a signed value) and 2^64 wrapping to 0.
+// CHECK-DAG: %[[BIGPOW:.*]] = tfm.constant dense<[-2984622845537545263, 0]> : tensor<2xi64>
 // CHECK: %[[DIV0:.*]] = tfm.div
 // CHECK: %[[OVF:.*]] = tfm.div
-// CHECK: return %[[ADD]], %[[SUB]], %[[MUL]], %[[DIV]], %[[MAX]], %[[MIN]], %[[POW]], %[[DIV0]], %[[OVF]]
-func.func @integer_arithmetic() -> (tensor<2x3xi64>, tensor<3xi64>, tensor<i64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<i64>) {
+// CHECK: return %[[ADD]], %[[SUB]], %[[MUL]], %[[DIV]], %[[MAX]], %[[MIN]], %[[POW]], %[[DIV0]], %[[OVF]], %[[BIGPOW]]
+func.func @integer_arithmetic() -> (tensor<2x3xi64>, tensor<3xi64>, tensor<i64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<i64>, tensor<2xi64>) {
   %col = tfm.constant dense<[[10], [20]]> : tensor<2x1xi64>
   %row = tfm.constant dense<[1, 2, 3]> : tensor<3xi64>
   %ten = tfm.constant dense<10> : tensor<i64>
@@ -58,7 +60,10 @@ func.func @integer_arithmetic() -> (tensor<2x3xi64>, tensor<3xi64>, tensor<i64>,
   %min = tfm.constant dense<-9223372036854775808> : tensor<i64>
   %m1 = tfm.constant dense<-1> : tensor<i64>
   %9 = tfm.div %min, %m1 : (tensor<i64>, tensor<i64>) -> tensor<i64>
-  return %0, %1, %2, %3, %5, %6, %7, %8, %9 : tensor<2x3xi64>, tensor<3xi64>, tensor<i64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<i64>
+  %bb = tfm.constant dense<[3, 2]> : tensor<2xi64>
+  %be = tfm.constant dense<[100, 64]> : tensor<2xi64>
+  %10 = tfm.pow %bb, %be : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  return %0, %1, %2, %3, %5, %6, %7, %8, %9, %10 : tensor<2x3xi64>, tensor<3xi64>, tensor<i64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<i64>, tensor<2xi64>
 }
 
 // -----

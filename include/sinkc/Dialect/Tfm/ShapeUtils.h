@@ -24,6 +24,12 @@ constexpr int64_t kDynamic = mlir::ShapedType::kDynamic;
 std::optional<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 
+/// ONNX unidirectional broadcasting: whether `from` broadcasts to `to`
+/// (rank(from) <= rank(to); each aligned dimension of `from` is 1 or equal to
+/// that of `to`). Dynamic dimensions are assumed compatible (checked at run
+/// time).
+bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
+
 /// Normalises an ONNX axis in [-rank, rank) to [0, rank); nullopt if outside.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
