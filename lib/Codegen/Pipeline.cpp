@@ -33,13 +33,15 @@ LogicalResult buildLLVMPipeline(OpPassManager &pm) {
       "function-boundary-type-conversion=identity-layout-map},"
       "canonicalize,cse,"
       "buffer-deallocation-pipeline,"
-      "func.func(sinkc-copies-to-linalg,convert-linalg-to-loops),"
+      "func.func(sinkc-tile-and-vectorize-contractions,"
+      "sinkc-copies-to-linalg,convert-linalg-to-loops),"
       "sinkc-approximate-math,"
       "expand-strided-metadata,"
       "lower-affine,convert-scf-to-cf,sinkc-lower-runtime-checks,"
       "canonicalize,cse,"
       "finalize-memref-to-llvm,"
       "convert-math-to-llvm,convert-math-to-libm,"
+      "sinkc-lower-vector-leftovers,"
       "convert-to-llvm,"
       "reconcile-unrealized-casts";
   return parsePassPipeline(pipeline, pm);

@@ -1,0 +1,217 @@
+//===- TileAndVectorizeContractions.cpp - register tiling of matmuls -------===//
+//
+// The contraction schedule of docs/codegen.md, in C++ so that it can adapt to
+// each op's static and dynamic sizes:
+//
+//   tile [.., tileM, tileN, 1]  ->  peel M and N loops that are dynamic or not
+//   divisible  ->  canonicalize (main tiles become static)  ->  tile what is
+//   still dynamic to 1  ->  vectorize (vector.contract)  ->  outer products,
+//   accumulator hoisted out of the K loop  ->  1-D vector ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Codegen/Passes.h"
+
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+
+namespace sinkc {
+#define GEN_PASS_DEF_TILEANDVECTORIZECONTRACTIONS
+#include "sinkc/Codegen/Passes.h.inc"
+
+namespace {
+
+constexpr llvm::StringLiteral kTileMarker = "sinkc.register_tile";
+
+bool isContraction(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op);
+}
+
+/// The first scf.for directly inside `loop`'s body.
+scf::ForOp firstNestedFor(scf::ForOp loop) {
+  for (Operation &op : *loop.getBody())
+    if (auto nested = dyn_cast<scf::ForOp>(op))
+      return nested;
+  return nullptr;
+}
+
+/// Peels `loop` when its trip count is not a known multiple of its step;
+/// returns the loops to continue with (the main loop and, if peeled, the
+/// remainder).
+SmallVector<scf::ForOp> peel(RewriterBase &rewriter, scf::ForOp loop) {
+  scf::ForOp remainder;
+  if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder)) &&
+      remainder)
+    return {loop, remainder};
+  return {loop};
+}
+
+void canonicalize(func::FuncOp func) {
+  MLIRContext *context = func.getContext();
+  RewritePatternSet patterns(context);
+  for (Dialect *dialect : context->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : context->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, context);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+}
+
+struct TileAndVectorizeContractionsPass
+    : public impl::TileAndVectorizeContractionsBase<
+          TileAndVectorizeContractionsPass> {
+  using TileAndVectorizeContractionsBase::TileAndVectorizeContractionsBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *context = &getContext();
+    IRRewriter rewriter(context);
+
+    SmallVector<linalg::LinalgOp> contractions;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isContraction(op) && op.hasPureBufferSemantics())
+        contractions.push_back(op);
+    });
+    if (contractions.empty())
+      return;
+
+    // 1. Register tiles, with peeled M and N loops.
+    for (linalg::LinalgOp op : contractions) {
+      bool batched = isa<linalg::BatchMatmulOp>(op);
+      SmallVector<OpFoldResult> tileSizes;
+      if (batched)
+        tileSizes.push_back(rewriter.getIndexAttr(1));
+      tileSizes.push_back(rewriter.getIndexAttr(tileM));
+      tileSizes.push_back(rewriter.getIndexAttr(tileN));
+      tileSizes.push_back(rewriter.getIndexAttr(1));
+      scf::SCFTilingOptions options;
+      options.setTileSizes(tileSizes);
+      rewriter.setInsertionPoint(op);
+      auto tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled)) {
+        op.emitError("tiling the contraction failed");
+        return signalPassFailure();
+      }
+      for (Operation *tile : tiled->tiledOps)
+        tile->setAttr(kTileMarker, rewriter.getUnitAttr());
+      rewriter.eraseOp(op);
+      if (tiled->loops.size() < 3)
+        continue;
+      auto mLoop = dyn_cast<scf::ForOp>(
+          tiled->loops[batched ? 1 : 0].getOperation());
+      if (!mLoop)
+        continue;
+      for (scf::ForOp mPart : peel(rewriter, mLoop))
+        if (scf::ForOp nLoop = firstNestedFor(mPart))
+          (void)peel(rewriter, nLoop);
+    }
+    canonicalize(func);
+
+    // 2. Whatever is still dynamic (remainders of dynamic sizes) is tiled to
+    // one element in that dimension, so that every tile is static.
+    SmallVector<linalg::LinalgOp> tiles;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kTileMarker))
+        tiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : tiles) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::none_of(ranges, ShapedType::isDynamic))
+        continue;
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t range : ranges)
+        sizes.push_back(rewriter.getIndexAttr(ShapedType::isDynamic(range) ? 1
+                                                                           : 0));
+      scf::SCFTilingOptions options;
+      options.setTileSizes(sizes);
+      rewriter.setInsertionPoint(op);
+      auto tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled)) {
+        op.emitError("tiling a contraction remainder failed");
+        return signalPassFailure();
+      }
+      for (Operation *tile : tiled->tiledOps)
+        tile->setAttr(kTileMarker, rewriter.getUnitAttr());
+      rewriter.eraseOp(op);
+    }
+    canonicalize(func);
+
+    // 3. Vectorize every static tile.
+    tiles.clear();
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kTileMarker))
+        tiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : tiles) {
+      if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic)) {
+        op->removeAttr(kTileMarker); // stays scalar (lowered to loops)
+        continue;
+      }
+      rewriter.setInsertionPoint(op);
+      auto result = linalg::vectorize(rewriter, op, {}, {},
+                                      /*vectorizeNDExtract=*/false,
+                                      /*flatten1DDepthwiseConv=*/false,
+                                      /*assumeDynamicDimsMatchVecSizes=*/false,
+                                      /*createNamedContraction=*/true);
+      if (failed(result)) {
+        op->removeAttr(kTileMarker);
+        continue;
+      }
+      if (!result->replacements.empty())
+        rewriter.replaceOp(op, result->replacements);
+      else
+        rewriter.eraseOp(op);
+    }
+
+    // 4. Outer products; fold subviews into the transfers so that the
+    // accumulator's read/write can be hoisted out of the K loop.
+    {
+      RewritePatternSet patterns(context);
+      vector::populateVectorContractLoweringPatterns(
+          patterns, vector::VectorContractLowering::OuterProduct);
+      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+      memref::populateFoldMemRefAliasOpPatterns(patterns);
+      for (Dialect *dialect : context->getLoadedDialects())
+        dialect->getCanonicalizationPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    linalg::hoistRedundantVectorTransfers(func);
+
+    // 5. Down to 1-D vectors, which convert-vector-to-llvm takes.
+    {
+      RewritePatternSet patterns(context);
+      vector::populateVectorOuterProductLoweringPatterns(patterns);
+      VectorTransferToSCFOptions toScf;
+      toScf.setTargetRank(1);
+      toScf.enableFullUnroll();
+      populateVectorToSCFConversionPatterns(patterns, toScf);
+      vector::populateVectorTransferLoweringPatterns(patterns,
+                                                     /*maxTransferRank=*/1);
+      vector::populateVectorTransposeLoweringPatterns(
+          patterns, vector::VectorTransposeLowering::EltWise);
+      vector::populateVectorShapeCastLoweringPatterns(patterns);
+      vector::populateVectorBroadcastLoweringPatterns(patterns);
+      vector::populateVectorMaskOpLoweringPatterns(patterns);
+      vector::populateVectorFromElementsUnrollPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+    func.walk([](Operation *op) { op->removeAttr(kTileMarker); });
+  }
+};
+
+} // namespace
+} // namespace sinkc
