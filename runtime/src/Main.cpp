@@ -8,6 +8,7 @@
 #include "sinkrt/Runner.h"
 
 #include <climits>
+#include <malloc.h>
 #include <unistd.h>
 
 extern "C" {
@@ -28,6 +29,12 @@ static std::string executablePath(const char *argv0) {
 }
 
 int main(int argc, char **argv) {
+  // The generated code allocates its intermediate tensors with malloc. Keep
+  // them on the heap (up to glibc's largest threshold) and keep freed memory
+  // there, so later layers and runs reuse pages instead of faulting in fresh
+  // mmap'ed ones for every tensor.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   sinkrt::ModelBinding model;
   model.manifest = sinkc_manifest;
   model.entry = sinkc_entry;

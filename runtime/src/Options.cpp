@@ -19,6 +19,7 @@ enum class OptionKind {
   Logits,
   Trace,
   Threads,
+  Repeat,
   WeightsFile,
   OutputDir,
   Tau,
@@ -43,6 +44,7 @@ constexpr OptionInfo kOptions[] = {
     {"--logits", OptionKind::Logits, true},
     {"--trace", OptionKind::Trace, true},
     {"--threads", OptionKind::Threads, true},
+    {"--repeat", OptionKind::Repeat, true},
     {"--weights-file", OptionKind::WeightsFile, true},
     {"--output-dir", OptionKind::OutputDir, true},
     {"--tau", OptionKind::Tau, true},
@@ -76,6 +78,7 @@ Expected<double> parseThreshold(const char *name, const std::string &value) {
 
 Expected<Options> parseOptions(int argc, const char *const *argv) {
   Options options;
+  bool sawRepeat = false;
   bool sawThreads = false, sawTau = false, sawEpsilon = false,
        sawMinQueries = false;
   for (int i = 1; i < argc; ++i) {
@@ -149,6 +152,18 @@ Expected<Options> parseOptions(int argc, const char *const *argv) {
       options.threads = static_cast<int>(*threads);
       break;
     }
+    case OptionKind::Repeat: {
+      if (sawRepeat)
+        return badInput("--repeat given more than once");
+      sawRepeat = true;
+      std::optional<int64_t> repeat = parseInt64(value);
+      if (!repeat || *repeat < 1 || *repeat > 1000000)
+        return badInput("--repeat must be an integer from 1 to 1000000, got "
+                        "'%s'",
+                        value.c_str());
+      options.repeat = static_cast<int>(*repeat);
+      break;
+    }
     case OptionKind::Tau:
     case OptionKind::Epsilon: {
       bool isTau = info->kind == OptionKind::Tau;
@@ -220,6 +235,9 @@ Output:
   --quiet             no per-prompt summary on stdout
 Execution:
   --threads N         worker threads for parallel loops (default 1)
+  --repeat N          run the model N times per prompt (outputs and trace
+                      from the last run) and print the run times: for
+                      benchmarks, which want the steady state
   --weights-file F    external weights (default: <executable>.weights)
   --verify-weights    also recompute the weights hash (reads all weights)
 Sink classification (recorded in the trace):

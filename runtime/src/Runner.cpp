@@ -22,7 +22,9 @@
 #include "sinkrt/Tokens.h"
 #include "sinkrt/Weights.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -65,6 +67,7 @@ private:
   void printRunSummary(size_t runIndex, size_t runCount,
                        const Invocation &invocation,
                        const std::vector<HostTensor> &outputs);
+  void printTimes(size_t runIndex, std::vector<double> milliseconds);
   Status writeTrace(std::vector<TraceRecord> records);
 
   std::string logitsPathFor(size_t runIndex, size_t runCount) const;
@@ -426,6 +429,19 @@ double elementAsDouble(const HostTensor &tensor, size_t index) {
   return 0;
 }
 
+/// One machine-readable line per prompt: "times prompt=I runs=N median_ms=M
+/// min_ms=A max_ms=B". Printed even with --quiet: it is what --repeat is for.
+void Runner::printTimes(size_t runIndex, std::vector<double> milliseconds) {
+  std::sort(milliseconds.begin(), milliseconds.end());
+  size_t n = milliseconds.size();
+  double median = n % 2 ? milliseconds[n / 2]
+                        : (milliseconds[n / 2 - 1] + milliseconds[n / 2]) / 2;
+  std::fprintf(streams.out,
+               "times prompt=%zu runs=%zu median_ms=%.3f min_ms=%.3f "
+               "max_ms=%.3f\n",
+               runIndex, n, median, milliseconds.front(), milliseconds.back());
+}
+
 void Runner::printRunSummary(size_t runIndex, size_t runCount,
                              const Invocation &invocation,
                              const std::vector<HostTensor> &outputs) {
@@ -559,11 +575,20 @@ Status Runner::execute() {
   std::vector<TraceRecord> records;
   for (size_t runIndex = 0; runIndex < invocations.size(); ++runIndex) {
     Invocation &invocation = invocations[runIndex];
-    probes.beginRun(invocation.batch, invocation.sequence);
-    Expected<std::vector<HostTensor>> outputs =
-        invoke(invocation, *weights, context);
-    if (!outputs)
-      return outputs.takeError();
+    std::vector<double> runMilliseconds;
+    Expected<std::vector<HostTensor>> outputs = std::vector<HostTensor>();
+    for (int repetition = 0; repetition < options.repeat; ++repetition) {
+      probes.beginRun(invocation.batch, invocation.sequence);
+      auto start = std::chrono::steady_clock::now();
+      outputs = invoke(invocation, *weights, context);
+      auto stop = std::chrono::steady_clock::now();
+      if (!outputs)
+        return outputs.takeError();
+      runMilliseconds.push_back(
+          std::chrono::duration<double, std::milli>(stop - start).count());
+    }
+    if (options.repeat > 1)
+      printTimes(runIndex, runMilliseconds);
     if (probes.hasProbes()) {
       Expected<std::vector<std::vector<LayerRecord>>> measured =
           probes.finishRun();

@@ -23,6 +23,8 @@ struct Options {
   std::optional<std::string> weightsFile;
   std::optional<std::string> outputDir;
   int threads = 1;
+  /// Runs per prompt; every run but the last only measures time.
+  int repeat = 1;
   Thresholds thresholds;
   bool verifyWeights = false;
   bool quiet = false;
