@@ -327,7 +327,7 @@ LogicalResult LayerNormalizationOp::verify() {
     if (tensorOf(param).getElementType() !=
         getInput().getType().getElementType())
       return emitOpError("scale and bias must have the input's element type");
-    if (!broadcastShapes(normalized, tensorOf(param).getShape()))
+    if (!broadcastsTo(tensorOf(param).getShape(), normalized))
       return emitOpError("scale/bias shape ")
              << shapeToString(tensorOf(param).getShape())
              << " does not broadcast to the normalised shape "
@@ -396,7 +396,7 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
                              " vs ", kb, ")");
   if (Value c = adaptor.getC()) {
     auto cShape = tensorOf(c).getShape();
-    if (cShape.size() > 2 || !broadcastShapes({m, n}, cShape))
+    if (!broadcastsTo(cShape, {m, n}))
       return emitOptionalError(loc, "gemm C of shape ", shapeToString(cShape),
                                " does not broadcast to [M, N]");
   }

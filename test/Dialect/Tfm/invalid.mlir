@@ -638,3 +638,30 @@ func.func @constant_of_shape_value_type(%shape: tensor<2xi64>) {
   %0 = tfm.constant_of_shape %shape {value = dense<1> : tensor<1xi64>} : tensor<2xi64> -> tensor<?x?xf32>
   return
 }
+
+// -----
+
+func.func @gemm_bias_larger_than_result(%a: tensor<1x8xf32>, %b: tensor<8x16xf32>, %c: tensor<5x16xf32>) {
+  // C broadcasts to [M, N] one way only: a [5, 16] C does not fit M = 1.
+  // expected-error @+2 {{gemm C of shape [5, 16] does not broadcast to [M, N]}}
+  // expected-error @+1 {{'tfm.gemm' op failed to infer returned types}}
+  %0 = tfm.gemm %a, %b, %c : (tensor<1x8xf32>, tensor<8x16xf32>, tensor<5x16xf32>) -> tensor<1x16xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale_larger(%x: tensor<2x1xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'tfm.layer_normalization' op scale/bias shape [16] does not broadcast to the normalised shape [1]}}
+  %0 = tfm.layer_normalization %x, %w : (tensor<2x1xf32>, tensor<16xf32>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale_rank(%x: tensor<2x16xf32>, %w: tensor<2x16xf32>) {
+  // The scale covers the normalised axes only (here the last one).
+  // expected-error @+1 {{'tfm.layer_normalization' op scale/bias shape [2, 16] does not broadcast to the normalised shape [16]}}
+  %0 = tfm.layer_normalization %x, %w : (tensor<2x16xf32>, tensor<2x16xf32>) -> tensor<2x16xf32>
+  return
+}
