@@ -1122,10 +1122,6 @@ Error Importer::importNode(const onnx::NodeProto &node) {
   }
 
   if (op == "LayerNormalization") {
-    for (int i = 1; i < node.output_size(); ++i)
-      if (!node.output(i).empty() && consumed.contains(node.output(i)))
-        return nodeError(node, "the Mean and InvStdDev outputs are not "
-                               "supported");
     auto x = input(node, 0);
     auto scale = input(node, 1);
     auto bias = optionalInput(node, 2);
@@ -1151,7 +1147,71 @@ Error Importer::importNode(const onnx::NodeProto &node) {
         node, operands,
         {namedInt("axis", *axis),
          builder.getNamedAttr("epsilon", builder.getF32FloatAttr(*epsilon))});
-    return built ? Error::success() : built.takeError();
+    if (!built)
+      return built.takeError();
+    // The optional Mean and InvStdDev outputs: the statistics over the
+    // normalised axes (kept as unit dims), recomputed from tfm ops.
+    auto used = [&](int i) {
+      return node.output_size() > i && !node.output(i).empty() &&
+             consumed.contains(node.output(i));
+    };
+    bool wantMean = used(1), wantInvStdDev = used(2);
+    if (!wantMean && !wantInvStdDev)
+      return Error::success();
+    auto type = cast<RankedTensorType>(x->getType());
+    int64_t first = *tfm::normalizeAxis(*axis, type.getRank());
+    SmallVector<int64_t> axes;
+    for (int64_t i = first; i < type.getRank(); ++i)
+      axes.push_back(i);
+    SmallVector<NamedAttribute> reduce = {
+        namedInts("axes", axes), namedBool("keepdims", true),
+        namedBool("noop_with_empty_axes", false)};
+    auto unary = [&](auto tag, Value operand) -> Expected<Value> {
+      auto op = build<decltype(tag)>(node, {operand}, {}, false);
+      if (!op)
+        return op.takeError();
+      return (*op)->getResult(0);
+    };
+    auto binary = [&](auto tag, Value lhs, Value rhs) -> Expected<Value> {
+      auto op = build<decltype(tag)>(node, {lhs, rhs}, {}, false);
+      if (!op)
+        return op.takeError();
+      return (*op)->getResult(0);
+    };
+    auto mean = build<tfm::ReduceMeanOp>(node, {*x}, reduce, false);
+    if (!mean)
+      return mean.takeError();
+    Value meanValue = (*mean)->getResult(0);
+    if (wantMean)
+      if (Error e = bind(node, node.output(1), meanValue))
+        return e;
+    if (!wantInvStdDev)
+      return Error::success();
+    auto centered = binary(tfm::SubOp(), *x, meanValue);
+    if (!centered)
+      return centered.takeError();
+    auto squared = binary(tfm::MulOp(), *centered, *centered);
+    if (!squared)
+      return squared.takeError();
+    auto variance = build<tfm::ReduceMeanOp>(node, {*squared}, reduce, false);
+    if (!variance)
+      return variance.takeError();
+    auto scalarType = RankedTensorType::get({}, type.getElementType());
+    Value epsilonValue = tfm::ConstantOp::create(
+        builder, loc,
+        DenseElementsAttr::get(
+            scalarType, ArrayRef<Attribute>{builder.getFloatAttr(
+                            type.getElementType(), *epsilon)}));
+    auto shifted = binary(tfm::AddOp(), (*variance)->getResult(0), epsilonValue);
+    if (!shifted)
+      return shifted.takeError();
+    auto root = unary(tfm::SqrtOp(), *shifted);
+    if (!root)
+      return root.takeError();
+    auto inverse = unary(tfm::ReciprocalOp(), *root);
+    if (!inverse)
+      return inverse.takeError();
+    return bind(node, node.output(2), *inverse);
   }
 
   if (op == "Gemm") {
@@ -1424,6 +1484,11 @@ Error Importer::importNode(const onnx::NodeProto &node) {
         return e.takeError();
       if (!a)
         return a.takeError();
+      // Starts, ends and steps may be run-time values; the axes decide which
+      // dimensions change and must be known.
+      if (*a)
+        if (auto known = constantInput(node, 3, "axes"); !known)
+          return known.takeError();
       if (!st)
         return st.takeError();
       starts = *s;
