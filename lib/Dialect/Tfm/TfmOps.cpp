@@ -148,15 +148,6 @@ TFM_BROADCAST_BOOL(OrOp)
 TFM_BROADCAST_BOOL(XorOp)
 #undef TFM_BROADCAST_BOOL
 
-LogicalResult PowOp::verify() {
-  bool baseFloat = isa<FloatType>(getLhs().getType().getElementType());
-  bool expFloat = isa<FloatType>(getRhs().getType().getElementType());
-  if (!baseFloat && expFloat)
-    return emitOpError("integer base with a floating-point exponent is not "
-                       "supported");
-  return success();
-}
-
 LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,

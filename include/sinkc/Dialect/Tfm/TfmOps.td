@@ -153,9 +153,10 @@ def Tfm_PowOp : Tfm_BroadcastBinaryOp<"pow", Tfm_NumericTensor,
   let summary = "elementwise power with broadcasting";
   let description = [{
     ONNX `Pow`: `lhs ^ rhs`; the result has the element type of `lhs`, the
-    exponent may have another numeric type.
+    exponent may have another numeric type. An integer base with a
+    floating-point exponent is computed in floating point and converted back
+    (truncating toward zero).
   }];
-  let hasVerifier = 1;
 }
 
 def Tfm_EqualOp : Tfm_CompareOp<"equal", "lhs == rhs">;
