@@ -54,6 +54,43 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type to) {
   return arith::TruncIOp::create(b, loc, to, value);
 }
 
+/// base ^ exponent for integers by binary exponentiation, unrolled over the
+/// exponent's bits so that the body stays a straight line (no math.ipowi:
+/// the LLVM lowering has no pattern for it). Wraps around on overflow like
+/// the integer multiply. A negative exponent gives 1 / base^-e truncated
+/// toward zero: 1 for base 1, +-1 for base -1, 0 otherwise.
+Value integerPower(OpBuilder &b, Location loc, Value base, Value exponent) {
+  Type type = base.getType();
+  unsigned width = type.getIntOrFloatBitWidth();
+  Value zero = scalarConstant(b, loc, type, 0);
+  Value one = scalarConstant(b, loc, type, 1);
+  Value result = one;
+  Value square = base;
+  for (unsigned bit = 0; bit + 1 < width; ++bit) {
+    Value shifted = arith::ShRUIOp::create(
+        b, loc, exponent, scalarConstant(b, loc, type, bit));
+    Value set = arith::TruncIOp::create(b, loc, b.getI1Type(), shifted);
+    result = arith::SelectOp::create(
+        b, loc, set, arith::MulIOp::create(b, loc, result, square), result);
+    if (bit + 2 < width)
+      square = arith::MulIOp::create(b, loc, square, square);
+  }
+  Value minusOne = scalarConstant(b, loc, type, -1);
+  Value oddExponent = arith::TruncIOp::create(b, loc, b.getI1Type(), exponent);
+  Value baseIsOne =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, one);
+  Value baseIsMinusOne =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, minusOne);
+  Value negativePower = arith::SelectOp::create(
+      b, loc, baseIsOne, one,
+      arith::SelectOp::create(
+          b, loc, baseIsMinusOne,
+          arith::SelectOp::create(b, loc, oddExponent, minusOne, one), zero));
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, exponent, zero);
+  return arith::SelectOp::create(b, loc, negative, negativePower, result);
+}
+
 /// The scalar computation of one elementwise tfm op.
 Value computeScalar(Operation *op, OpBuilder &b, Location loc,
                     ValueRange args, Type resultElement) {
@@ -82,9 +119,17 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc,
               : Value(arith::MinSIOp::create(b, loc, args[0], args[1]));
   if (isa<PowOp>(op)) {
     Value base = args[0], exponent = args[1];
+    if (!fp && isFloat(exponent.getType())) {
+      // ONNX: an integer base with a floating-point exponent is computed in
+      // floating point and converted back (truncating toward zero).
+      Type f64 = b.getF64Type();
+      Value power = math::PowFOp::create(
+          b, loc, arith::SIToFPOp::create(b, loc, f64, base),
+          convertScalar(b, loc, exponent, f64));
+      return arith::FPToSIOp::create(b, loc, type, power);
+    }
     if (!fp)
-      return math::IPowIOp::create(b, loc, base,
-                                   convertScalar(b, loc, exponent, type));
+      return integerPower(b, loc, base, convertScalar(b, loc, exponent, type));
     if (isFloat(exponent.getType()))
       return math::PowFOp::create(b, loc, base,
                                   convertScalar(b, loc, exponent, type));
@@ -228,6 +273,7 @@ struct PowWithConstantExponent : public OpConversionPattern<PowOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = op.getResult().getType();
     if (!isa<FloatType>(resultType.getElementType()) ||
+        !op.getRhs().getType().hasStaticShape() ||
         op.getRhs().getType().getNumElements() != 1 ||
         resultType != op.getLhs().getType())
       return failure();

@@ -38,6 +38,10 @@ Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
 }
 
+bool hasStaticZeroDim(RankedTensorType type) {
+  return llvm::is_contained(type.getShape(), 0);
+}
+
 Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }

@@ -49,6 +49,9 @@ SmallVector<OpFoldResult> reconcileDims(OpBuilder &b, Location loc,
 /// Casts to the declared result type when the types differ (tensor.cast).
 Value castTo(OpBuilder &b, Location loc, Value value, Type type);
 
+/// True when some dimension of `type` is statically 0 (an empty tensor).
+bool hasStaticZeroDim(RankedTensorType type);
+
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 Value toIndex(OpBuilder &b, Location loc, OpFoldResult value);
 

@@ -280,7 +280,15 @@ struct ConcatLowering : public OpConversionPattern<ConcatOp> {
     auto dims = reconcileDims(rewriter, loc, type, computed, op);
     Value result = createEmpty(rewriter, loc, type, dims);
     OpFoldResult offset = rewriter.getIndexAttr(0);
+    if (hasStaticZeroDim(type)) {
+      rewriter.replaceOp(op, result);
+      return success();
+    }
     for (Value input : inputs) {
+      // An empty input adds nothing (and insert_slice refuses offsets at the
+      // end of a dimension for it).
+      if (hasStaticZeroDim(cast<RankedTensorType>(input.getType())))
+        continue;
       SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, input);
       SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
       offsets[axis] = offset;
@@ -323,10 +331,15 @@ struct SplitLowering : public OpConversionPattern<SplitOp> {
       sizes[axis] = rewriter.getIndexAttr(size);
       auto type = cast<RankedTensorType>(result.getType());
       auto dims = reconcileDims(rewriter, loc, type, sizes, op);
+      offset += size;
+      if (hasStaticZeroDim(type)) {
+        // extract_slice refuses offsets into an empty dimension.
+        results.push_back(createEmpty(rewriter, loc, type, dims));
+        continue;
+      }
       Value slice = tensor::ExtractSliceOp::create(
           rewriter, loc, input, offsets, dims, strides);
       results.push_back(castTo(rewriter, loc, slice, type));
-      offset += size;
     }
     rewriter.replaceOp(op, results);
     return success();
@@ -408,6 +421,10 @@ struct SliceLowering : public OpConversionPattern<SliceOp> {
     }
     SmallVector<OpFoldResult> computed(sizes.begin(), sizes.end());
     auto dims = reconcileDims(rewriter, loc, type, computed, op);
+    if (hasStaticZeroDim(type)) {
+      rewriter.replaceOp(op, createEmpty(rewriter, loc, type, dims));
+      return success();
+    }
     if (positiveSteps) {
       SmallVector<OpFoldResult> offsets(starts.begin(), starts.end());
       SmallVector<OpFoldResult> strides;
