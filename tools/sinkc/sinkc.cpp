@@ -22,6 +22,7 @@
 #include "sinkrt/WeightsHash.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -116,6 +117,12 @@ cl::opt<int64_t> bosId(
     cl::desc("Token id of the beginning-of-sequence token (for --prompt and "
              "the sink analysis)"),
     cl::init(-1), cl::cat(sinkcCategory));
+cl::opt<bool> debugLines(
+    "g",
+    cl::desc("Emit DWARF line tables whose line numbers are ONNX node indices "
+             "(1-based, graph order), so that profilers attribute time to "
+             "nodes; writes OUT.nodes.tsv mapping lines to node names"),
+    cl::init(false), cl::cat(sinkcCategory));
 cl::opt<std::string> tokenizer(
     "tokenizer",
     cl::desc("Tokenizer of the executable's --prompt: 'bytes' (token = byte "
@@ -190,6 +197,37 @@ void describeAttention(ModuleOp module, sinkc::ManifestInfo &info) {
   });
   info.layers = layers;
   info.heads = heads;
+}
+
+/// Gives every op a location whose line is the index of its ONNX node (in
+/// order of first appearance) and writes the index -> node table.
+llvm::Error numberNodeLocations(ModuleOp module, StringRef tablePath) {
+  MLIRContext *context = module.getContext();
+  llvm::StringMap<unsigned> lines;
+  std::string table = "line\tnode\top\n";
+  module.walk([&](Operation *op) {
+    auto nameLoc = dyn_cast<NameLoc>(op->getLoc());
+    if (!nameLoc)
+      return;
+    StringRef file = "model";
+    if (auto inner = dyn_cast<FileLineColLoc>(nameLoc.getChildLoc()))
+      file = inner.getFilename();
+    auto [it, inserted] = lines.try_emplace(nameLoc.getName().strref(),
+                                            lines.size() + 1);
+    if (inserted)
+      table += std::to_string(it->second) + "\t" +
+               nameLoc.getName().str() + "\t" +
+               op->getName().getStringRef().str() + "\n";
+    op->setLoc(NameLoc::get(nameLoc.getName(),
+                            FileLineColLoc::get(context, file, it->second, 0)));
+  });
+  std::string error;
+  auto output = openOutputFile(tablePath, &error);
+  if (!output)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  output->os() << table;
+  output->keep();
+  return llvm::Error::success();
 }
 
 llvm::Error writeExternalWeights(const sinkc::WeightsLayout &layout,
@@ -345,6 +383,9 @@ int main(int argc, char **argv) {
     return fail("--tokenizer=bytes needs a vocabulary of at least 256 ids "
                 "and a --bos-id");
 
+  if (debugLines && outputPath != "-")
+    if (llvm::Error e = numberNodeLocations(*module, outputPath + ".nodes.tsv"))
+      return fail(llvm::toString(std::move(e)));
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
@@ -387,6 +428,8 @@ int main(int argc, char **argv) {
     (void)applyCLOptions(pm);
     if (failed(sinkc::buildLLVMPipeline(pm)))
       return fail("cannot build the LLVM lowering pipeline");
+    if (debugLines)
+      pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
     if (failed(pm.run(*module)))
       return fail("lowering to the LLVM dialect failed");
   }
