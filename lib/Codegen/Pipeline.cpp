@@ -35,6 +35,7 @@ LogicalResult buildLLVMPipeline(OpPassManager &pm) {
       "buffer-deallocation-pipeline,"
       "func.func(sinkc-tile-and-vectorize-contractions,"
       "sinkc-copies-to-linalg,convert-linalg-to-loops),"
+      "sinkc-outline-parallel-loops,"
       "sinkc-approximate-math,"
       "expand-strided-metadata,"
       "lower-affine,convert-scf-to-cf,sinkc-lower-runtime-checks,"

@@ -33,6 +33,8 @@ namespace sinkc {
 namespace {
 
 constexpr llvm::StringLiteral kTileMarker = "sinkc.register_tile";
+/// Read by sinkc-outline-parallel-loops.
+constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
 
 /// The matmul-like ops this schedule handles: named matmuls and the
 /// generics that fusion and reshape propagation make of them (e.g. a batch
@@ -142,6 +144,8 @@ struct TileAndVectorizeContractionsPass
       for (scf::ForOp mPart : peel(rewriter, mLoop))
         if (scf::ForOp nLoop = nestedFor(mPart, dims.n.size()))
           (void)peel(rewriter, nLoop);
+      // Row tiles are independent: the runtime may run them in parallel.
+      mLoop->setAttr(kParallelMarker, rewriter.getUnitAttr());
     }
     canonicalize(func);
 

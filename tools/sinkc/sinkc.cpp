@@ -403,10 +403,14 @@ int main(int argc, char **argv) {
                                        /*thresholdBytes=*/256, &weights)))
     return fail("moving the weights out of the IR failed");
   entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
-  if (failed(entry.insertArgument(entry.getNumArguments(),
-                                  LLVM::LLVMPointerType::get(&context),
-                                  DictionaryAttr::get(&context),
-                                  entry.getLoc())))
+  if (failed(entry.insertArgument(
+          entry.getNumArguments(), LLVM::LLVMPointerType::get(&context),
+          DictionaryAttr::get(&context,
+                              {NamedAttribute(StringAttr::get(
+                                                  &context,
+                                                  "sinkc.runtime_context"),
+                                              UnitAttr::get(&context))}),
+          entry.getLoc())))
     return fail("cannot add the runtime context argument");
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
   if (failed(SymbolTable::replaceAllSymbolUses(

@@ -115,4 +115,23 @@ def LowerVectorLeftovers : Pass<"sinkc-lower-vector-leftovers"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def OutlineParallelLoops
+    : Pass<"sinkc-outline-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Run loops marked sinkc.parallel on the runtime's threads";
+  let description = [{
+    Every `scf.for` marked `sinkc.parallel` (iterations independent; the
+    contraction schedule marks its row-tile loops) inside a function with a
+    runtime-context argument (`sinkc.runtime_context`) is outlined into an
+    `llvm.func @<function>_parallel_<n>(%captures: !llvm.ptr, %begin: i64,
+    %end: i64)` that runs iterations [begin, end). The loop is replaced by a
+    call `sinkrt_parallel_for(ctx, tripCount, @body, captures)`, the captured
+    values (memref descriptors, scalars) packed into a stack struct. The
+    runtime splits the range into fixed chunks, so results do not depend on
+    the thread count. Without a context argument the loops stay serial.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // SINKC_CODEGEN_PASSES
