@@ -54,7 +54,8 @@ createTargetMachine(const TargetOptions &options) {
   llvm::TargetOptions targetOptions;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
+      llvm::CodeGenOpt::getLevel(std::min(options.optLevel, 3u))
+          .value_or(llvm::CodeGenOptLevel::Aggressive)));
   if (!machine)
     return makeError("cannot create a target machine for '" + triple.str() +
                      "'");
@@ -63,14 +64,14 @@ createTargetMachine(const TargetOptions &options) {
 
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
-                  llvm::TargetMachine &machine) {
+                  llvm::TargetMachine &machine, unsigned optLevel) {
   std::unique_ptr<llvm::Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context);
   if (!llvmModule)
     return makeError("translation to LLVM IR failed");
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
-  auto optimize = mlir::makeOptimizingTransformer(/*optLevel=*/3,
+  auto optimize = mlir::makeOptimizingTransformer(optLevel,
                                                   /*sizeLevel=*/0, &machine);
   if (llvm::Error e = optimize(llvmModule.get()))
     return std::move(e);

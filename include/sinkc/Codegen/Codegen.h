@@ -85,15 +85,18 @@ struct TargetOptions {
   /// Subtarget features ("+avx2,..."); empty means the host's when compiling
   /// for the host.
   std::string features;
+  /// Code generation optimisation level, 0-3.
+  unsigned optLevel = 3;
 };
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetOptions &options);
 
-/// Translates the LLVM-dialect module and optimises it at -O3 for `machine`.
+/// Translates the LLVM-dialect module and optimises it at `optLevel` (0-3)
+/// for `machine`.
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
-                  llvm::TargetMachine &machine);
+                  llvm::TargetMachine &machine, unsigned optLevel = 3);
 
 /// The shapes of the entry function's memref arguments and results, as the
 /// packed entry point needs them (ranks; element types only for messages).
