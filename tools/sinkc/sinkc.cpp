@@ -44,6 +44,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
+#include <set>
+
 using namespace mlir;
 namespace cl = llvm::cl;
 
@@ -300,6 +302,24 @@ int main(int argc, char **argv) {
   };
   context.loadDialect<sinkc::tfm::TfmDialect, func::FuncDialect,
                       LLVM::LLVMDialect>();
+  // Diagnostics from the passes: one line each, naming the ONNX node, and
+  // each message once (a failing op is often reported by several patterns).
+  std::set<std::string> reported;
+  ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diagnostic) {
+    std::string where;
+    Location loc = diagnostic.getLocation();
+    if (auto name = dyn_cast<NameLoc>(loc))
+      where = "ONNX node '" + name.getName().str() + "': ";
+    const char *severity =
+        diagnostic.getSeverity() == DiagnosticSeverity::Error     ? "error"
+        : diagnostic.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+                                                                   : "note";
+    std::string line = std::string(severity) + ": " + inputPath + ": " +
+                       where + diagnostic.str();
+    if (reported.insert(line).second)
+      llvm::errs() << "sinkc: " << line << "\n";
+    return success();
+  });
 
   auto imported = sinkc::importOnnxModel(context, inputPath, importOptions);
   if (!imported)
