@@ -465,6 +465,16 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("lowering to the LLVM dialect failed");
   }
+  // The tfm.* / sinkc.* argument annotations have served (manifest, runtime
+  // context); LLVM translation would warn about each.
+  module->walk([](LLVM::LLVMFuncOp function) {
+    auto interface = cast<FunctionOpInterface>(function.getOperation());
+    for (unsigned i = 0; i < function.getNumArguments(); ++i)
+      for (NamedAttribute attr : llvm::to_vector(interface.getArgAttrs(i)))
+        if (!attr.getName().strref().starts_with("llvm."))
+          interface.removeArgAttr(i, attr.getName());
+    function.removeResAttrsAttr();
+  });
   if (emitKind == EmitKind::LLVMDialect)
     return writeOutput(print);
 
