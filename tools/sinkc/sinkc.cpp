@@ -465,8 +465,11 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return fail("lowering to the LLVM dialect failed");
   }
+  if (emitKind == EmitKind::LLVMDialect)
+    return writeOutput(print);
   // The tfm.* / sinkc.* argument annotations have served (manifest, runtime
-  // context); LLVM translation would warn about each.
+  // context) and stay visible in --emit=llvm; LLVM translation would warn
+  // about each.
   module->walk([](LLVM::LLVMFuncOp function) {
     auto interface = cast<FunctionOpInterface>(function.getOperation());
     for (unsigned i = 0; i < function.getNumArguments(); ++i)
@@ -475,8 +478,6 @@ int main(int argc, char **argv) {
           interface.removeArgAttr(i, attr.getName());
     function.removeResAttrsAttr();
   });
-  if (emitKind == EmitKind::LLVMDialect)
-    return writeOutput(print);
 
   bool embed = weightsMode == WeightsMode::Embed ||
                (weightsMode == WeightsMode::Auto && weights.size <= embedLimit);
