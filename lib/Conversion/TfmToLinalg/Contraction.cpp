@@ -40,11 +40,36 @@ int64_t staticProduct(ArrayRef<int64_t> dims) {
   return product;
 }
 
-/// Collapses dims [0, count) of `value` into one leading dimension.
-Value collapseLeading(OpBuilder &b, Location loc, Value value, int64_t count) {
+/// Collapses dims [0, count) of `value` into one leading dimension. A group
+/// of several dynamic dims is collapsed with tensor.reshape when `opaque`:
+/// linalg's reshape propagation would otherwise move the collapse through
+/// the contraction and leave expand_shapes that split one dynamic size into
+/// several, which memref expand-strided-metadata cannot lower (it crashes in
+/// LLVM 22).
+Value collapseLeading(OpBuilder &b, Location loc, Value value, int64_t count,
+                      bool opaque = false) {
   auto type = cast<RankedTensorType>(value.getType());
   if (count == 1)
     return value;
+  if (opaque && count > 1 &&
+      llvm::count_if(type.getShape().take_front(count), ShapedType::isDynamic) >
+          1) {
+    SmallVector<OpFoldResult> dims = getDims(b, loc, value);
+    SmallVector<Value> sizes;
+    Value rows = indexConstant(b, loc, 1);
+    for (int64_t i = 0; i < count; ++i)
+      rows = arith::MulIOp::create(b, loc, rows, toIndex(b, loc, dims[i]));
+    sizes.push_back(rows);
+    for (int64_t i = count; i < type.getRank(); ++i)
+      sizes.push_back(toIndex(b, loc, dims[i]));
+    SmallVector<int64_t> shape = {ShapedType::kDynamic};
+    llvm::append_range(shape, type.getShape().drop_front(count));
+    Value shapeTensor = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({(int64_t)sizes.size()}, b.getIndexType()),
+        sizes);
+    return tensor::ReshapeOp::create(b, loc, type.clone(shape), value,
+                                     shapeTensor);
+  }
   SmallVector<ReassociationIndices> reassociation;
   ReassociationIndices first;
   for (int64_t i = 0; i < count; ++i)
@@ -104,8 +129,17 @@ Value broadcastBatch(OpBuilder &b, Location loc, Value value,
   int64_t batchRank = batchShape.size();
   int64_t ownBatch = type.getRank() - 2;
   if (ownBatch == batchRank &&
-      llvm::equal(type.getShape().take_front(ownBatch), batchShape))
+      llvm::equal(type.getShape().take_front(ownBatch), batchShape)) {
+    // No broadcast to materialise, but a dynamic batch dim must still agree
+    // with the other operand's (a run-time 1 is not broadcast).
+    SmallVector<OpFoldResult> own = getDims(b, loc, value);
+    for (int64_t i = 0; i < ownBatch; ++i)
+      if (type.isDynamicDim(i))
+        checkEqual(b, loc, own[i], batchDims[i], origin,
+                   "matmul batch dimensions differ (a dynamic dimension of "
+                   "size 1 is not broadcast)");
     return value;
+  }
   SmallVector<int64_t> shape(batchShape.begin(), batchShape.end());
   llvm::append_range(shape, type.getShape().take_back(2));
   auto resultType = type.clone(shape);
@@ -236,8 +270,10 @@ struct MatMulLowering : public OpConversionPattern<MatMulOp> {
       }
       lhs = broadcastBatch(rewriter, loc, lhs, *batchShape, batchDims, op);
       rhs = broadcastBatch(rewriter, loc, rhs, *batchShape, batchDims, op);
-      Value lhs3 = collapseLeading(rewriter, loc, lhs, batchRank);
-      Value rhs3 = collapseLeading(rewriter, loc, rhs, batchRank);
+      Value lhs3 = collapseLeading(rewriter, loc, lhs, batchRank,
+                                   /*opaque=*/true);
+      Value rhs3 = collapseLeading(rewriter, loc, rhs, batchRank,
+                                   /*opaque=*/true);
       auto lhs3Type = cast<RankedTensorType>(lhs3.getType());
       auto outType = RankedTensorType::get(
           {lhs3Type.getDimSize(0), mStatic, nStatic}, element);

@@ -108,9 +108,30 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc,
   if (isa<MulOp>(op))
     return fp ? Value(arith::MulFOp::create(b, loc, args[0], args[1]))
               : Value(arith::MulIOp::create(b, loc, args[0], args[1]));
-  if (isa<DivOp>(op))
-    return fp ? Value(arith::DivFOp::create(b, loc, args[0], args[1]))
-              : Value(arith::DivSIOp::create(b, loc, args[0], args[1]));
+  if (isa<DivOp>(op)) {
+    if (fp)
+      return arith::DivFOp::create(b, loc, args[0], args[1]);
+    // Integer division truncates toward zero (C, ONNX Runtime). A zero
+    // divisor or INT_MIN / -1 would trap the process (SIGFPE): stop with a
+    // message naming the node instead.
+    unsigned width = type.getIntOrFloatBitWidth();
+    Value nonZero = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, args[1], scalarConstant(b, loc, type, 0));
+    Value overflow = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::eq, args[0],
+            arith::ConstantOp::create(
+                b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)))),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, args[1],
+                              scalarConstant(b, loc, type, -1)));
+    Value ok = arith::AndIOp::create(
+        b, loc, nonZero,
+        arith::XOrIOp::create(b, loc, overflow,
+                              scalarConstant(b, loc, b.getI1Type(), 1)));
+    checkTrue(b, loc, ok, op, "integer division by zero or overflow");
+    return arith::DivSIOp::create(b, loc, args[0], args[1]);
+  }
   if (isa<MaxOp>(op))
     return fp ? Value(arith::MaximumFOp::create(b, loc, args[0], args[1]))
               : Value(arith::MaxSIOp::create(b, loc, args[0], args[1]));

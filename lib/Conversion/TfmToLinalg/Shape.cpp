@@ -31,11 +31,15 @@ Value minIndex(OpBuilder &b, Location loc, Value x, Value y) {
 
 /// Reshapes `input` to `resultType` whose sizes are `dims`. Uses
 /// collapse/expand when both shapes are static and related by a
-/// reassociation, tensor.reshape otherwise.
+/// reassociation, tensor.reshape otherwise. `sameTypeIsIdentity` says that
+/// equal types mean equal shapes (true for squeeze, unsqueeze and flatten;
+/// not for reshape, where tensor<?x?xf32> may become another ?x?).
 Value reshapeTo(OpBuilder &b, Location loc, Value input,
-                RankedTensorType resultType, ArrayRef<OpFoldResult> dims) {
+                RankedTensorType resultType, ArrayRef<OpFoldResult> dims,
+                bool sameTypeIsIdentity) {
   auto inputType = cast<RankedTensorType>(input.getType());
-  if (inputType == resultType)
+  if (inputType == resultType &&
+      (sameTypeIsIdentity || inputType.hasStaticShape()))
     return input;
   if (inputType.getRank() == 0 && resultType.hasStaticShape())
     return reshapeScalar(b, loc, input, resultType);
@@ -87,8 +91,15 @@ struct ConstantOfShapeLowering : public OpConversionPattern<ConstantOfShapeOp> {
     Location loc = op.getLoc();
     auto type = op.getResult().getType();
     SmallVector<OpFoldResult> computed;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      computed.push_back(extractIndex(rewriter, loc, adaptor.getShape(), i));
+    Value zero = indexConstant(rewriter, loc, 0);
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      Value size = extractIndex(rewriter, loc, adaptor.getShape(), i);
+      checkTrue(rewriter, loc,
+                arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sge,
+                                      size, zero),
+                op, "shape element " + Twine(i) + " is negative");
+      computed.push_back(size);
+    }
     auto dims = reconcileDims(rewriter, loc, type, computed, op);
     auto value = cast<DenseElementsAttr>(op.getValue());
     rewriter.replaceOp(op, createFilled(rewriter, loc, type, dims,
@@ -173,7 +184,8 @@ struct ReshapeLowering : public OpConversionPattern<ReshapeOp> {
         reconcileDims(rewriter, loc, type, computed, op);
     checkEqual(rewriter, loc, productOf(rewriter, loc, dims), total, op,
                "the requested shape does not have the input's element count");
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, type, dims));
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, type, dims,
+                                     /*sameTypeIsIdentity=*/false));
     return success();
   }
 };
@@ -229,7 +241,8 @@ struct StaticReshapeLowering : public OpConversionPattern<OpTy> {
     }
     SmallVector<OpFoldResult> dims =
         reconcileDims(rewriter, loc, type, computed, op);
-    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, type, dims));
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, input, type, dims,
+                                     /*sameTypeIsIdentity=*/true));
     return success();
   }
 };
@@ -483,6 +496,11 @@ struct ExpandLowering : public OpConversionPattern<ExpandOp> {
       Value requested =
           known ? indexConstant(rewriter, loc, (*known)[i])
                 : extractIndex(rewriter, loc, adaptor.getShape(), i);
+      checkTrue(rewriter, loc,
+                arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sge,
+                                      requested,
+                                      indexConstant(rewriter, loc, 0)),
+                op, "shape element " + Twine(i) + " is negative");
       if (i < offset) {
         computed.push_back(requested);
         continue;
@@ -544,6 +562,11 @@ struct RangeLowering : public OpConversionPattern<RangeOp> {
     Value delta = scalar(adaptor.getDelta());
     Value count;
     if (isa<FloatType>(element)) {
+      checkTrue(rewriter, loc,
+                arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNE,
+                                      delta,
+                                      scalarConstant(rewriter, loc, element, 0)),
+                op, "range delta must not be 0");
       Value span = arith::SubFOp::create(rewriter, loc, limit, start);
       Value ratio = arith::DivFOp::create(rewriter, loc, span, delta);
       Value steps = math::CeilOp::create(rewriter, loc, ratio);
