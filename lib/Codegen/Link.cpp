@@ -47,8 +47,14 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
   args.push_back("-o");
   args.push_back(output.str());
   args.push_back("-fuse-ld=lld");
+#ifdef SINKC_SANITIZED_BUILD
+  // A sanitizer build's libsinkrt.a is instrumented with ASan and UBSan, so
+  // the executable needs their runtimes, which cannot be linked statically.
+  args.push_back("-fsanitize=address,undefined");
+#else
   if (options.staticLink)
     args.push_back("-static");
+#endif
   args.push_back("-pthread");
   args.push_back("-lm");
   args.push_back("-Wl,-z,noexecstack");

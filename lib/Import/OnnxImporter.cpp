@@ -27,6 +27,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <optional>
+
 using namespace mlir;
 using llvm::Error;
 using llvm::Expected;
@@ -42,6 +44,31 @@ constexpr int64_t kMinOpset = 7;
 
 Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Whether the static dimensions of `type` hold at most kMaxElements elements
+/// (dynamic dimensions count as 1). Larger tensors would overflow the index
+/// and allocation-size arithmetic of the generated code.
+bool staticElementCountFits(RankedTensorType type) {
+  int64_t count = 1;
+  for (int64_t dim : type.getShape()) {
+    if (ShapedType::isDynamic(dim) || dim == 0)
+      continue;
+    if (dim < 0 || dim > kMaxElements / count)
+      return false;
+    count *= dim;
+  }
+  return true;
+}
+
+std::string shapeString(RankedTensorType type) {
+  std::string text;
+  for (int64_t dim : type.getShape()) {
+    if (!text.empty())
+      text += "x";
+    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
+  }
+  return "[" + text + "]";
 }
 
 /// Byte size of one element of an ONNX data type we support, or 0.
@@ -166,7 +193,10 @@ public:
       : context(context), builder(&context), path(path.str()),
         options(options) {}
 
-  Expected<OwningOpRef<ModuleOp>> run();
+  /// Imports the model file at `path`, or `contents` when given (then
+  /// `path` only names the model in messages and locates external data).
+  Expected<OwningOpRef<ModuleOp>>
+  run(std::optional<StringRef> contents = std::nullopt);
 
 private:
   //===--------------------------------------------------------------------===//
@@ -340,7 +370,11 @@ Expected<RankedTensorType> Importer::tensorType(const onnx::TypeProto &type,
       dims.push_back(ShapedType::kDynamic);
     }
   }
-  return RankedTensorType::get(dims, *element);
+  auto result = RankedTensorType::get(dims, *element);
+  if (!staticElementCountFits(result))
+    return fileError(what + ": shape " + shapeString(result) +
+                     " has more than 2^40 elements");
+  return result;
 }
 
 Expected<std::unique_ptr<llvm::MemoryBuffer>>
@@ -499,8 +533,9 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
                              ArrayRef<char>(raw.data(), raw.size()), nullptr);
   }
 
-  // Typed fields: check the count, then pack little-endian bytes.
-  std::vector<char> bytes(byteSize);
+  // Typed fields: check the count, then pack little-endian bytes. The count
+  // is checked before anything is allocated: the dims alone may ask for up
+  // to 2^40 elements.
   auto checkCount = [&](int64_t have, StringRef field) -> Error {
     if (have != count)
       return fileError(llvm::formatv("{0}: {1} has {2} values, the shape "
@@ -509,26 +544,31 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
                            .str());
     return Error::success();
   };
+  std::vector<char> bytes;
   switch (tensor.data_type()) {
   case onnx::TensorProto::FLOAT:
     if (Error e = checkCount(tensor.float_data_size(), "float_data"))
       return std::move(e);
+    bytes.resize(byteSize);
     std::memcpy(bytes.data(), tensor.float_data().data(), byteSize);
     break;
   case onnx::TensorProto::DOUBLE:
     if (Error e = checkCount(tensor.double_data_size(), "double_data"))
       return std::move(e);
+    bytes.resize(byteSize);
     std::memcpy(bytes.data(), tensor.double_data().data(), byteSize);
     break;
   case onnx::TensorProto::INT64:
     if (Error e = checkCount(tensor.int64_data_size(), "int64_data"))
       return std::move(e);
+    bytes.resize(byteSize);
     std::memcpy(bytes.data(), tensor.int64_data().data(), byteSize);
     break;
   default: {
     // INT32, INT16, INT8, BOOL and FLOAT16 (as bits) live in int32_data.
     if (Error e = checkCount(tensor.int32_data_size(), "int32_data"))
       return std::move(e);
+    bytes.resize(byteSize);
     for (int64_t i = 0; i < count; ++i) {
       int32_t v = tensor.int32_data(i);
       std::memcpy(bytes.data() + i * elementSize, &v, elementSize);
@@ -722,6 +762,14 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
       if (Error e = refineResultType(node, result, name))
         return std::move(e);
     }
+  }
+  for (OpResult result : op->getResults()) {
+    auto type = dyn_cast<RankedTensorType>(result.getType());
+    if (type && !staticElementCountFits(type))
+      return nodeError(node, "result #" +
+                                 std::to_string(result.getResultNumber()) +
+                                 " of shape " + shapeString(type) +
+                                 " has more than 2^40 elements");
   }
   if (failed(verify(op)))
     return nodeError(node, diagnostics.empty() ? "invalid op" : diagnostics);
@@ -1636,24 +1684,30 @@ Error Importer::importInitializers() {
   return Error::success();
 }
 
-Expected<OwningOpRef<ModuleOp>> Importer::run() {
+Expected<OwningOpRef<ModuleOp>>
+Importer::run(std::optional<StringRef> contents) {
   fileName = llvm::sys::path::filename(path).str();
   SmallString<256> dir(path);
   llvm::sys::path::remove_filename(dir);
   modelDir = dir.empty() ? "." : dir.str().str();
 
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return fileError("cannot read: " + buffer.getError().message());
-  if ((*buffer)->getBufferSize() > (size_t)INT32_MAX)
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  if (!contents) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return fileError("cannot read: " + buffer.getError().message());
+    file = std::move(*buffer);
+    contents = file->getBuffer();
+  }
+  if (contents->size() > (size_t)INT32_MAX)
     return fileError("larger than 2 GiB; store the weights as ONNX external "
                      "data");
-  if (!model.ParseFromArray((*buffer)->getBufferStart(),
-                            (int)(*buffer)->getBufferSize()))
+  if (!model.ParseFromArray(contents->data(), (int)contents->size()))
     return fileError("not a valid ONNX model (protobuf parse failed: the file "
                      "is malformed or truncated)");
-  buffer->reset();
+  file.reset();
+  contents.reset();
   if (Error e = checkModel())
     return std::move(e);
 
@@ -1784,6 +1838,13 @@ importOnnxModel(MLIRContext &context, StringRef path,
                 const OnnxImportOptions &options) {
   Importer importer(context, path, options);
   return importer.run();
+}
+
+Expected<OwningOpRef<ModuleOp>>
+importOnnxModelFromBuffer(MLIRContext &context, StringRef contents,
+                          StringRef path, const OnnxImportOptions &options) {
+  Importer importer(context, path, options);
+  return importer.run(contents);
 }
 
 Error parseStaticShapes(StringRef spec,

@@ -33,6 +33,13 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxModel(mlir::MLIRContext &context, llvm::StringRef path,
                 const OnnxImportOptions &options);
 
+/// Imports a model from memory (the fuzz targets use it). `path` names the
+/// model in messages and its directory is where external data is looked up.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxModelFromBuffer(mlir::MLIRContext &context, llvm::StringRef contents,
+                          llvm::StringRef path,
+                          const OnnxImportOptions &options);
+
 /// Parses "name:1x24[,name2:...]" into `shapes`.
 llvm::Error
 parseStaticShapes(llvm::StringRef spec,
