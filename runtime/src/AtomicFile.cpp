@@ -10,10 +10,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string_view>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <vector>
 
 namespace sinkrt {
 
@@ -33,11 +37,90 @@ static Error ioErrorFor(const std::string &path, const char *action,
                  std::strerror(errorNumber));
 }
 
-/// A temporary name in the destination directory: dot-prefixed so that
-/// listings hide it, and recognisably ours if a crash ever leaves one.
+/// The prefix of every temporary name for `path`: dot-prefixed so that
+/// listings hide it, named after the target, and followed by the writer's
+/// pid so that a leftover of a killed writer can be told from the file of a
+/// live one.
+static std::string temporaryPrefix(const std::string &path) {
+  return "." + baseName(path) + ".tmp.";
+}
+
 static std::string temporaryPathTemplate(const std::string &path) {
+  return directoryName(path) + "/" + temporaryPrefix(path) +
+         std::to_string(::getpid()) + ".XXXXXX";
+}
+
+/// Removes temporary files for `path` left behind by writers that were
+/// killed (SIGKILL, power loss) while their file had a name: entries
+/// `.<name>.tmp.<pid>.<rest>` whose <pid> is not a running process. Files of
+/// live writers, and anything not named like ours, are left alone.
+/// Best-effort: a failure here never fails the write.
+static void removeStaleTemporaries(const std::string &path) {
   std::string directory = directoryName(path);
-  return directory + "/." + baseName(path) + ".tmp.XXXXXX";
+  std::string prefix = temporaryPrefix(path);
+  DIR *dir = ::opendir(directory.c_str());
+  if (!dir)
+    return;
+  std::vector<std::string> stale;
+  while (struct dirent *entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name.substr(0, prefix.size()) != prefix)
+      continue;
+    std::string_view rest = name.substr(prefix.size());
+    size_t digits = 0;
+    while (digits < rest.size() && digits < 10 && rest[digits] >= '0' &&
+           rest[digits] <= '9')
+      ++digits;
+    if (digits == 0 || digits >= rest.size() || rest[digits] != '.')
+      continue;
+    long pid =
+        std::strtol(std::string(rest.substr(0, digits)).c_str(), nullptr, 10);
+    if (pid <= 0 || pid == ::getpid())
+      continue;
+    // ESRCH: no such process. EPERM means it exists (another user's).
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      stale.emplace_back(name);
+  }
+  ::closedir(dir);
+  for (const std::string &name : stale)
+    ::unlink((directory + "/" + name).c_str());
+}
+
+/// Where the data of `path` really goes. Atomic replacement renames a new
+/// regular file over the destination; that is wrong for anything else:
+///   - a device, FIFO or socket (`--logits /dev/null`, `--trace
+///     /dev/stdout` on a terminal or pipe, `/dev/full`): renaming would
+///     replace the device node itself (root may do that in /dev), so these
+///     are opened and written directly;
+///   - a symbolic link to a regular file: the file it points to is replaced
+///     and the link kept.
+/// A link that cannot be resolved (dangling, or /proc's magic links to a
+/// pipe) is written directly as well.
+struct Destination {
+  std::string path;
+  bool direct = false;
+};
+
+static Destination resolveDestination(const std::string &path) {
+  struct stat linkStatus;
+  if (::lstat(path.c_str(), &linkStatus) != 0)
+    return {path, false}; // A new file (or an error that create reports).
+  // Directories are refused by AtomicFileWriter::create.
+  if (S_ISREG(linkStatus.st_mode) || S_ISDIR(linkStatus.st_mode))
+    return {path, false};
+  if (!S_ISLNK(linkStatus.st_mode))
+    return {path, true};
+  char *resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved)
+    return {path, true};
+  std::string target = resolved;
+  std::free(resolved);
+  struct stat status;
+  if (::stat(target.c_str(), &status) != 0)
+    return {path, true};
+  if (S_ISREG(status.st_mode))
+    return {target, false};
+  return {path, !S_ISDIR(status.st_mode)};
 }
 
 static bool procSelfFdAvailable() {
@@ -46,12 +129,13 @@ static bool procSelfFdAvailable() {
 
 AtomicFileWriter::AtomicFileWriter(std::string path, std::string directory,
                                    int fd, std::string temporaryName)
-    : path(std::move(path)), directory(std::move(directory)), fd(fd),
-      temporaryName(std::move(temporaryName)) {}
+    : path(std::move(path)), directory(std::move(directory)),
+      target(this->path), fd(fd), temporaryName(std::move(temporaryName)) {}
 
 AtomicFileWriter::AtomicFileWriter(AtomicFileWriter &&other) noexcept
     : path(std::move(other.path)), directory(std::move(other.directory)),
-      fd(other.fd), temporaryName(std::move(other.temporaryName)),
+      target(std::move(other.target)), fd(other.fd),
+      temporaryName(std::move(other.temporaryName)), direct(other.direct),
       committed(other.committed) {
   other.fd = -1;
   other.temporaryName.clear();
@@ -82,19 +166,35 @@ Expected<AtomicFileWriter> AtomicFileWriter::create(const std::string &path) {
   struct stat status;
   if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode))
     return failure("cannot write '%s': it is a directory", path.c_str());
-  std::string directory = directoryName(path);
+  Destination destination = resolveDestination(path);
+  if (destination.direct) {
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+      return ioErrorFor(path, "create", errno);
+    AtomicFileWriter writer(path, directoryName(path), fd, std::string());
+    writer.direct = true;
+    return writer;
+  }
+  // Messages keep naming the path the user gave.
+  const std::string &target = destination.path;
+  std::string directory = directoryName(target);
+  removeStaleTemporaries(target);
   bool tryUnnamed = !(testHooks && testHooks->disableUnnamedTemporary) &&
                     procSelfFdAvailable();
   if (tryUnnamed) {
     int fd = ::open(directory.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-    if (fd >= 0)
-      return AtomicFileWriter(path, directory, fd, std::string());
+    if (fd >= 0) {
+      AtomicFileWriter writer(path, directory, fd, std::string());
+      writer.target = target;
+      return writer;
+    }
     // Fall back to a named file only where the file system lacks O_TMPFILE;
     // other errors (missing directory, permissions) are the real answer.
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
       return ioErrorFor(path, "create", errno);
   }
-  std::string name = temporaryPathTemplate(path);
+  std::string name = temporaryPathTemplate(target);
   int fd = ::mkstemp(name.data());
   if (fd < 0)
     return ioErrorFor(path, "create", errno);
@@ -103,7 +203,9 @@ Expected<AtomicFileWriter> AtomicFileWriter::create(const std::string &path) {
   ::umask(mask);
   ::fchmod(fd, 0666 & ~mask);
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-  return AtomicFileWriter(path, directory, fd, name);
+  AtomicFileWriter writer(path, directory, fd, name);
+  writer.target = target;
+  return writer;
 }
 
 Status AtomicFileWriter::write(const void *data, size_t size) {
@@ -144,8 +246,8 @@ static std::string uniqueTemporaryName(const std::string &path) {
   static std::atomic<unsigned> counter{0};
   struct timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
-  return directoryName(path) + "/." + baseName(path) +
-         formatString(".tmp.%ld.%ld.%u", static_cast<long>(::getpid()),
+  return directoryName(path) + "/" + temporaryPrefix(path) +
+         formatString("%ld.%ld.%u", static_cast<long>(::getpid()),
                       static_cast<long>(now.tv_nsec), counter++);
 }
 
@@ -153,16 +255,31 @@ Status AtomicFileWriter::commit() {
   if (fd < 0)
     return failure("internal error: commit of a closed file '%s'",
                    path.c_str());
+  if (direct)
+    return commitDirect();
   int fsyncErrno = injectedErrno(&AtomicFileTestHooks::failFsyncErrno);
   if (fsyncErrno || ::fsync(fd) != 0) {
     int errorNumber = fsyncErrno ? fsyncErrno : errno;
     discard();
     return ioError("flush", errorNumber);
   }
+  bool inPlace = false;
   if (temporaryName.empty()) {
     std::string fdPath = "/proc/self/fd/" + std::to_string(fd);
-    for (int attempt = 0;; ++attempt) {
-      std::string name = uniqueTemporaryName(path);
+    // A new file gets its final name directly: linkat is atomic and, unlike
+    // rename, refuses to replace, so no temporary name ever exists.
+    if (::linkat(AT_FDCWD, fdPath.c_str(), AT_FDCWD, target.c_str(),
+                 AT_SYMLINK_FOLLOW) == 0) {
+      inPlace = true;
+    } else if (errno != EEXIST) {
+      int errorNumber = errno;
+      discard();
+      return ioError("create", errorNumber);
+    }
+    // The target exists: link under a unique temporary name and rename
+    // that over it, the only atomic replacement.
+    for (int attempt = 0; !inPlace; ++attempt) {
+      std::string name = uniqueTemporaryName(target);
       if (::linkat(AT_FDCWD, fdPath.c_str(), AT_FDCWD, name.c_str(),
                    AT_SYMLINK_FOLLOW) == 0) {
         temporaryName = name;
@@ -180,26 +297,51 @@ Status AtomicFileWriter::commit() {
   fd = -1;
   if (closeErrno || closeResult != 0) {
     int errorNumber = closeErrno ? closeErrno : errno;
+    if (inPlace)
+      ::unlink(target.c_str());
     discard();
     return ioError("close", errorNumber);
   }
-  int renameErrno = injectedErrno(&AtomicFileTestHooks::failRenameErrno);
-  if (renameErrno || ::rename(temporaryName.c_str(), path.c_str()) != 0) {
-    int errorNumber = renameErrno ? renameErrno : errno;
-    discard();
-    return ioError("rename the temporary file to", errorNumber);
+  if (!inPlace) {
+    int renameErrno = injectedErrno(&AtomicFileTestHooks::failRenameErrno);
+    if (renameErrno || ::rename(temporaryName.c_str(), target.c_str()) != 0) {
+      int errorNumber = renameErrno ? renameErrno : errno;
+      discard();
+      return ioError("rename the temporary file to", errorNumber);
+    }
   }
   temporaryName.clear();
   committed = true;
-  // Make the rename itself durable. The file is complete and in place by
-  // now, so a failure here (some file systems refuse fsync on directories)
-  // cannot produce a partial file and is not reported.
+  // Make the new name durable. The file is complete and in place by now, so
+  // a failure here (some file systems refuse fsync on directories) cannot
+  // produce a partial file and is not reported.
   int directoryFd =
       ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (directoryFd >= 0) {
     ::fsync(directoryFd);
     ::close(directoryFd);
   }
+  return Status::ok();
+}
+
+Status AtomicFileWriter::commitDirect() {
+  // Devices, pipes and sockets: the data is gone once written; there is
+  // nothing to rename. fsync fails with EINVAL/EROFS/ENOTSUP on most of
+  // them, which says nothing about the data.
+  int fsyncErrno = injectedErrno(&AtomicFileTestHooks::failFsyncErrno);
+  if (fsyncErrno || ::fsync(fd) != 0) {
+    int errorNumber = fsyncErrno ? fsyncErrno : errno;
+    if (errorNumber != EINVAL && errorNumber != EROFS &&
+        errorNumber != ENOTSUP) {
+      discard();
+      return ioError("flush", errorNumber);
+    }
+  }
+  int closeResult = ::close(fd);
+  fd = -1;
+  committed = true;
+  if (closeResult != 0)
+    return ioError("close", errno);
   return Status::ok();
 }
 
@@ -215,6 +357,13 @@ Status writeFileAtomically(const std::string &path,
 }
 
 Status checkOutputPath(const std::string &path) {
+  // Opening a FIFO for writing blocks until a reader comes; a device or
+  // FIFO only needs to be writable.
+  if (!path.empty() && resolveDestination(path).direct) {
+    if (::access(path.c_str(), W_OK) != 0 && errno != ENOENT)
+      return ioErrorFor(path, "create", errno);
+    return Status::ok();
+  }
   Expected<AtomicFileWriter> writer = AtomicFileWriter::create(path);
   if (!writer)
     return writer.takeError();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <sys/stat.h>
@@ -208,4 +209,85 @@ TEST(AtomicFileKill, NamedTemporaryIsRecognisable) {
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].rfind(".out.npy.tmp.", 0), 0u) << entries[0];
   EXPECT_FALSE(testutil::fileExists(directory.file("out.npy")));
+}
+
+TEST(AtomicFileKill, LeftoversOfKilledWritersAreRemoved) {
+  // A temporary left by a writer that no longer runs is removed by the next
+  // writer of the same target; those of live writers (pid 1 stands for one)
+  // and of other targets stay.
+  TempDir directory;
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0)
+    std::_Exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  std::string dead = std::to_string(child);
+  std::vector<std::string> keep = {".out.npy.tmp.1.123.0",
+                                   ".other.tmp." + dead + ".5.0",
+                                   ".out.npy.tmp.x" + dead + ".1"};
+  for (const std::string &name : keep)
+    testutil::writeFile(directory.file(name), "keep");
+  testutil::writeFile(directory.file(".out.npy.tmp." + dead + ".99.0"), "x");
+  testutil::writeFile(directory.file(".out.npy.tmp." + dead + ".Ab3xYz"), "x");
+  ASSERT_TRUE(writeString(directory.file("out.npy"), "data"));
+  std::vector<std::string> expected = keep;
+  expected.push_back("out.npy");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(directory.entries(), expected);
+}
+
+TEST(AtomicFileDestinations, DevicesAreWrittenInPlace) {
+  // Renaming over /dev/null would replace the device node (root may); the
+  // data is written to the device instead, which stays what it was.
+  ASSERT_TRUE(writeString("/dev/null", bigContent()));
+  struct stat status;
+  ASSERT_EQ(::stat("/dev/null", &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+  if (::access("/dev/full", W_OK) == 0) {
+    Status full = writeString("/dev/full", "data");
+    ASSERT_FALSE(full);
+    EXPECT_EQ(full.getError().message,
+              "cannot write '/dev/full': No space left on device");
+    ASSERT_EQ(::stat("/dev/full", &status), 0);
+    EXPECT_TRUE(S_ISCHR(status.st_mode));
+  }
+  EXPECT_TRUE(checkOutputPath("/dev/null"));
+}
+
+TEST(AtomicFileDestinations, FifosAreWrittenInPlace) {
+  TempDir directory;
+  std::string fifo = directory.file("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Checking the path must not block on the FIFO (no reader yet).
+  EXPECT_TRUE(checkOutputPath(fifo));
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    bool ok = static_cast<bool>(writeString(fifo, "through the pipe"));
+    std::_Exit(ok ? 0 : 1);
+  }
+  std::string received = testutil::readFile(fifo);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(received, "through the pipe");
+  struct stat info;
+  ASSERT_EQ(::lstat(fifo.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+  EXPECT_EQ(directory.entries(), std::vector<std::string>{"pipe"});
+}
+
+TEST_P(AtomicFile, SymbolicLinksKeepPointingAtTheNewFile) {
+  // The file a link names is replaced atomically; the link stays a link.
+  ScopedHooks hooks(baseHooks());
+  TempDir directory;
+  ::mkdir(directory.file("real").c_str(), 0755);
+  testutil::writeFile(directory.file("real/trace"), "old");
+  ASSERT_EQ(::symlink("real/trace", directory.file("link").c_str()), 0);
+  ASSERT_TRUE(writeString(directory.file("link"), "new"));
+  struct stat status;
+  ASSERT_EQ(::lstat(directory.file("link").c_str(), &status), 0);
+  EXPECT_TRUE(S_ISLNK(status.st_mode));
+  EXPECT_EQ(testutil::readFile(directory.file("real/trace")), "new");
+  EXPECT_EQ(directory.entries(), (std::vector<std::string>{"link", "real"}));
 }

@@ -4,9 +4,11 @@
 // tensors, plots) appears complete or not at all: the data goes to an
 // unnamed temporary file in the destination directory (O_TMPFILE; a
 // mkstemp-named one where the file system lacks it), is fsync'ed, then gets
-// its final name with one rename. A writer that is killed while writing
-// leaves nothing behind in the O_TMPFILE case; every error path removes the
-// named temporary file.
+// its final name with one linkat (a new file) or rename (replacing one). A
+// writer that is killed while writing leaves nothing behind in the
+// O_TMPFILE case; every error path removes a named temporary file, and the
+// next writer of the same target removes those of killed writers.
+// Devices, FIFOs and sockets (/dev/null, /dev/stdout) are written in place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,19 +46,27 @@ public:
   Status commit();
 
   /// Whether the temporary file is unnamed (O_TMPFILE).
-  bool usesUnnamedTemporary() const { return temporaryName.empty(); }
+  bool usesUnnamedTemporary() const { return !direct && temporaryName.empty(); }
+  /// Whether the destination is written in place (a device, FIFO or
+  /// socket: nothing to rename; see resolveDestination in AtomicFile.cpp).
+  bool writesDirectly() const { return direct; }
 
 private:
   AtomicFileWriter(std::string path, std::string directory, int fd,
                    std::string temporaryName);
   void discard();
+  Status commitDirect();
   Error ioError(const char *action, int errorNumber) const;
 
+  /// The path as given (for messages) and the file that is replaced: the
+  /// same, except that a symbolic link is replaced by the file it names.
   std::string path;
   std::string directory;
+  std::string target;
   int fd = -1;
   /// Empty for an O_TMPFILE file, which has no name until commit().
   std::string temporaryName;
+  bool direct = false;
   bool committed = false;
 };
 
