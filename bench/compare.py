@@ -55,6 +55,9 @@ def render(template, fields):
 
 
 def reported_ms(stdout, key):
+    """The number under `key` in the last line that has one: a JSON object, or
+    `key=value` words (the runtime's `--repeat N` line: `times prompt=0 runs=N
+    median_ms=M ...`)."""
     import json
     for line in reversed(stdout.strip().splitlines()):
         line = line.strip()
@@ -65,7 +68,15 @@ def reported_ms(stdout, key):
                 continue
             if isinstance(v, (int, float)):
                 return float(v)
-    raise bl.BenchError(f"--exe-time-key {key}: no JSON line with a number '{key}' on the executable's stdout")
+            continue
+        for word in line.split():
+            name, _, value = word.partition("=")
+            if name == key:
+                try:
+                    return float(value)
+                except ValueError:
+                    break
+    raise bl.BenchError(f"--exe-time-key {key}: no line with a number '{key}' on the executable's stdout")
 
 
 def ratio(a, b):

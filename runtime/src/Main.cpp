@@ -30,11 +30,15 @@ static std::string executablePath(const char *argv0) {
 
 int main(int argc, char **argv) {
   // The generated code allocates its intermediate tensors with malloc. Keep
-  // them on the heap (up to glibc's largest threshold) and keep freed memory
-  // there, so later layers and runs reuse pages instead of faulting in fresh
-  // mmap'ed ones for every tensor.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // all of them on the main heap and keep freed memory there, so later
+  // layers and runs reuse pages instead of faulting in fresh mmap'ed ones for
+  // every tensor: at T=1024 the attention scores are 32 MiB per layer, above
+  // glibc's largest mmap threshold, and zeroing fresh pages took more than
+  // half of the run time. glibc still falls back to mmap when the heap
+  // cannot grow. One arena: worker threads' buffers come from the same heap.
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_ARENA_MAX, 1);
   sinkrt::ModelBinding model;
   model.manifest = sinkc_manifest;
   model.entry = sinkc_entry;
