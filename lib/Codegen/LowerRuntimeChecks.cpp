@@ -1,4 +1,13 @@
-//===- LowerRuntimeChecks.cpp - cf.assert to stderr + exit(1) --------------===//
+//===- LowerRuntimeChecks.cpp - cf.assert to stderr + _exit(1) ------------===//
+//
+// A failed check writes its message to stderr, flushes stdio (the runtime's
+// summary lines of earlier prompts) and ends the process with _exit(1), not
+// exit(1): the check may fail in a parallel loop body on a worker thread,
+// where exit's static destructors would tear down the thread pool under
+// the running loop, and LeakSanitizer (at exit) would report every buffer
+// that was live when the model stopped.
+//
+//===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Passes.h"
 
@@ -31,10 +40,12 @@ struct LowerRuntimeChecksPass
     auto ptr = LLVM::LLVMPointerType::get(context);
     auto write = LLVM::lookupOrCreateFn(builder, module, "write",
                                         {i32, ptr, i64}, i64);
-    auto exit = LLVM::lookupOrCreateFn(builder, module, "exit", {i32},
+    auto flush = LLVM::lookupOrCreateFn(builder, module, "fflush", {ptr}, i32);
+    auto exit = LLVM::lookupOrCreateFn(builder, module, "_exit", {i32},
                                        LLVM::LLVMVoidType::get(context));
-    if (failed(write) || failed(exit)) {
-      module.emitError("cannot declare write/exit for the run-time checks");
+    if (failed(write) || failed(flush) || failed(exit)) {
+      module.emitError("cannot declare write/fflush/_exit for the run-time "
+                       "checks");
       return signalPassFailure();
     }
 
@@ -56,6 +67,8 @@ struct LowerRuntimeChecksPass
           LLVM::ConstantOp::create(builder, loc, i64, (int64_t)message.size());
       LLVM::CallOp::create(builder, loc, *write, ValueRange{stderrFd, text,
                                                             length});
+      Value allStreams = LLVM::ZeroOp::create(builder, loc, ptr);
+      LLVM::CallOp::create(builder, loc, *flush, ValueRange{allStreams});
       Value status = LLVM::ConstantOp::create(builder, loc, i32, 1);
       LLVM::CallOp::create(builder, loc, *exit, ValueRange{status});
       LLVM::UnreachableOp::create(builder, loc);

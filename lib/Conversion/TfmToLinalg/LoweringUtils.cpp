@@ -74,6 +74,36 @@ void checkTrue(OpBuilder &b, Location loc, Value condition, Operation *origin,
                            ": " + what.str());
 }
 
+void checkElementCount(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> dims,
+                       Operation *origin) {
+  if (llvm::all_of(dims, [](OpFoldResult dim) {
+        return getConstantIntValue(dim).has_value();
+      }))
+    return;
+  // count <= limit / size keeps the running product below 2^40 (so it never
+  // wraps); a zero size makes any shape empty, hence fine.
+  Value limit = indexConstant(b, loc, kMaxElements);
+  Value zero = indexConstant(b, loc, 0);
+  Value one = indexConstant(b, loc, 1);
+  Value count = one;
+  Value fits = arith::ConstantIntOp::create(b, loc, 1, 1);
+  Value empty = arith::ConstantIntOp::create(b, loc, 0, 1);
+  for (OpFoldResult dim : dims) {
+    Value size = toIndex(b, loc, dim);
+    empty = arith::OrIOp::create(
+        b, loc, empty,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, size, zero));
+    Value divisor = arith::MaxSIOp::create(b, loc, size, one);
+    fits = arith::AndIOp::create(
+        b, loc, fits,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, count,
+                              arith::DivUIOp::create(b, loc, limit, divisor)));
+    count = arith::MulIOp::create(b, loc, count, divisor);
+  }
+  checkTrue(b, loc, arith::OrIOp::create(b, loc, fits, empty), origin,
+            "the result would have more than 2^40 elements");
+}
+
 SmallVector<OpFoldResult> reconcileDims(OpBuilder &b, Location loc,
                                         RankedTensorType declared,
                                         ArrayRef<OpFoldResult> computed,

@@ -38,6 +38,19 @@ void checkEqual(OpBuilder &b, Location loc, OpFoldResult actual,
 void checkTrue(OpBuilder &b, Location loc, Value condition, Operation *origin,
                const Twine &what);
 
+/// The most elements a tensor may have: the bound the importer and the
+/// tfm type inference put on static shapes, checked at run time where sizes
+/// come from data.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+/// Emits a run-time check that the non-negative sizes `dims` (the shape of a
+/// result whose sizes come from tensor data) hold at most kMaxElements
+/// elements. Without it, a hostile shape such as [2^32, 2^32, 2] wraps the
+/// allocation size to a few bytes and the fill writes past it. Does nothing
+/// when all sizes are constant (type inference checked those).
+void checkElementCount(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> dims,
+                       Operation *origin);
+
 /// Reconciles the sizes computed from the operands with the declared result
 /// type: a static declared size wins (after a run-time check when the computed
 /// one is dynamic or different).

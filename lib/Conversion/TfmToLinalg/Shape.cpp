@@ -100,6 +100,7 @@ struct ConstantOfShapeLowering : public OpConversionPattern<ConstantOfShapeOp> {
                 op, "shape element " + Twine(i) + " is negative");
       computed.push_back(size);
     }
+    checkElementCount(rewriter, loc, computed, op);
     auto dims = reconcileDims(rewriter, loc, type, computed, op);
     auto value = cast<DenseElementsAttr>(op.getValue());
     rewriter.replaceOp(op, createFilled(rewriter, loc, type, dims,
@@ -525,6 +526,7 @@ struct ExpandLowering : public OpConversionPattern<ExpandOp> {
                 "expand shape is not broadcast-compatible");
       computed.push_back(have);
     }
+    checkElementCount(rewriter, loc, computed, op);
     auto dims = reconcileDims(rewriter, loc, type, computed, op);
     Value init = createEmpty(rewriter, loc, type, dims);
     // A dynamic input dimension is read with the identity map; it must then
@@ -570,27 +572,68 @@ struct RangeLowering : public OpConversionPattern<RangeOp> {
       Value span = arith::SubFOp::create(rewriter, loc, limit, start);
       Value ratio = arith::DivFOp::create(rewriter, loc, span, delta);
       Value steps = math::CeilOp::create(rewriter, loc, ratio);
+      // Count in f64, whatever the element type (2^40 is not an f16).
+      Type f64 = rewriter.getF64Type();
+      if (element != f64)
+        steps = arith::ExtFOp::create(rewriter, loc, f64, steps);
+      // fptosi of NaN, infinity or anything beyond int64 is poison: a bound
+      // of inf or NaN would size the result with garbage. The ordered
+      // comparison fails for NaN as well as for huge counts.
+      checkTrue(rewriter, loc,
+                arith::CmpFOp::create(
+                    rewriter, loc, arith::CmpFPredicate::OLE, steps,
+                    scalarConstant(rewriter, loc, f64, kMaxElements)),
+                op, "range has too many elements (or a NaN bound)");
+      Value zero = scalarConstant(rewriter, loc, f64, 0);
+      steps = arith::SelectOp::create(
+          rewriter, loc,
+          arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, steps,
+                                zero),
+          steps, zero);
       count = arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(),
                                       steps);
       count = arith::IndexCastOp::create(rewriter, loc,
                                          rewriter.getIndexType(), count);
     } else {
       Value zero = scalarConstant(rewriter, loc, element, 0);
-      Value one = scalarConstant(rewriter, loc, element, 1);
       checkTrue(rewriter, loc,
                 arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
                                       delta, zero),
                 op, "range delta must not be 0");
-      Value span = arith::SubIOp::create(rewriter, loc, limit, start);
+      // limit - start overflows int64 for bounds far apart (and the
+      // narrower types in their own width): count in 128 bits, as
+      // RangeOp::inferReturnTypes does for constant bounds.
+      Type wide = rewriter.getIntegerType(128);
+      auto widen = [&](Value v) -> Value {
+        return arith::ExtSIOp::create(rewriter, loc, wide, v);
+      };
+      Value wideDelta = widen(delta);
+      Value wideZero = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getIntegerAttr(wide, 0));
+      Value wideOne = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getIntegerAttr(wide, 1));
+      Value span =
+          arith::SubIOp::create(rewriter, loc, widen(limit), widen(start));
       Value positive = arith::CmpIOp::create(
-          rewriter, loc, arith::CmpIPredicate::sgt, delta, zero);
+          rewriter, loc, arith::CmpIPredicate::sgt, wideDelta, wideZero);
       Value adjust = arith::SelectOp::create(
           rewriter, loc, positive,
-          arith::SubIOp::create(rewriter, loc, delta, one),
-          arith::AddIOp::create(rewriter, loc, delta, one));
-      count = arith::DivSIOp::create(
+          arith::SubIOp::create(rewriter, loc, wideDelta, wideOne),
+          arith::AddIOp::create(rewriter, loc, wideDelta, wideOne));
+      Value wideCount = arith::DivSIOp::create(
           rewriter, loc, arith::AddIOp::create(rewriter, loc, span, adjust),
-          delta);
+          wideDelta);
+      checkTrue(rewriter, loc,
+                arith::CmpIOp::create(
+                    rewriter, loc, arith::CmpIPredicate::sle, wideCount,
+                    arith::ConstantOp::create(
+                        rewriter, loc,
+                        rewriter.getIntegerAttr(
+                            wide, static_cast<int64_t>(kMaxElements)))),
+                op, "range has too many elements");
+      wideCount = arith::MaxSIOp::create(rewriter, loc, wideCount, wideZero);
+      count = arith::TruncIOp::create(rewriter, loc, rewriter.getI64Type(),
+                                      wideCount);
       count = arith::IndexCastOp::create(rewriter, loc,
                                          rewriter.getIndexType(), count);
     }

@@ -7,6 +7,7 @@
 #ifndef SINKRT_ABI_H
 #define SINKRT_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -23,6 +24,15 @@ void sinkrt_probe(void *ctx, int64_t probe, int64_t rank,
 void sinkrt_parallel_for(void *ctx, int64_t n,
                          void (*body)(void *data, int64_t begin, int64_t end),
                          void *data);
+
+/* Every buffer the generated code allocates (finalize-memref-to-llvm with
+ * use-generic-functions). malloc/posix_memalign underneath, so outputs can be
+ * released with free(); a failed allocation ends the process with
+ * "<program>: error: out of memory: ..." and exit code 1 instead of handing
+ * a null pointer to the generated code. */
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *memory);
 
 #ifdef __cplusplus
 }

@@ -223,6 +223,7 @@ func.func @slice_runtime_step(%a: tensor<?xf32>, %st: tensor<1xi64>) -> tensor<?
 // CHECK: %[[OK:.*]] = arith.ori %[[IS1]], %[[IS3]] : i1
 // CHECK: cf.assert %[[OK]], "sinkc: check failed in tfm.expand: expand shape is not broadcast-compatible"
 // CHECK: %[[R2:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: cf.assert %{{.*}}, "sinkc: check failed in tfm.expand: the result would have more than 2^40 elements"
 // CHECK: %[[INIT:.*]] = tensor.empty(%[[R0]], %[[R2]]) : tensor<?x3x?xf32>
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[A]] : tensor<3x1xf32>) outs(%[[INIT]] : tensor<?x3x?xf32>)
 func.func @expand(%a: tensor<3x1xf32>, %shape: tensor<3xi64>) -> tensor<?x3x?xf32> {
@@ -233,15 +234,25 @@ func.func @expand(%a: tensor<3x1xf32>, %shape: tensor<3xi64>) -> tensor<?x3x?xf3
 // -----
 
 // Range: max(ceil((limit - start) / delta), 0) elements start + i * delta;
-// delta 0 is a run-time error.
+// delta 0 is a run-time error. Integer counts are computed in 128 bits
+// (limit - start overflows int64 for far-apart bounds) and float counts in
+// f64 (fptosi of inf or NaN is poison); more than 2^40 elements, or a NaN
+// bound, is a run-time error too.
 // CHECK-LABEL: func.func @range_int
 // CHECK: %[[START:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
 // CHECK: %[[LIMIT:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
 // CHECK: %[[DELTA:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
 // CHECK: cf.assert %{{.*}}, "sinkc: check failed in tfm.range: range delta must not be 0"
-// CHECK: %[[SPAN:.*]] = arith.subi %[[LIMIT]], %[[START]] : i64
-// CHECK: %[[N:.*]] = arith.divsi %{{.*}}, %[[DELTA]] : i64
-// CHECK: %[[NI:.*]] = arith.index_cast %[[N]] : i64 to index
+// CHECK: %[[WDELTA:.*]] = arith.extsi %[[DELTA]] : i64 to i128
+// CHECK: %[[WLIMIT:.*]] = arith.extsi %[[LIMIT]] : i64 to i128
+// CHECK: %[[WSTART:.*]] = arith.extsi %[[START]] : i64 to i128
+// CHECK: %[[SPAN:.*]] = arith.subi %[[WLIMIT]], %[[WSTART]] : i128
+// CHECK: %[[N:.*]] = arith.divsi %{{.*}}, %[[WDELTA]] : i128
+// CHECK: %[[FITS:.*]] = arith.cmpi sle, %[[N]], %c1099511627776_i128 : i128
+// CHECK: cf.assert %[[FITS]], "sinkc: check failed in tfm.range: range has too many elements"
+// CHECK: %[[NPOS:.*]] = arith.maxsi %[[N]], %c0_i128 : i128
+// CHECK: %[[N64:.*]] = arith.trunci %[[NPOS]] : i128 to i64
+// CHECK: %[[NI:.*]] = arith.index_cast %[[N64]] : i64 to index
 // CHECK: %[[COUNT:.*]] = arith.maxsi %[[NI]], %c0 : index
 // CHECK: tensor.empty(%[[COUNT]]) : tensor<?xi64>
 // CHECK: linalg.index 0
@@ -255,6 +266,8 @@ func.func @range_int(%s: tensor<i64>, %l: tensor<i64>, %d: tensor<i64>) -> tenso
 // -----
 
 // CHECK-LABEL: func.func @range_float
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK-DAG: %[[LIMIT40:.*]] = arith.constant 0x4270000000000000 : f64
 // CHECK: %[[START:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
 // CHECK: %[[LIMIT:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
 // CHECK: %[[DELTA:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
@@ -262,7 +275,12 @@ func.func @range_int(%s: tensor<i64>, %l: tensor<i64>, %d: tensor<i64>) -> tenso
 // CHECK: %[[SPAN:.*]] = arith.subf %[[LIMIT]], %[[START]] : f32
 // CHECK: %[[RATIO:.*]] = arith.divf %[[SPAN]], %[[DELTA]] : f32
 // CHECK: %[[CEIL:.*]] = math.ceil %[[RATIO]] : f32
-// CHECK: arith.fptosi %[[CEIL]] : f32 to i64
+// CHECK: %[[WIDE:.*]] = arith.extf %[[CEIL]] : f32 to f64
+// CHECK: %[[FITS:.*]] = arith.cmpf ole, %[[WIDE]], %[[LIMIT40]] : f64
+// CHECK: cf.assert %[[FITS]], "sinkc: check failed in tfm.range: range has too many elements (or a NaN bound)"
+// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[WIDE]], %[[ZERO]] : f64
+// CHECK: %[[CLAMPED:.*]] = arith.select %[[POS]], %[[WIDE]], %[[ZERO]] : f64
+// CHECK: arith.fptosi %[[CLAMPED]] : f64 to i64
 // CHECK: tensor.empty(%{{.*}}) : tensor<?xf32>
 // CHECK: arith.sitofp %{{.*}} : i64 to f32
 // CHECK: arith.mulf %{{.*}}, %[[DELTA]] : f32
@@ -293,12 +311,21 @@ func.func @trilu(%a: tensor<?x4x5xf32>) -> (tensor<?x4x5xf32>, tensor<?x4x5xf32>
 
 // -----
 
+// Sizes from data are checked: non-negative, and at most 2^40 elements in
+// all (d0 <= 2^40 and d1 <= 2^40 / d0, unless one is 0), so the allocation
+// size cannot wrap.
 // CHECK-LABEL: func.func @constant_of_shape
 // CHECK-SAME: (%[[S:.*]]: tensor<2xi64>)
 // CHECK: %[[D0:.*]] = arith.index_cast %{{.*}} : i64 to index
 // CHECK: cf.assert %{{.*}}, "sinkc: check failed in tfm.constant_of_shape: shape element 0 is negative"
 // CHECK: %[[D1:.*]] = arith.index_cast %{{.*}} : i64 to index
 // CHECK: cf.assert %{{.*}}, "sinkc: check failed in tfm.constant_of_shape: shape element 1 is negative"
+// CHECK: %[[M0:.*]] = arith.maxsi %[[D0]], %c1 : index
+// CHECK: arith.divui %c1099511627776, %[[M0]] : index
+// CHECK: %[[M1:.*]] = arith.maxsi %[[D1]], %c1 : index
+// CHECK: %[[Q1:.*]] = arith.divui %c1099511627776, %[[M1]] : index
+// CHECK: arith.cmpi ule, %[[M0]], %[[Q1]] : index
+// CHECK: cf.assert %{{.*}}, "sinkc: check failed in tfm.constant_of_shape: the result would have more than 2^40 elements"
 // CHECK: %[[E:.*]] = tensor.empty(%[[D0]], %[[D1]]) : tensor<?x?xi64>
 // CHECK: linalg.fill ins(%c7_i64 : i64) outs(%[[E]] : tensor<?x?xi64>)
 func.func @constant_of_shape(%shape: tensor<2xi64>) -> tensor<?x?xi64> {
