@@ -229,14 +229,20 @@ Expected<HostTensor> parseNpy(const unsigned char *data, size_t size) {
   if (header.fortranOrder && header.shape.size() > 1)
     return badInput("Fortran-order .npy files are not supported (save a "
                     "C-contiguous array)");
+  // Check the shape against the data before allocating: a header can ask
+  // for terabytes.
+  Expected<size_t> count = checkedElementCount(header.shape, dtypeSize(*dtype));
+  if (!count)
+    return count.takeError();
+  size_t needed = *count * dtypeSize(*dtype);
+  size_t payload = size - headerStart - headerLength;
+  if (payload != needed)
+    return badInput(".npy data holds %zu bytes but shape %s of %s needs %zu",
+                    payload, shapeToString(header.shape).c_str(),
+                    header.descr.c_str(), needed);
   Expected<HostTensor> tensor = HostTensor::create(*dtype, header.shape);
   if (!tensor)
     return tensor.takeError();
-  size_t payload = size - headerStart - headerLength;
-  if (payload != tensor->byteSize())
-    return badInput(".npy data holds %zu bytes but shape %s of %s needs %zu",
-                    payload, shapeToString(header.shape).c_str(),
-                    header.descr.c_str(), tensor->byteSize());
   if (payload)
     std::memcpy(tensor->data(), data + headerStart + headerLength, payload);
   if (*dtype == DType::Bool)
@@ -512,11 +518,14 @@ Status readFields(const unsigned char *data, size_t size,
 }
 
 /// Copies the typed field that holds `dtype` values into the tensor.
-Status copyTypedData(const TensorProtoFields &fields, HostTensor &tensor) {
-  size_t count = tensor.elementCount();
+/// Checks that the typed fields hold exactly `count` values of `dtype`, in
+/// the field ONNX keeps them in. Runs before anything is allocated: the dims
+/// of a 20-byte file can ask for terabytes.
+Status checkTypedData(const TensorProtoFields &fields, DType dtype,
+                      size_t count) {
   const char *fieldName = nullptr;
   size_t available = 0;
-  switch (tensor.dtype) {
+  switch (dtype) {
   case DType::F32:
     fieldName = "float_data";
     available = fields.floatData.size();
@@ -546,7 +555,14 @@ Status copyTypedData(const TensorProtoFields &fields, HostTensor &tensor) {
                     onnxDataTypeName(fields.dataType).c_str(), fieldName);
   if (available != count)
     return badInput("%s holds %zu values but dims %s need %zu", fieldName,
-                    available, shapeToString(tensor.shape).c_str(), count);
+                    available, shapeToString(fields.dims).c_str(), count);
+  return Status::ok();
+}
+
+Status copyTypedData(const TensorProtoFields &fields, HostTensor &tensor) {
+  size_t count = tensor.elementCount();
+  if (Status status = checkTypedData(fields, tensor.dtype, count); !status)
+    return status;
   for (size_t i = 0; i < count; ++i) {
     switch (tensor.dtype) {
     case DType::F32:
@@ -616,20 +632,29 @@ Expected<NamedTensor> parseTensorProto(const unsigned char *data, size_t size) {
   if (!dtype)
     return badInput("unsupported TensorProto data type %s",
                     onnxDataTypeName(fields.dataType).c_str());
-  Expected<HostTensor> tensor = HostTensor::create(*dtype, fields.dims);
-  if (!tensor)
-    return tensor.takeError();
+  // Everything the dims imply is checked against the data in the file
+  // before the tensor is allocated.
+  Expected<size_t> count = checkedElementCount(fields.dims, dtypeSize(*dtype));
+  if (!count)
+    return count.takeError();
   if (fields.hasRawData) {
     bool hasTyped = !fields.floatData.empty() || !fields.doubleData.empty() ||
                     !fields.int32Data.empty() || !fields.int64Data.empty() ||
                     !fields.uint64Data.empty();
     if (hasTyped)
       return badInput("TensorProto has both raw_data and typed values");
-    if (fields.rawSize != tensor->byteSize())
+    size_t needed = *count * dtypeSize(*dtype);
+    if (fields.rawSize != needed)
       return badInput("raw_data holds %zu bytes but dims %s of %s need %zu",
                       fields.rawSize, shapeToString(fields.dims).c_str(),
-                      onnxDataTypeName(fields.dataType).c_str(),
-                      tensor->byteSize());
+                      onnxDataTypeName(fields.dataType).c_str(), needed);
+  } else if (Status status = checkTypedData(fields, *dtype, *count); !status) {
+    return status.takeError();
+  }
+  Expected<HostTensor> tensor = HostTensor::create(*dtype, fields.dims);
+  if (!tensor)
+    return tensor.takeError();
+  if (fields.hasRawData) {
     if (fields.rawSize)
       std::memcpy(tensor->data(), fields.rawData, fields.rawSize);
     if (*dtype == DType::Bool)

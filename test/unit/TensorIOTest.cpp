@@ -143,6 +143,14 @@ TEST(Npy, RejectsWhatItCannotRead) {
                        "(1099511627776, 1099511627776), }",
                        ""),
               "too many elements");
+  // Shapes that fit in memory arithmetic but not in memory: refused for
+  // their missing data, before anything is allocated (under ASan, the
+  // allocation itself aborted; found by sinkc-fuzz-tensor).
+  expectError(withDict("{'descr': '<f8', 'fortran_order': False, 'shape': "
+                       "(137438953472,), }",
+                       "abcd"),
+              "holds 4 bytes but shape [137438953472] of <f8 needs "
+              "1099511627776");
   expectError(withDict("{'descr': '|b1', 'fortran_order': False, 'shape': "
                        "(2,), }",
                        std::string("\x01\x02", 2)),
@@ -276,6 +284,16 @@ TEST(TensorProto, RejectsInconsistentOrUnsupportedTensors) {
                                      varint(uint64_t(1) << 62)) +
                   key(2, 0) + varint(1),
               "too many elements");
+  // Terabytes asked for by a few bytes: refused for the missing data,
+  // before anything is allocated (found by sinkc-fuzz-tensor).
+  std::string hugeDims = lengthDelimited(1, varint(uint64_t(1) << 37));
+  expectError(hugeDims + key(2, 0) + varint(1) + lengthDelimited(9, "ab"),
+              "raw_data holds 2 bytes but dims [137438953472] of FLOAT need "
+              "549755813888");
+  expectError(hugeDims + key(2, 0) + varint(10) +
+                  lengthDelimited(5, varint(1) + varint(2)),
+              "int32_data holds 2 values but dims [137438953472] need "
+              "137438953472");
   expectError(key(2, 0) + varint(1) + key(14, 0) + varint(1), "external data");
   expectError(key(2, 0) + varint(3) + lengthDelimited(5, varint(300)),
               "int8 element 0 is out of range (300)");
