@@ -165,7 +165,9 @@ CONFIGS = [
                   "one bar | in the middle of a rather long prompt that keeps going on"]),
     dict(name="gpt2_l16_h2_d64", style="gpt2", layers=16, heads=2, hidden=64, ffn=64,
          vocab=260, seed=2005, gelu="erf", layernorm="fused", bos_logit=[9.0, 5.0],
-         secondary=[dict(token=10, create=2, life=12, norm=30.0),
+         # '\n' ends at layer 12, one short of what the depth-scaled rule calls
+         # "persists" for 16 layers (13): with life=12 it was primary by that rule
+         secondary=[dict(token=10, create=2, life=11, norm=30.0),
                     dict(token=59, create=8, life=3, norm=16.0)],
          prompts=["first line\nsecond; third; fourth",
                   "semicolons; here; and there; but no newline"]),
@@ -437,7 +439,23 @@ def compute_metrics(xs, probs, mlps):
     )
 
 
-def classify(met, tau=TAU, eps=EPS, per_head=False):
+def sink_kind(layers, creation, lifetime):
+    """The primary/secondary rule of docs/metrics.md (runtime/src/Classify.cpp) for a
+    sink flagged at layers creation..creation+lifetime-1 of a model instrumented at all
+    `layers` layers: primary when created among the first max(1, ceil(layers/4)) layers
+    and flagged through layer layers-1-floor(layers/8), secondary otherwise."""
+    early = max(1, -(-layers // 4))
+    late = layers - 1 - layers // 8
+    return "primary" if creation < early and creation + lifetime - 1 >= late else "secondary"
+
+
+def strict_sink_kind(layers, creation, lifetime):
+    """The stricter rule the construction follows: primary = flagged from layer <= 1
+    through the last layer."""
+    return "primary" if creation <= 1 and creation + lifetime == layers else "secondary"
+
+
+def classify(met, tau=TAU, eps=EPS, per_head=False, kind_rule=sink_kind):
     recv = met["recv_head"].max(axis=1) if per_head else met["recv"]
     flags = (np.abs(met["hidden_cos_bos"]) >= tau) | (recv >= eps)   # [L,T]
     sinks = []
@@ -450,6 +468,7 @@ def classify(met, tau=TAU, eps=EPS, per_head=False):
         while c + life < flags.shape[0] and flags[c + life, t]:
             life += 1
         sinks.append(dict(position=t, creation_layer=c, lifetime=life,
+                          kind=kind_rule(flags.shape[0], c, life),
                           flagged_layers=[int(v) for v in ls]))
     return flags, sinks
 
@@ -1145,14 +1164,19 @@ def analyse(cfg, ids, met):
     if rep["unflagged_recv_per_head_margin_min"] < MARGIN:
         l, t = np.argwhere(un & (EPS - recvh < MARGIN))[0]
         errors.append("unflagged per-head recv margin %.4f < %.2f (layer %d pos %d)" % (rep["unflagged_recv_per_head_margin_min"], MARGIN, l, t))
-    # the classification rule itself must give exactly the plan (mean and per-head recv)
+    # the classification rule itself must give exactly the plan (mean and per-head recv),
+    # kinds included, with the depth-scaled primary rule of docs/metrics.md and with the
+    # stricter "layer <= 1 through the last layer" rule
     for per_head in (False, True):
-        _, found = classify(met, per_head=per_head)
-        got = [(s["position"], s["creation_layer"], s["lifetime"], len(s["flagged_layers"])) for s in found]
-        exp = [(s["position"], s["creation_layer"], s["lifetime"], s["lifetime"]) for s in plan]
-        if got != exp:
-            errors.append("classification (%s recv) found %s, planted %s" %
-                          ("per-head" if per_head else "mean", got, exp))
+        for kind_rule in (sink_kind, strict_sink_kind):
+            _, found = classify(met, per_head=per_head, kind_rule=kind_rule)
+            got = [(s["position"], s["creation_layer"], s["lifetime"], s["kind"],
+                    len(s["flagged_layers"])) for s in found]
+            exp = [(s["position"], s["creation_layer"], s["lifetime"], s["kind"], s["lifetime"])
+                   for s in plan]
+            if got != exp:
+                errors.append("classification (%s recv, %s) found %s, planted %s" %
+                              ("per-head" if per_head else "mean", kind_rule.__name__, got, exp))
     # entries where one quantity lies within MARGIN of its threshold: the OR-decision
     # is safe (checked above) but "which criterion fired" is not robust there
     near = []
@@ -1304,7 +1328,9 @@ def generate(cfg, outdir, log):
             primary="BOS (position 0): flagged at every layer 0..layers-1 (|cos| is 1 by "
                     "definition at t=0, and recv[l][0] >= eps + margin at every layer)",
             secondary="created at a middle layer (>= 2), ends at least one layer before "
-                      "the last"),
+                      "the last, and is not primary by the depth-scaled rule of "
+                      "docs/metrics.md (primary = created in the first max(1, ceil(layers/4)) "
+                      "layers and flagged through layer layers-1-floor(layers/8))"),
         planted=dict(
             bos=dict(token_id=BOS_ID, bos_logit_per_head=cfg["bos_logit"],
                      bos_layer_scale=cfg.get("bos_layer_scale", [1.0] * cfg["layers"]),
