@@ -54,6 +54,23 @@ def ApproximateMath : Pass<"sinkc-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def DeallocateAfterLastUse
+    : Pass<"sinkc-deallocate-after-last-use", "::mlir::func::FuncOp"> {
+  let summary = "Move each buffer's dealloc to just after its last use";
+  let description = [{
+    Ownership-based buffer deallocation frees a buffer at the end of the
+    block that allocates it, so a model's intermediate tensors all live until
+    it returns (peak memory grows with depth; at long prompts the attention
+    tensors dominate). This pass moves a `memref.dealloc` of a `memref.alloc`
+    of the same block to just after the last operation of the block that
+    uses the buffer or a view of it (uses in nested regions count at their
+    ancestor in the block). A buffer from which a non-view op derives another
+    memref (a loop result, a select) keeps its dealloc where it is. Run after
+    the deallocation pipeline and a canonicalization that folds its
+    `scf.if %true` guards.
+  }];
+}
+
 def CopiesToLinalg : Pass<"sinkc-copies-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{
