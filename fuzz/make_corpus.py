@@ -9,8 +9,9 @@ fuzz/TensorFuzzer.cpp). Deterministic: the same sources give the same files.
 
 - import: every `//--- NAME.txt` section of test/Import/*.test converted with
   onnx.parser (sections that do not parse alone are skipped), small complete
-  models built here (one per supported op family, with initializers), and
-  the smallest zoo export (real exporter structure).
+  models built here (one per supported op family, with initializers), the
+  malformed models of test/hardening/Inputs/malformed_models.py, and the
+  smallest zoo export (real exporter structure).
 - trace: traces written by the fake language model of the runtime tests for
   a few prompts, tokens files and thresholds.
 - tensor: NumPy .npy files of every supported dtype, TensorProto files with
@@ -196,6 +197,15 @@ def import_corpus(source_root, directory):
     for name, model in small_models().items():
         write(directory, f"small-{name}.onnx", model.SerializeToString())
         count += 1
+    # The malformed-model corpus of the hardening tests: every way of being
+    # wrong that a test pins, as starting points for finding new ones.
+    sys.path.insert(0, os.path.join(source_root, "test", "hardening", "Inputs"))
+    import malformed_models
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in malformed_models.CASES + malformed_models.RUNTIME_CASES:
+            _, path = malformed_models.write_model(case[0], case[2], tmp)
+            shutil.copy(path, os.path.join(directory, f"malformed-{case[0]}.onnx"))
+            count += 1
     zoo = os.path.join(source_root, "test", "models", "zoo", "llama.dynamo.onnx")
     if os.path.exists(zoo):
         shutil.copy(zoo, os.path.join(directory, "zoo-llama.dynamo.onnx"))
