@@ -27,6 +27,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstdint>
 #include <optional>
 
 using namespace mlir;
@@ -545,32 +546,62 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
     return Error::success();
   };
   std::vector<char> bytes;
+  // An empty repeated field has no storage: its data() is null, and memcpy
+  // from null is undefined even for 0 bytes (UBSan caught it on an empty
+  // float tensor).
+  auto copyValues = [&](const void *values) {
+    bytes.resize(byteSize);
+    if (byteSize != 0)
+      std::memcpy(bytes.data(), values, byteSize);
+  };
   switch (tensor.data_type()) {
   case onnx::TensorProto::FLOAT:
     if (Error e = checkCount(tensor.float_data_size(), "float_data"))
       return std::move(e);
-    bytes.resize(byteSize);
-    std::memcpy(bytes.data(), tensor.float_data().data(), byteSize);
+    copyValues(tensor.float_data().data());
     break;
   case onnx::TensorProto::DOUBLE:
     if (Error e = checkCount(tensor.double_data_size(), "double_data"))
       return std::move(e);
-    bytes.resize(byteSize);
-    std::memcpy(bytes.data(), tensor.double_data().data(), byteSize);
+    copyValues(tensor.double_data().data());
     break;
   case onnx::TensorProto::INT64:
     if (Error e = checkCount(tensor.int64_data_size(), "int64_data"))
       return std::move(e);
-    bytes.resize(byteSize);
-    std::memcpy(bytes.data(), tensor.int64_data().data(), byteSize);
+    copyValues(tensor.int64_data().data());
     break;
   default: {
     // INT32, INT16, INT8, BOOL and FLOAT16 (as bits) live in int32_data.
     if (Error e = checkCount(tensor.int32_data_size(), "int32_data"))
       return std::move(e);
+    // Narrower types are stored widened: a value that does not fit would be
+    // silently truncated by the copy below.
+    int64_t low = INT32_MIN, high = INT32_MAX;
+    switch (tensor.data_type()) {
+    case onnx::TensorProto::INT16:
+      low = INT16_MIN, high = INT16_MAX;
+      break;
+    case onnx::TensorProto::INT8:
+      low = INT8_MIN, high = INT8_MAX;
+      break;
+    case onnx::TensorProto::BOOL:
+      low = 0, high = 1;
+      break;
+    case onnx::TensorProto::FLOAT16:
+      low = 0, high = UINT16_MAX; // bit patterns
+      break;
+    default:
+      break;
+    }
     bytes.resize(byteSize);
     for (int64_t i = 0; i < count; ++i) {
       int32_t v = tensor.int32_data(i);
+      if (v < low || v > high)
+        return fileError(llvm::formatv("{0}: int32_data value {1} (element "
+                                       "{2}) is out of range for {3}",
+                                       description, v, i,
+                                       onnxTypeName(tensor.data_type()))
+                             .str());
       std::memcpy(bytes.data() + i * elementSize, &v, elementSize);
     }
     break;
