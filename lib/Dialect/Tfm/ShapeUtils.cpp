@@ -5,6 +5,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -224,27 +225,40 @@ std::optional<SmallVector<int64_t>> inferReshape(ArrayRef<int64_t> inputShape,
   }
   if (inferredIndex < 0)
     return result;
-  // Solve for the -1 when every other size is known.
+  // Solve for the -1 when every other size is known. The requested sizes
+  // come from the model's constants, so their product may exceed int64:
+  // then only an empty input fits (and the -1 is 0).
   int64_t total = 1, known = 1;
-  bool staticTotal = true, staticKnown = true;
+  bool staticTotal = true, staticKnown = true, knownZero = false;
+  bool totalOverflow = false, knownOverflow = false;
   for (int64_t dim : inputShape) {
     if (dim == kDynamic)
       staticTotal = false;
     else
-      total *= dim;
+      totalOverflow |= llvm::MulOverflow(total, dim, total);
   }
   for (auto [i, dim] : llvm::enumerate(result)) {
     if ((int64_t)i == inferredIndex)
       continue;
     if (dim == kDynamic)
       staticKnown = false;
+    else if (dim == 0)
+      knownZero = true;
     else
-      known *= dim;
+      knownOverflow |= llvm::MulOverflow(known, dim, known);
   }
   if (staticTotal && staticKnown) {
-    if (known == 0 || total % known != 0)
+    if (knownZero || totalOverflow)
       return std::nullopt;
-    result[inferredIndex] = total / known;
+    if (knownOverflow) {
+      if (total != 0)
+        return std::nullopt;
+      result[inferredIndex] = 0;
+    } else if (total % known != 0) {
+      return std::nullopt;
+    } else {
+      result[inferredIndex] = total / known;
+    }
   } else {
     result[inferredIndex] = kDynamic;
   }

@@ -15,6 +15,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace sinkc::tfm;
@@ -445,10 +446,13 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                              shapeToString(*requested));
   if (inputType.hasStaticShape() &&
       llvm::none_of(*shape, [](int64_t d) { return d == kDynamic; })) {
+    // The requested sizes come from the model's constants: their product
+    // can exceed int64 (then it is certainly not the input's count).
     int64_t in = inputType.getNumElements(), out = 1;
+    bool overflow = false;
     for (int64_t d : *shape)
-      out *= d;
-    if (in != out)
+      overflow |= llvm::MulOverflow(out, d, out);
+    if (overflow || in != out)
       return emitOptionalError(loc, "cannot reshape ",
                                shapeToString(inputType.getShape()), " (", in,
                                " elements) to ", shapeToString(*shape));

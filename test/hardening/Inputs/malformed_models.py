@@ -261,6 +261,12 @@ CASES = [
     ("init-huge-typed",
      "initializer 'W': int64_data has 0 values, the shape needs 549755813888",
      lambda d: with_init_tensor(typed_tensor("W", I64, [1 << 39], "int64_data", []))),
+    ("init-int8-out-of-range",
+     "initializer 'W': int32_data value 300 (element 1) is out of range for INT8",
+     lambda d: with_init_tensor(typed_tensor("W", TensorProto.INT8, [2], "int32_data", [1, 300]))),
+    ("init-bool-not-0-or-1",
+     "initializer 'W': int32_data value 2 (element 0) is out of range for BOOL",
+     lambda d: with_init_tensor(typed_tensor("W", TensorProto.BOOL, [1], "int32_data", [2]))),
     ("init-bfloat16", "initializer 'W': unsupported dtype BFLOAT16 " + SUPPORTED,
      lambda d: with_init_tensor(raw_tensor("W", TensorProto.BFLOAT16, [4, 4], b"\0" * 32))),
     ("init-unknown-dtype", "initializer 'W': unsupported dtype data type 99 " + SUPPORTED,
@@ -405,6 +411,18 @@ CASES = [
      "node 'target' (Reshape, opset 17): result #0 of shape "
      "[4611686018427387904x4611686018427387904x4] has more than 2^40 elements",
      lambda d: one("Reshape", ["X", "s"], inits=[const_i64("s", [1 << 62, 1 << 62, 0])])),
+    # Sizes whose product exceeds int64 (found by sinkc-fuzz-import: signed
+    # overflow in the reshape checks).
+    ("reshape-product-overflow",
+     "node 'target' (Reshape, opset 17): cannot reshape [2, 3, 4] (24 elements) to "
+     "[83886085, 720575940379279360]",
+     lambda d: one("Reshape", ["X", "s"], x_shape=(2, 3, 4),
+                   inits=[const_i64("s", [83886085, 720575940379279360])])),
+    ("reshape-inferred-overflow",
+     "node 'target' (Reshape, opset 17): cannot reshape [2, 3, 4] to "
+     "[-1, 4611686018427387904, 4611686018427387904]",
+     lambda d: one("Reshape", ["X", "s"], x_shape=(2, 3, 4),
+                   inits=[const_i64("s", [-1, 1 << 62, 1 << 62])])),
     ("expand-incompatible", "node 'target' (Expand, opset 17): cannot expand [2, 3, 4] to [7, 3, 4]",
      lambda d: one("Expand", ["X", "s"], x_shape=(2, 3, 4), inits=[const_i64("s", [7, 3, 4])])),
     ("expand-negative", "node 'target' (Expand, opset 17): negative dimension -5 in shape",
