@@ -212,8 +212,10 @@ std::vector<T> toVector(const flatbuffers::Vector<U> *vector) {
 /// aligned; in a corrupt file they may not be, and reading them would be
 /// undefined behaviour. (Genuine traces are aligned: the builder aligns
 /// every vector for its elements, and parseTrace reads from an aligned copy.)
+/// An empty vector is never read, and the builder does not align its
+/// (nonexistent) elements.
 template <typename V> bool isAligned(const V *vector, size_t alignment) {
-  return !vector ||
+  return !vector || vector->size() == 0 ||
          reinterpret_cast<uintptr_t>(vector->Data()) % alignment == 0;
 }
 
@@ -282,6 +284,22 @@ Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
       record.measurements.push_back(std::move(entry));
     }
   }
+  // Reports do work per token and layer, so a declared length must be backed
+  // by per-token data in the file; otherwise a few hundred bytes claiming
+  // 10^8 tokens make sink-trace csv write gigabytes. The runtime always
+  // writes the prompt's tokens, and a flag per token in every layer.
+  auto tokenCount = static_cast<size_t>(record.sequenceLength);
+  bool tokensBacked = record.tokens.size() == tokenCount;
+  bool flagsBacked = !record.measurements.empty();
+  for (const LayerRecord &layer : record.measurements)
+    flagsBacked = flagsBacked && layer.flags.size() == tokenCount;
+  if (tokenCount != 0 && !tokensBacked && !flagsBacked)
+    return failure("record %zu declares %d tokens but carries %zu token ids "
+                   "and no per-token flags for them",
+                   index, record.sequenceLength, record.tokens.size());
+  if (!record.tokens.empty() && !tokensBacked)
+    return failure("record %zu has %zu token ids for %d tokens", index,
+                   record.tokens.size(), record.sequenceLength);
   if (source.sinks()) {
     for (const fb::TokenSink *sink : *source.sinks()) {
       TokenSink entry;

@@ -205,6 +205,42 @@ TEST(TraceVerification, ChecksTheSchemaVersion) {
             std::string::npos);
 }
 
+// Reports do per-token work; a length that the file's data does not back
+// (found by sinkc-fuzz-trace: 1.8 kB declaring 10^8 tokens kept
+// sink-trace csv busy for minutes) is refused when the trace is read.
+TEST(TraceVerification, RefusesLengthsNotBackedByData) {
+  TraceData claimsMore = makeTrace();
+  claimsMore.records[1].sequenceLength = 100000000;
+  claimsMore.records[1].tokens = {256, 104, 10};
+  for (LayerRecord &layer : claimsMore.records[1].measurements) {
+    layer.recv.clear();
+    layer.hiddenCosBos.clear();
+    layer.flags.clear();
+  }
+  std::vector<uint8_t> buffer = serialized(claimsMore);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.getError().message,
+            "record 1 declares 100000000 tokens but carries 3 token ids and "
+            "no per-token flags for them");
+
+  TraceData wrongTokens = makeTrace();
+  wrongTokens.records[0].tokens.pop_back();
+  buffer = serialized(wrongTokens);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.getError().message, "record 0 has 4 token ids for 5 tokens");
+
+  // Flags alone back the length (a trace of a model run on tensors rather
+  // than on a token list).
+  TraceData flagsOnly = makeTrace();
+  flagsOnly.records[0].tokens.clear();
+  buffer = serialized(flagsOnly);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_EQ(parsed->records[0].sequenceLength, 5);
+}
+
 TEST(TraceFile, ErrorsNameTheFile) {
   testutil::TempDir directory;
   Expected<TraceData> missing = readTraceFile(directory.file("no.sinktrace"));
