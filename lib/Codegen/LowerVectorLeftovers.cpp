@@ -1,4 +1,4 @@
-//===- LowerVectorLeftovers.cpp - n-D vector ops to 1-D --------------------===//
+//===- LowerVectorLeftovers.cpp - n-D vector ops to 1-D -------------------===//
 
 #include "sinkc/Codegen/Passes.h"
 
@@ -22,6 +22,9 @@ struct LowerVectorLeftoversPass
     vector::populateVectorToElementsUnrollPatterns(patterns);
     vector::populateVectorShapeCastLoweringPatterns(patterns);
     vector::populateVectorBroadcastLoweringPatterns(patterns);
+    // The shape_cast lowering builds 1-D results with strided-slice ops,
+    // which convert-to-llvm (unlike convert-vector-to-llvm) does not lower.
+    vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
