@@ -76,7 +76,8 @@ func.func @model(%x: tensor<5xf32>) -> (tensor<4xf32>, tensor<5xf32>, tensor<2x3
 
 // An ONNX initializer arrives as a dense_resource blob and its bytes move as
 // they are, whatever the threshold (the importer makes resources only of
-// large tensors). Two uses of one resource share its offset.
+// float tensors of more than 64 elements). Two uses of one resource share
+// its offset.
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: (%[[BLOB:.*]]: memref<?xi8> {tfm.name = "weights"})
 // CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
