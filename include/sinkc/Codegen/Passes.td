@@ -151,4 +151,27 @@ def OutlineParallelLoops
                            "::mlir::scf::SCFDialect"];
 }
 
+def OutlineLoopNests : Pass<"sinkc-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Move every outermost loop nest into a function of its own";
+  let description = [{
+    Each outermost `scf.for` of a `func.func` with a body (and at least
+    `min-ops` operations, itself included) becomes a private
+    `func.func @<function>_loop_<n>` with internal linkage and `noinline`,
+    taking the values the nest uses from outside as arguments (constants are
+    cloned into it, so LLVM still sees static sizes) and returning the loop's
+    results; the nest is replaced by a `func.call`. LLVM's loop passes and
+    the code generator cost more than linearly in the size of a function,
+    so a model lowered into one function compiled in time quadratic in its
+    depth; after this pass the model function is a straight line of
+    allocations and calls. Runs after `sinkc-outline-parallel-loops` and
+    `lower-affine`, so only serial `scf.for` loops are left to move.
+  }];
+  let options = [
+    Option<"minOps", "min-ops", "int64_t", "1",
+           "Leave loop nests with fewer operations in place">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // SINKC_CODEGEN_PASSES
