@@ -1,4 +1,4 @@
-//===- ImportFuzzer.cpp - libFuzzer target: ONNX bytes -> tfm --------------===//
+//===- ImportFuzzer.cpp - libFuzzer target: ONNX bytes -> tfm -------------===//
 //
 // Feeds arbitrary bytes to the ONNX importer as a model file and, when the
 // import succeeds, runs what `sinkc --emit=tfm` runs next: canonicalize (the
@@ -33,9 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // model) would otherwise accumulate over millions of inputs.
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   context.loadDialect<sinkc::tfm::TfmDialect, func::FuncDialect>();
-  ScopedDiagnosticHandler quiet(&context, [](Diagnostic &) {
-    return success();
-  });
+  ScopedDiagnosticHandler quiet(&context,
+                                [](Diagnostic &) { return success(); });
 
   sinkc::OnnxImportOptions options;
   llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);

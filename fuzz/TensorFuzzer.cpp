@@ -1,4 +1,4 @@
-//===- TensorFuzzer.cpp - libFuzzer target: the runtime's input readers ----===//
+//===- TensorFuzzer.cpp - libFuzzer target: the runtime's input readers ---===//
 //
 // The first byte selects a reader of the runtime, the rest is its input:
 //   0  .npy (--input-pb FILE.npy)          1  ONNX TensorProto (--input-pb)

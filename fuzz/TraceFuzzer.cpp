@@ -1,4 +1,4 @@
-//===- TraceFuzzer.cpp - libFuzzer target: bytes -> sink-trace -------------===//
+//===- TraceFuzzer.cpp - libFuzzer target: bytes -> sink-trace ------------===//
 //
 // Feeds arbitrary bytes to the trace reader exactly as `sink-trace` reads a
 // file (sinkrt::parseTrace: size prefix, identifier, FlatBuffers verifier,

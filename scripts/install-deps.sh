@@ -9,7 +9,7 @@ packages=(
   libzstd-dev ninja-build cmake
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-numpy
   flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
-  libgtest-dev libgmock-dev libonnx-testdata
+  libgtest-dev libgmock-dev libonnx-testdata clang-format-22
 )
 
 SUDO=""

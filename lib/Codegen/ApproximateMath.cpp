@@ -1,4 +1,4 @@
-//===- ApproximateMath.cpp - polynomial math approximations ----------------===//
+//===- ApproximateMath.cpp - polynomial math approximations ---------------===//
 
 #include "sinkc/Codegen/Passes.h"
 

@@ -1,4 +1,4 @@
-//===- EntryPoint.cpp - the packed entry point and the manifest ------------===//
+//===- EntryPoint.cpp - the packed entry point and the manifest -----------===//
 //
 // The runtime calls every model through one signature, `sinkc_entry(void
 // **args)`, whatever its inputs and outputs (docs/runtime-abi.md). This file
@@ -56,8 +56,8 @@ llvm::Error addRuntimeInterface(llvm::Module &module,
   int64_t resultWords = 0;
   for (int64_t rank : signature.outputRanks)
     resultWords += descriptorWords(rank);
-  llvm::Value *results =
-      b.CreateAlloca(llvm::ArrayType::get(i64, resultWords), nullptr, "results");
+  llvm::Value *results = b.CreateAlloca(llvm::ArrayType::get(i64, resultWords),
+                                        nullptr, "results");
 
   // memref<?xi8> over the weights: {ptr, ptr, 0, [size], [1]}.
   llvm::Value *weights = loadArg(0);

@@ -1,4 +1,4 @@
-//===- ExternalizeWeights.cpp - constants to a pointer-addressed blob ------===//
+//===- ExternalizeWeights.cpp - constants to a pointer-addressed blob -----===//
 //
 // Weights never go through LLVM as constants: a 27 MB model would become a
 // 170 MB textual .ll and an LLVM ConstantDataArray. Instead every large
@@ -156,15 +156,13 @@ LogicalResult externalizeWeights(ModuleOp module, StringRef entryName,
       constants.push_back({constant, *bytes});
   });
 
-  auto blobType = MemRefType::get({ShapedType::kDynamic},
-                                  IntegerType::get(context, 8));
+  auto blobType =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(context, 8));
   if (failed(func.insertArgument(
           0, blobType,
-          DictionaryAttr::get(context,
-                              {NamedAttribute(StringAttr::get(context,
-                                                              "tfm.name"),
-                                              StringAttr::get(context,
-                                                              "weights"))}),
+          DictionaryAttr::get(
+              context, {NamedAttribute(StringAttr::get(context, "tfm.name"),
+                                       StringAttr::get(context, "weights"))}),
           func.getLoc())))
     return failure();
   Value base = func.getArgument(0);

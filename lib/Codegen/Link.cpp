@@ -1,4 +1,4 @@
-//===- Link.cpp - linking the model object with the runtime ----------------===//
+//===- Link.cpp - linking the model object with the runtime ---------------===//
 
 #include "sinkc/Codegen/Codegen.h"
 
@@ -20,8 +20,8 @@ static llvm::Expected<std::string> findLinkerDriver(StringRef requested) {
   if (!requested.empty())
     return requested.str();
   for (StringRef candidate : {"clang++-22", "clang++"}) {
-    if (auto path = llvm::sys::findProgramByName(candidate,
-                                                 {"/usr/lib/llvm-22/bin"}))
+    if (auto path =
+            llvm::sys::findProgramByName(candidate, {"/usr/lib/llvm-22/bin"}))
       return *path;
     if (auto path = llvm::sys::findProgramByName(candidate))
       return *path;
@@ -69,9 +69,9 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
     for (const std::string &arg : args)
       command += arg + " ";
     return makeError("link failed (" +
-                     (errorMessage.empty() ? "exit status " +
-                                                 std::to_string(status)
-                                           : errorMessage) +
+                     (errorMessage.empty()
+                          ? "exit status " + std::to_string(status)
+                          : errorMessage) +
                      "): " + command);
   }
   return llvm::Error::success();

@@ -38,8 +38,8 @@ struct LowerRuntimeChecksPass
     auto i32 = builder.getI32Type();
     auto i64 = builder.getI64Type();
     auto ptr = LLVM::LLVMPointerType::get(context);
-    auto write = LLVM::lookupOrCreateFn(builder, module, "write",
-                                        {i32, ptr, i64}, i64);
+    auto write =
+        LLVM::lookupOrCreateFn(builder, module, "write", {i32, ptr, i64}, i64);
     auto flush = LLVM::lookupOrCreateFn(builder, module, "fflush", {ptr}, i32);
     auto exit = LLVM::lookupOrCreateFn(builder, module, "_exit", {i32},
                                        LLVM::LLVMVoidType::get(context));
@@ -65,8 +65,8 @@ struct LowerRuntimeChecksPass
       Value stderrFd = LLVM::ConstantOp::create(builder, loc, i32, 2);
       Value length =
           LLVM::ConstantOp::create(builder, loc, i64, (int64_t)message.size());
-      LLVM::CallOp::create(builder, loc, *write, ValueRange{stderrFd, text,
-                                                            length});
+      LLVM::CallOp::create(builder, loc, *write,
+                           ValueRange{stderrFd, text, length});
       Value allStreams = LLVM::ZeroOp::create(builder, loc, ptr);
       LLVM::CallOp::create(builder, loc, *flush, ValueRange{allStreams});
       Value status = LLVM::ConstantOp::create(builder, loc, i32, 1);

@@ -1,4 +1,4 @@
-//===- Manifest.cpp - the model manifest of docs/runtime-abi.md ------------===//
+//===- Manifest.cpp - the model manifest of docs/runtime-abi.md -----------===//
 
 #include "sinkc/Codegen/Manifest.h"
 
@@ -65,7 +65,8 @@ llvm::Error describeSignature(func::FuncOp entry, ManifestInfo &info) {
     for (int64_t d : tensor.getShape())
       out.dims.push_back(d == ShapedType::kDynamic ? -1 : d);
     out.role = "data";
-    bool int64Matrix = tensor.getRank() == 2 && tensor.getElementType().isInteger(64);
+    bool int64Matrix =
+        tensor.getRank() == 2 && tensor.getElementType().isInteger(64);
     if (isInput && int64Matrix) {
       if (label == "input_ids")
         out.role = "tokens";
@@ -82,27 +83,25 @@ llvm::Error describeSignature(func::FuncOp entry, ManifestInfo &info) {
   FunctionType type = entry.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     ManifestTensor tensor;
-    if (llvm::Error e = describe(type.getInput(i),
-                                 entry.getArgAttrOfType<StringAttr>(i, "tfm.name"),
-                                 true, tensor))
+    if (llvm::Error e = describe(
+            type.getInput(i), entry.getArgAttrOfType<StringAttr>(i, "tfm.name"),
+            true, tensor))
       return e;
     info.inputs.push_back(tensor);
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     ManifestTensor tensor;
-    if (llvm::Error e = describe(
-            type.getResult(i),
-            entry.getResultAttrOfType<StringAttr>(i, "tfm.name"), false,
-            tensor))
+    if (llvm::Error e =
+            describe(type.getResult(i),
+                     entry.getResultAttrOfType<StringAttr>(i, "tfm.name"),
+                     false, tensor))
       return e;
     info.outputs.push_back(tensor);
   }
-  bool hasTokens = llvm::any_of(info.inputs, [](const ManifestTensor &t) {
-    return t.role == "tokens";
-  });
-  auto logits = llvm::find_if(info.outputs, [](const ManifestTensor &t) {
-    return t.role == "logits";
-  });
+  bool hasTokens = llvm::any_of(
+      info.inputs, [](const ManifestTensor &t) { return t.role == "tokens"; });
+  auto logits = llvm::find_if(
+      info.outputs, [](const ManifestTensor &t) { return t.role == "logits"; });
   info.isLanguageModel = hasTokens && logits != info.outputs.end();
   if (info.isLanguageModel) {
     info.vocab = logits->dims.back();

@@ -1,4 +1,4 @@
-//===- MaterializeFreshOutputs.cpp - one fresh buffer per output -----------===//
+//===- MaterializeFreshOutputs.cpp - one fresh buffer per output ----------===//
 
 #include "sinkc/Codegen/Passes.h"
 

@@ -1,4 +1,4 @@
-//===- OutlineLoopNests.cpp - one function per loop nest -------------------===//
+//===- OutlineLoopNests.cpp - one function per loop nest ------------------===//
 //
 // LLVM's loop passes (LoopRotate above all) and the code generator cost more
 // than linearly in the size of a function. A whole model lowered into one
@@ -105,8 +105,7 @@ struct OutlineLoopNestsPass
       mapping.map(value, argument);
     for (Value value : used)
       if (isCheapToClone(value))
-        mapping.map(value,
-                    builder.clone(*value.getDefiningOp())->getResult(0));
+        mapping.map(value, builder.clone(*value.getDefiningOp())->getResult(0));
     Operation *clone = builder.clone(*loop, mapping);
     func::ReturnOp::create(builder, loc, clone->getResults());
 

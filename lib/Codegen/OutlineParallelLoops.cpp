@@ -1,4 +1,4 @@
-//===- OutlineParallelLoops.cpp - loops onto the runtime's thread pool -----===//
+//===- OutlineParallelLoops.cpp - loops onto the runtime's thread pool ----===//
 //
 // Captured values cross into the outlined body through a struct of their
 // LLVM representations. The IR is still memref/scf here, so the two sides
@@ -69,8 +69,8 @@ struct OutlineParallelLoopsPass
         if (loop->getParentOfType<scf::ForOp>() &&
             loop->getParentOfType<scf::ForOp>()->hasAttr(kParallelMarker))
           continue;
-        if (failed(outline(func, loop, runtimeContext, typeConverter,
-                           counter++)))
+        if (failed(
+                outline(func, loop, runtimeContext, typeConverter, counter++)))
           return signalPassFailure();
       }
       func.walk([](scf::ForOp loop) { loop->removeAttr(kParallelMarker); });
@@ -113,20 +113,18 @@ struct OutlineParallelLoopsPass
 
     // The body: for i in [begin, end): iv = lb + i * step; <loop body>.
     builder.setInsertionPoint(func);
-    std::string name =
-        (func.getSymName() + "_parallel_" + Twine(index)).str();
-    auto bodyType =
-        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context),
-                                    {ptrType, i64, i64});
+    std::string name = (func.getSymName() + "_parallel_" + Twine(index)).str();
+    auto bodyType = LLVM::LLVMFunctionType::get(
+        LLVM::LLVMVoidType::get(context), {ptrType, i64, i64});
     auto body = LLVM::LLVMFuncOp::create(builder, loc, name, bodyType,
                                          LLVM::Linkage::Internal);
     Block *entry = body.addEntryBlock(builder);
     builder.setInsertionPointToStart(entry);
     IRMapping mapping;
     for (auto [i, value] : llvm::enumerate(captured)) {
-      Value field = LLVM::GEPOp::create(
-          builder, loc, ptrType, structType, entry->getArgument(0),
-          ArrayRef<LLVM::GEPArg>{0, (int32_t)i});
+      Value field = LLVM::GEPOp::create(builder, loc, ptrType, structType,
+                                        entry->getArgument(0),
+                                        ArrayRef<LLVM::GEPArg>{0, (int32_t)i});
       Value loaded = LLVM::LoadOp::create(builder, loc, fieldTypes[i], field);
       Value restored = UnrealizedConversionCastOp::create(
                            builder, loc, value.getType(), loaded)
@@ -135,8 +133,7 @@ struct OutlineParallelLoopsPass
     }
     for (Value value : used)
       if (isCheapToClone(value))
-        mapping.map(value,
-                    builder.clone(*value.getDefiningOp())->getResult(0));
+        mapping.map(value, builder.clone(*value.getDefiningOp())->getResult(0));
     auto toIndex = [&](Value v) {
       return arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
                                         v);
@@ -164,25 +161,26 @@ struct OutlineParallelLoopsPass
         LLVM::AllocaOp::create(builder, loc, ptrType, structType, count1);
     builder.setInsertionPoint(loop);
     for (auto [i, value] : llvm::enumerate(captured)) {
-      Value converted = UnrealizedConversionCastOp::create(
-                            builder, loc, fieldTypes[i], value)
-                            .getResult(0);
-      Value field = LLVM::GEPOp::create(builder, loc, ptrType, structType,
-                                        buffer,
-                                        ArrayRef<LLVM::GEPArg>{0, (int32_t)i});
+      Value converted =
+          UnrealizedConversionCastOp::create(builder, loc, fieldTypes[i], value)
+              .getResult(0);
+      Value field =
+          LLVM::GEPOp::create(builder, loc, ptrType, structType, buffer,
+                              ArrayRef<LLVM::GEPArg>{0, (int32_t)i});
       LLVM::StoreOp::create(builder, loc, converted, field);
     }
     // Trip count: ceil((ub - lb) / step), at least 0.
     Value span = arith::SubIOp::create(builder, loc, loop.getUpperBound(),
                                        loop.getLowerBound());
-    Value trips = arith::CeilDivSIOp::create(builder, loc, span, loop.getStep());
+    Value trips =
+        arith::CeilDivSIOp::create(builder, loc, span, loop.getStep());
     trips = arith::MaxSIOp::create(
         builder, loc, trips, arith::ConstantIndexOp::create(builder, loc, 0));
     Value trips64 = arith::IndexCastOp::create(builder, loc, i64, trips);
     Value function = LLVM::AddressOfOp::create(builder, loc, ptrType, name);
     auto parallelFor = LLVM::lookupOrCreateFn(
-        builder, module, "sinkrt_parallel_for", {ptrType, i64, ptrType, ptrType},
-        LLVM::LLVMVoidType::get(context));
+        builder, module, "sinkrt_parallel_for",
+        {ptrType, i64, ptrType, ptrType}, LLVM::LLVMVoidType::get(context));
     if (failed(parallelFor))
       return loop.emitError("cannot declare sinkrt_parallel_for");
     LLVM::CallOp::create(builder, loc, *parallelFor,

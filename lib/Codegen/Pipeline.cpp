@@ -1,4 +1,4 @@
-//===- Pipeline.cpp - the pass pipelines of sinkc --------------------------===//
+//===- Pipeline.cpp - the pass pipelines of sinkc -------------------------===//
 
 #include "sinkc/Codegen/Codegen.h"
 #include "sinkc/Codegen/Passes.h"

@@ -1,4 +1,4 @@
-//===- Target.cpp - LLVM IR translation and object emission ----------------===//
+//===- Target.cpp - LLVM IR translation and object emission ---------------===//
 //
 // Everything after the LLVM dialect happens in process: translation to LLVM
 // IR, the -O3 pipeline, and object emission through a TargetMachine.
@@ -36,7 +36,8 @@ createTargetMachine(const TargetOptions &options) {
   llvm::Triple triple(host ? llvm::sys::getProcessTriple()
                            : llvm::Triple::normalize(options.triple));
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("unknown target '" + triple.str() + "': " + error);
   std::string cpu = options.cpu;

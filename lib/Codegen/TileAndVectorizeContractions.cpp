@@ -1,4 +1,4 @@
-//===- TileAndVectorizeContractions.cpp - register tiling of matmuls -------===//
+//===- TileAndVectorizeContractions.cpp - register tiling of matmuls ------===//
 //
 // The contraction schedule of docs/codegen.md, in C++ so that it can adapt to
 // each op's static and dynamic sizes:
@@ -162,8 +162,8 @@ struct TileAndVectorizeContractionsPass
         continue;
       SmallVector<OpFoldResult> sizes;
       for (int64_t range : ranges)
-        sizes.push_back(rewriter.getIndexAttr(ShapedType::isDynamic(range) ? 1
-                                                                           : 0));
+        sizes.push_back(
+            rewriter.getIndexAttr(ShapedType::isDynamic(range) ? 1 : 0));
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
       rewriter.setInsertionPoint(op);

@@ -1278,10 +1278,11 @@ Error Importer::importNode(const onnx::NodeProto &node) {
     auto scalarType = RankedTensorType::get({}, type.getElementType());
     Value epsilonValue = tfm::ConstantOp::create(
         builder, loc,
-        DenseElementsAttr::get(
-            scalarType, ArrayRef<Attribute>{builder.getFloatAttr(
-                            type.getElementType(), *epsilon)}));
-    auto shifted = binary(tfm::AddOp(), (*variance)->getResult(0), epsilonValue);
+        DenseElementsAttr::get(scalarType,
+                               ArrayRef<Attribute>{builder.getFloatAttr(
+                                   type.getElementType(), *epsilon)}));
+    auto shifted =
+        binary(tfm::AddOp(), (*variance)->getResult(0), epsilonValue);
     if (!shifted)
       return shifted.takeError();
     auto root = unary(tfm::SqrtOp(), *shifted);

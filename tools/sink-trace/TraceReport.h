@@ -1,4 +1,4 @@
-//===- TraceReport.h - Human and machine views of a sink trace -*- C++ -*-===//
+//===- TraceReport.h - Human and machine views of a sink trace --*- C++ -*-===//
 //
 // The renderings behind `sink-trace summary|json|csv|plot`, as functions of
 // a parsed trace so that the unit tests check them without a subprocess.

@@ -1,4 +1,4 @@
-//===- sinkc-opt.cpp - mlir-opt for sinkc dialects and passes --------------===//
+//===- sinkc-opt.cpp - mlir-opt for sinkc dialects and passes -------------===//
 
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"

@@ -1,4 +1,4 @@
-//===- sinkc.cpp - the sinkc compiler driver -------------------------------===//
+//===- sinkc.cpp - the sinkc compiler driver ------------------------------===//
 //
 // sinkc MODEL.onnx -o OUT [--emit=tfm-raw|tfm|linalg|llvm|llvm-ir|obj|exe]
 //
@@ -23,14 +23,14 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/IR/AsmState.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/Timing.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
@@ -88,8 +88,7 @@ cl::opt<WeightsMode> weightsMode(
     "weights", cl::desc("Where the executable keeps the weights"),
     cl::values(clEnumValN(WeightsMode::Auto, "auto",
                           "embedded up to --embed-limit, external above"),
-               clEnumValN(WeightsMode::Embed, "embed",
-                          "inside the executable"),
+               clEnumValN(WeightsMode::Embed, "embed", "inside the executable"),
                clEnumValN(WeightsMode::External, "external",
                           "in OUT.weights, mapped at run time")),
     cl::init(WeightsMode::Auto), cl::cat(sinkcCategory));
@@ -97,12 +96,14 @@ cl::opt<uint64_t> embedLimit(
     "embed-limit",
     cl::desc("Largest weights size (bytes) that --weights=auto embeds"),
     cl::init(uint64_t(512) << 20), cl::cat(sinkcCategory));
-cl::opt<std::string> targetTriple(
-    "target", cl::desc("Target triple (default: the host)"),
-    cl::value_desc("triple"), cl::cat(sinkcCategory));
-cl::opt<std::string> targetCpu(
-    "cpu", cl::desc("Target CPU (default: the host CPU for host builds)"),
-    cl::cat(sinkcCategory));
+cl::opt<std::string> targetTriple("target",
+                                  cl::desc("Target triple (default: the host)"),
+                                  cl::value_desc("triple"),
+                                  cl::cat(sinkcCategory));
+cl::opt<std::string>
+    targetCpu("cpu",
+              cl::desc("Target CPU (default: the host CPU for host builds)"),
+              cl::cat(sinkcCategory));
 cl::opt<std::string> runtimeLibrary(
     "runtime-lib",
     cl::desc("libsinkrt.a to link (default: ../lib/libsinkrt.a next to "
@@ -220,12 +221,11 @@ llvm::Error numberNodeLocations(ModuleOp module, StringRef tablePath) {
     StringRef file = "model";
     if (auto inner = dyn_cast<FileLineColLoc>(nameLoc.getChildLoc()))
       file = inner.getFilename();
-    auto [it, inserted] = lines.try_emplace(nameLoc.getName().strref(),
-                                            lines.size() + 1);
+    auto [it, inserted] =
+        lines.try_emplace(nameLoc.getName().strref(), lines.size() + 1);
     if (inserted)
-      table += std::to_string(it->second) + "\t" +
-               nameLoc.getName().str() + "\t" +
-               op->getName().getStringRef().str() + "\n";
+      table += std::to_string(it->second) + "\t" + nameLoc.getName().str() +
+               "\t" + op->getName().getStringRef().str() + "\n";
     op->setLoc(NameLoc::get(nameLoc.getName(),
                             FileLineColLoc::get(context, file, it->second, 0)));
   });
@@ -282,8 +282,9 @@ int main(int argc, char **argv) {
           cl::getRegisteredOptions().lookup("disable-lsr")))
     disableLSR->setInitialValue(true);
   cl::HideUnrelatedOptions(sinkcCategory);
-  cl::ParseCommandLineOptions(argc, argv, "sinkc: ONNX to instrumented native "
-                                          "executables\n");
+  cl::ParseCommandLineOptions(argc, argv,
+                              "sinkc: ONNX to instrumented native "
+                              "executables\n");
 
   if (llvmOptLevel > 3)
     return fail("--llvm-opt must be 0, 1, 2 or 3");
@@ -295,8 +296,8 @@ int main(int argc, char **argv) {
 
   sinkc::OnnxImportOptions importOptions;
   importOptions.useValueInfo = !noValueInfo;
-  if (llvm::Error e = sinkc::parseStaticShapes(
-          staticShapes, importOptions.staticInputShapes))
+  if (llvm::Error e = sinkc::parseStaticShapes(staticShapes,
+                                               importOptions.staticInputShapes))
     return fail(llvm::toString(std::move(e)));
 
   DialectRegistry registry;
@@ -322,9 +323,9 @@ int main(int argc, char **argv) {
     const char *severity =
         diagnostic.getSeverity() == DiagnosticSeverity::Error     ? "error"
         : diagnostic.getSeverity() == DiagnosticSeverity::Warning ? "warning"
-                                                                   : "note";
-    std::string line = std::string(severity) + ": " + inputPath + ": " +
-                       where + diagnostic.str();
+                                                                  : "note";
+    std::string line = std::string(severity) + ": " + inputPath + ": " + where +
+                       diagnostic.str();
     if (reported.insert(line).second)
       llvm::errs() << "sinkc: " << line << "\n";
     return success();
@@ -442,17 +443,15 @@ int main(int argc, char **argv) {
   entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
   if (failed(entry.insertArgument(
           entry.getNumArguments(), LLVM::LLVMPointerType::get(&context),
-          DictionaryAttr::get(&context,
-                              {NamedAttribute(StringAttr::get(
-                                                  &context,
-                                                  "sinkc.runtime_context"),
-                                              UnitAttr::get(&context))}),
+          DictionaryAttr::get(
+              &context, {NamedAttribute(
+                            StringAttr::get(&context, "sinkc.runtime_context"),
+                            UnitAttr::get(&context))}),
           entry.getLoc())))
     return fail("cannot add the runtime context argument");
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
   if (failed(SymbolTable::replaceAllSymbolUses(
-          entry, StringAttr::get(&context, sinkc::kModelSymbolName),
-          *module)))
+          entry, StringAttr::get(&context, sinkc::kModelSymbolName), *module)))
     return fail("cannot rename the entry function");
   entry.setSymName(sinkc::kModelSymbolName);
   if (instrument) {
@@ -507,11 +506,11 @@ int main(int argc, char **argv) {
   } else if (!embed && binaryOutput) {
     std::string weightsPath = outputPath + ".weights";
     if (emitKind == EmitKind::Object)
-      weightsPath = (llvm::sys::path::parent_path(outputPath) +
-                     (llvm::sys::path::parent_path(outputPath).empty() ? ""
-                                                                      : "/") +
-                     llvm::sys::path::stem(outputPath) + ".weights")
-                        .str();
+      weightsPath =
+          (llvm::sys::path::parent_path(outputPath) +
+           (llvm::sys::path::parent_path(outputPath).empty() ? "" : "/") +
+           llvm::sys::path::stem(outputPath) + ".weights")
+              .str();
     if (llvm::Error e =
             writeExternalWeights(weights, weightsPath, manifest.weightsHash))
       return fail(llvm::toString(std::move(e)));
@@ -527,8 +526,8 @@ int main(int argc, char **argv) {
   if (!machine)
     return fail(llvm::toString(machine.takeError()));
   llvm::LLVMContext llvmContext;
-  auto llvmModule = sinkc::translateToLLVMIR(*module, llvmContext, **machine,
-                                             llvmOptLevel);
+  auto llvmModule =
+      sinkc::translateToLLVMIR(*module, llvmContext, **machine, llvmOptLevel);
   if (!llvmModule)
     return fail(llvm::toString(llvmModule.takeError()));
   sinkc::EntrySignature signature;
@@ -541,7 +540,8 @@ int main(int argc, char **argv) {
           **llvmModule, signature, sinkc::renderManifest(manifest)))
     return fail(llvm::toString(std::move(e)));
   if (emitKind == EmitKind::LLVMIR)
-    return writeOutput([&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
+    return writeOutput(
+        [&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
   if (embed)
     sinkc::addEmbeddedWeights(**llvmModule, blob.path);
 

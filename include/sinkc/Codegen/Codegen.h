@@ -1,4 +1,4 @@
-//===- Codegen.h - from linalg on tensors to a native executable -*- C++ -*-===//
+//===- Codegen.h - from linalg on tensors to native code --------*- C++ -*-===//
 //
 // The back half of sinkc: bufferization and lowering pipelines, the weights
 // blob, the packed entry point and manifest of docs/runtime-abi.md, object

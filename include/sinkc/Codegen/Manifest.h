@@ -13,7 +13,7 @@ namespace sinkc {
 
 struct ManifestTensor {
   std::string name;
-  std::string dtype; ///< f32 f64 f16 i64 i32 i8 u8 bool
+  std::string dtype;         ///< f32 f64 f16 i64 i32 i8 u8 bool
   std::vector<int64_t> dims; ///< -1 for dynamic
   std::string role;          ///< tokens attention_mask position_ids logits data
 };

@@ -1,4 +1,4 @@
-//===- Passes.td - sinkc code generation passes -----------*- tablegen -*-===//
+//===- Passes.td - sinkc code generation passes ------------*- tablegen -*-===//
 
 #ifndef SINKC_CODEGEN_PASSES
 #define SINKC_CODEGEN_PASSES

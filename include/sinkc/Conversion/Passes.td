@@ -1,4 +1,4 @@
-//===- Passes.td - sinkc conversion passes ----------------*- tablegen -*-===//
+//===- Passes.td - sinkc conversion passes -----------------*- tablegen -*-===//
 
 #ifndef SINKC_CONVERSION_PASSES
 #define SINKC_CONVERSION_PASSES

@@ -1,4 +1,4 @@
-//===- Passes.td - sinkc transformation passes ------------*- tablegen -*-===//
+//===- Passes.td - sinkc transformation passes -------------*- tablegen -*-===//
 
 #ifndef SINKC_TRANSFORMS_PASSES
 #define SINKC_TRANSFORMS_PASSES

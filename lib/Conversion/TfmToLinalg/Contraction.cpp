@@ -1,4 +1,4 @@
-//===- Contraction.cpp - tfm.matmul and tfm.gemm to linalg -----------------===//
+//===- Contraction.cpp - tfm.matmul and tfm.gemm to linalg ----------------===//
 //
 // A matmul against a 2-D right operand (every projection of a transformer)
 // collapses the left operand's batch dimensions into M and becomes one
@@ -65,7 +65,8 @@ Value collapseLeading(OpBuilder &b, Location loc, Value value, int64_t count,
     SmallVector<int64_t> shape = {ShapedType::kDynamic};
     llvm::append_range(shape, type.getShape().drop_front(count));
     Value shapeTensor = tensor::FromElementsOp::create(
-        b, loc, RankedTensorType::get({(int64_t)sizes.size()}, b.getIndexType()),
+        b, loc,
+        RankedTensorType::get({(int64_t)sizes.size()}, b.getIndexType()),
         sizes);
     return tensor::ReshapeOp::create(b, loc, type.clone(shape), value,
                                      shapeTensor);
@@ -77,7 +78,8 @@ Value collapseLeading(OpBuilder &b, Location loc, Value value, int64_t count,
   reassociation.push_back(first);
   for (int64_t i = count; i < type.getRank(); ++i)
     reassociation.push_back({i});
-  SmallVector<int64_t> shape = {staticProduct(type.getShape().take_front(count))};
+  SmallVector<int64_t> shape = {
+      staticProduct(type.getShape().take_front(count))};
   llvm::append_range(shape, type.getShape().drop_front(count));
   if (count == 0) {
     // Insert a unit leading dimension.
@@ -233,21 +235,21 @@ struct MatMulLowering : public OpConversionPattern<MatMulOp> {
       int64_t batchRank = lhsType.getRank() - 2;
       Value rows = collapseLeading(rewriter, loc, lhs, batchRank + 1);
       auto rowsType = cast<RankedTensorType>(rows.getType());
-      auto outType = RankedTensorType::get(
-          {rowsType.getDimSize(0), nStatic}, element);
+      auto outType =
+          RankedTensorType::get({rowsType.getDimSize(0), nStatic}, element);
       Value init = zeroFilled(rewriter, loc, outType,
                               {getDims(rewriter, loc, rows)[0], n});
-      product = linalg::MatmulOp::create(rewriter, loc, TypeRange{outType},
-                                         ValueRange{rows, rhs},
-                                         ValueRange{init})
-                    .getResult(0);
+      product =
+          linalg::MatmulOp::create(rewriter, loc, TypeRange{outType},
+                                   ValueRange{rows, rhs}, ValueRange{init})
+              .getResult(0);
       fullShape = llvm::to_vector(lhsType.getShape().drop_back());
       fullShape.push_back(nStatic);
       fullDims = llvm::to_vector(ArrayRef(lhsDims).drop_back());
       fullDims.push_back(n);
-      product = expandLeading(rewriter, loc, product,
-                              ArrayRef(fullDims).drop_back(),
-                              RankedTensorType::get(fullShape, element));
+      product =
+          expandLeading(rewriter, loc, product, ArrayRef(fullDims).drop_back(),
+                        RankedTensorType::get(fullShape, element));
     } else {
       // Batched: broadcast the batch dims, collapse them, batch_matmul.
       auto batchShape = broadcastShapes(lhsType.getShape().drop_back(2),
@@ -279,8 +281,7 @@ struct MatMulLowering : public OpConversionPattern<MatMulOp> {
           {lhs3Type.getDimSize(0), mStatic, nStatic}, element);
       Value init = zeroFilled(rewriter, loc, outType,
                               {getDims(rewriter, loc, lhs3)[0], m, n});
-      product = linalg::BatchMatmulOp::create(rewriter, loc,
-                                              TypeRange{outType},
+      product = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{outType},
                                               ValueRange{lhs3, rhs3},
                                               ValueRange{init})
                     .getResult(0);
@@ -333,13 +334,13 @@ struct GemmLowering : public OpConversionPattern<GemmOp> {
     auto bDims = getDims(rewriter, loc, b);
     checkEqual(rewriter, loc, aDims[1], bDims[0], op,
                "gemm contraction dimensions differ");
-    auto dims = reconcileDims(rewriter, loc, resultType, {aDims[0], bDims[1]},
-                              op);
+    auto dims =
+        reconcileDims(rewriter, loc, resultType, {aDims[0], bDims[1]}, op);
     Value init = zeroFilled(rewriter, loc, resultType, dims);
-    Value product = linalg::MatmulOp::create(rewriter, loc,
-                                             TypeRange{resultType},
-                                             ValueRange{a, b}, ValueRange{init})
-                        .getResult(0);
+    Value product =
+        linalg::MatmulOp::create(rewriter, loc, TypeRange{resultType},
+                                 ValueRange{a, b}, ValueRange{init})
+            .getResult(0);
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
     Value c = adaptor.getC();
@@ -372,8 +373,10 @@ struct GemmLowering : public OpConversionPattern<GemmOp> {
           Value acc = mul(args[0], alpha);
           if (args.size() > 2) {
             Value bias = mul(args[1], beta);
-            acc = fp ? Value(arith::AddFOp::create(builder, nestedLoc, acc, bias))
-                     : Value(arith::AddIOp::create(builder, nestedLoc, acc, bias));
+            acc =
+                fp ? Value(arith::AddFOp::create(builder, nestedLoc, acc, bias))
+                   : Value(
+                         arith::AddIOp::create(builder, nestedLoc, acc, bias));
           }
           return acc;
         });

@@ -1,4 +1,4 @@
-//===- Elementwise.cpp - tfm elementwise ops to linalg.generic -------------===//
+//===- Elementwise.cpp - tfm elementwise ops to linalg.generic ------------===//
 //
 // Every elementwise tfm op (unary, broadcasting binary, where, cast) becomes
 // one all-parallel linalg.generic over the result, reading each operand
@@ -67,8 +67,8 @@ Value integerPower(OpBuilder &b, Location loc, Value base, Value exponent) {
   Value result = one;
   Value square = base;
   for (unsigned bit = 0; bit + 1 < width; ++bit) {
-    Value shifted = arith::ShRUIOp::create(
-        b, loc, exponent, scalarConstant(b, loc, type, bit));
+    Value shifted = arith::ShRUIOp::create(b, loc, exponent,
+                                           scalarConstant(b, loc, type, bit));
     Value set = arith::TruncIOp::create(b, loc, b.getI1Type(), shifted);
     result = arith::SelectOp::create(
         b, loc, set, arith::MulIOp::create(b, loc, result, square), result);
@@ -92,8 +92,8 @@ Value integerPower(OpBuilder &b, Location loc, Value base, Value exponent) {
 }
 
 /// The scalar computation of one elementwise tfm op.
-Value computeScalar(Operation *op, OpBuilder &b, Location loc,
-                    ValueRange args, Type resultElement) {
+Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
+                    Type resultElement) {
   Value x = args.empty() ? Value() : args[0];
   Type type = x ? x.getType() : Type();
   bool fp = type && isFloat(type);
@@ -115,14 +115,16 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc,
     // divisor or INT_MIN / -1 would trap the process (SIGFPE): stop with a
     // message naming the node instead.
     unsigned width = type.getIntOrFloatBitWidth();
-    Value nonZero = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ne, args[1], scalarConstant(b, loc, type, 0));
+    Value nonZero =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, args[1],
+                              scalarConstant(b, loc, type, 0));
     Value overflow = arith::AndIOp::create(
         b, loc,
         arith::CmpIOp::create(
             b, loc, arith::CmpIPredicate::eq, args[0],
             arith::ConstantOp::create(
-                b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)))),
+                b, loc,
+                b.getIntegerAttr(type, APInt::getSignedMinValue(width)))),
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, args[1],
                               scalarConstant(b, loc, type, -1)));
     Value ok = arith::AndIOp::create(
@@ -200,7 +202,8 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc,
     return arith::MaximumFOp::create(b, loc, x,
                                      floatConstant(b, loc, type, 0.0));
   if (isa<SigmoidOp>(op)) {
-    Value negExp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    Value negExp =
+        math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
     return arith::DivFOp::create(b, loc, one(),
                                  arith::AddFOp::create(b, loc, one(), negExp));
   }
@@ -225,8 +228,8 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc,
     Value inner;
     if (gelu.getApproximate() == "tanh") {
       // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-      Value cube = arith::MulFOp::create(
-          b, loc, x, arith::MulFOp::create(b, loc, x, x));
+      Value cube =
+          arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
       Value poly = arith::AddFOp::create(
           b, loc, x,
           arith::MulFOp::create(b, loc, floatConstant(b, loc, type, 0.044715),
@@ -242,9 +245,8 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc,
           arith::MulFOp::create(
               b, loc, x, floatConstant(b, loc, type, 0.7071067811865476)));
     }
-    return arith::MulFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, half, x),
-        arith::AddFOp::create(b, loc, one(), inner));
+    return arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
+                                 arith::AddFOp::create(b, loc, one(), inner));
   }
   if (isa<CastOp>(op))
     return convertScalar(b, loc, x, resultElement);
@@ -267,10 +269,10 @@ struct ElementwiseLowering : public OpConversionPattern<OpTy> {
     Value init = createEmpty(rewriter, loc, resultType, dims);
     SmallVector<AffineMap> maps;
     for (Value operand : operands)
-      maps.push_back(broadcastMap(
-          rewriter.getContext(),
-          cast<RankedTensorType>(operand.getType()).getShape(),
-          resultType.getShape()));
+      maps.push_back(
+          broadcastMap(rewriter.getContext(),
+                       cast<RankedTensorType>(operand.getType()).getShape(),
+                       resultType.getShape()));
     maps.push_back(rewriter.getMultiDimIdentityMap(resultType.getRank()));
     Type resultElement = resultType.getElementType();
     Operation *origin = op;
@@ -310,8 +312,8 @@ struct PowWithConstantExponent : public OpConversionPattern<PowOp> {
       rewriter.replaceOp(op, input);
       return success();
     }
-    Value init = createEmpty(rewriter, loc, resultType,
-                             getDims(rewriter, loc, input));
+    Value init =
+        createEmpty(rewriter, loc, resultType, getDims(rewriter, loc, input));
     AffineMap identity = rewriter.getMultiDimIdentityMap(resultType.getRank());
     Value result = buildParallelGeneric(
         rewriter, loc, {input}, {identity, identity}, init,
@@ -342,24 +344,24 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   patterns.add<PowWithConstantExponent>(context, /*benefit=*/2);
   patterns.add<IdentityLowering>(context);
-  patterns.add<
-      ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
-      ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
-      ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
-      ElementwiseLowering<PowOp>, ElementwiseLowering<EqualOp>,
-      ElementwiseLowering<GreaterOp>, ElementwiseLowering<GreaterOrEqualOp>,
-      ElementwiseLowering<LessOp>, ElementwiseLowering<LessOrEqualOp>,
-      ElementwiseLowering<AndOp>, ElementwiseLowering<OrOp>,
-      ElementwiseLowering<XorOp>, ElementwiseLowering<NotOp>,
-      ElementwiseLowering<WhereOp>, ElementwiseLowering<NegOp>,
-      ElementwiseLowering<AbsOp>, ElementwiseLowering<SqrtOp>,
-      ElementwiseLowering<ReciprocalOp>, ElementwiseLowering<ReluOp>,
-      ElementwiseLowering<SigmoidOp>, ElementwiseLowering<TanhOp>,
-      ElementwiseLowering<ErfOp>, ElementwiseLowering<ExpOp>,
-      ElementwiseLowering<LogOp>, ElementwiseLowering<CosOp>,
-      ElementwiseLowering<SinOp>, ElementwiseLowering<FloorOp>,
-      ElementwiseLowering<CeilOp>, ElementwiseLowering<GeluOp>,
-      ElementwiseLowering<CastOp>>(context);
+  patterns
+      .add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
+           ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
+           ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
+           ElementwiseLowering<PowOp>, ElementwiseLowering<EqualOp>,
+           ElementwiseLowering<GreaterOp>,
+           ElementwiseLowering<GreaterOrEqualOp>, ElementwiseLowering<LessOp>,
+           ElementwiseLowering<LessOrEqualOp>, ElementwiseLowering<AndOp>,
+           ElementwiseLowering<OrOp>, ElementwiseLowering<XorOp>,
+           ElementwiseLowering<NotOp>, ElementwiseLowering<WhereOp>,
+           ElementwiseLowering<NegOp>, ElementwiseLowering<AbsOp>,
+           ElementwiseLowering<SqrtOp>, ElementwiseLowering<ReciprocalOp>,
+           ElementwiseLowering<ReluOp>, ElementwiseLowering<SigmoidOp>,
+           ElementwiseLowering<TanhOp>, ElementwiseLowering<ErfOp>,
+           ElementwiseLowering<ExpOp>, ElementwiseLowering<LogOp>,
+           ElementwiseLowering<CosOp>, ElementwiseLowering<SinOp>,
+           ElementwiseLowering<FloorOp>, ElementwiseLowering<CeilOp>,
+           ElementwiseLowering<GeluOp>, ElementwiseLowering<CastOp>>(context);
 }
 
 } // namespace sinkc::lowering

@@ -1,4 +1,4 @@
-//===- Gather.cpp - tfm.gather and tfm.gather_nd to linalg -----------------===//
+//===- Gather.cpp - tfm.gather and tfm.gather_nd to linalg ----------------===//
 //
 // Gathers are linalg.generic ops over the result whose body reads the index
 // operand and extracts from the data tensor. Indices are normalised (negative
@@ -21,16 +21,15 @@ using namespace sinkc::tfm;
 /// Normalises and bounds-checks one index against a dimension size.
 Value checkedIndex(OpBuilder &b, Location loc, Value raw, Value size,
                    Operation *origin) {
-  Value index = raw.getType().isIndex()
-                    ? raw
-                    : Value(arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                                       raw));
+  Value index =
+      raw.getType().isIndex()
+          ? raw
+          : Value(arith::IndexCastOp::create(b, loc, b.getIndexType(), raw));
   Value zero = indexConstant(b, loc, 0);
   Value negative =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, zero);
-  index = arith::SelectOp::create(b, loc, negative,
-                                  arith::AddIOp::create(b, loc, index, size),
-                                  index);
+  index = arith::SelectOp::create(
+      b, loc, negative, arith::AddIOp::create(b, loc, index, size), index);
   Value inRange = arith::AndIOp::create(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, zero),
@@ -64,9 +63,8 @@ struct GatherLowering : public OpConversionPattern<GatherOp> {
     SmallVector<AffineExpr> indexExprs;
     for (int64_t i = 0; i < q; ++i)
       indexExprs.push_back(getAffineDimExpr(axis + i, context));
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(rank, 0, indexExprs, context),
-        rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, context),
+                                   rewriter.getMultiDimIdentityMap(rank)};
     Value axisSize = toIndex(rewriter, loc, dataDims[axis]);
     Operation *origin = op;
     Value result = buildParallelGeneric(
@@ -128,8 +126,8 @@ struct GatherNDLowering : public OpConversionPattern<GatherNDOp> {
             SmallVector<Value> where = tuple;
             where.push_back(indexConstant(b, nestedLoc, d));
             Value raw = tensor::ExtractOp::create(b, nestedLoc, indices, where);
-            at.push_back(checkedIndex(b, nestedLoc, raw,
-                                      sizes[batchDims + d], origin));
+            at.push_back(
+                checkedIndex(b, nestedLoc, raw, sizes[batchDims + d], origin));
           }
           for (int64_t i = tupleRank; i < rank; ++i)
             at.push_back(linalg::IndexOp::create(b, nestedLoc, i));

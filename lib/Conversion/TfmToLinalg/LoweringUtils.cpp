@@ -1,4 +1,4 @@
-//===- LoweringUtils.cpp - helpers shared by the tfm lowerings -------------===//
+//===- LoweringUtils.cpp - helpers shared by the tfm lowerings ------------===//
 
 #include "LoweringUtils.h"
 
@@ -59,9 +59,9 @@ void checkEqual(OpBuilder &b, Location loc, OpFoldResult actual,
   if (!isa<Attribute>(actual) && !isa<Attribute>(expected) &&
       cast<Value>(actual) == cast<Value>(expected))
     return;
-  Value cond = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                     toIndex(b, loc, actual),
-                                     toIndex(b, loc, expected));
+  Value cond =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                            toIndex(b, loc, actual), toIndex(b, loc, expected));
   cf::AssertOp::create(b, loc, cond,
                        "sinkc: shape check failed in " +
                            nodeDescription(origin) + ": " + what.str());
@@ -276,8 +276,8 @@ Value insertUnitDims(OpBuilder &b, Location loc, Value value,
   }
   if (type.getRank() == 0)
     groups.clear();
-  Value expanded = tensor::ExpandShapeOp::create(
-      b, loc, type.clone(shape), value, groups, sizes);
+  Value expanded = tensor::ExpandShapeOp::create(b, loc, type.clone(shape),
+                                                 value, groups, sizes);
   return castTo(b, loc, expanded, resultType);
 }
 

@@ -77,8 +77,7 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 /// A linalg.generic with all-parallel iterators producing `init`.
 Value buildParallelGeneric(
     OpBuilder &b, Location loc, ValueRange inputs, ArrayRef<AffineMap> maps,
-    Value init,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+    Value init, function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
 /// Indexing map reading an operand of `operandShape` broadcast (ONNX
 /// multidirectional rules) into a result of rank `resultRank`: leading

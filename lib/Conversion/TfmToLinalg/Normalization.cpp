@@ -1,4 +1,4 @@
-//===- Normalization.cpp - reductions, softmax, layer norm, cumsum ---------===//
+//===- Normalization.cpp - reductions, softmax, layer norm, cumsum --------===//
 //
 // Reductions are linalg.generic ops with reduction iterators into a filled
 // accumulator (sums carry `reassoc` so they vectorise). Softmax and layer
@@ -61,8 +61,8 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
       b.getMultiDimIdentityMap(type.getRank()),
       AffineMap::get(type.getRank(), 0, outExprs, b.getContext())};
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{resultType}, ValueRange{input},
-      ValueRange{accumulator}, maps, iterators,
+      b, loc, TypeRange{resultType}, ValueRange{input}, ValueRange{accumulator},
+      maps, iterators,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value result;
         if (kind == ReduceKind::Sum)
@@ -73,8 +73,8 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
         else
           result = fp ? Value(arith::MaximumFOp::create(nested, nestedLoc,
                                                         args[0], args[1]))
-                      : Value(arith::MaxSIOp::create(nested, nestedLoc,
-                                                     args[0], args[1]));
+                      : Value(arith::MaxSIOp::create(nested, nestedLoc, args[0],
+                                                     args[1]));
         linalg::YieldOp::create(nested, nestedLoc, result);
       });
   return generic.getResult(0);
@@ -184,8 +184,8 @@ struct SoftmaxLowering : public OpConversionPattern<SoftmaxOp> {
         [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
           return arith::DivFOp::create(b, nestedLoc, args[0], args[1]);
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result,
-                                  op.getResult().getType()));
+    rewriter.replaceOp(op,
+                       castTo(rewriter, loc, result, op.getResult().getType()));
     return success();
   }
 };
@@ -229,10 +229,10 @@ struct LayerNormalizationLowering
     SmallVector<Value> inputs = {centered, sumSquares, adaptor.getScale()};
     SmallVector<AffineMap> maps = {
         identity, reduced,
-        broadcastMap(rewriter.getContext(),
-                     cast<RankedTensorType>(adaptor.getScale().getType())
-                         .getShape(),
-                     type.getShape())};
+        broadcastMap(
+            rewriter.getContext(),
+            cast<RankedTensorType>(adaptor.getScale().getType()).getShape(),
+            type.getShape())};
     broadcastDims(rewriter, loc, {input, adaptor.getScale()}, type, op);
     if (Value bias = adaptor.getBias()) {
       inputs.push_back(bias);
@@ -253,13 +253,14 @@ struct LayerNormalizationLowering
           Value inverse = math::RsqrtOp::create(b, nestedLoc, shiftedVariance);
           Value normalized =
               arith::MulFOp::create(b, nestedLoc, args[0], inverse);
-          Value scaled = arith::MulFOp::create(b, nestedLoc, normalized, args[2]);
+          Value scaled =
+              arith::MulFOp::create(b, nestedLoc, normalized, args[2]);
           if (args.size() > 4)
             scaled = arith::AddFOp::create(b, nestedLoc, scaled, args[3]);
           return scaled;
         });
-    rewriter.replaceOp(op, castTo(rewriter, loc, result,
-                                  op.getResult().getType()));
+    rewriter.replaceOp(op,
+                       castTo(rewriter, loc, result, op.getResult().getType()));
     return success();
   }
 };
@@ -292,8 +293,8 @@ struct CumSumLowering : public OpConversionPattern<CumSumOp> {
                                      : getAffineDimExpr(i, context));
     SmallVector<AffineMap> maps = {
         AffineMap::get(rank + 1, 0, inputExprs, context),
-        AffineMap::getMultiDimIdentityMap(rank + 1, context).getMajorSubMap(
-            rank)};
+        AffineMap::getMultiDimIdentityMap(rank + 1, context)
+            .getMajorSubMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
@@ -309,12 +310,10 @@ struct CumSumLowering : public OpConversionPattern<CumSumOp> {
         [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
           Value i = linalg::IndexOp::create(b, nestedLoc, axis);
           Value j = linalg::IndexOp::create(b, nestedLoc, rank);
-          Value selected =
-              arith::CmpIOp::create(b, nestedLoc, predicate, j, i);
-          Value sum = fp ? Value(arith::AddFOp::create(b, nestedLoc, args[1],
-                                                       args[0]))
-                         : Value(arith::AddIOp::create(b, nestedLoc, args[1],
-                                                       args[0]));
+          Value selected = arith::CmpIOp::create(b, nestedLoc, predicate, j, i);
+          Value sum =
+              fp ? Value(arith::AddFOp::create(b, nestedLoc, args[1], args[0]))
+                 : Value(arith::AddIOp::create(b, nestedLoc, args[1], args[0]));
           Value result =
               arith::SelectOp::create(b, nestedLoc, selected, sum, args[1]);
           linalg::YieldOp::create(b, nestedLoc, result);

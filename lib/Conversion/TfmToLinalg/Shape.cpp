@@ -1,4 +1,4 @@
-//===- Shape.cpp - tfm shape and data-movement ops to tensor/linalg --------===//
+//===- Shape.cpp - tfm shape and data-movement ops to tensor/linalg -------===//
 //
 // Reshape-like ops become tensor.expand_shape/collapse_shape when the
 // reassociation is known statically and tensor.reshape otherwise; slicing
@@ -58,8 +58,8 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input,
   }
   SmallVector<Value> elements;
   for (OpFoldResult d : dims)
-    elements.push_back(arith::IndexCastOp::create(b, loc, b.getI64Type(),
-                                                  toIndex(b, loc, d)));
+    elements.push_back(
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), toIndex(b, loc, d)));
   Value shape = tensor::FromElementsOp::create(
       b, loc, RankedTensorType::get({(int64_t)dims.size()}, b.getI64Type()),
       elements);
@@ -122,10 +122,10 @@ struct ShapeLowering : public OpConversionPattern<ShapeOp> {
     end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
     SmallVector<Value> elements;
     for (int64_t i = start; i < end; ++i) {
-      Value dim = toIndex(rewriter, loc,
-                          getDims(rewriter, loc, adaptor.getInput())[i]);
-      elements.push_back(
-          arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), dim));
+      Value dim =
+          toIndex(rewriter, loc, getDims(rewriter, loc, adaptor.getInput())[i]);
+      elements.push_back(arith::IndexCastOp::create(
+          rewriter, loc, rewriter.getI64Type(), dim));
     }
     rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(
         op, op.getResult().getType(), elements);
@@ -170,8 +170,8 @@ struct ReshapeLowering : public OpConversionPattern<ReshapeOp> {
           arith::SelectOp::create(rewriter, loc, isInferred,
                                   indexConstant(rewriter, loc, 1), r));
     }
-    Value safeKnown = maxIndex(rewriter, loc, knownProduct,
-                               indexConstant(rewriter, loc, 1));
+    Value safeKnown =
+        maxIndex(rewriter, loc, knownProduct, indexConstant(rewriter, loc, 1));
     Value inferred = arith::DivSIOp::create(rewriter, loc, total, safeKnown);
     SmallVector<OpFoldResult> computed;
     for (Value r : requested) {
@@ -309,10 +309,10 @@ struct ConcatLowering : public OpConversionPattern<ConcatOp> {
       SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
                                              offsets, sizes, strides);
-      offset = arith::AddIOp::create(rewriter, loc,
-                                     toIndex(rewriter, loc, offset),
-                                     toIndex(rewriter, loc, sizes[axis]))
-                   .getResult();
+      offset =
+          arith::AddIOp::create(rewriter, loc, toIndex(rewriter, loc, offset),
+                                toIndex(rewriter, loc, sizes[axis]))
+              .getResult();
     }
     rewriter.replaceOp(op, result);
     return success();
@@ -333,8 +333,8 @@ struct SplitLowering : public OpConversionPattern<SplitOp> {
     int64_t total = 0;
     for (int64_t size : op.getSplit())
       total += size;
-    checkEqual(rewriter, loc, inputDims[axis], rewriter.getIndexAttr(total),
-               op, "split sizes must add up to the dimension");
+    checkEqual(rewriter, loc, inputDims[axis], rewriter.getIndexAttr(total), op,
+               "split sizes must add up to the dimension");
     SmallVector<Value> results;
     int64_t offset = 0;
     for (auto [size, result] : llvm::zip(op.getSplit(), op.getResults())) {
@@ -351,8 +351,8 @@ struct SplitLowering : public OpConversionPattern<SplitOp> {
         results.push_back(createEmpty(rewriter, loc, type, dims));
         continue;
       }
-      Value slice = tensor::ExtractSliceOp::create(
-          rewriter, loc, input, offsets, dims, strides);
+      Value slice = tensor::ExtractSliceOp::create(rewriter, loc, input,
+                                                   offsets, dims, strides);
       results.push_back(castTo(rewriter, loc, slice, type));
     }
     rewriter.replaceOp(op, results);
@@ -411,13 +411,16 @@ struct SliceLowering : public OpConversionPattern<SliceOp> {
       Value isPositive = arith::CmpIOp::create(
           rewriter, loc, arith::CmpIPredicate::sgt, step, zero);
       Value dimMinusOne = arith::SubIOp::create(rewriter, loc, dim, one);
-      Value startPos = minIndex(rewriter, loc, maxIndex(rewriter, loc, start, zero), dim);
-      Value startNeg =
-          minIndex(rewriter, loc, maxIndex(rewriter, loc, start, zero), dimMinusOne);
-      Value endPos = minIndex(rewriter, loc, maxIndex(rewriter, loc, end, zero), dim);
-      Value endNeg = minIndex(rewriter, loc, maxIndex(rewriter, loc, end, minusOne),
-                              dimMinusOne);
-      start = arith::SelectOp::create(rewriter, loc, isPositive, startPos, startNeg);
+      Value startPos =
+          minIndex(rewriter, loc, maxIndex(rewriter, loc, start, zero), dim);
+      Value startNeg = minIndex(
+          rewriter, loc, maxIndex(rewriter, loc, start, zero), dimMinusOne);
+      Value endPos =
+          minIndex(rewriter, loc, maxIndex(rewriter, loc, end, zero), dim);
+      Value endNeg = minIndex(
+          rewriter, loc, maxIndex(rewriter, loc, end, minusOne), dimMinusOne);
+      start = arith::SelectOp::create(rewriter, loc, isPositive, startPos,
+                                      startNeg);
       end = arith::SelectOp::create(rewriter, loc, isPositive, endPos, endNeg);
       // size = max(0, ceil((end - start) / step))
       Value span = arith::SubIOp::create(rewriter, loc, end, start);
@@ -443,9 +446,8 @@ struct SliceLowering : public OpConversionPattern<SliceOp> {
       SmallVector<OpFoldResult> offsets(starts.begin(), starts.end());
       SmallVector<OpFoldResult> strides;
       for (int64_t i = 0; i < rank; ++i) {
-        bool sliced = llvm::any_of(*axes, [&](int64_t a) {
-          return *normalizeAxis(a, rank) == i;
-        });
+        bool sliced = llvm::any_of(
+            *axes, [&](int64_t a) { return *normalizeAxis(a, rank) == i; });
         int64_t stepValue = 1;
         if (sliced)
           for (auto [k, a] : llvm::enumerate(*axes))
@@ -471,7 +473,8 @@ struct SliceLowering : public OpConversionPattern<SliceOp> {
                 b, nestedLoc, starts[i],
                 arith::MulIOp::create(b, nestedLoc, index, steps[i])));
           }
-          Value element = tensor::ExtractOp::create(b, nestedLoc, input, indices);
+          Value element =
+              tensor::ExtractOp::create(b, nestedLoc, input, indices);
           linalg::YieldOp::create(b, nestedLoc, element);
         });
     rewriter.replaceOp(op, generic.getResult(0));
@@ -515,9 +518,8 @@ struct ExpandLowering : public OpConversionPattern<ExpandOp> {
       // request must equal it.
       Value haveValue = toIndex(rewriter, loc, have);
       Value one = indexConstant(rewriter, loc, 1);
-      Value isOne = arith::CmpIOp::create(rewriter, loc,
-                                          arith::CmpIPredicate::eq, requested,
-                                          one);
+      Value isOne = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::eq, requested, one);
       Value ok = arith::OrIOp::create(
           rewriter, loc, isOne,
           arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
@@ -564,11 +566,11 @@ struct RangeLowering : public OpConversionPattern<RangeOp> {
     Value delta = scalar(adaptor.getDelta());
     Value count;
     if (isa<FloatType>(element)) {
-      checkTrue(rewriter, loc,
-                arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNE,
-                                      delta,
-                                      scalarConstant(rewriter, loc, element, 0)),
-                op, "range delta must not be 0");
+      checkTrue(
+          rewriter, loc,
+          arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNE, delta,
+                                scalarConstant(rewriter, loc, element, 0)),
+          op, "range delta must not be 0");
       Value span = arith::SubFOp::create(rewriter, loc, limit, start);
       Value ratio = arith::DivFOp::create(rewriter, loc, span, delta);
       Value steps = math::CeilOp::create(rewriter, loc, ratio);
@@ -590,10 +592,10 @@ struct RangeLowering : public OpConversionPattern<RangeOp> {
           arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, steps,
                                 zero),
           steps, zero);
-      count = arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(),
-                                      steps);
-      count = arith::IndexCastOp::create(rewriter, loc,
-                                         rewriter.getIndexType(), count);
+      count =
+          arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), steps);
+      count = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                         count);
     } else {
       Value zero = scalarConstant(rewriter, loc, element, 0);
       checkTrue(rewriter, loc,
@@ -634,8 +636,8 @@ struct RangeLowering : public OpConversionPattern<RangeOp> {
       wideCount = arith::MaxSIOp::create(rewriter, loc, wideCount, wideZero);
       count = arith::TruncIOp::create(rewriter, loc, rewriter.getI64Type(),
                                       wideCount);
-      count = arith::IndexCastOp::create(rewriter, loc,
-                                         rewriter.getIndexType(), count);
+      count = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                         count);
     }
     count = maxIndex(rewriter, loc, count, indexConstant(rewriter, loc, 0));
     auto dims = reconcileDims(rewriter, loc, type, {count}, op);
@@ -677,7 +679,8 @@ struct TriluLowering : public OpConversionPattern<TriluOp> {
     auto type = op.getResult().getType();
     int64_t rank = type.getRank();
     Value input = adaptor.getInput();
-    Value init = createEmpty(rewriter, loc, type, getDims(rewriter, loc, input));
+    Value init =
+        createEmpty(rewriter, loc, type, getDims(rewriter, loc, input));
     int64_t k = op.getK();
     bool upper = op.getUpper();
     AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
@@ -688,10 +691,10 @@ struct TriluLowering : public OpConversionPattern<TriluOp> {
           Value col = linalg::IndexOp::create(b, nestedLoc, rank - 1);
           Value diff = arith::SubIOp::create(b, nestedLoc, col, row);
           Value kValue = indexConstant(b, nestedLoc, k);
-          Value keep = arith::CmpIOp::create(
-              b, nestedLoc,
-              upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
-              diff, kValue);
+          Value keep = arith::CmpIOp::create(b, nestedLoc,
+                                             upper ? arith::CmpIPredicate::sge
+                                                   : arith::CmpIPredicate::sle,
+                                             diff, kValue);
           Value zero = scalarConstant(b, nestedLoc, args[0].getType(), 0);
           return arith::SelectOp::create(b, nestedLoc, keep, args[0], zero);
         });
@@ -703,12 +706,12 @@ struct TriluLowering : public OpConversionPattern<TriluOp> {
 } // namespace
 
 void populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ConstantLowering, ConstantOfShapeLowering, ShapeLowering,
-               ReshapeLowering, StaticReshapeLowering<SqueezeOp>,
-               StaticReshapeLowering<UnsqueezeOp>,
-               StaticReshapeLowering<FlattenOp>, TransposeLowering,
-               ConcatLowering, SplitLowering, SliceLowering, ExpandLowering,
-               RangeLowering, TriluLowering>(patterns.getContext());
+  patterns
+      .add<ConstantLowering, ConstantOfShapeLowering, ShapeLowering,
+           ReshapeLowering, StaticReshapeLowering<SqueezeOp>,
+           StaticReshapeLowering<UnsqueezeOp>, StaticReshapeLowering<FlattenOp>,
+           TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
+           ExpandLowering, RangeLowering, TriluLowering>(patterns.getContext());
 }
 
 } // namespace sinkc::lowering

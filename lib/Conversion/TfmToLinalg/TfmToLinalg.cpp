@@ -1,4 +1,4 @@
-//===- TfmToLinalg.cpp - the sinkc-lower-tfm-to-linalg pass ----------------===//
+//===- TfmToLinalg.cpp - the sinkc-lower-tfm-to-linalg pass ---------------===//
 
 #include "LoweringUtils.h"
 #include "sinkc/Conversion/Passes.h"
@@ -15,16 +15,15 @@ namespace {
 
 using namespace mlir;
 
-struct LowerTfmToLinalg
-    : public impl::LowerTfmToLinalgBase<LowerTfmToLinalg> {
+struct LowerTfmToLinalg : public impl::LowerTfmToLinalgBase<LowerTfmToLinalg> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<tfm::TfmDialect>();
-    target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
-                           cf::ControlFlowDialect, linalg::LinalgDialect,
-                           math::MathDialect, scf::SCFDialect,
-                           tensor::TensorDialect, func::FuncDialect>();
+    target.addLegalDialect<
+        arith::ArithDialect, bufferization::BufferizationDialect,
+        cf::ControlFlowDialect, linalg::LinalgDialect, math::MathDialect,
+        scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     target.addIllegalDialect<tfm::TfmDialect>();
     RewritePatternSet patterns(context);

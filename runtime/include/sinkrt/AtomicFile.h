@@ -1,4 +1,4 @@
-//===- AtomicFile.h - All-or-nothing output files -------------*- C++ -*-===//
+//===- AtomicFile.h - All-or-nothing output files ---------------*- C++ -*-===//
 //
 // Every file the runtime and sink-trace produce (traces, logits, output
 // tensors, plots) appears complete or not at all: the data goes to an

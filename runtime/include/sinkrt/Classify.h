@@ -1,4 +1,4 @@
-//===- Classify.h - Sink classification -----------------------*- C++ -*-===//
+//===- Classify.h - Sink classification -------------------------*- C++ -*-===//
 //
 // Turns the per-layer measurements of one sequence into per-token sink
 // classifications, and the sinks of many sequences into sink levels. The

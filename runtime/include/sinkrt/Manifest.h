@@ -1,4 +1,4 @@
-//===- Manifest.h - The model manifest of the runtime ABI -----*- C++ -*-===//
+//===- Manifest.h - The model manifest of the runtime ABI -------*- C++ -*-===//
 //
 // Parses the text manifest (`sinkc_manifest`) that the compiler embeds in
 // every model object; see docs/runtime-abi.md for the format.

@@ -1,4 +1,4 @@
-//===- MemRef.h - Strided memref descriptors ------------------*- C++ -*-===//
+//===- MemRef.h - Strided memref descriptors --------------------*- C++ -*-===//
 //
 // MLIR's strided memref descriptor as the runtime ABI passes it: 3 + 2r
 // 64-bit words {allocated, aligned, offset, sizes[r], strides[r]}.

@@ -1,4 +1,4 @@
-//===- Options.h - Command line of compiled models ------------*- C++ -*-===//
+//===- Options.h - Command line of compiled models --------------*- C++ -*-===//
 
 #ifndef SINKRT_OPTIONS_H
 #define SINKRT_OPTIONS_H

@@ -1,4 +1,4 @@
-//===- Probes.h - Collecting probe measurements during a run --*- C++ -*-===//
+//===- Probes.h - Collecting probe measurements during a run ----*- C++ -*-===//
 
 #ifndef SINKRT_PROBES_H
 #define SINKRT_PROBES_H

@@ -1,4 +1,4 @@
-//===- Runner.h - main() of every compiled model --------------*- C++ -*-===//
+//===- Runner.h - main() of every compiled model ----------------*- C++ -*-===//
 
 #ifndef SINKRT_RUNNER_H
 #define SINKRT_RUNNER_H

@@ -1,4 +1,4 @@
-//===- Status.h - Error values for the runtime ----------------*- C++ -*-===//
+//===- Status.h - Error values for the runtime ------------------*- C++ -*-===//
 //
 // The runtime reports errors by value (no exceptions): a failing function
 // returns an Error that says whether the user's input was at fault (exit code

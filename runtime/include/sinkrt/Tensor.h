@@ -1,4 +1,4 @@
-//===- Tensor.h - Element types and host tensors --------------*- C++ -*-===//
+//===- Tensor.h - Element types and host tensors ----------------*- C++ -*-===//
 //
 // The element types of the runtime ABI (docs/runtime-abi.md) and a dense,
 // row-major host tensor in a 64-byte aligned buffer, which is what the

@@ -1,4 +1,4 @@
-//===- TensorIO.h - .npy and ONNX TensorProto files -----------*- C++ -*-===//
+//===- TensorIO.h - .npy and ONNX TensorProto files -------------*- C++ -*-===//
 //
 // Tensors enter and leave compiled models as NumPy .npy files (little
 // endian, C order) and as serialized ONNX TensorProto messages. The

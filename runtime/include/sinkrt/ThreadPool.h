@@ -1,4 +1,4 @@
-//===- ThreadPool.h - The pool behind sinkrt_parallel_for -----*- C++ -*-===//
+//===- ThreadPool.h - The pool behind sinkrt_parallel_for -------*- C++ -*-===//
 //
 // A fixed set of worker threads that runs one parallel loop at a time.
 // Chunking is static and deterministic: [0, n) is cut into

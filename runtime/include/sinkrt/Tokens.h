@@ -1,4 +1,4 @@
-//===- Tokens.h - Prompts from the command line ---------------*- C++ -*-===//
+//===- Tokens.h - Prompts from the command line -----------------*- C++ -*-===//
 
 #ifndef SINKRT_TOKENS_H
 #define SINKRT_TOKENS_H

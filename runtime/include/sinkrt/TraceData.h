@@ -1,4 +1,4 @@
-//===- TraceData.h - In-memory form of a sink trace -----------*- C++ -*-===//
+//===- TraceData.h - In-memory form of a sink trace -------------*- C++ -*-===//
 //
 // Plain structs mirroring runtime/schema/sink_trace.fbs. The runtime fills
 // them and serializes them; sink-trace and the tests parse a verified buffer

@@ -1,4 +1,4 @@
-//===- Weights.h - Embedded and external model weights --------*- C++ -*-===//
+//===- Weights.h - Embedded and external model weights ----------*- C++ -*-===//
 
 #ifndef SINKRT_WEIGHTS_H
 #define SINKRT_WEIGHTS_H

@@ -1,4 +1,4 @@
-//===- SinkOps.td - sink operation definitions --------------*- tablegen -*-===//
+//===- SinkOps.td - sink operation definitions -------------*- tablegen -*-===//
 //
 // The measurements of docs/metrics.md (one op per metric) and the op that
 // hands a measurement to the runtime.

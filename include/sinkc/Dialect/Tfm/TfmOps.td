@@ -1,4 +1,4 @@
-//===- TfmOps.td - tfm operation definitions ----------------*- tablegen -*-===//
+//===- TfmOps.td - tfm operation definitions ---------------*- tablegen -*-===//
 //
 // One op per ONNX operator that transformer exports use. Semantics are those
 // of the ONNX operator of the same name (opset 13 and later); the importer
