@@ -35,6 +35,18 @@ Value findContext(func::FuncOp func) {
   return nullptr;
 }
 
+/// Whether any loop around `loop` is marked: then `loop` runs inside that
+/// loop's outlined body, on a worker, and must stay serial. (The runtime
+/// never nests parallel_for, and the captures struct of an inner call would
+/// be one stack slot shared by all workers.)
+bool hasMarkedAncestor(scf::ForOp loop) {
+  for (Operation *parent = loop->getParentOp(); parent;
+       parent = parent->getParentOp())
+    if (isa<scf::ForOp>(parent) && parent->hasAttr(kParallelMarker))
+      return true;
+  return false;
+}
+
 bool isCheapToClone(Value value) {
   Operation *def = value.getDefiningOp();
   return def && def->hasTrait<OpTrait::ConstantLike>();
@@ -46,9 +58,6 @@ struct OutlineParallelLoopsPass
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
     LLVMTypeConverter typeConverter(context);
-    OpBuilder builder(context);
-    auto ptrType = LLVM::LLVMPointerType::get(context);
-    auto i64 = builder.getI64Type();
 
     unsigned counter = 0;
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
@@ -64,19 +73,15 @@ struct OutlineParallelLoopsPass
         continue;
       }
       for (scf::ForOp loop : loops) {
-        // Parallel loops nested in parallel loops stay serial: the runtime
-        // never nests parallel_for.
-        if (loop->getParentOfType<scf::ForOp>() &&
-            loop->getParentOfType<scf::ForOp>()->hasAttr(kParallelMarker))
+        if (hasMarkedAncestor(loop))
           continue;
         if (failed(
                 outline(func, loop, runtimeContext, typeConverter, counter++)))
           return signalPassFailure();
       }
-      func.walk([](scf::ForOp loop) { loop->removeAttr(kParallelMarker); });
     }
-    (void)ptrType;
-    (void)i64;
+    // Also in the outlined bodies, where the loops that stayed serial went.
+    module.walk([](scf::ForOp loop) { loop->removeAttr(kParallelMarker); });
   }
 
   LogicalResult outline(func::FuncOp func, scf::ForOp loop,

@@ -157,6 +157,42 @@ func.func @several(%a: memref<8x8xf32>, %ctx: !llvm.ptr {sinkc.runtime_context})
 
 // -----
 
+// A marked loop anywhere inside a marked loop stays serial, also with an
+// unmarked loop between them: outlining it first would leave a
+// sinkrt_parallel_for call, and one shared captures struct, inside the outer
+// loop's body, run by every worker at once. No marker survives, not even in
+// the outlined body.
+// CHECK-LABEL: llvm.func internal @deep_parallel_0
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-NEXT: memref.store
+// CHECK-NOT: sinkrt_parallel_for
+// CHECK: llvm.return
+// CHECK-LABEL: func.func @deep
+// CHECK-NOT: sinkc.parallel
+// CHECK: llvm.mlir.addressof @deep_parallel_0
+// CHECK-NEXT: llvm.call @sinkrt_parallel_for
+// CHECK-NOT: scf.for
+// CHECK-NOT: @deep_parallel_1
+// CHECK: return
+func.func @deep(%a: memref<8x8x8xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c8 step %c1 {
+      scf.for %k = %c0 to %c8 step %c1 {
+        memref.store %f, %a[%i, %j, %k] : memref<8x8x8xf32>
+      } {sinkc.parallel}
+    }
+  } {sinkc.parallel}
+  return
+}
+
+// -----
+
 // Without a runtime-context argument there is no thread pool to call: the
 // loop stays serial and loses its marker; nothing is declared.
 // CHECK-NOT: llvm.func

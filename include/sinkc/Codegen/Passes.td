@@ -22,7 +22,9 @@ def MaterializeFreshOutputs
 def ExternalizeWeights : Pass<"sinkc-externalize-weights", "::mlir::ModuleOp"> {
   let summary = "Move large constants into a weights blob addressed by pointer";
   let description = [{
-    Replaces every large non-splat constant of the entry function with a
+    Replaces every non-splat constant of the entry function larger than
+    `threshold-bytes`, and every `dense_resource` constant whatever its size
+    (the importer makes resources of initializers), with a
     `memref.view` into a new leading `memref<?xi8>` argument at a 64-byte
     aligned offset, wrapped in `bufferization.to_tensor restrict`. The
     constants' bytes form the weights blob that is embedded in the executable
@@ -88,7 +90,8 @@ def LowerRuntimeChecks : Pass<"sinkc-lower-runtime-checks", "::mlir::ModuleOp"> 
     The run-time checks of the lowering (shapes, indices) are `cf.assert`
     ops. Upstream lowers them to `puts` + `abort`, which loses the message
     (stdout is buffered) and reports a crash. Here a failed check writes its
-    message to file descriptor 2 and calls `exit(1)`, so the user sees which
+    message to file descriptor 2, flushes stdio and calls `_exit(1)` (the check
+    may fail on a worker thread), so the user sees which
     ONNX node failed and the program exits like any other error. Runs on
     control-flow form (after convert-scf-to-cf).
   }];
@@ -98,16 +101,18 @@ def LowerRuntimeChecks : Pass<"sinkc-lower-runtime-checks", "::mlir::ModuleOp"> 
 
 def TileAndVectorizeContractions
     : Pass<"sinkc-tile-and-vectorize-contractions", "::mlir::func::FuncOp"> {
-  let summary = "Register-tile and vectorize linalg.matmul and batch_matmul";
+  let summary = "Register-tile and vectorize the contractions";
   let description = [{
-    Runs on bufferized code. Every `linalg.matmul` / `linalg.batch_matmul` is
-    tiled into register tiles of `tile-m` x `tile-n` (K in steps of 1), the
+    Runs on bufferized code. Every f32 contraction (`linalg.matmul`,
+    `linalg.batch_matmul`, and `linalg.generic` ops that are contractions,
+    such as the fused attention products) is tiled into register tiles of `tile-m` x `tile-n` (K in steps of 1), the
     loops over dynamic or non-divisible M and N are peeled so that the main
     tiles are static, the remainders are tiled down to size 1 where still
-    dynamic, and every tile is vectorized into a `vector.contract`, lowered
-    to outer products with the accumulator hoisted into registers (the
-    schedule of docs/codegen.md, measured in the codegen notes at 50-65
-    GFLOP/s on one AVX2 core).
+    dynamic, and every tile is vectorized (named ops into a `vector.contract`
+    lowered to outer products, generics into a multiply and a
+    `vector.multi_reduction`) with the accumulator hoisted into registers
+    (the schedule of docs/codegen.md: about 95 GFLOP/s on one AVX-512 core of
+    the development machine for a 256 x 256 x 704 product).
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", "4", "Rows of the register tile">,
