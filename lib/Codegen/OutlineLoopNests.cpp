@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "OutliningUtils.h"
 #include "sinkc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,12 +25,6 @@ namespace sinkc {
 #include "sinkc/Codegen/Passes.h.inc"
 
 namespace {
-
-bool isCheapToClone(Value value) {
-  Operation *def = value.getDefiningOp();
-  return def && def->hasTrait<OpTrait::ConstantLike>() &&
-         def->getNumOperands() == 0 && def->getNumResults() == 1;
-}
 
 /// The number of operations in `loop`, itself included.
 int64_t countOps(scf::ForOp loop) {
@@ -69,8 +64,7 @@ struct OutlineLoopNestsPass
     Location loc = loop.getLoc();
 
     // Everything the nest reads from outside becomes an argument, except
-    // constants, which are cloned so that LLVM still sees them as constants
-    // (static shapes, strides and trip counts).
+    // constants, which are cloned in.
     SetVector<Value> used;
     getUsedValuesDefinedAbove(loop->getRegions(), used);
     for (Value operand : loop->getOperands())

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "OutliningUtils.h"
 #include "sinkc/Codegen/Passes.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
@@ -47,11 +48,6 @@ bool hasMarkedAncestor(scf::ForOp loop) {
   return false;
 }
 
-bool isCheapToClone(Value value) {
-  Operation *def = value.getDefiningOp();
-  return def && def->hasTrait<OpTrait::ConstantLike>();
-}
-
 struct OutlineParallelLoopsPass
     : public impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
   void runOnOperation() override {
@@ -61,17 +57,15 @@ struct OutlineParallelLoopsPass
 
     unsigned counter = 0;
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      // Without a context the loops stay serial; their markers go below.
       Value runtimeContext = findContext(func);
+      if (!runtimeContext)
+        continue;
       SmallVector<scf::ForOp> loops;
       func.walk([&](scf::ForOp loop) {
         if (loop->hasAttr(kParallelMarker))
           loops.push_back(loop);
       });
-      if (!runtimeContext) {
-        for (scf::ForOp loop : loops)
-          loop->removeAttr(kParallelMarker);
-        continue;
-      }
       for (scf::ForOp loop : loops) {
         if (hasMarkedAncestor(loop))
           continue;
@@ -80,7 +74,8 @@ struct OutlineParallelLoopsPass
           return signalPassFailure();
       }
     }
-    // Also in the outlined bodies, where the loops that stayed serial went.
+    // Everywhere, the outlined bodies included (where the loops that stayed
+    // serial inside a parallel one went).
     module.walk([](scf::ForOp loop) { loop->removeAttr(kParallelMarker); });
   }
 
