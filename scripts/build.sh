@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds sinkc in build/ (the standard layout: tools in
 # build/bin, libraries in build/lib). Idempotent: reruns only rebuild what
-# changed. Extra arguments go to cmake's configure step.
+# changed. Extra arguments go to cmake's configure step (first run only).
+# SINKC_BUILD_DIR picks another build directory; SINKC_BUILD_TARGETS (space
+# separated) builds only those targets instead of everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +16,9 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
     -DLLVM_USE_LINKER=lld "$@"
 fi
-cmake --build "$BUILD_DIR"
+if [ -n "${SINKC_BUILD_TARGETS:-}" ]; then
+  read -r -a targets <<< "$SINKC_BUILD_TARGETS"
+  cmake --build "$BUILD_DIR" --target "${targets[@]}"
+else
+  cmake --build "$BUILD_DIR"
+fi

@@ -10,15 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_BUILD_DIR=${SINKC_FUZZ_BUILD_DIR:-build-fuzz}
-if [ ! -f "$FUZZ_BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$FUZZ_BUILD_DIR" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
-    -DLLVM_USE_LINKER=lld \
-    -DSINKC_ENABLE_SANITIZERS=ON -DSINKC_ENABLE_FUZZERS=ON
-fi
-cmake --build "$FUZZ_BUILD_DIR" --target sinkc-fuzz-import sinkc-fuzz-trace \
-  sinkc-fuzz-tensor fake-lm-embedded
+SINKC_BUILD_DIR=$FUZZ_BUILD_DIR \
+SINKC_BUILD_TARGETS="sinkc-fuzz-import sinkc-fuzz-trace sinkc-fuzz-tensor fake-lm-embedded" \
+  scripts/build.sh -DSINKC_ENABLE_SANITIZERS=ON -DSINKC_ENABLE_FUZZERS=ON
 ctest --test-dir "$FUZZ_BUILD_DIR" --output-on-failure -j2 -R '^fuzz-' "$@"
