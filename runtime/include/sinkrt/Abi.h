@@ -25,6 +25,18 @@ void sinkrt_parallel_for(void *ctx, int64_t n,
                          void (*body)(void *data, int64_t begin, int64_t end),
                          void *data);
 
+/* C[m, p, j] (+)= sum_k A[m, k] * B[p, k, j]: a product against a weight
+ * that sinkc packed at compile time into panels B[N / NR][K][NR]. A is an
+ * f32 memref descriptor of rank 2 [M, K], B and C of rank 3 [P, K, NR] and
+ * [M, P, NR] (any strides; the fast kernels want B and C's last two
+ * dimensions contiguous). `kernel` is a kMatmulKernel* number of
+ * sinkrt/MatmulKernels.h, chosen by sinkc from the target's features;
+ * `accumulate` = 0 overwrites C. Splits the panels over the thread pool. A
+ * CPU without the kernel's instructions ends the process with a message. */
+void sinkrt_matmul_f32_packed(void *ctx, int64_t kernel, int64_t accumulate,
+                              int64_t rankA, const void *a, int64_t rankB,
+                              const void *b, int64_t rankC, const void *c);
+
 /* Every buffer the generated code allocates (finalize-memref-to-llvm with
  * use-generic-functions). malloc/posix_memalign underneath, so outputs can be
  * released with free(); a failed allocation ends the process with

@@ -1,0 +1,53 @@
+//===- MatmulKernels.h - Products against packed weights --------*- C++ -*-===//
+//
+// The C++ side of sinkrt_matmul_f32_packed (Abi.h): C[m, p, j] (+)=
+// sum_k A[m, k] * B[p, k, j], B being a weight that sinkc packed into panels
+// of j columns at compile time. The kernel numbers are part of the ABI:
+// sinkc writes them into the generated code (lib/Codegen/MatmulKernels.h
+// keeps the same table).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKRT_MATMULKERNELS_H
+#define SINKRT_MATMULKERNELS_H
+
+#include "sinkrt/ThreadPool.h"
+
+#include <cstdint>
+
+namespace sinkrt {
+
+/// 128-bit vectors, 8 x 8 tiles: any target (NEON, SSE2, RVV-less RISC-V).
+constexpr int64_t kMatmulKernelPortable = 0;
+/// x86-64 AVX2 + FMA, 6 x 16 tiles.
+constexpr int64_t kMatmulKernelAvx2 = 1;
+/// x86-64 AVX-512F, 12 x 32 tiles.
+constexpr int64_t kMatmulKernelAvx512 = 2;
+
+/// One product, with element strides (not bytes) of every operand.
+struct PackedMatmul {
+  const float *a = nullptr;
+  const float *b = nullptr;
+  float *c = nullptr;
+  int64_t m = 0, k = 0, panels = 0, panelWidth = 0;
+  int64_t lda = 0, strideAk = 1;
+  int64_t panelStride = 0, strideBk = 0, strideBj = 1;
+  int64_t ldc = 0, panelStrideC = 0, strideCj = 1;
+  bool accumulate = false;
+};
+
+/// The panel width a kernel reads (0 for an unknown kernel).
+int64_t matmulKernelPanelWidth(int64_t kernel);
+/// Whether this CPU can run the kernel.
+bool matmulKernelSupported(int64_t kernel);
+const char *matmulKernelName(int64_t kernel);
+
+/// Runs `problem` with `kernel` (the layout-agnostic reference loop when the
+/// operands are not laid out as the kernel needs), split over the panels on
+/// `pool` if given. The caller checks matmulKernelSupported.
+void runPackedMatmul(const PackedMatmul &problem, int64_t kernel,
+                     ThreadPool *pool);
+
+} // namespace sinkrt
+
+#endif // SINKRT_MATMULKERNELS_H
