@@ -8,12 +8,36 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
 
 namespace sinkc {
 
-void buildLinalgPipeline(OpPassManager &pm) {
+std::optional<MatmulKernel> lookupMatmulKernel(llvm::StringRef name) {
+  // The numbers and widths are runtime/include/sinkrt/MatmulKernels.h's.
+  static const MatmulKernel kernels[] = {
+      {-1, 0, "none"}, {0, 8, "portable"}, {1, 16, "avx2"}, {2, 32, "avx512"}};
+  for (const MatmulKernel &kernel : kernels)
+    if (kernel.name == name)
+      return kernel;
+  return std::nullopt;
+}
+
+MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  llvm::StringRef name = "portable";
+  if (machine.getTargetTriple().getArch() == llvm::Triple::x86_64) {
+    if (subtarget->checkFeatures("+avx512f,+avx512vl,+fma"))
+      name = "avx512";
+    else if (subtarget->checkFeatures("+avx2,+fma"))
+      name = "avx2";
+  }
+  return *lookupMatmulKernel(name);
+}
+
+void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createLowerTfmToLinalg());
@@ -22,19 +46,28 @@ void buildLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (kernel.id >= 0)
+    pm.addNestedPass<func::FuncOp>(
+        createPackMatmulWeights(PackMatmulWeightsOptions{kernel.panelWidth}));
 }
 
-LogicalResult buildLLVMPipeline(OpPassManager &pm) {
+LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
   // Upstream passes by their registered names: the pipeline then reads like
   // the mlir-opt command line in docs/codegen.md.
-  static constexpr llvm::StringLiteral pipeline =
+  std::string kernelOptions =
+      "{kernel=" + std::to_string(kernel.id) +
+      " panel-width=" + std::to_string(kernel.panelWidth) + "}";
+  std::string pipeline =
       "func.func(sinkc-materialize-fresh-outputs),"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "canonicalize,cse,"
       "buffer-deallocation-pipeline,canonicalize,"
-      "func.func(sinkc-deallocate-after-last-use,"
-      "sinkc-tile-and-vectorize-contractions,"
+      "func.func(sinkc-deallocate-after-last-use),"
+      "sinkc-lower-packed-matmuls" +
+      kernelOptions +
+      ","
+      "func.func(sinkc-tile-and-vectorize-contractions,"
       "sinkc-copies-to-linalg,convert-linalg-to-loops),"
       "sinkc-outline-parallel-loops,"
       "sinkc-approximate-math,"

@@ -43,6 +43,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <set>
 
@@ -104,6 +105,14 @@ cl::opt<std::string>
     targetCpu("cpu",
               cl::desc("Target CPU (default: the host CPU for host builds)"),
               cl::cat(sinkcCategory));
+cl::alias targetCpuAlias("mcpu", cl::desc("Alias for --cpu"),
+                         cl::aliasopt(targetCpu), cl::cat(sinkcCategory));
+cl::opt<std::string> matmulKernelName(
+    "matmul-kernel",
+    cl::desc("Runtime kernel for products against weights: auto (the "
+             "target's best: avx512, avx2 or portable), avx512, avx2, "
+             "portable, or none (the generic contraction schedule)"),
+    cl::init("auto"), cl::cat(sinkcCategory));
 cl::opt<std::string> runtimeLibrary(
     "runtime-lib",
     cl::desc("libsinkrt.a to link (default: ../lib/libsinkrt.a next to "
@@ -424,10 +433,33 @@ int main(int argc, char **argv) {
   if (debugLines && outputPath != "-")
     if (llvm::Error e = numberNodeLocations(*module, outputPath + ".nodes.tsv"))
       return fail(llvm::toString(std::move(e)));
+  // The target is needed from here on: the weights are packed for its
+  // matrix kernel.
+  sinkc::TargetOptions targetOptions;
+  targetOptions.triple = targetTriple;
+  targetOptions.cpu = targetCpu;
+  targetOptions.optLevel = llvmOptLevel;
+  auto machine = sinkc::createTargetMachine(targetOptions);
+  if (!machine)
+    return fail(llvm::toString(machine.takeError()));
+  sinkc::MatmulKernel matmulKernel = sinkc::selectMatmulKernel(**machine);
+  if (matmulKernelName != "auto") {
+    std::optional<sinkc::MatmulKernel> chosen =
+        sinkc::lookupMatmulKernel(matmulKernelName);
+    if (!chosen)
+      return fail("--matmul-kernel: unknown kernel '" + matmulKernelName +
+                  "' (auto, avx512, avx2, portable or none)");
+    if (chosen->id > 0 &&
+        (*machine)->getTargetTriple().getArch() != llvm::Triple::x86_64)
+      return fail("--matmul-kernel=" + matmulKernelName +
+                  " is an x86-64 kernel, but the target is " +
+                  (*machine)->getTargetTriple().str());
+    matmulKernel = *chosen;
+  }
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    sinkc::buildLinalgPipeline(pm);
+    sinkc::buildLinalgPipeline(pm, matmulKernel);
     if (failed(pm.run(*module)))
       return fail("lowering to linalg failed");
   }
@@ -466,7 +498,7 @@ int main(int argc, char **argv) {
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    if (failed(sinkc::buildLLVMPipeline(pm)))
+    if (failed(sinkc::buildLLVMPipeline(pm, matmulKernel)))
       return fail("cannot build the LLVM lowering pipeline");
     if (debugLines)
       pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
@@ -518,13 +550,6 @@ int main(int argc, char **argv) {
     manifest.weightsHash = weights.hash();
   }
 
-  sinkc::TargetOptions targetOptions;
-  targetOptions.triple = targetTriple;
-  targetOptions.cpu = targetCpu;
-  targetOptions.optLevel = llvmOptLevel;
-  auto machine = sinkc::createTargetMachine(targetOptions);
-  if (!machine)
-    return fail(llvm::toString(machine.takeError()));
   llvm::LLVMContext llvmContext;
   auto llvmModule =
       sinkc::translateToLLVMIR(*module, llvmContext, **machine, llvmOptLevel);

@@ -66,11 +66,30 @@ mlir::LogicalResult externalizeWeights(mlir::ModuleOp module,
 // Pipelines
 //===----------------------------------------------------------------------===//
 
-/// tfm -> linalg on tensors, simplified and fused.
-void buildLinalgPipeline(mlir::OpPassManager &pm);
+/// The runtime matrix kernel that products against weights use, and the
+/// panel width the weights are packed in for it. The numbers are the
+/// runtime's (runtime/include/sinkrt/MatmulKernels.h).
+struct MatmulKernel {
+  int64_t id = -1; ///< -1: no kernel, the generic contraction schedule
+  int64_t panelWidth = 0;
+  llvm::StringRef name = "none";
+};
+
+/// The kernels by name: "avx512", "avx2", "portable" and "none".
+std::optional<MatmulKernel> lookupMatmulKernel(llvm::StringRef name);
+
+/// The fastest kernel `machine`'s target features allow: AVX-512F -> avx512,
+/// AVX2 + FMA -> avx2, any other target -> portable (128-bit vectors).
+MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
+
+/// tfm -> linalg on tensors, simplified and fused; constant matmul weights
+/// packed for `kernel`.
+void buildLinalgPipeline(mlir::OpPassManager &pm,
+                         const MatmulKernel &kernel = {});
 
 /// linalg on tensors (with weights externalized) -> LLVM dialect.
-mlir::LogicalResult buildLLVMPipeline(mlir::OpPassManager &pm);
+mlir::LogicalResult buildLLVMPipeline(mlir::OpPassManager &pm,
+                                      const MatmulKernel &kernel = {});
 
 //===----------------------------------------------------------------------===//
 // LLVM IR, object, executable

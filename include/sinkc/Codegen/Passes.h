@@ -19,6 +19,10 @@
 
 namespace sinkc {
 
+/// On the linalg.generic of a product over packed weights: the panel width
+/// (sinkc-pack-matmul-weights sets it, sinkc-lower-packed-matmuls reads it).
+constexpr llvm::StringLiteral kPackedMatmulMarker = "sinkc.packed_matmul";
+
 #define GEN_PASS_DECL
 #include "sinkc/Codegen/Passes.h.inc"
 

@@ -179,4 +179,62 @@ def OutlineLoopNests : Pass<"sinkc-outline-loop-nests", "::mlir::ModuleOp"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def PackMatmulWeights
+    : Pass<"sinkc-pack-matmul-weights", "::mlir::func::FuncOp"> {
+  let summary = "Write constant matmul weights in the micro-kernel's panels";
+  let description = [{
+    Runs on tensors, after elementwise fusion. Every f32 `linalg.matmul`
+    `A[M, K] x B[K, N]` with plain indexing maps, a zero-filled result and a
+    constant B (dense or a resource) becomes a product over a new constant
+    `Bp[P, K, panel-width]` holding B's columns in panels, zero-padded to
+    whole panels (P = ceil(N / panel-width)):
+
+    ```
+    C3[m, p, j] = sum_k A[m, k] * Bp[p, k, j]    (a linalg.generic marked
+                                                  sinkc.packed_matmul = width)
+    C = collapse_shape(C3)[:, 0:N]
+    ```
+
+    The weights are packed once, at compile time, so no run ever packs or
+    transposes them. The generic is an ordinary contraction, so every back
+    end can compile it; `sinkc-lower-packed-matmuls` hands it to the
+    runtime's kernel. `panel-width` 0 leaves the products alone.
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", "0",
+           "Columns per panel: the kernel's register-tile width (0: off)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def LowerPackedMatmuls
+    : Pass<"sinkc-lower-packed-matmuls", "::mlir::ModuleOp"> {
+  let summary = "Call the runtime's matrix kernel for packed products";
+  let description = [{
+    Runs on buffers. Each `linalg.generic` marked `sinkc.packed_matmul`
+    becomes `func.call @sinkrt_matmul_f32_packed(ctx, kernel, accumulate,
+    A, Bp, C3)` with the operands cast to unranked memrefs (the runtime reads
+    their descriptors, strides included). A zero `linalg.fill` of C3 right
+    before the product is dropped and the kernel overwrites instead
+    (accumulate = 0). `ctx` is the function's `sinkc.runtime_context`
+    argument (a null pointer without one: the kernel then runs on the
+    calling thread). `kernel` is a runtime kernel number
+    (runtime/include/sinkrt/MatmulKernels.h), chosen by sinkc from the
+    target's features; -1 leaves the products to the generic contraction
+    schedule. Weights packed for another panel width are an error.
+  }];
+  let options = [
+    Option<"kernel", "kernel", "int64_t", "-1",
+           "Runtime kernel number (-1: do not call the runtime)">,
+    Option<"panelWidth", "panel-width", "int64_t", "0",
+           "Panel width the kernel reads">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // SINKC_CODEGEN_PASSES

@@ -1,0 +1,122 @@
+//===- LowerPackedMatmuls.cpp - packed products to the runtime's kernel ---===//
+//
+// The products that sinkc-pack-matmul-weights wrote over packed weights
+// become calls of the runtime's micro-kernel for the target (IREE's
+// "ukernel" approach): a register tile that LLVM allocates without spills,
+// K blocked for L1 and panels grouped for L2, on the thread pool. The
+// choice of kernel is the compiler's (from the target's features); the
+// runtime only checks that the CPU has the instructions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Codegen/Passes.h"
+
+using namespace mlir;
+
+namespace sinkc {
+#define GEN_PASS_DEF_LOWERPACKEDMATMULS
+#include "sinkc/Codegen/Passes.h.inc"
+
+namespace {
+
+constexpr llvm::StringLiteral kKernelFunction = "sinkrt_matmul_f32_packed";
+constexpr llvm::StringLiteral kContextMarker = "sinkc.runtime_context";
+
+/// `func.func private @sinkrt_matmul_f32_packed(!llvm.ptr, i64, i64,
+/// memref<*xf32>, memref<*xf32>, memref<*xf32>)`.
+func::FuncOp getOrDeclareKernel(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(kKernelFunction))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Type unranked = UnrankedMemRefType::get(b.getF32Type(), 0);
+  auto type =
+      b.getFunctionType({LLVM::LLVMPointerType::get(ctx), b.getI64Type(),
+                         b.getI64Type(), unranked, unranked, unranked},
+                        {});
+  auto function =
+      func::FuncOp::create(b, module.getLoc(), kKernelFunction, type);
+  function.setPrivate();
+  return function;
+}
+
+/// The zero fill of `buffer` right before `op`, which the kernel makes
+/// unnecessary (it can overwrite instead of accumulate).
+linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  if (!fill || fill.getOutputs()[0] != buffer)
+    return nullptr;
+  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  auto zero = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
+  return zero && zero.getValue().isPosZero() ? fill : nullptr;
+}
+
+struct LowerPackedMatmulsPass
+    : public impl::LowerPackedMatmulsBase<LowerPackedMatmulsPass> {
+  using LowerPackedMatmulsBase::LowerPackedMatmulsBase;
+
+  void runOnOperation() override {
+    if (kernel < 0)
+      return;
+    ModuleOp module = getOperation();
+    for (auto function : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      SmallVector<linalg::GenericOp> products;
+      function.walk([&](linalg::GenericOp op) {
+        if (op->hasAttr(kPackedMatmulMarker))
+          products.push_back(op);
+      });
+      if (products.empty())
+        continue;
+      Value context;
+      for (unsigned i = 0; i < function.getNumArguments(); ++i)
+        if (function.getArgAttr(i, kContextMarker))
+          context = function.getArgument(i);
+      func::FuncOp callee = getOrDeclareKernel(module);
+      for (linalg::GenericOp product : products)
+        if (failed(lower(product, context, callee)))
+          return signalPassFailure();
+    }
+  }
+
+  LogicalResult lower(linalg::GenericOp product, Value context,
+                      func::FuncOp callee) {
+    if (!product.hasPureBufferSemantics())
+      return product.emitOpError(
+          "sinkc.packed_matmul must be bufferized before it is lowered");
+    auto width = dyn_cast<IntegerAttr>(product->getAttr(kPackedMatmulMarker));
+    Value lhs = product.getDpsInputs()[0], rhs = product.getDpsInputs()[1];
+    Value out = product.getDpsInits()[0];
+    auto rhsType = cast<MemRefType>(rhs.getType());
+    if (!width || rhsType.getRank() != 3 ||
+        rhsType.getDimSize(2) != width.getInt())
+      return product.emitOpError("sinkc.packed_matmul does not match its "
+                                 "packed operand");
+    if (width.getInt() != panelWidth)
+      return product.emitOpError("weights packed in panels of ")
+             << width.getInt() << " columns, but kernel "
+             << static_cast<int64_t>(kernel) << " reads panels of "
+             << static_cast<int64_t>(panelWidth);
+    OpBuilder b(product);
+    Location loc = product.getLoc();
+    if (!context)
+      context = LLVM::ZeroOp::create(
+          b, loc, LLVM::LLVMPointerType::get(b.getContext()));
+    int64_t accumulate = 1;
+    if (linalg::FillOp fill = zeroFillBefore(product, out)) {
+      fill.erase();
+      accumulate = 0;
+    }
+    Type unranked = UnrankedMemRefType::get(b.getF32Type(), 0);
+    SmallVector<Value> operands = {
+        context, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(kernel)),
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(accumulate))};
+    for (Value buffer : {lhs, rhs, out})
+      operands.push_back(memref::CastOp::create(b, loc, unranked, buffer));
+    func::CallOp::create(b, loc, callee, operands);
+    product.erase();
+    return success();
+  }
+};
+
+} // namespace
+} // namespace sinkc

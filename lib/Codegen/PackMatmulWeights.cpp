@@ -1,0 +1,178 @@
+//===- PackMatmulWeights.cpp - weights in the micro-kernel's layout -------===//
+//
+// A product against a constant B[K, N] reads B once per row tile of A. The
+// weights are known at compile time, so they are written once in the layout
+// the micro-kernel streams: panels Bp[P][K][NR] (P = ceil(N / NR), the last
+// panel zero-padded), contiguous in K inside a panel. The product stays a
+// plain linalg op over the packed view:
+//
+//   C3[m, p, j] = sum_k A[m, k] * Bp[p, k, j]     C = C3 as [M, P * NR][:, :N]
+//
+// so any back end can compile it; sinkc-lower-packed-matmuls hands it to the
+// runtime's kernel for the target (docs/codegen.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+
+namespace sinkc {
+#define GEN_PASS_DEF_PACKMATMULWEIGHTS
+#include "sinkc/Codegen/Passes.h.inc"
+
+namespace {
+
+/// The values of an f32 constant, dense or a resource blob.
+std::optional<ArrayRef<float>> constantValues(Attribute value,
+                                              std::vector<float> &storage) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || !resource.getElementType().isF32())
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
+                           bytes.size() / sizeof(float));
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || !dense.getElementType().isF32())
+    return std::nullopt;
+  storage.assign(dense.getValues<float>().begin(),
+                 dense.getValues<float>().end());
+  return ArrayRef<float>(storage);
+}
+
+/// Whether `value` is a linalg.fill of +0.0.
+bool isZeroFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return false;
+  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  auto zero = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
+  return zero && zero.getValue().isPosZero();
+}
+
+struct PackMatmulWeightsPass
+    : public impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
+  using PackMatmulWeightsBase::PackMatmulWeightsBase;
+
+  void runOnOperation() override {
+    if (panelWidth <= 0)
+      return;
+    unsigned counter = 0;
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    for (linalg::MatmulOp matmul : matmuls)
+      if (failed(pack(matmul, counter)))
+        return signalPassFailure();
+  }
+
+  LogicalResult pack(linalg::MatmulOp matmul, unsigned &counter) {
+    // Only the plain form: no transposed or broadcast indexing maps, no
+    // casts inside the body, a result starting from zero.
+    if (!matmul.hasPureTensorSemantics() ||
+        matmul.getIndexingMapsArray() !=
+            matmul.getDefaultIndexingMaps(matmul.getContext()) ||
+        !isZeroFill(matmul.getOutputs()[0]))
+      return success();
+    Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
+    auto lhsType = dyn_cast<RankedTensorType>(lhs.getType());
+    auto rhsType = dyn_cast<RankedTensorType>(rhs.getType());
+    auto resultType = dyn_cast<RankedTensorType>(matmul.getResultTypes()[0]);
+    if (!lhsType || !rhsType || !resultType ||
+        !lhsType.getElementType().isF32() ||
+        !rhsType.getElementType().isF32() ||
+        !resultType.getElementType().isF32() || !rhsType.hasStaticShape())
+      return success();
+    auto constant = rhs.getDefiningOp<arith::ConstantOp>();
+    if (!constant)
+      return success();
+    std::vector<float> storage;
+    std::optional<ArrayRef<float>> values =
+        constantValues(constant.getValue(), storage);
+    if (!values || isa<SplatElementsAttr>(constant.getValue()))
+      return success();
+
+    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+    int64_t width = panelWidth;
+    int64_t panels = llvm::divideCeil(n, width);
+    // Zero-padded panels: the padding columns compute zeros that nobody
+    // reads, and every panel is a whole register tile wide.
+    auto blob = HeapAsmResourceBlob::allocate(
+        panels * k * width * sizeof(float), /*align=*/64);
+    MutableArrayRef<char> bytes = blob.getMutableData();
+    MutableArrayRef<float> packed(reinterpret_cast<float *>(bytes.data()),
+                                  bytes.size() / sizeof(float));
+    std::fill(packed.begin(), packed.end(), 0.0f);
+    for (int64_t panel = 0; panel < panels; ++panel)
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = 0; j < width && panel * width + j < n; ++j)
+          packed[(panel * k + kk) * width + j] =
+              (*values)[kk * n + panel * width + j];
+
+    OpBuilder b(matmul);
+    Location loc = matmul.getLoc();
+    auto packedType = RankedTensorType::get({panels, k, width}, b.getF32Type());
+    std::string name = "sinkc_packed_" + std::to_string(counter++);
+    Value packedWeights = arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(
+            DenseResourceElementsAttr::get(packedType, name, std::move(blob))));
+
+    // C3[m, p, j] = sum_k A[m, k] * Bp[p, k, j].
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, lhs, 0),
+                                       b.getIndexAttr(panels),
+                                       b.getIndexAttr(width)};
+    Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+    MLIRContext *ctx = b.getContext();
+    AffineExpr m, p, kk, j;
+    bindDims(ctx, m, p, kk, j);
+    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {m, kk}, ctx),
+                                   AffineMap::get(4, 0, {p, kk, j}, ctx),
+                                   AffineMap::get(4, 0, {m, p, j}, ctx)};
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::parallel};
+    auto product = linalg::GenericOp::create(
+        b, loc, init.getType(), ValueRange{lhs, packedWeights},
+        ValueRange{init}, maps, iterators,
+        [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+          Value mul =
+              arith::MulFOp::create(nested, nestedLoc, args[0], args[1]);
+          Value add = arith::AddFOp::create(nested, nestedLoc, args[2], mul);
+          linalg::YieldOp::create(nested, nestedLoc, add);
+        });
+    product->setAttr(kPackedMatmulMarker, b.getI64IntegerAttr(width));
+    product->setLoc(loc);
+
+    Value result = tensor::CollapseShapeOp::create(
+        b, loc, product.getResult(0),
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    if (panels * width != n) {
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                           b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> resultSizes = {
+          tensor::getMixedSize(b, loc, lhs, 0), b.getIndexAttr(n)};
+      SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
+                                           b.getIndexAttr(1)};
+      result = tensor::ExtractSliceOp::create(b, loc, result, offsets,
+                                              resultSizes, strides);
+    }
+    if (result.getType() != resultType)
+      result = tensor::CastOp::create(b, loc, resultType, result);
+    matmul.getResult(0).replaceAllUsesWith(result);
+    matmul.erase();
+    // The unpacked weight must not reach the weights file as well.
+    if (constant->use_empty())
+      constant.erase();
+    return success();
+  }
+};
+
+} // namespace
+} // namespace sinkc

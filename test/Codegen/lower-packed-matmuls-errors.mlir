@@ -1,0 +1,17 @@
+// RUN: sinkc-opt %s --pass-pipeline="builtin.module(sinkc-lower-packed-matmuls{kernel=2 panel-width=4})" --verify-diagnostics
+
+#a = affine_map<(m, p, k, j) -> (m, k)>
+#b = affine_map<(m, p, k, j) -> (p, k, j)>
+#c = affine_map<(m, p, k, j) -> (m, p, j)>
+
+// Weights packed for another kernel's panel width.
+func.func @wrong_width(%a: memref<5x3xf32>, %b: memref<1x3x8xf32>, %c: memref<5x1x8xf32>) {
+  // expected-error @below {{weights packed in panels of 8 columns, but kernel 2 reads panels of 4}}
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%a, %b : memref<5x3xf32>, memref<1x3x8xf32>) outs(%c : memref<5x1x8xf32>) attrs = {sinkc.packed_matmul = 8 : i64} {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -1,0 +1,88 @@
+// RUN: sinkc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sinkc-pack-matmul-weights{panel-width=4}))" | FileCheck %s
+// RUN: sinkc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sinkc-pack-matmul-weights))" | FileCheck %s --check-prefix=OFF
+
+// A 3x6 weight in panels of 4 columns: two panels, the second zero-padded.
+// Panel 0 holds columns 0-3 of each row, panel 1 columns 4-5 and two zeros:
+//   B = [[0 1 2 3 4 5] [6 7 8 9 10 11] [12 13 14 15 16 17]]
+//   Bp[0] = [[0 1 2 3] [6 7 8 9] [12 13 14 15]]
+//   Bp[1] = [[4 5 0 0] [10 11 0 0] [16 17 0 0]]
+// The product is a generic over (m, p, k, j) marked with the panel width,
+// collapsed to [M, 8] and sliced back to the 6 real columns.
+// CHECK-DAG: #[[MAPA:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2)>
+// CHECK-DAG: #[[MAPB:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+// CHECK-DAG: #[[MAPC:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-LABEL: func.func @padded_panels
+// CHECK-SAME: (%[[A:.*]]: tensor<?x3xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[BP:.*]] = arith.constant dense_resource<sinkc_packed_0> : tensor<2x3x4xf32>
+// CHECK: %[[M:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x3xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%[[M]]) : tensor<?x2x4xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[EMPTY]] : tensor<?x2x4xf32>)
+// CHECK: %[[C3:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[MAPA]], #[[MAPB]], #[[MAPC]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[A]], %[[BP]] : tensor<?x3xf32>, tensor<2x3x4xf32>)
+// CHECK-SAME: outs(%[[INIT]] : tensor<?x2x4xf32>)
+// CHECK-SAME: sinkc.packed_matmul = 4 : i64
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[C3]] {{\[}}[0], [1, 2]] : tensor<?x2x4xf32> into tensor<?x8xf32>
+// CHECK: %[[C:.*]] = tensor.extract_slice %[[FLAT]][0, 0] [%{{.*}}, 6] [1, 1] : tensor<?x8xf32> to tensor<?x6xf32>
+// CHECK: return %[[C]]
+// The blob: the 64-byte alignment word, then the panels as little-endian f32.
+// CHECK: sinkc_packed_0: "0x40000000000000000000803F00000040000040400000C0400000E040000000410000104100004041000050410000604100007041000080400000A04000000000000000000000204100003041000000000000000000008041000088410000000000000000"
+// OFF-LABEL: func.func @padded_panels
+// OFF: linalg.matmul
+// OFF-NOT: sinkc.packed_matmul
+func.func @padded_panels(%a: tensor<?x3xf32>) -> tensor<?x6xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %b = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0, 11.0], [12.0, 13.0, 14.0, 15.0, 16.0, 17.0]]> : tensor<3x6xf32>
+  %m = tensor.dim %a, %c0 : tensor<?x3xf32>
+  %empty = tensor.empty(%m) : tensor<?x6xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x6xf32>) -> tensor<?x6xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<?x3xf32>, tensor<3x6xf32>) outs(%init : tensor<?x6xf32>) -> tensor<?x6xf32>
+  return %c : tensor<?x6xf32>
+}
+
+// -----
+
+// N a multiple of the panel width: no slice.
+// CHECK-LABEL: func.func @whole_panels
+// CHECK: linalg.generic
+// CHECK-SAME: sinkc.packed_matmul = 4 : i64
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<5x2x4xf32> into tensor<5x8xf32>
+// CHECK-NOT: tensor.extract_slice
+// CHECK: return %[[FLAT]]
+func.func @whole_panels(%a: tensor<5x2xf32>) -> tensor<5x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %b = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]]> : tensor<2x8xf32>
+  %empty = tensor.empty() : tensor<5x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<5x8xf32>) -> tensor<5x8xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<5x2xf32>, tensor<2x8xf32>) outs(%init : tensor<5x8xf32>) -> tensor<5x8xf32>
+  return %c : tensor<5x8xf32>
+}
+
+// -----
+
+// Left alone: a product of two activations, a splat weight, a result that
+// does not start from zero, and f64.
+// CHECK-LABEL: func.func @not_packed
+// CHECK-NOT: sinkc.packed_matmul
+// CHECK-COUNT-4: linalg.matmul
+func.func @not_packed(%a: tensor<4x2xf32>, %b: tensor<2x4xf32>, %init: tensor<4x4xf32>, %a64: tensor<4x2xf64>) -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf64>) {
+  %zero = arith.constant 0.0 : f32
+  %zero64 = arith.constant 0.0 : f64
+  %empty = tensor.empty() : tensor<4x4xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<4x2xf32>, tensor<2x4xf32>) outs(%fill : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %splat = arith.constant dense<2.0> : tensor<2x4xf32>
+  %1 = linalg.matmul ins(%a, %splat : tensor<4x2xf32>, tensor<2x4xf32>) outs(%fill : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]> : tensor<2x4xf32>
+  %2 = linalg.matmul ins(%a, %w : tensor<4x2xf32>, tensor<2x4xf32>) outs(%init : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %w64 = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]> : tensor<2x4xf64>
+  %empty64 = tensor.empty() : tensor<4x4xf64>
+  %fill64 = linalg.fill ins(%zero64 : f64) outs(%empty64 : tensor<4x4xf64>) -> tensor<4x4xf64>
+  %3 = linalg.matmul ins(%a64, %w64 : tensor<4x2xf64>, tensor<2x4xf64>) outs(%fill64 : tensor<4x4xf64>) -> tensor<4x4xf64>
+  return %0, %1, %2, %3 : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf64>
+}
