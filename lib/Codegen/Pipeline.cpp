@@ -68,7 +68,7 @@ LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
       kernelOptions +
       ","
       "func.func(sinkc-tile-and-vectorize-contractions,"
-      "sinkc-copies-to-linalg,convert-linalg-to-loops),"
+      "sinkc-copies-to-linalg,sinkc-linalg-to-parallel-loops),"
       "sinkc-outline-parallel-loops,"
       "sinkc-approximate-math,"
       "expand-strided-metadata,"

@@ -237,4 +237,29 @@ def LowerPackedMatmuls
                            "::mlir::memref::MemRefDialect"];
 }
 
+def LinalgToParallelLoops
+    : Pass<"sinkc-linalg-to-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "convert-linalg-to-loops, with the parallel rows marked";
+  let description = [{
+    Lowers every linalg op on buffers to `scf.for` loops like upstream's
+    `convert-linalg-to-loops`, and keeps what that pass forgets: the op's
+    leading loops that are parallel. Those loops except the innermost (left
+    whole for LLVM's vectorizer) are coalesced into one loop, so a
+    `[B, T, D]` op splits over B * T rows even when B is 1, and that loop
+    is marked `sinkc.parallel` for `sinkc-outline-parallel-loops`, provided
+    the loops inside it do at least `min-inner-work` iterations per row (a
+    dynamic size counts as enough) and no marked loop encloses the op. Each
+    iteration writes its own output elements, so the results do not depend
+    on the split.
+  }];
+  let options = [
+    Option<"minInnerWork", "min-inner-work", "int64_t", "64",
+           "Fewest inner iterations per row worth a parallel loop">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // SINKC_CODEGEN_PASSES

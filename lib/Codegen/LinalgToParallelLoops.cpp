@@ -1,0 +1,98 @@
+//===- LinalgToParallelLoops.cpp - loop nests the thread pool can split ---===//
+//
+// convert-linalg-to-loops, plus the knowledge that it throws away: which
+// loops of an op are parallel. Elementwise ops, norms, softmax rows and
+// copies are a fifth of a forward pass; on one thread they cap what a second
+// core can give. Each op's leading parallel loops except the innermost (which
+// stays whole, for the vectorizer) are coalesced into one loop, so that a
+// [B, T, D] op splits over B * T rows even when B is 1, and that loop is
+// marked sinkc.parallel for sinkc-outline-parallel-loops. Each iteration
+// writes its own output elements, so the results do not depend on how the
+// rows are split.
+//
+//===----------------------------------------------------------------------===//
+
+#include "sinkc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace sinkc {
+#define GEN_PASS_DEF_LINALGTOPARALLELLOOPS
+#include "sinkc/Codegen/Passes.h.inc"
+
+namespace {
+
+constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
+
+bool insideMarkedLoop(Operation *op) {
+  for (Operation *parent = op->getParentOp(); parent;
+       parent = parent->getParentOp())
+    if (isa<scf::ForOp>(parent) && parent->hasAttr(kParallelMarker))
+      return true;
+  return false;
+}
+
+struct LinalgToParallelLoopsPass
+    : public impl::LinalgToParallelLoopsBase<LinalgToParallelLoopsPass> {
+  using LinalgToParallelLoopsBase::LinalgToParallelLoopsBase;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    for (linalg::LinalgOp op : ops) {
+      if (!op.hasPureBufferSemantics()) {
+        op.emitOpError("must be bufferized before it becomes loops");
+        return signalPassFailure();
+      }
+      // How many leading loops are parallel, and how much work the loops
+      // inside them do per iteration (dynamic sizes count as large).
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      unsigned leadingParallel = 0;
+      while (leadingParallel < iterators.size() &&
+             iterators[leadingParallel] == utils::IteratorType::parallel)
+        ++leadingParallel;
+      // The innermost loop stays whole: it is the one LLVM vectorizes.
+      unsigned band = std::min<unsigned>(leadingParallel, ranges.size() - 1);
+      int64_t innerWork = 1;
+      for (unsigned d = band; d < ranges.size(); ++d)
+        innerWork = ShapedType::isDynamic(ranges[d])
+                        ? minInnerWork
+                        : innerWork * std::max<int64_t>(ranges[d], 1);
+      bool worthSplitting = band > 0 && innerWork >= minInnerWork &&
+                            !insideMarkedLoop(op) && op.getNumLoops() > 1;
+
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::LinalgLoops> loops =
+          linalg::linalgOpToLoops(rewriter, op);
+      if (failed(loops)) {
+        op.emitOpError("could not be converted to loops");
+        return signalPassFailure();
+      }
+      rewriter.eraseOp(op);
+      if (!worthSplitting || loops->size() != ranges.size())
+        continue;
+      SmallVector<scf::ForOp> nest;
+      for (unsigned d = 0; d < band; ++d)
+        if (auto loop = dyn_cast<scf::ForOp>((*loops)[d]))
+          nest.push_back(loop);
+      if (nest.size() != band)
+        continue;
+      scf::ForOp outer = nest.front();
+      if (nest.size() > 1) {
+        if (failed(coalesceLoops(rewriter, nest)))
+          continue;
+        outer = nest.front();
+      }
+      outer->setAttr(kParallelMarker, rewriter.getUnitAttr());
+    }
+  }
+};
+
+} // namespace
+} // namespace sinkc
