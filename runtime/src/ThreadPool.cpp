@@ -52,11 +52,11 @@ Expected<std::unique_ptr<ThreadPool>> ThreadPool::create(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
+  shuttingDown.store(true);
   {
     std::lock_guard<std::mutex> lock(mutex);
-    shuttingDown = true;
   }
-  workReady.notify_all();
+  wakeUp.notify_all();
   for (pthread_t thread : workers)
     pthread_join(thread, nullptr);
 }
@@ -67,34 +67,64 @@ void *ThreadPool::workerMain(void *argument) {
   return nullptr;
 }
 
+static inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  asm volatile("yield");
+#endif
+}
+
+template <typename Done>
+void ThreadPool::await(Done done, std::atomic<int> &sleepers) {
+  // 2000 pauses, 20-80 microseconds of spinning: longer than the gap between
+  // two parallel loops of a forward pass, short enough not to hold a core that
+  // a loaded machine needs elsewhere.
+  constexpr int kSpins = 200;
+  for (int i = 0; i < kSpins; ++i) {
+    if (done())
+      return;
+    cpuRelax();
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  // Dekker-style handshake with notify(): either the notifier sees this
+  // sleeper, or this thread sees the notifier's change in done().
+  sleepers.fetch_add(1);
+  wakeUp.wait(lock, done);
+  sleepers.fetch_sub(1);
+}
+
+void ThreadPool::notifySleepers(std::atomic<int> &sleepers) {
+  if (sleepers.load() == 0)
+    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+  }
+  wakeUp.notify_all();
+}
+
 void ThreadPool::runWorker(int index) {
   uint64_t seenGeneration = 0;
   while (true) {
-    int64_t n, chunks;
-    LoopBody body;
-    void *data;
-    {
-      std::unique_lock<std::mutex> lock(mutex);
-      workReady.wait(
-          lock, [&] { return shuttingDown || generation != seenGeneration; });
-      if (shuttingDown)
-        return;
-      seenGeneration = generation;
-      n = loopSize;
-      chunks = loopChunks;
-      body = loopBody;
-      data = loopData;
-    }
+    await(
+        [&] {
+          return shuttingDown.load(std::memory_order_acquire) ||
+                 generation.load(std::memory_order_acquire) != seenGeneration;
+        },
+        sleepingWorkers);
+    if (shuttingDown.load(std::memory_order_acquire))
+      return;
+    seenGeneration = generation.load(std::memory_order_acquire);
+    int64_t n = loopSize, chunks = loopChunks;
     if (index < chunks) {
       Chunk chunk = chunkBounds(n, chunks, index);
       LoopBodyScope scope;
-      body(data, chunk.begin, chunk.end);
+      loopBody(loopData, chunk.begin, chunk.end);
     }
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (--pendingWorkers == 0)
-        workDone.notify_one();
-    }
+    // Every worker acknowledges every generation, even without a chunk, so
+    // that none can still be reading the loop fields when the next starts.
+    if (pendingWorkers.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      notifySleepers(sleepingCaller);
   }
 }
 
@@ -106,25 +136,21 @@ void ThreadPool::parallelFor(int64_t n, LoopBody body, void *data) {
     body(data, 0, n);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    loopSize = n;
-    loopChunks = chunks;
-    loopBody = body;
-    loopData = data;
-    // Every worker acknowledges every generation, even without a chunk, so
-    // that none can still be reading the loop fields when the next starts.
-    pendingWorkers = static_cast<int>(workers.size());
-    ++generation;
-  }
-  workReady.notify_all();
+  loopSize = n;
+  loopChunks = chunks;
+  loopBody = body;
+  loopData = data;
+  pendingWorkers.store(static_cast<int>(workers.size()),
+                       std::memory_order_relaxed);
+  generation.fetch_add(1); // publishes the fields above
+  notifySleepers(sleepingWorkers);
   Chunk first = chunkBounds(n, chunks, 0);
   {
     LoopBodyScope scope;
     body(data, first.begin, first.end);
   }
-  std::unique_lock<std::mutex> lock(mutex);
-  workDone.wait(lock, [&] { return pendingWorkers == 0; });
+  await([&] { return pendingWorkers.load(std::memory_order_acquire) == 0; },
+        sleepingCaller);
 }
 
 } // namespace sinkrt

@@ -15,6 +15,7 @@
 
 #include "sinkrt/Status.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -63,19 +64,31 @@ private:
     int index;
   };
 
+  /// Waits until `done()`: spins for a while (a forward pass starts a
+  /// parallel loop every few microseconds, and a futex wake-up costs about
+  /// as much as a small loop), then sleeps on `wakeUp` until notified.
+  template <typename Done> void await(Done done, std::atomic<int> &sleepers);
+  /// Wakes the threads asleep in await() on `sleepers`, if any.
+  void notifySleepers(std::atomic<int> &sleepers);
+
   std::vector<pthread_t> workers;
   std::vector<std::unique_ptr<WorkerStart>> starts;
   std::mutex mutex;
-  std::condition_variable workReady;
-  std::condition_variable workDone;
-  /// Incremented for every loop; workers run each generation once.
-  uint64_t generation = 0;
-  bool shuttingDown = false;
+  std::condition_variable wakeUp;
+  /// Incremented for every loop (after its fields are written); workers run
+  /// each generation once.
+  std::atomic<uint64_t> generation{0};
+  std::atomic<bool> shuttingDown{false};
   int64_t loopSize = 0;
   int64_t loopChunks = 0;
   LoopBody loopBody = nullptr;
   void *loopData = nullptr;
-  int pendingWorkers = 0;
+  /// Workers that have not yet finished the current generation.
+  std::atomic<int> pendingWorkers{0};
+  /// Threads asleep on wakeUp: workers between loops, or the caller waiting
+  /// for the last chunks.
+  std::atomic<int> sleepingWorkers{0};
+  std::atomic<int> sleepingCaller{0};
 };
 
 } // namespace sinkrt
