@@ -477,7 +477,8 @@ void Runner::printRunSummary(size_t runIndex, size_t runCount,
         rows > 1 ? formatString(" row %lld", static_cast<long long>(row)) : "";
     std::fprintf(streams.out,
                  "%s%s: %lld tokens, next token %lld%s (logit %s)\n",
-                 run.c_str(), rowName.c_str(), static_cast<long long>(sequence),
+                 run.c_str(), rowName.c_str(),
+                 static_cast<long long>(invocation.sequence),
                  static_cast<long long>(best), text.c_str(),
                  formatFloat(static_cast<float>(bestValue)).c_str());
   }

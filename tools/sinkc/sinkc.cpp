@@ -113,6 +113,12 @@ cl::opt<std::string> matmulKernelName(
              "target's best: avx512, avx2 or portable), avx512, avx2, "
              "portable, or none (the generic contraction schedule)"),
     cl::init("auto"), cl::cat(sinkcCategory));
+cl::opt<std::string> logitsPositions(
+    "logits",
+    cl::desc("Positions whose logits the executable computes: all (the "
+             "model's semantics) or last (for analysis runs: the vocabulary "
+             "projection of the last position only; logits [B, 1, V])"),
+    cl::init("all"), cl::cat(sinkcCategory));
 cl::opt<std::string> runtimeLibrary(
     "runtime-lib",
     cl::desc("libsinkrt.a to link (default: ../lib/libsinkrt.a next to "
@@ -299,6 +305,9 @@ int main(int argc, char **argv) {
     return fail("--llvm-opt must be 0, 1, 2 or 3");
   if (tokenizer != "none" && tokenizer != "bytes")
     return fail("--tokenizer must be 'bytes' or 'none'");
+  if (logitsPositions != "all" && logitsPositions != "last")
+    return fail("--logits must be 'all' or 'last', not '" + logitsPositions +
+                "'");
   bool binaryOutput = emitKind == EmitKind::Object || emitKind == EmitKind::Exe;
   if (binaryOutput && outputPath == "-")
     return fail("--emit=obj and --emit=exe need an output path (-o)");
@@ -389,6 +398,14 @@ int main(int argc, char **argv) {
     if (!inserted)
       return fail("--instrument: " + llvm::toString(inserted.takeError()));
     probes = std::move(*inserted);
+  }
+  if (logitsPositions != "all") {
+    PassManager pm(&context);
+    (void)applyCLOptions(pm);
+    pm.addPass(sinkc::createSelectLogits(sinkc::SelectLogitsOptions{
+        sinkc::kEntryFunctionName.str(), logitsPositions}));
+    if (failed(pm.run(*module)))
+      return fail(inputPath + ": --logits=" + logitsPositions + " failed");
   }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);

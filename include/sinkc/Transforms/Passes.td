@@ -64,4 +64,25 @@ def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
   let dependentDialects = ["::sinkc::sink::SinkDialect"];
 }
 
+def SelectLogits : Pass<"sinkc-select-logits", "::mlir::ModuleOp"> {
+  let summary = "Compute the logits of the last position only";
+  let description = [{
+    `sinkc --logits=last`. Finds the entry function's `logits` output
+    (`[B, T, V]`) and, back from it through per-position ops (cast,
+    identity, and add/sub/mul/div with an operand of rank <= 1), the matmul
+    of the `[B, T, D]` hidden states with a 2-D weight: the vocabulary
+    projection. Its hidden-state operand is sliced to the last position
+    (`[B, 1, D]`), and the ops after it and the function's result type
+    follow (`[B, 1, V]`). An analysis run then pays for 1/T of the
+    projection. When no such projection is found, the output itself is
+    sliced (same result, no saving) with a warning. `all` changes nothing.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"main\"",
+           "The model function">,
+    Option<"positions", "positions", "std::string", "\"all\"",
+           "Logits to keep: all or last">,
+  ];
+}
+
 #endif // SINKC_TRANSFORMS_PASSES
