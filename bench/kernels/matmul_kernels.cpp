@@ -6,6 +6,7 @@
 // kernels' rates can be read as a fraction of what the core can do.
 //
 //   bench/kernels/run.sh [M K N ...]    (builds with the build/ runtime)
+//   bench/kernels/run.sh --peak         (the FMA peak only)
 //
 // Prints one JSON line per measurement; minimum and median over the runs.
 //
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace sinkrt;
@@ -127,6 +129,8 @@ int main(int argc, char **argv) {
   if (matmulKernelSupported(kMatmulKernelAvx2))
     peak("avx2", peakAvx2, 8, 12);
 #endif
+  if (argc == 2 && std::string(argv[1]) == "--peak")
+    return 0;
   std::vector<std::array<int64_t, 3>> shapes;
   for (int i = 1; i + 2 < argc; i += 3)
     shapes.push_back({atoll(argv[i]), atoll(argv[i + 1]), atoll(argv[i + 2])});
