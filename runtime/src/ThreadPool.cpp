@@ -2,7 +2,10 @@
 
 #include "sinkrt/ThreadPool.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <sched.h>
 
 namespace sinkrt {
 
@@ -37,6 +40,16 @@ Expected<std::unique_ptr<ThreadPool>> ThreadPool::create(int threads) {
   if (threads < 1 || threads > kMaxThreads)
     return badInput("thread count must be between 1 and %d", kMaxThreads);
   std::unique_ptr<ThreadPool> pool(new ThreadPool());
+  // Benchmarks on an idle machine may want longer spins, a loaded machine
+  // none (0 sleeps at once).
+  if (const char *spin = std::getenv("SINKRT_SPIN_US")) {
+    char *end = nullptr;
+    long long micros = std::strtoll(spin, &end, 10);
+    if (end == spin || *end != '\0' || micros < 0 || micros > 1000000)
+      return badInput("SINKRT_SPIN_US must be 0-1000000 microseconds, not '%s'",
+                      spin);
+    pool->spinMicros = micros;
+  }
   for (int index = 1; index < threads; ++index) {
     pool->starts.push_back(
         std::make_unique<WorkerStart>(WorkerStart{pool.get(), index}));
@@ -77,14 +90,23 @@ static inline void cpuRelax() {
 
 template <typename Done>
 void ThreadPool::await(Done done, std::atomic<int> &sleepers) {
-  // 2000 pauses, 20-80 microseconds of spinning: longer than the gap between
-  // two parallel loops of a forward pass, short enough not to hold a core that
-  // a loaded machine needs elsewhere.
-  constexpr int kSpins = 200;
-  for (int i = 0; i < kSpins; ++i) {
+  // Waking a sleeping thread takes a futex round trip, 50-100 microseconds
+  // in a VM: longer than many of a forward pass's parallel loops, and paid
+  // by every loop if the workers sleep in the serial gaps between loops. So
+  // wait up to spinMicros spinning; yield every few spins so that, on a
+  // loaded machine, a runnable thread (the one that would finish the loop)
+  // gets the core instead of the spinner.
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::microseconds(spinMicros);
+  for (int i = 1;; ++i) {
     if (done())
       return;
     cpuRelax();
+    if (i % 64 == 0) {
+      if (Clock::now() >= deadline)
+        break;
+      sched_yield();
+    }
   }
   std::unique_lock<std::mutex> lock(mutex);
   // Dekker-style handshake with notify(): either the notifier sees this

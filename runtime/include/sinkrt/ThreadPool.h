@@ -89,6 +89,8 @@ private:
   /// for the last chunks.
   std::atomic<int> sleepingWorkers{0};
   std::atomic<int> sleepingCaller{0};
+  /// How long await() spins before it sleeps (SINKRT_SPIN_US, default 200).
+  int64_t spinMicros = 200;
 };
 
 } // namespace sinkrt
