@@ -1,7 +1,8 @@
 //===- PackMatmulWeights.cpp - weights in the micro-kernel's layout -------===//
 //
-// A product against a constant B[K, N] reads B once per row tile of A. The
-// weights are known at compile time, so they are written once in the layout
+// A product against a constant B[K, N] (or the transpose of a constant
+// [N, K]: Gemm with transB, tied embeddings) reads B once per row tile of A.
+// The weights are known at compile time, so they are written once in the layout
 // the micro-kernel streams: panels Bp[P][K][NR] (P = ceil(N / NR), the last
 // panel zero-padded), contiguous in K inside a panel. The product stays a
 // plain linalg op over the packed view:
@@ -87,7 +88,14 @@ struct PackMatmulWeightsPass
         !rhsType.getElementType().isF32() ||
         !resultType.getElementType().isF32() || !rhsType.hasStaticShape())
       return success();
-    auto constant = rhs.getDefiningOp<arith::ConstantOp>();
+    // The weight, or its transpose (a Gemm with transB, a tied embedding
+    // used as the vocabulary projection): packing reads it transposed, so
+    // the run no longer transposes a weight on every forward.
+    auto transpose = rhs.getDefiningOp<linalg::TransposeOp>();
+    bool transposed = transpose && transpose.hasPureTensorSemantics() &&
+                      transpose.getPermutation() == ArrayRef<int64_t>{1, 0};
+    auto constant = (transposed ? transpose.getInput() : rhs)
+                        .getDefiningOp<arith::ConstantOp>();
     if (!constant)
       return success();
     std::vector<float> storage;
@@ -111,7 +119,8 @@ struct PackMatmulWeightsPass
       for (int64_t kk = 0; kk < k; ++kk)
         for (int64_t j = 0; j < width && panel * width + j < n; ++j)
           packed[(panel * k + kk) * width + j] =
-              (*values)[kk * n + panel * width + j];
+              transposed ? (*values)[(panel * width + j) * k + kk]
+                         : (*values)[kk * n + panel * width + j];
 
     OpBuilder b(matmul);
     Location loc = matmul.getLoc();
@@ -168,6 +177,8 @@ struct PackMatmulWeightsPass
     matmul.getResult(0).replaceAllUsesWith(result);
     matmul.erase();
     // The unpacked weight must not reach the weights file as well.
+    if (transposed && transpose->use_empty())
+      transpose.erase();
     if (constant->use_empty())
       constant.erase();
     return success();

@@ -86,3 +86,25 @@ func.func @not_packed(%a: tensor<4x2xf32>, %b: tensor<2x4xf32>, %init: tensor<4x
   %3 = linalg.matmul ins(%a64, %w64 : tensor<4x2xf64>, tensor<2x4xf64>) outs(%fill64 : tensor<4x4xf64>) -> tensor<4x4xf64>
   return %0, %1, %2, %3 : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf64>
 }
+
+// -----
+
+// The transpose of a constant [N, K] = [4, 2] (a Gemm with transB, a tied
+// embedding): packed from the constant read transposed, and neither the
+// transpose nor the constant is left. Bp[0] = [[1 3 5 7] [2 4 6 8]].
+// CHECK-LABEL: func.func @transposed_weight
+// CHECK-NOT: linalg.transpose
+// CHECK: arith.constant dense_resource<sinkc_packed_0> : tensor<1x2x4xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: sinkc.packed_matmul = 4 : i64
+// CHECK: sinkc_packed_0: "0x400000000000803F000040400000A0400000E04000000040000080400000C04000000041"
+func.func @transposed_weight(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]> : tensor<4x2xf32>
+  %t0 = tensor.empty() : tensor<2x4xf32>
+  %wt = linalg.transpose ins(%w : tensor<4x2xf32>) outs(%t0 : tensor<2x4xf32>) permutation = [1, 0]
+  %empty = tensor.empty() : tensor<3x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<3x4xf32>) -> tensor<3x4xf32>
+  %c = linalg.matmul ins(%a, %wt : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %c : tensor<3x4xf32>
+}

@@ -185,7 +185,8 @@ def PackMatmulWeights
   let description = [{
     Runs on tensors, after elementwise fusion. Every f32 `linalg.matmul`
     `A[M, K] x B[K, N]` with plain indexing maps, a zero-filled result and a
-    constant B (dense or a resource) becomes a product over a new constant
+    constant B (dense or a resource), or B the `linalg.transpose` of a
+    constant `[N, K]` (a Gemm with transB, a tied embedding), becomes a product over a new constant
     `Bp[P, K, panel-width]` holding B's columns in panels, zero-padded to
     whole panels (P = ceil(N / panel-width)):
 
