@@ -4,6 +4,8 @@
     check_cross.py tokens --ref REF.npz --out PROMPTS.txt [--length T]
                    [--random-length T --vocab V]
     check_cross.py elf EXE
+    check_cross.py math --input X.npy --host HOST_DIR --target TARGET_DIR
+                   [--tol 1e-5] [--exact-tol 2e-6]
     check_cross.py logits --host H.npy --target T.npy [--rows N] [--tol 1e-5]
                    [--ref REF.npz --ref-tol 1e-4]
     check_cross.py trace --host H.sinktrace --target T.sinktrace
@@ -16,6 +18,11 @@ tokens: the rows of REF.npz `input_ids` as a --tokens-file, one prompt per
 elf: prints the architecture of an ELF executable and whether it is statically
   linked (no program interpreter, no dynamic section) and stripped (no symbol
   table), e.g. `aarch64 static stripped`.
+math: the outputs of Inputs/math.txt (exp, tanh, erf, sigmoid, sin, cos,
+  log|x|; the polynomial approximations of sinkc-approximate-math) written by
+  --output-dir: the target's against the host's within tol * max|host|
+  (infinities equal), and against float64 numpy / math.erf within exact-tol
+  * max(1, |exact|) per element.
 logits: the target's logits (run under qemu) against the host's for the same
   prompts: max |target - host| <= tol * max |host| per prompt. With --rows N
   the executables ran N prompts of a --tokens-file and wrote H.0.npy ...
@@ -82,6 +89,49 @@ def elf(path):
     symbols = "not-stripped" if SHT_SYMTAB in sections else "stripped"
     print(f"{MACHINES.get(machine, hex(machine))} {linking} {symbols} "
           f"{'64' if is64 else '32'}-bit")
+
+
+MATH_OUTPUTS = ["exp", "tanh", "erf", "sigmoid", "sin", "cos", "log"]
+
+
+def load_output(directory, index):
+    from onnx import TensorProto, numpy_helper
+    tensor = TensorProto()
+    with open(os.path.join(directory, f"output_{index}.pb"), "rb") as f:
+        tensor.ParseFromString(f.read())
+    return numpy_helper.to_array(tensor).astype(np.float64)
+
+
+def math_outputs(args):
+    import math
+    x = np.load(args.input).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        exact = {"exp": np.exp(x), "tanh": np.tanh(x),
+                 "erf": np.vectorize(math.erf)(x),
+                 "sigmoid": 1 / (1 + np.exp(-x)), "sin": np.sin(x),
+                 "cos": np.cos(x), "log": np.log(np.abs(x))}
+    for i, name in enumerate(MATH_OUTPUTS):
+        with np.errstate(invalid="ignore"):
+            math_output(args, i, name, exact[name])
+    print(f"{len(MATH_OUTPUTS)} checks passed")
+
+
+def math_output(args, i, name, ref):
+    host = load_output(args.host, i)
+    target = load_output(args.target, i)
+    finite = np.isfinite(host)
+    if not np.array_equal(host[~finite], target[~finite]):
+        fail(f"{name}: the non-finite values differ from the host's")
+    scale = float(np.max(np.abs(host[finite])))
+    rel = float(np.max(np.abs(target - host)[finite])) / scale
+    ok = np.isfinite(ref)
+    err = float(np.max(np.abs(target - ref)[ok] /
+                       np.maximum(1.0, np.abs(ref[ok]))))
+    line = f"{name}: target vs host {rel:.3g} of max|host|, vs exact " \
+           f"{err:.3g} (tol {args.tol:g}, {args.exact_tol:g})"
+    if rel > args.tol or err > args.exact_tol:
+        fail(line)
+    print(f"PASS {line}")
 
 
 def logit_files(path, rows):
@@ -199,6 +249,12 @@ def main():
     p.add_argument("--vocab", type=int, default=256)
     p = sub.add_parser("elf")
     p.add_argument("exe")
+    p = sub.add_parser("math")
+    p.add_argument("--input", required=True)
+    p.add_argument("--host", required=True)
+    p.add_argument("--target", required=True)
+    p.add_argument("--tol", type=float, default=1e-5)
+    p.add_argument("--exact-tol", type=float, default=2e-6)
     p = sub.add_parser("logits")
     p.add_argument("--host", required=True)
     p.add_argument("--target", required=True)
@@ -216,6 +272,8 @@ def main():
         tokens(args)
     elif args.command == "elf":
         elf(args.exe)
+    elif args.command == "math":
+        math_outputs(args)
     elif args.command == "logits":
         logits(args)
     else:
