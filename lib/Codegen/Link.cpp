@@ -166,10 +166,11 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
   if (!runtime)
     return runtime.takeError();
   std::vector<std::string> args = {*driver};
+  const CrossTarget *cross = nullptr;
   if (!options.targetTriple.empty()) {
     // clang finds Debian's cross libraries only under the Debian spelling of
     // the triple (it looks for /usr/lib/gcc-cross/<triple>).
-    const CrossTarget *cross = findCrossTarget(
+    cross = findCrossTarget(
         llvm::Triple(llvm::Triple::normalize(options.targetTriple)));
     args.push_back("--target=" +
                    (cross ? cross->triple.str() : options.targetTriple));
@@ -183,13 +184,17 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
   args.push_back(output.str());
   args.push_back("-fuse-ld=lld");
 #ifdef SINKC_SANITIZED_BUILD
-  // A sanitizer build's libsinkrt.a is instrumented with ASan and UBSan, so
-  // the executable needs their runtimes, which cannot be linked statically.
-  args.push_back("-fsanitize=address,undefined");
+  // A sanitizer build's host libsinkrt.a is instrumented with ASan and UBSan,
+  // so the executable needs their runtimes, which cannot be linked
+  // statically. The cross runtimes are built without them.
+  constexpr bool sanitizedRuntime = true;
 #else
-  if (options.staticLink)
-    args.push_back("-static");
+  constexpr bool sanitizedRuntime = false;
 #endif
+  if (sanitizedRuntime && !cross)
+    args.push_back("-fsanitize=address,undefined");
+  else if (options.staticLink)
+    args.push_back("-static");
   // The runtime is compiled with -ffunction-sections; what a model does not
   // call (and most of libstdc++'s locale machinery) stays out.
   args.push_back("-Wl,--gc-sections");
