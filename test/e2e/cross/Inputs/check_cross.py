@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares a cross-compiled executable's outputs with the host's.
 
-    check_cross.py tokens --ref REF.npz --out PROMPTS.txt [--length T]
+    check_cross.py tokens --ref REF.npz --out PROMPTS.txt [--rows N] [--length T]
                    [--random-length T --vocab V]
     check_cross.py elf EXE
     check_cross.py math --input X.npy --host HOST_DIR --target TARGET_DIR
@@ -11,8 +11,8 @@
     check_cross.py trace --host H.sinktrace --target T.sinktrace
                    --sink-trace PATH [--tol 1e-5]
 
-tokens: the rows of REF.npz `input_ids` as a --tokens-file, one prompt per
-  line (with --length only their first T tokens: the models are causal, so
+tokens: the (first N) rows of REF.npz `input_ids` as a --tokens-file, one
+  prompt per line (with --length only their first T tokens: the models are causal, so
   the reference logits of those positions still hold), then optionally one
   seeded random prompt of --random-length tokens below V.
 elf: prints the architecture of an ELF executable and whether it is statically
@@ -54,7 +54,7 @@ def fail(message):
 
 def tokens(args):
     rows = [list(map(int, row[:args.length or None]))
-            for row in np.load(args.ref)["input_ids"]]
+            for row in np.load(args.ref)["input_ids"][:args.rows or None]]
     if args.random_length:
         rng = np.random.default_rng(14)
         rows.append(list(map(int, rng.integers(0, args.vocab,
@@ -244,6 +244,7 @@ def main():
     p = sub.add_parser("tokens")
     p.add_argument("--ref", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--rows", type=int, default=0)
     p.add_argument("--length", type=int, default=0)
     p.add_argument("--random-length", type=int, default=0)
     p.add_argument("--vocab", type=int, default=256)
