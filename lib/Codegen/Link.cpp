@@ -11,7 +11,6 @@
 
 #include "sinkc/Codegen/Codegen.h"
 
-#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
