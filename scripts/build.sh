@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds sinkc in build/ (the standard layout: tools in
-# build/bin, libraries in build/lib). Idempotent: reruns only rebuild what
+# build/bin, libraries in build/lib, the runtimes for sinkc --target in
+# build/lib/<triple> when their cross libraries are installed, see
+# scripts/install-deps.sh). Idempotent: reruns only rebuild what
 # changed. Extra arguments go to cmake's configure step (first run only).
 # SINKC_BUILD_DIR picks another build directory; SINKC_BUILD_TARGETS (space
 # separated) builds only those targets instead of everything.

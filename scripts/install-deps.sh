@@ -10,6 +10,13 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-numpy
   flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
   libgtest-dev libgmock-dev libonnx-testdata clang-format-22
+  # Cross-compiling (sinkc --target): clang and lld link against Debian's
+  # cross C and C++ libraries, and the tests run the executables under qemu.
+  # The cross GCC compilers (crossbuild-essential-*) are not needed.
+  libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
+  libc6-dev-armhf-cross libstdc++-12-dev-armhf-cross
+  libc6-dev-riscv64-cross libstdc++-12-dev-riscv64-cross
+  qemu-user-static
 )
 
 SUDO=""

@@ -17,7 +17,15 @@
 namespace sinkc {
 
 namespace {
-int64_t descriptorWords(int64_t rank) { return 3 + 2 * rank; }
+/// MLIR's strided memref descriptor of rank `rank` as an LLVM struct; its
+/// layout (and so where each field sits) comes from the target's data
+/// layout: on a 32-bit target the two pointers share the first 8 bytes.
+llvm::StructType *descriptorType(llvm::LLVMContext &context, int64_t rank) {
+  auto *ptrType = llvm::PointerType::getUnqual(context);
+  auto *i64 = llvm::Type::getInt64Ty(context);
+  auto *array = llvm::ArrayType::get(i64, rank);
+  return llvm::StructType::get(context, {ptrType, ptrType, i64, array, array});
+}
 } // namespace
 
 llvm::Error addRuntimeInterface(llvm::Module &module,
@@ -53,25 +61,32 @@ llvm::Error addRuntimeInterface(llvm::Module &module,
     return b.CreateLoad(ptrType, slot);
   };
 
-  int64_t resultWords = 0;
+  // The wrapper returns its results through a pointer to a struct of their
+  // descriptors.
+  llvm::SmallVector<llvm::Type *> resultTypes;
   for (int64_t rank : signature.outputRanks)
-    resultWords += descriptorWords(rank);
-  llvm::Value *results = b.CreateAlloca(llvm::ArrayType::get(i64, resultWords),
-                                        nullptr, "results");
+    resultTypes.push_back(descriptorType(context, rank));
+  auto *resultsType = llvm::StructType::get(context, resultTypes);
+  llvm::Value *results = b.CreateAlloca(resultsType, nullptr, "results");
 
   // memref<?xi8> over the weights: {ptr, ptr, 0, [size], [1]}.
   llvm::Value *weights = loadArg(0);
+  llvm::StructType *weightsType = descriptorType(context, 1);
   llvm::Value *weightsDescriptor =
-      b.CreateAlloca(llvm::ArrayType::get(i64, 5), nullptr, "weights");
-  auto storeWord = [&](llvm::Value *base, int64_t word, llvm::Value *value) {
-    b.CreateStore(value, b.CreateConstInBoundsGEP1_64(i64, base, word));
+      b.CreateAlloca(weightsType, nullptr, "weights");
+  auto storeField = [&](std::initializer_list<unsigned> path,
+                        llvm::Value *value) {
+    llvm::SmallVector<llvm::Value *> indices = {b.getInt32(0)};
+    for (unsigned index : path)
+      indices.push_back(b.getInt32(index));
+    b.CreateStore(value,
+                  b.CreateInBoundsGEP(weightsType, weightsDescriptor, indices));
   };
-  storeWord(weightsDescriptor, 0, weights);
-  storeWord(weightsDescriptor, 1, weights);
-  storeWord(weightsDescriptor, 2, llvm::ConstantInt::get(i64, 0));
-  storeWord(weightsDescriptor, 3,
-            llvm::ConstantInt::get(i64, signature.weightsSize));
-  storeWord(weightsDescriptor, 4, llvm::ConstantInt::get(i64, 1));
+  storeField({0}, weights);
+  storeField({1}, weights);
+  storeField({2}, llvm::ConstantInt::get(i64, 0));
+  storeField({3, 0}, llvm::ConstantInt::get(i64, signature.weightsSize));
+  storeField({4, 0}, llvm::ConstantInt::get(i64, 1));
 
   llvm::SmallVector<llvm::Value *> callArgs = {results, weightsDescriptor};
   for (size_t i = 0; i < numInputs; ++i)
@@ -79,14 +94,14 @@ llvm::Error addRuntimeInterface(llvm::Module &module,
   callArgs.push_back(loadArg(1 + numInputs + numOutputs));
   b.CreateCall(wrapper->getFunctionType(), wrapper, callArgs);
 
-  int64_t word = 0;
+  // Each descriptor to the runtime's storage, in the same layout.
+  const llvm::DataLayout &layout = module.getDataLayout();
   for (size_t i = 0; i < numOutputs; ++i) {
-    int64_t words = descriptorWords(signature.outputRanks[i]);
     llvm::Value *destination = loadArg(1 + numInputs + i);
-    llvm::Value *source = b.CreateConstInBoundsGEP1_64(i64, results, word);
+    llvm::Value *source = b.CreateStructGEP(resultsType, results, i);
     b.CreateMemCpy(destination, llvm::MaybeAlign(8), source,
-                   llvm::MaybeAlign(8), words * 8);
-    word += words;
+                   llvm::MaybeAlign(8),
+                   layout.getTypeAllocSize(resultTypes[i]).getFixedValue());
   }
   b.CreateRetVoid();
 
@@ -107,9 +122,10 @@ void addEmbeddedWeights(llvm::Module &module, llvm::StringRef blobPath) {
     escaped += c;
   }
   // The integrated assembler reads the file while emitting the object, so
-  // the weights never become LLVM constants.
+  // the weights never become LLVM constants. %progbits, not @progbits: '@'
+  // starts a comment in ARM assembly.
   module.appendModuleInlineAsm(
-      ".section .rodata.sinkc_weights,\"a\",@progbits\n"
+      ".section .rodata.sinkc_weights,\"a\",%progbits\n"
       ".balign 64\n"
       ".globl sinkc_weights\n"
       "sinkc_weights:\n"

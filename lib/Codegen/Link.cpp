@@ -1,10 +1,21 @@
 //===- Link.cpp - linking the model object with the runtime ---------------===//
+//
+// The link runs clang++ with lld. For the host it links build/lib/libsinkrt.a
+// against the host's libraries; for a cross target it links the runtime built
+// for that triple (build/lib/<triple>/libsinkrt.a, runtime/CMakeLists.txt)
+// against Debian's cross libraries in /usr/<triple> and
+// /usr/lib/gcc-cross/<triple>, which clang finds by itself for the Debian
+// spelling of the triple.
+//
+//===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Codegen.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 namespace sinkc {
 
@@ -12,6 +23,121 @@ using llvm::StringRef;
 
 static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+namespace {
+/// A target with a cross runtime: its Debian multiarch triple and the Debian
+/// architecture that names its cross library packages.
+struct CrossTarget {
+  StringRef triple;
+  StringRef debianArch;
+};
+} // namespace
+
+static constexpr CrossTarget kCrossTargets[] = {
+    {"aarch64-linux-gnu", "arm64"},
+    {"arm-linux-gnueabihf", "armhf"},
+    {"riscv64-linux-gnu", "riscv64"},
+};
+
+/// The cross target `triple` runs on, whatever its vendor and sub-architecture
+/// spelling (aarch64-unknown-linux-gnu, armv7-linux-gnueabihf, ...); null for
+/// the host and for targets without a runtime.
+static const CrossTarget *findCrossTarget(const llvm::Triple &triple) {
+  if (!triple.isOSLinux())
+    return nullptr;
+  StringRef name;
+  switch (triple.getArch()) {
+  case llvm::Triple::aarch64:
+    name = "aarch64-linux-gnu";
+    break;
+  case llvm::Triple::arm:
+  case llvm::Triple::thumb:
+    if (triple.getEnvironment() == llvm::Triple::GNUEABIHF)
+      name = "arm-linux-gnueabihf";
+    break;
+  case llvm::Triple::riscv64:
+    name = "riscv64-linux-gnu";
+    break;
+  default:
+    break;
+  }
+  for (const CrossTarget &target : kCrossTargets)
+    if (target.triple == name)
+      return &target;
+  return nullptr;
+}
+
+static bool isHost(const llvm::Triple &triple) {
+  llvm::Triple host(llvm::sys::getProcessTriple());
+  return triple.getArch() == host.getArch() && triple.getOS() == host.getOS() &&
+         triple.getEnvironment() == host.getEnvironment();
+}
+
+/// Whether Debian's cross C library (libc6-dev-<arch>-cross) and GCC runtime
+/// with libstdc++ (libstdc++-12-dev-<arch>-cross) are installed: clang needs
+/// both for a static C++ link (crt1.o, libc.a, crtbegin.o, libgcc.a, ...).
+static bool haveCrossLibraries(StringRef sysroot, StringRef triple) {
+  if (!llvm::sys::fs::exists(sysroot + "/usr/" + triple + "/lib/libc.a"))
+    return false;
+  std::error_code ec;
+  std::string gccDir = (sysroot + "/usr/lib/gcc-cross/" + triple).str();
+  for (llvm::sys::fs::directory_iterator it(gccDir, ec), end; !ec && it != end;
+       it.increment(ec))
+    if (llvm::sys::fs::exists(it->path() + "/libstdc++.a") &&
+        llvm::sys::fs::exists(it->path() + "/crtbegin.o"))
+      return true;
+  return false;
+}
+
+static std::string supportedTargets() {
+  std::string list;
+  for (const CrossTarget &target : kCrossTargets)
+    list += (list.empty() ? "" : ", ") + target.triple.str();
+  return list;
+}
+
+llvm::Expected<std::string> findRuntimeLibrary(const LinkOptions &options) {
+  const CrossTarget *cross = nullptr;
+  if (!options.targetTriple.empty()) {
+    llvm::Triple triple(llvm::Triple::normalize(options.targetTriple));
+    cross = findCrossTarget(triple);
+    if (!cross && !isHost(triple) && options.runtimeLibrary.empty())
+      return makeError("no runtime for target '" + options.targetTriple +
+                       "': sinkc links executables for the host and for " +
+                       supportedTargets() +
+                       " (--emit=obj writes the object for any target)");
+  }
+  // Checked even with --runtime-lib: without them the link fails with a
+  // screen of lld errors about crt files.
+  if (cross && !haveCrossLibraries(options.sysroot, cross->triple)) {
+    std::string where =
+        options.sysroot.empty() ? "" : " under --sysroot=" + options.sysroot;
+    return makeError("the C and C++ libraries for " + cross->triple +
+                     " are not installed" + where + ": apt-get install " +
+                     "libc6-dev-" + cross->debianArch +
+                     "-cross libstdc++-12-dev-" + cross->debianArch +
+                     "-cross (scripts/install-deps.sh installs them)");
+  }
+  if (!options.runtimeLibrary.empty()) {
+    if (!llvm::sys::fs::exists(options.runtimeLibrary))
+      return makeError("runtime library '" + options.runtimeLibrary +
+                       "' not found");
+    return options.runtimeLibrary;
+  }
+  llvm::SmallString<256> path(options.runtimeDirectory);
+  if (cross)
+    llvm::sys::path::append(path, cross->triple);
+  llvm::sys::path::append(path, "libsinkrt.a");
+  if (!llvm::sys::fs::exists(path)) {
+    if (cross)
+      return makeError("no runtime for " + cross->triple + " at '" + path +
+                       "': rebuild sinkc (scripts/build.sh) now that its "
+                       "libraries are installed, or use --runtime-lib=PATH");
+    return makeError("runtime library '" + path +
+                     "' not found (use --runtime-lib=PATH)");
+  }
+  return std::string(path);
 }
 
 /// The C++ driver to link with: explicit, else clang++ of our LLVM, else any
@@ -35,26 +161,44 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
   auto driver = findLinkerDriver(options.linkerDriver);
   if (!driver)
     return driver.takeError();
-  if (!llvm::sys::fs::exists(options.runtimeLibrary))
-    return makeError("runtime library '" + options.runtimeLibrary +
-                     "' not found (use --runtime-lib=PATH)");
+  auto runtime = findRuntimeLibrary(options);
+  if (!runtime)
+    return runtime.takeError();
   std::vector<std::string> args = {*driver};
-  if (!options.targetTriple.empty())
-    args.push_back("--target=" + options.targetTriple);
+  const CrossTarget *cross = nullptr;
+  if (!options.targetTriple.empty()) {
+    // clang finds Debian's cross libraries only under the Debian spelling of
+    // the triple (it looks for /usr/lib/gcc-cross/<triple>).
+    cross = findCrossTarget(
+        llvm::Triple(llvm::Triple::normalize(options.targetTriple)));
+    args.push_back("--target=" +
+                   (cross ? cross->triple.str() : options.targetTriple));
+  }
+  if (!options.sysroot.empty())
+    args.push_back("--sysroot=" + options.sysroot);
   for (const std::string &object : objects)
     args.push_back(object);
-  args.push_back(options.runtimeLibrary);
+  args.push_back(*runtime);
   args.push_back("-o");
   args.push_back(output.str());
   args.push_back("-fuse-ld=lld");
 #ifdef SINKC_SANITIZED_BUILD
-  // A sanitizer build's libsinkrt.a is instrumented with ASan and UBSan, so
-  // the executable needs their runtimes, which cannot be linked statically.
-  args.push_back("-fsanitize=address,undefined");
+  // A sanitizer build's host libsinkrt.a is instrumented with ASan and UBSan,
+  // so the executable needs their runtimes, which cannot be linked
+  // statically. The cross runtimes are built without them.
+  constexpr bool sanitizedRuntime = true;
 #else
-  if (options.staticLink)
-    args.push_back("-static");
+  constexpr bool sanitizedRuntime = false;
 #endif
+  if (sanitizedRuntime && !cross)
+    args.push_back("-fsanitize=address,undefined");
+  else if (options.staticLink)
+    args.push_back("-static");
+  // The runtime is compiled with -ffunction-sections; what a model does not
+  // call (and most of libstdc++'s locale machinery) stays out.
+  args.push_back("-Wl,--gc-sections");
+  if (options.strip)
+    args.push_back("-s");
   args.push_back("-pthread");
   args.push_back("-lm");
   args.push_back("-Wl,-z,noexecstack");

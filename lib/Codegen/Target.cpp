@@ -11,6 +11,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -24,6 +25,39 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// What a cross target gets when --cpu does not say: the code that runs on
+/// the boards the triple names, with their vector unit, and the ABI of
+/// Debian's libraries for that triple (which the runtime is linked against).
+static void applyCrossDefaults(llvm::Triple &triple, std::string &cpu,
+                               std::string &features,
+                               llvm::TargetOptions &targetOptions) {
+  switch (triple.getArch()) {
+  case llvm::Triple::arm:
+  case llvm::Triple::thumb:
+    // Plain "arm" is ARMv4T in LLVM: no FPU, which a hard-float ABI cannot
+    // call. Debian's armhf is ARMv7-A; the boards it runs on (Cortex-A7, A9,
+    // A15, A53/A72 in 32-bit mode) have NEON, so use it.
+    if (triple.getSubArch() == llvm::Triple::NoSubArch)
+      triple.setArchName(triple.getArch() == llvm::Triple::thumb ? "thumbv7"
+                                                                 : "armv7");
+    if (cpu.empty() && features.empty())
+      features = "+vfp3,+d32,+neon";
+    break;
+  case llvm::Triple::riscv64:
+    // RV64GC with the double-float ABI (lp64d), as Debian's riscv64 port and
+    // every Linux board; without this LLVM emits RV64I soft-float code that
+    // lld refuses to link with the C library. The vector extension is not
+    // on by default: most boards lack it (--cpu picks one that has it).
+    if (features.empty())
+      features = "+m,+a,+f,+d,+c,+zicsr,+zifencei";
+    targetOptions.MCOptions.ABIName = "lp64d";
+    break;
+  default:
+    // AArch64's generic CPU is ARMv8-A with NEON already.
+    break;
+  }
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetOptions &options) {
   llvm::InitializeAllTargetInfos();
@@ -35,13 +69,15 @@ createTargetMachine(const TargetOptions &options) {
   bool host = options.triple.empty();
   llvm::Triple triple(host ? llvm::sys::getProcessTriple()
                            : llvm::Triple::normalize(options.triple));
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  llvm::TargetOptions targetOptions;
+  applyCrossDefaults(triple, cpu, features, targetOptions);
   std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("unknown target '" + triple.str() + "': " + error);
-  std::string cpu = options.cpu;
-  std::string features = options.features;
   if (host && cpu.empty())
     cpu = llvm::sys::getHostCPUName().str();
   if (host && features.empty()) {
@@ -52,7 +88,14 @@ createTargetMachine(const TargetOptions &options) {
   }
   if (cpu.empty())
     cpu = "generic";
-  llvm::TargetOptions targetOptions;
+  // LLVM only warns about an unknown CPU and then generates baseline code;
+  // for a board that is a silent slowdown, so refuse it.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (subtarget && !subtarget->isCPUStringValid(cpu))
+    return makeError("unknown CPU '" + cpu + "' for target '" + triple.str() +
+                     "' (llc-22 -mtriple=" + triple.str() +
+                     " -mcpu=help lists them)");
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOpt::getLevel(std::min(options.optLevel, 3u))

@@ -6,36 +6,46 @@
 
 namespace sinkrt {
 
+// The descriptor is the LLVM struct {ptr, ptr, i64, [r x i64], [r x i64]}
+// (index is 64-bit on every target): on a 64-bit target five 8-byte fields,
+// on a 32-bit one (ARMv7) the two pointers share the first 8 bytes and the
+// i64 fields keep their 8-byte alignment. Either way the 64-bit words start
+// at byte 2 * sizeof(void *).
+static_assert(sizeof(void *) == 8 || sizeof(void *) == 4,
+              "memref descriptors need 32- or 64-bit pointers");
+static constexpr int64_t kFirstWord = 2 * sizeof(void *) / 8;
+
 MemRefView readMemRefDescriptor(const void *descriptor, int64_t rank) {
-  const auto *words = static_cast<const unsigned char *>(descriptor);
+  const auto *bytes = static_cast<const unsigned char *>(descriptor);
   auto word = [&](int64_t index) {
     int64_t value;
-    std::memcpy(&value, words + index * 8, sizeof(value));
+    std::memcpy(&value, bytes + (kFirstWord + index) * 8, sizeof(value));
     return value;
   };
   MemRefView view;
-  static_assert(sizeof(void *) == 8, "the runtime ABI is 64-bit only");
-  std::memcpy(&view.allocated, words, sizeof(void *));
-  std::memcpy(&view.aligned, words + 8, sizeof(void *));
-  view.offset = word(2);
+  std::memcpy(&view.allocated, bytes, sizeof(void *));
+  std::memcpy(&view.aligned, bytes + sizeof(void *), sizeof(void *));
+  view.offset = word(0);
   for (int64_t i = 0; i < rank; ++i)
-    view.sizes.push_back(word(3 + i));
+    view.sizes.push_back(word(1 + i));
   for (int64_t i = 0; i < rank; ++i)
-    view.strides.push_back(word(3 + rank + i));
+    view.strides.push_back(word(1 + rank + i));
   return view;
 }
 
 std::vector<int64_t> makeMemRefDescriptor(HostTensor &tensor) {
   size_t rank = tensor.shape.size();
   std::vector<int64_t> words(3 + 2 * rank, 0);
-  auto pointer = reinterpret_cast<intptr_t>(tensor.data());
-  words[0] = pointer;
-  words[1] = pointer;
-  words[2] = 0;
+  auto *bytes = reinterpret_cast<unsigned char *>(words.data());
+  void *pointer = tensor.data();
+  std::memcpy(bytes, &pointer, sizeof(void *));
+  std::memcpy(bytes + sizeof(void *), &pointer, sizeof(void *));
+  int64_t *integers = words.data() + kFirstWord;
+  integers[0] = 0;
   int64_t stride = 1;
   for (size_t i = rank; i-- > 0;) {
-    words[3 + i] = tensor.shape[i];
-    words[3 + rank + i] = stride;
+    integers[1 + i] = tensor.shape[i];
+    integers[1 + rank + i] = stride;
     stride *= tensor.shape[i];
   }
   return words;

@@ -101,10 +101,12 @@ cl::opt<std::string> targetTriple("target",
                                   cl::desc("Target triple (default: the host)"),
                                   cl::value_desc("triple"),
                                   cl::cat(sinkcCategory));
-cl::opt<std::string>
-    targetCpu("cpu",
-              cl::desc("Target CPU (default: the host CPU for host builds)"),
-              cl::cat(sinkcCategory));
+cl::opt<std::string> targetCpu(
+    "cpu",
+    cl::desc("Target CPU, e.g. cortex-a53, cortex-a72, neoverse-n1 (default: "
+             "the host CPU for host builds, the target's baseline with its "
+             "vector unit otherwise; docs/codegen.md)"),
+    cl::cat(sinkcCategory));
 cl::alias targetCpuAlias("mcpu", cl::desc("Alias for --cpu"),
                          cl::aliasopt(targetCpu), cl::cat(sinkcCategory));
 cl::opt<std::string> matmulKernelName(
@@ -122,11 +124,16 @@ cl::opt<std::string> logitsPositions(
 cl::opt<std::string> runtimeLibrary(
     "runtime-lib",
     cl::desc("libsinkrt.a to link (default: ../lib/libsinkrt.a next to "
-             "sinkc)"),
+             "sinkc, ../lib/TRIPLE/libsinkrt.a for --target)"),
     cl::value_desc("path"), cl::cat(sinkcCategory));
 cl::opt<std::string> linkerDriver(
     "linker", cl::desc("C++ compiler driver used to link (default: clang++)"),
     cl::value_desc("path"), cl::cat(sinkcCategory));
+cl::opt<std::string> sysroot(
+    "sysroot",
+    cl::desc("Root of the target's C and C++ libraries for --target (default "
+             "/, where Debian's cross packages put them)"),
+    cl::value_desc("dir"), cl::cat(sinkcCategory));
 cl::opt<bool> dynamicLink("no-static",
                           cl::desc("Link dynamically (default: -static)"),
                           cl::init(false), cl::cat(sinkcCategory));
@@ -201,11 +208,12 @@ llvm::Error makeTemp(StringRef prefix, StringRef suffix, TempFile &file) {
   return llvm::Error::success();
 }
 
-std::string defaultRuntimeLibrary(const char *argv0) {
+/// ../lib next to sinkc: libsinkrt.a and <triple>/libsinkrt.a.
+std::string runtimeDirectory(const char *argv0) {
   std::string self =
-      llvm::sys::fs::getMainExecutable(argv0, (void *)&defaultRuntimeLibrary);
+      llvm::sys::fs::getMainExecutable(argv0, (void *)&runtimeDirectory);
   SmallString<256> path(llvm::sys::path::parent_path(self));
-  llvm::sys::path::append(path, "..", "lib", "libsinkrt.a");
+  llvm::sys::path::append(path, "..", "lib");
   return path.str().str();
 }
 
@@ -311,6 +319,19 @@ int main(int argc, char **argv) {
   bool binaryOutput = emitKind == EmitKind::Object || emitKind == EmitKind::Exe;
   if (binaryOutput && outputPath == "-")
     return fail("--emit=obj and --emit=exe need an output path (-o)");
+  sinkc::LinkOptions linkOptions;
+  linkOptions.linkerDriver = linkerDriver;
+  linkOptions.runtimeLibrary = runtimeLibrary;
+  linkOptions.runtimeDirectory = runtimeDirectory(argv[0]);
+  linkOptions.targetTriple = targetTriple;
+  linkOptions.sysroot = sysroot;
+  linkOptions.staticLink = !dynamicLink;
+  linkOptions.strip = !debugLines;
+  // A missing runtime or cross library is known now; do not let the user
+  // wait for the whole compilation to learn it.
+  if (emitKind == EmitKind::Exe)
+    if (auto runtime = sinkc::findRuntimeLibrary(linkOptions); !runtime)
+      return fail(llvm::toString(runtime.takeError()));
 
   sinkc::OnnxImportOptions importOptions;
   importOptions.useValueInfo = !noValueInfo;
@@ -599,13 +620,6 @@ int main(int argc, char **argv) {
   if (emitKind == EmitKind::Object)
     return 0;
 
-  sinkc::LinkOptions linkOptions;
-  linkOptions.linkerDriver = linkerDriver;
-  linkOptions.runtimeLibrary = runtimeLibrary.empty()
-                                   ? defaultRuntimeLibrary(argv[0])
-                                   : std::string(runtimeLibrary);
-  linkOptions.targetTriple = targetTriple;
-  linkOptions.staticLink = !dynamicLink;
   if (llvm::Error e =
           sinkc::linkExecutable({objectPath}, outputPath, linkOptions))
     return fail(llvm::toString(std::move(e)));

@@ -140,11 +140,26 @@ llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
                        llvm::StringRef path);
 
 struct LinkOptions {
-  std::string linkerDriver;   ///< clang++ to drive the link; empty: search
-  std::string runtimeLibrary; ///< libsinkrt.a
-  std::string targetTriple;   ///< empty for the host
+  std::string linkerDriver; ///< clang++ to drive the link; empty: search
+  /// libsinkrt.a to link; empty: the one for the target under
+  /// `runtimeDirectory`.
+  std::string runtimeLibrary;
+  /// Where the runtimes are: libsinkrt.a for the host, <triple>/libsinkrt.a
+  /// for each cross target (build/lib).
+  std::string runtimeDirectory;
+  std::string targetTriple; ///< empty for the host
+  /// Root of the target's libraries for a cross link (clang's --sysroot):
+  /// empty means /, where Debian's cross packages install them.
+  std::string sysroot;
   bool staticLink = true;
+  bool strip = true; ///< drop the symbol table and debug information
 };
+
+/// The runtime library the link will use, after checking that it and, for a
+/// cross target, the target's C and C++ libraries are installed: the errors
+/// are one line naming what to build or which Debian packages to install.
+/// sinkc calls it before compiling so that a missing library fails fast.
+llvm::Expected<std::string> findRuntimeLibrary(const LinkOptions &options);
 
 /// Links the objects with the runtime into an executable at `output`.
 llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,

@@ -41,9 +41,11 @@ void sinkrt_matmul_f32_packed(void *ctx, int64_t kernel, int64_t accumulate,
  * use-generic-functions). malloc/posix_memalign underneath, so outputs can be
  * released with free(); a failed allocation ends the process with
  * "<program>: error: out of memory: ..." and exit code 1 instead of handing
- * a null pointer to the generated code. */
-void *_mlir_memref_to_llvm_alloc(size_t size);
-void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+ * a null pointer to the generated code. The sizes are MLIR's index type,
+ * 64-bit on every target: size_t here would misread the arguments on a
+ * 32-bit target (ARMv7 passes an int64_t in a register pair). */
+void *_mlir_memref_to_llvm_alloc(uint64_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t size);
 void _mlir_memref_to_llvm_free(void *memory);
 
 #ifdef __cplusplus

@@ -1,7 +1,8 @@
 //===- MemRef.h - Strided memref descriptors --------------------*- C++ -*-===//
 //
-// MLIR's strided memref descriptor as the runtime ABI passes it: 3 + 2r
-// 64-bit words {allocated, aligned, offset, sizes[r], strides[r]}.
+// MLIR's strided memref descriptor as the runtime ABI passes it:
+// {allocated, aligned, offset, sizes[r], strides[r]}, 3 + 2r 64-bit words on
+// a 64-bit target; on a 32-bit one the two pointers share the first word.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +28,8 @@ struct MemRefView {
 /// Reads a descriptor of the given rank.
 MemRefView readMemRefDescriptor(const void *descriptor, int64_t rank);
 
-/// Descriptor words for a dense row-major tensor (an input).
+/// Descriptor words for a dense row-major tensor (an input); 3 + 2r words,
+/// the last one unused on a 32-bit target.
 std::vector<int64_t> makeMemRefDescriptor(HostTensor &tensor);
 
 /// Copies a (possibly non-contiguous) memref into a new dense tensor.
