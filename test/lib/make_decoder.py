@@ -5,6 +5,7 @@
                     [--layers N] [--hidden N] [--heads N] [--kv-heads N]
                     [--head-dim N] [--ffn N] [--vocab N] [--qkv-bias|--no-qkv-bias]
                     [--tied|--untied] [--data NAME] [--align BYTES]
+                    [--numpy-logits OUT.npy --tokens 1,2,3]
 
 Writes OUT.onnx (the graph, a few KB) and, next to it, one external data file (default
 OUT.onnx.data; --data names it) holding every weight. The weights are drawn with numpy
@@ -43,6 +44,11 @@ Presets (the flags above override single fields):
                 q/k/v biases, tied head (Qwen2.5-0.5B's config)
   1.5b          D 1536, 28 layers, 12 / 2 heads (head_dim 128), FFN 8960, vocab 151936,
                 q/k/v biases, tied head (Qwen2.5-1.5B's config)
+
+--numpy-logits writes the logits [1, T, vocab] of --tokens computed by a float64 numpy
+transcription of the Hugging Face forward pass (np.repeat for repeat_kv, a triangular
+mask, rotate_half), which reads the weights back from the written model: an independent
+check that the graph means what the Hugging Face code means. For small presets only.
 
 Prints one summary line (parameters, data bytes, seconds). Exit 1 on errors.
 """
@@ -304,6 +310,56 @@ def build(b, cfg):
                                     name="/lm_head/MatMul"))
 
 
+def numpy_logits(model_path, ids):
+    """Hugging Face Llama/Qwen2 eager forward in float64 numpy; ids int [B, T]."""
+    model = onnx.load(model_path)  # with its external data
+    props = {p.key: p.value for p in model.metadata_props}
+    cfg = dict(kv.split("=", 1) for kv in props["make_decoder"].split())
+    d, hd, layers = int(cfg["hidden"]), int(cfg["head_dim"]), int(cfg["layers"])
+    nh, nkv = int(cfg["heads"]), int(cfg["kv_heads"])
+    w = {t.name: numpy_helper.to_array(t).astype(np.float64)
+         for t in model.graph.initializer if not t.name.startswith("const_")}
+    if cfg["tied"] == "True":
+        assert np.array_equal(w["lm_head.weight"], w["model.embed_tokens.weight"].T)
+
+    def norm(x, weight):
+        return weight * (x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + RMS_EPS))
+
+    def proj(x, name, bias=False):
+        y = x @ w[name + ".weight"]
+        return y + w[name + ".bias"] if name + ".bias" in w else y
+
+    def rotate_half(x):
+        half = x.shape[-1] // 2
+        return np.concatenate([-x[..., half:], x[..., :half]], axis=-1)
+
+    batch, length = ids.shape
+    inv_freq = 1.0 / (ROPE_THETA ** (np.arange(0, hd, 2) / hd))
+    freqs = np.outer(np.arange(length), inv_freq)
+    emb = np.concatenate([freqs, freqs], axis=-1)
+    cos, sin = np.cos(emb), np.sin(emb)
+    mask = np.triu(np.full((length, length), np.finfo(np.float32).min), k=1)
+    x = w["model.embed_tokens.weight"][ids]
+    for layer in range(layers):
+        p = f"model.layers.{layer}"
+        h = norm(x, w[f"{p}.input_layernorm.weight"])
+        q, k, v = (proj(h, f"{p}.self_attn.{n}_proj").reshape(batch, length, -1, hd)
+                   .transpose(0, 2, 1, 3) for n in "qkv")
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k, v = np.repeat(k, nh // nkv, axis=1), np.repeat(v, nh // nkv, axis=1)
+        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + mask
+        probs = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        probs /= probs.sum(axis=-1, keepdims=True)
+        ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, length, nh * hd)
+        x = x + proj(ctx, f"{p}.self_attn.o_proj")
+        h = norm(x, w[f"{p}.post_attention_layernorm.weight"])
+        gate = proj(h, f"{p}.mlp.gate_proj")
+        x = x + proj(gate / (1 + np.exp(-gate)) * proj(h, f"{p}.mlp.up_proj"),
+                     f"{p}.mlp.down_proj")
+    return norm(x, w["model.norm.weight"]) @ w["lm_head.weight"]
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -322,7 +378,13 @@ def main():
                              "(default: basename of OUT + '.data')")
     parser.add_argument("--align", type=int, default=4096,
                         help="offset alignment of each tensor in the data file")
+    parser.add_argument("--numpy-logits", metavar="OUT.npy", default=None,
+                        help="also write numpy's logits of --tokens (float32)")
+    parser.add_argument("--tokens", default=None,
+                        help="comma-separated token ids for --numpy-logits")
     args = parser.parse_args()
+    if bool(args.numpy_logits) != bool(args.tokens):
+        fail("--numpy-logits and --tokens go together")
 
     cfg = dict(PRESETS[args.preset])
     for field in ("layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab",
@@ -373,6 +435,14 @@ def main():
     print(f"make_decoder: wrote {args.out} + {data_name}: {summary} "
           f"params={b.params} data_bytes={b.offset} nodes={len(b.nodes)} "
           f"seconds={time.time() - start:.1f}")
+    if args.numpy_logits:
+        try:
+            ids = np.array([[int(t) for t in args.tokens.split(",")]], np.int64)
+        except ValueError:
+            fail(f"--tokens: not a comma-separated list of integers: '{args.tokens}'")
+        if ids.min() < 0 or ids.max() >= cfg["vocab"]:
+            fail(f"--tokens: ids must be in [0, {cfg['vocab']})")
+        np.save(args.numpy_logits, numpy_logits(args.out, ids).astype(np.float32))
     return 0
 
 
