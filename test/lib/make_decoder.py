@@ -4,7 +4,7 @@
     make_decoder.py OUT.onnx [--preset tiny|125m|qwen2.5-0.5b|1.5b] [--seed N]
                     [--layers N] [--hidden N] [--heads N] [--kv-heads N]
                     [--head-dim N] [--ffn N] [--vocab N] [--qkv-bias|--no-qkv-bias]
-                    [--tied|--untied] [--data NAME] [--align BYTES]
+                    [--tied|--untied] [--legacy] [--data NAME] [--align BYTES]
                     [--numpy-logits OUT.npy --tokens 1,2,3]
 
 Writes OUT.onnx (the graph, a few KB) and, next to it, one external data file (default
@@ -31,7 +31,10 @@ way the torch.onnx exporters write it (opset 17, IR 8, only ops sinkc imports):
   logits = RMSNorm(x) @ lm_head                                [B, T, vocab]
 
 Input `input_ids` int64 [batch, sequence], output `logits` float32 [batch, sequence,
-vocab]. The lm_head is its own initializer [D, vocab]; with --tied it holds the
+vocab]. --legacy writes the signature of the legacy (TorchScript) exporter / Optimum at
+opset 14 instead: inputs input_ids, attention_mask and position_ids (int64 [batch,
+sequence]); cos/sin are computed from position_ids and keys where attention_mask is not
+1 are masked too (sinkc's runtime fills ones and 0..T-1). The lm_head is its own initializer [D, vocab]; with --tied it holds the
 transposed embedding (what an export of a tied model contains). Linear weights and
 biases are N(0, 0.02), norm weights 1 + N(0, 0.02). Every tensor has its own generator
 seeded with (--seed, tensor index), so a preset and seed always give the same bytes.
@@ -62,6 +65,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
+LEGACY_OPSET = 14
 IR_VERSION = 8
 
 PRESETS = {
@@ -204,8 +208,14 @@ def build(b, cfg):
     rep = nh // nkv
 
     # Shapes and positions: everything below depends on T only through these.
-    batch = b.node("Shape", ["input_ids"], "/model/Shape", start=0, end=1)
-    seq = b.node("Shape", ["input_ids"], "/model/Shape_1", start=1, end=2)
+    legacy = cfg["legacy"]
+    if legacy:  # opset 14: Shape has no start/end yet
+        shape = b.node("Shape", ["input_ids"], "/model/Shape")
+        batch = b.node("Gather", [shape, b.i64(0)], "/model/Gather", axis=0)
+        seq = b.node("Gather", [shape, b.i64(1)], "/model/Gather_1", axis=0)
+    else:
+        batch = b.node("Shape", ["input_ids"], "/model/Shape", start=0, end=1)
+        seq = b.node("Shape", ["input_ids"], "/model/Shape_1", start=1, end=2)
     seq_scalar = b.node("Squeeze", [seq, b.i64(0)], "/model/Squeeze")
     positions = b.node("Range", [b.const(0, np.int64), seq_scalar, b.const(1, np.int64)],
                        "/model/Range")
@@ -221,22 +231,36 @@ def build(b, cfg):
     rows = b.node("Unsqueeze", [positions, b.i64(1)], "/model/mask/Unsqueeze")
     cols = b.node("Unsqueeze", [positions, b.i64(0)], "/model/mask/Unsqueeze_1")
     allowed = b.node("LessOrEqual", [cols, rows], "/model/mask/LessOrEqual")
-    mask2d = b.node("Where", [allowed, b.const(0.0, np.float32),
+    mask2d = None if legacy else b.node("Where", [allowed, b.const(0.0, np.float32),
                               b.const(np.finfo(np.float32).min, np.float32)],
                     "/model/mask/Where")
-    mask = b.node("Unsqueeze", [mask2d, b.i64(0, 1)], "/model/mask/Unsqueeze_2")
+    if legacy:
+        # [B, 1, T, T]: also masked where attention_mask is 0 (padding keys).
+        causal = b.node("Unsqueeze", [allowed, b.i64(0, 1)], "/model/mask/Unsqueeze_2")
+        keys = b.node("Unsqueeze", ["attention_mask", b.i64(1, 2)],
+                      "/model/mask/Unsqueeze_3")
+        present = b.node("Equal", [keys, b.const(1, np.int64)], "/model/mask/Equal")
+        allowed = b.node("And", [causal, present], "/model/mask/And")
+        mask = b.node("Where", [allowed, b.const(0.0, np.float32),
+                                b.const(np.finfo(np.float32).min, np.float32)],
+                      "/model/mask/Where")
+    else:
+        mask = b.node("Unsqueeze", [mask2d, b.i64(0, 1)], "/model/mask/Unsqueeze_2")
 
     # Rotary embedding: freqs[t, i] = t * inv_freq[i]; emb = cat(freqs, freqs).
     inv_freq = (1.0 / (ROPE_THETA ** (np.arange(0, hd, 2, dtype=np.int64)
                                       .astype(np.float32) / hd))).astype(np.float32)
-    pos_f = b.node("Cast", [positions], "/model/rotary_emb/Cast", to=TensorProto.FLOAT)
-    pos_col = b.node("Unsqueeze", [pos_f, b.i64(1)], "/model/rotary_emb/Unsqueeze")
+    # Legacy: positions from the position_ids input, [B, T] -> cos/sin [B, 1, T, hd].
+    pos_f = b.node("Cast", ["position_ids" if legacy else positions],
+                   "/model/rotary_emb/Cast", to=TensorProto.FLOAT)
+    pos_col = b.node("Unsqueeze", [pos_f, b.i64(-1)], "/model/rotary_emb/Unsqueeze")
     freqs = b.node("Mul", [pos_col, b.const(inv_freq.reshape(1, -1), np.float32)],
                    "/model/rotary_emb/Mul")
     emb = b.node("Concat", [freqs, freqs], "/model/rotary_emb/Concat", axis=-1)
-    cos = b.node("Unsqueeze", [b.node("Cos", [emb], "/model/rotary_emb/Cos"), b.i64(0, 1)],
+    head_axes = b.i64(1) if legacy else b.i64(0, 1)
+    cos = b.node("Unsqueeze", [b.node("Cos", [emb], "/model/rotary_emb/Cos"), head_axes],
                  "/model/rotary_emb/Unsqueeze_cos")
-    sin = b.node("Unsqueeze", [b.node("Sin", [emb], "/model/rotary_emb/Sin"), b.i64(0, 1)],
+    sin = b.node("Unsqueeze", [b.node("Sin", [emb], "/model/rotary_emb/Sin"), head_axes],
                  "/model/rotary_emb/Unsqueeze_sin")
 
     # Shared shape tensors.
@@ -373,6 +397,8 @@ def main():
     parser.add_argument("--no-qkv-bias", dest="qkv_bias", action="store_false")
     parser.add_argument("--tied", dest="tied", action="store_true", default=None)
     parser.add_argument("--untied", dest="tied", action="store_false")
+    parser.add_argument("--legacy", action="store_true",
+                        help="opset 14 with inputs attention_mask and position_ids")
     parser.add_argument("--data", default=None,
                         help="name of the external data file, next to OUT "
                              "(default: basename of OUT + '.data')")
@@ -386,7 +412,7 @@ def main():
     if bool(args.numpy_logits) != bool(args.tokens):
         fail("--numpy-logits and --tokens go together")
 
-    cfg = dict(PRESETS[args.preset])
+    cfg = dict(PRESETS[args.preset], legacy=args.legacy)
     for field in ("layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab",
                   "qkv_bias", "tied"):
         value = getattr(args, field)
@@ -417,14 +443,17 @@ def main():
     finally:
         b.close()
 
+    inputs = ["input_ids", "attention_mask", "position_ids"] if cfg["legacy"] \
+        else ["input_ids"]
     graph = helper.make_graph(
         b.nodes, f"decoder_{args.preset}",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
-                                       ["batch", "sequence"])],
+        [helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "sequence"])
+         for name in inputs],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
                                        ["batch", "sequence", cfg["vocab"]])],
         initializer=b.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(
+        "", LEGACY_OPSET if cfg["legacy"] else OPSET)],
                               producer_name="sinkc test/lib/make_decoder.py")
     model.ir_version = IR_VERSION
     summary = (f"preset={args.preset} seed={args.seed} " +
