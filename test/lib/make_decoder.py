@@ -95,7 +95,7 @@ class Builder:
         self.nodes = []
         self.initializers = []
         self.consts = {}
-        self.counts = {}
+        self.names = set()
         self.seed = seed
         self.align = align
         self.weight_index = 0
@@ -106,11 +106,13 @@ class Builder:
 
     # -- values and nodes -------------------------------------------------------
     def node(self, op, inputs, name, outputs=1, **attrs):
-        """Adds one node named NAME; returns its output name(s) (NAME, NAME:1, ...)."""
-        n = self.counts.get(name, 0)
-        self.counts[name] = n + 1
-        if n:
-            name = f"{name}_{n}"
+        """Adds one node named NAME (made unique with a suffix _N); returns its output
+        name(s) (NAME, NAME:1, ...)."""
+        base, n = name, 0
+        while name in self.names:
+            n += 1
+            name = f"{base}_{n}"
+        self.names.add(name)
         outs = [name] + [f"{name}:{i}" for i in range(1, outputs)]
         self.nodes.append(helper.make_node(op, inputs, outs, name=name, **attrs))
         return outs[0] if outputs == 1 else outs
@@ -429,6 +431,8 @@ def main():
         fail(f"head_dim {cfg['head_dim']} must be even (RoPE)")
     if args.align < 1:
         fail("--align must be positive")
+    if args.seed < 0:
+        fail("--seed must not be negative")
 
     out_dir = os.path.dirname(os.path.abspath(args.out))
     data_name = args.data or os.path.basename(args.out) + ".data"
