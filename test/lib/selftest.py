@@ -151,6 +151,80 @@ class ToExternalData(Base):
             np.testing.assert_array_equal(outs[0], outs[2])
 
 
+class MakeDecoder(Base):
+    TOOL = os.path.join(LIB, "make_decoder.py")
+    TOKENS = "1,2,3,4,5,6,7,8,9,10,11"
+
+    def make(self, name, *extra):
+        out = self.path(name)
+        p = run([PY, self.TOOL, out, *extra])
+        self.assertIn("make_decoder: wrote", p.stdout)
+        return out
+
+    def test_layout_determinism_numpy(self):
+        # Odd dimensions: 6 query / 3 KV heads of 8, FFN 40, vocab 97, one layer.
+        dims = ["--layers", "1", "--hidden", "48", "--heads", "6", "--kv-heads", "3",
+                "--ffn", "40", "--vocab", "97"]
+        a = self.make("a.onnx", *dims, "--qkv-bias", "--tied", "--numpy-logits",
+                      self.path("a.npy"), "--tokens", self.TOKENS)
+        b = self.make("b.onnx", *dims, "--qkv-bias", "--tied", "--align", "64")
+        c = self.make("c.onnx", *dims, "--seed", "1")
+        m = onnx.load(a, load_external_data=False)
+        self.assertEqual([i.name for i in m.graph.input], ["input_ids"])
+        self.assertEqual([o.name for o in m.graph.output], ["logits"])
+        self.assertEqual(m.opset_import[0].version, 17)
+        ops = {n.op_type for n in m.graph.node}
+        self.assertLessEqual(ops, {"Add", "Cast", "Concat", "Cos", "Equal", "Expand",
+                                   "Gather", "LessOrEqual", "MatMul", "Mul", "Neg", "Pow",
+                                   "Range", "Reciprocal", "ReduceMean", "Reshape", "Shape",
+                                   "Sigmoid", "Sin", "Slice", "Softmax", "Sqrt", "Squeeze",
+                                   "Transpose", "Unsqueeze", "Where", "And"})
+        external = [t for t in m.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+        inline = [t for t in m.graph.initializer if t.data_location != onnx.TensorProto.EXTERNAL]
+        self.assertEqual(len(external), 1 + 9 + 3 + 1 + 1)  # embed, layer, biases, norm, head
+        self.assertTrue(all(t.data_type == onnx.TensorProto.INT64 or t.dims in ([], [1], [1, 4])
+                            for t in inline), [t.name for t in inline])
+        offsets = [int(kv.value) for t in external for kv in t.external_data if kv.key == "offset"]
+        self.assertTrue(all(o % 4096 == 0 for o in offsets))
+        # Same seed, other alignment: same tensors; other seed: different ones.
+        wa = {t.name: numpy_helper.to_array(t) for t in onnx.load(a).graph.initializer}
+        wb = {t.name: numpy_helper.to_array(t) for t in onnx.load(b).graph.initializer}
+        wc = {t.name: numpy_helper.to_array(t) for t in onnx.load(c).graph.initializer}
+        for k in wa:
+            np.testing.assert_array_equal(wa[k], wb[k])
+        self.assertFalse(np.array_equal(wa["model.embed_tokens.weight"],
+                                        wc["model.embed_tokens.weight"]))
+        np.testing.assert_array_equal(wa["lm_head.weight"], wa["model.embed_tokens.weight"].T)
+        self.assertNotIn("model.layers.0.self_attn.q_proj.bias", wc)
+        self.assertEqual(np.load(self.path("a.npy")).shape, (1, 11, 97))
+        if HAVE_ORT or REQUIRE_ORT:
+            o = self.path("a.ort.npy")
+            run(["node", ORT_RUN, a, "--tokens", self.TOKENS, "--out", o])
+            ref = np.load(o)
+            self.assertLess(np.abs(np.load(self.path("a.npy")) - ref).max(),
+                            1e-5 * np.abs(ref).max())
+
+    def test_legacy_and_errors(self):
+        leg = self.make("l.onnx", "--legacy", "--numpy-logits", self.path("l.npy"),
+                        "--tokens", self.TOKENS)
+        m = onnx.load(leg, load_external_data=False)
+        self.assertEqual([i.name for i in m.graph.input],
+                         ["input_ids", "attention_mask", "position_ids"])
+        self.assertEqual(m.opset_import[0].version, 14)
+        if HAVE_ORT or REQUIRE_ORT:
+            o = self.path("l.ort.npy")
+            run(["node", ORT_RUN, leg, "--tokens", self.TOKENS, "--out", o])
+            ref = np.load(o)
+            self.assertLess(np.abs(np.load(self.path("l.npy")) - ref).max(),
+                            1e-5 * np.abs(ref).max())
+        for extra in (["--heads", "4", "--kv-heads", "3"], ["--hidden", "60", "--heads", "8"],
+                      ["--data", "sub/x.data"], ["--numpy-logits", self.path("x.npy")],
+                      ["--numpy-logits", self.path("x.npy"), "--tokens", "1,512"]):
+            p = run([PY, self.TOOL, self.path("e.onnx"), *extra], ok=False)
+            self.assertEqual(p.returncode, 1, extra)
+            self.assertIn("make_decoder: error:", p.stderr)
+
+
 class CompareNpy(Base):
     def test_exit_codes(self):
         tool = os.path.join(LIB, "compare_npy.py")
