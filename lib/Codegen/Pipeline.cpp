@@ -37,6 +37,22 @@ MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine) {
   return *lookupMatmulKernel(name);
 }
 
+ContractionTile selectContractionTile(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  switch (machine.getTargetTriple().getArch()) {
+  case llvm::Triple::x86_64:
+  case llvm::Triple::aarch64:
+    return {4, 16};
+  case llvm::Triple::arm:
+  case llvm::Triple::thumb:
+    return {4, subtarget->checkFeatures("+neon") ? 8 : 4};
+  case llvm::Triple::riscv64:
+    return {4, subtarget->checkFeatures("+v") ? 16 : 4};
+  default:
+    return {4, 8};
+  }
+}
+
 void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -51,7 +67,8 @@ void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
         createPackMatmulWeights(PackMatmulWeightsOptions{kernel.panelWidth}));
 }
 
-LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
+LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel,
+                                const ContractionTile &tile) {
   // Upstream passes by their registered names: the pipeline then reads like
   // the mlir-opt command line in docs/codegen.md.
   std::string kernelOptions =
@@ -67,7 +84,9 @@ LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
       "sinkc-lower-packed-matmuls" +
       kernelOptions +
       ","
-      "func.func(sinkc-tile-and-vectorize-contractions,"
+      "func.func(sinkc-tile-and-vectorize-contractions{tile-m=" +
+      std::to_string(tile.rows) + " tile-n=" + std::to_string(tile.columns) +
+      "},"
       "sinkc-copies-to-linalg,sinkc-linalg-to-parallel-loops),"
       "sinkc-outline-parallel-loops,"
       "sinkc-approximate-math,"

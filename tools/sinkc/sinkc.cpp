@@ -536,7 +536,8 @@ int main(int argc, char **argv) {
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    if (failed(sinkc::buildLLVMPipeline(pm, matmulKernel)))
+    if (failed(sinkc::buildLLVMPipeline(
+            pm, matmulKernel, sinkc::selectContractionTile(**machine))))
       return fail("cannot build the LLVM lowering pipeline");
     if (debugLines)
       pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());

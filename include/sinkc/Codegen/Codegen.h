@@ -87,9 +87,25 @@ MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
 void buildLinalgPipeline(mlir::OpPassManager &pm,
                          const MatmulKernel &kernel = {});
 
+/// The register tile of sinkc-tile-and-vectorize-contractions (products of
+/// two activations, and weight products without a kernel): rows x columns
+/// of f32, the columns a multiple of the vector width.
+struct ContractionTile {
+  int64_t rows = 4;
+  int64_t columns = 16;
+};
+
+/// A tile whose accumulators fill about half of the target's vector
+/// registers: 4 x 16 on x86-64 (4 zmm or 8 ymm) and AArch64 (16 of 32
+/// 128-bit registers), 4 x 8 on ARMv7 NEON (8 of 16), 4 x 4 on targets
+/// without vector registers in the baseline (RISC-V RV64GC: 16 of 32 FP
+/// registers).
+ContractionTile selectContractionTile(const llvm::TargetMachine &machine);
+
 /// linalg on tensors (with weights externalized) -> LLVM dialect.
 mlir::LogicalResult buildLLVMPipeline(mlir::OpPassManager &pm,
-                                      const MatmulKernel &kernel = {});
+                                      const MatmulKernel &kernel = {},
+                                      const ContractionTile &tile = {});
 
 //===----------------------------------------------------------------------===//
 // LLVM IR, object, executable
