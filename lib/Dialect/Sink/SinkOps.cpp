@@ -34,7 +34,7 @@ RankedTensorType getMetricResultType(StringRef metric, Type input) {
   else if (metric == "head_bos_mass")
     dims = {shape[0], shape[1]};
   else if (metric == "recv")
-    dims = {shape[0], shape[3]};
+    dims = {shape[0], shape[type.getRank() == 3 ? 2 : 3]};
   else
     dims = {shape[0], shape[1]};
   return RankedTensorType::get(dims, f32);
@@ -80,7 +80,8 @@ LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
 LogicalResult verifyAttentionMetric(Operation *op, StringRef metric,
                                     Value probs, Value result) {
   ArrayRef<int64_t> shape = cast<RankedTensorType>(probs.getType()).getShape();
-  if (!compatibleDims(shape[2], shape[3]))
+  // Column sums [B, H, T] are square by construction (sink.attention).
+  if (shape.size() == 4 && !compatibleDims(shape[2], shape[3]))
     return op->emitOpError("expects probabilities [B, H, T, T] of one "
                            "sequence, with as many queries as keys; got ")
            << shapeString(shape);
@@ -99,6 +100,54 @@ LogicalResult HeadBosMassOp::verify() {
 
 LogicalResult RecvOp::verify() {
   return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
+}
+
+LogicalResult AttentionOp::verify() {
+  ArrayRef<int64_t> q = getQuery().getType().getShape();
+  ArrayRef<int64_t> k = getKey().getType().getShape();
+  ArrayRef<int64_t> v = getValue().getType().getShape();
+  ArrayRef<int64_t> out = getResult().getType().getShape();
+  if (!compatibleShapes(k, v))
+    return emitOpError("expects keys and values of the same shape; got ")
+           << shapeString(k) << " and " << shapeString(v);
+  if (!compatibleDims(q[0], k[0]) || !compatibleDims(q[3], k[3]))
+    return emitOpError("expects queries [B, H, T, d] and keys [B, Hkv, S, d] "
+                       "with the same B and d; got ")
+           << shapeString(q) << " and " << shapeString(k);
+  if (!ShapedType::isDynamic(q[1]) && !ShapedType::isDynamic(k[1]) &&
+      (k[1] == 0 || q[1] % k[1] != 0))
+    return emitOpError("expects the query heads (")
+           << q[1] << ") to be a multiple of the key/value heads (" << k[1]
+           << ")";
+  if (!compatibleShapes(q, out))
+    return emitOpError("result shape ")
+           << shapeString(out) << " does not match the query shape "
+           << shapeString(q);
+  if (getCausal() && !compatibleDims(q[2], k[2]))
+    return emitOpError("causal attention needs as many queries as keys; got ")
+           << shapeString(q) << " and " << shapeString(k);
+  if (!getSegments().empty()) {
+    if (getSegments().size() != 2)
+      return emitOpError("expects two segment operands (query and key "
+                         "segment ids), got ")
+             << getSegments().size();
+    auto qs = cast<RankedTensorType>(getSegments()[0].getType()).getShape();
+    auto ks = cast<RankedTensorType>(getSegments()[1].getType()).getShape();
+    if (!compatibleDims(qs[1], q[2]) || !compatibleDims(ks[1], k[2]) ||
+        !compatibleDims(qs[0], ks[0]))
+      return emitOpError("expects segment ids [B', T] and [B', S]; got ")
+             << shapeString(qs) << " and " << shapeString(ks);
+  }
+  if (Value sums = getColumnSums()) {
+    if (!getCausal())
+      return emitOpError("column sums are only defined for causal attention");
+    ArrayRef<int64_t> c = cast<RankedTensorType>(sums.getType()).getShape();
+    if (!compatibleShapes(c, {q[0], q[1], k[2]}))
+      return emitOpError("column sums ")
+             << shapeString(c)
+             << " do not match [B, H, S] = " << shapeString({q[0], q[1], k[2]});
+  }
+  return success();
 }
 
 LogicalResult HiddenNormOp::verify() {

@@ -25,6 +25,21 @@ void sinkrt_parallel_for(void *ctx, int64_t n,
                          void (*body)(void *data, int64_t begin, int64_t end),
                          void *data);
 
+/* sink.attention (docs/runtime-abi.md): scaled dot-product attention of
+ * query [B,H,T,d] with key/value [B,Hkv,S,d] (f32) into output [B,H,T,d],
+ * tiled, in O(T d) memory, on the thread pool. Each tensor is an unranked
+ * memref, (rank, descriptor). flags: 1 causal (k <= q), 2 segments (i64
+ * [B',T] and [B',S]: k visible only where the ids are equal), 4 column sums
+ * (f32 [B,H,S], the per-head sums over q >= k of the normalised
+ * probabilities). Operands a flag does not select are ignored. */
+void sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
+                      int64_t keyRank, const void *key, int64_t valueRank,
+                      const void *value, int64_t querySegmentsRank,
+                      const void *querySegments, int64_t keySegmentsRank,
+                      const void *keySegments, int64_t outputRank,
+                      const void *output, int64_t columnSumsRank,
+                      const void *columnSums, float scale, int64_t flags);
+
 /* Every buffer the generated code allocates (finalize-memref-to-llvm with
  * use-generic-functions). malloc/posix_memalign underneath, so outputs can be
  * released with free(); a failed allocation ends the process with

@@ -16,6 +16,12 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def Sink_Probabilities : 4DTensorOf<[F16, F32, F64]>;
+// Per-head causal column sums of the probabilities, [B, H, T]: what
+// sink.attention computes instead of the probabilities themselves.
+def Sink_ColumnSums : 3DTensorOf<[F32]>;
+def Sink_AttentionInput
+    : AnyTypeOf<[Sink_Probabilities, Sink_ColumnSums],
+                "[B, H, T, T] probabilities or [B, H, T] column sums">;
 def Sink_HiddenStates : 3DTensorOf<[F16, F32, F64]>;
 def Sink_PerBatch : 1DTensorOf<[F32]>;
 def Sink_PerBatchRow : 2DTensorOf<[F32]>;
@@ -50,10 +56,14 @@ class Sink_MetricOp<string mnemonic> : Sink_Op<mnemonic, [Pure]> {
   let hasVerifier = 1;
 }
 
-// Reductions over the attention probabilities A[b, h, q, k] of one block.
+// Reductions over the attention probabilities A[b, h, q, k] of one block,
+// given either as the probabilities themselves ([B, H, T, T]) or as their
+// per-head causal column sums C[b, h, k] = sum over q >= k of A[b, h, q, k]
+// ([B, H, T], the second result of sink.attention). Every attention metric
+// is a function of C.
 class Sink_AttentionMetricOp<string mnemonic, Type resultType>
     : Sink_MetricOp<mnemonic> {
-  let arguments = (ins Sink_Probabilities:$probs);
+  let arguments = (ins Sink_AttentionInput:$probs);
   let results = (outs resultType:$result);
   let assemblyFormat = "$probs attr-dict `:` type($probs) `->` type($result)";
   let builders = [
@@ -113,6 +123,65 @@ def Sink_RecvOp : Sink_AttentionMetricOp<"recv", Sink_PerBatchRow> {
     %r = sink.recv %probs : tensor<?x4x?x?xf32> -> tensor<?x?xf32>
     ```
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fused attention
+//===----------------------------------------------------------------------===//
+
+def Sink_AttentionOp : Sink_Op<"attention", [Pure]> {
+  let summary = "causal scaled dot-product attention in O(T) memory, with "
+                "the column sums the attention metrics need";
+  let description = [{
+    `result[b, h, q, :] = sum over visible k of P[b, h, q, k] * V[b, g, k, :]`
+    with `P[b, h, q, :] = softmax over the visible keys of scale *
+    Q[b, h, q, :] . K[b, g, k, :]`, where `g = h / (H / Hkv)` is the key/value
+    head of query head `h` (grouped-query attention reads K and V
+    un-repeated). `query` is `[B, H, T, d]`, `key` and `value` are
+    `[B, Hkv, S, d]` with `H` a multiple of `Hkv`; f32 only.
+
+    Key `k` is visible from query `q` when both
+
+    - `causal` is absent, or `k <= q` (then `S == T`);
+    - there are no `segments`, or `segments = (qs, ks)` (two i64 `[B', T]`
+      and `[B', S]` tensors, `B'` is `B` or 1) and `qs[b, q] == ks[b, k]`
+      (packed sequences: the exporters' `equal(id[q], id[k])` conjunct).
+
+    A query that sees no key at all gets the uniform distribution over all
+    `S` keys, as the materialised softmax of a mask that is -big everywhere
+    would give.
+
+    With the optional second result, the op also returns the per-head
+    causal column sums of the normalised probabilities,
+    `column_sums[b, h, k] = sum over q >= k of P[b, h, q, k]` (`[B, H, S]`),
+    from which `recv`, `head_bos_mass` and `bos_mass` follow exactly
+    (docs/metrics.md). Only causal attention has column sums.
+
+    `sinkc-fuse-attention` creates the op from the materialised
+    `matmul -> scale -> mask -> softmax -> matmul` chain;
+    `sinkc-lower-attention-to-runtime` turns it into a call of the runtime's
+    tiled kernel (`sinkrt_attention`, docs/runtime-abi.md), which never
+    stores a `[T, T]` tensor.
+
+    ```mlir
+    %o, %c = sink.attention %q, %k, %v segments(%qs, %ks)
+        {causal, scale = 0.176776692 : f32}
+        : (tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>,
+           tensor<?x?xi64>, tensor<?x?xi64>)
+        -> (tensor<?x8x?x32xf32>, tensor<?x8x?xf32>)
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32]>:$query, 4DTensorOf<[F32]>:$key,
+                   4DTensorOf<[F32]>:$value,
+                   Variadic<2DTensorOf<[I64]>>:$segments,
+                   F32Attr:$scale, UnitAttr:$causal);
+  let results = (outs 4DTensorOf<[F32]>:$result,
+                 Optional<Sink_ColumnSums>:$column_sums);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`segments` `(` $segments^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
