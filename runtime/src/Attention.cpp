@@ -8,13 +8,16 @@
 // scratch so that the head dimension is a multiple of the vector width and
 // any input strides work.
 //
-// Plain: one pass with the online softmax (running max m, sum l, output
-// rescaled by exp(m_old - m_new)). With column sums: pass 1 computes m and
-// l, hence lse = m + log l, per row; pass 2 recomputes the scores, takes
-// P = exp(s - lse) (normalised), accumulates P * V and the per-key sums of
-// P into the task's own partial; the partials are reduced over the
-// partitions in index order afterwards, so the result does not depend on
-// the thread count.
+// Output: one pass with the online softmax (running max m, sum l, output
+// rescaled by exp(m_old - m_new)). With column sums, a second pass over the
+// same tiles recomputes the scores and sums P = exp(s - lse), lse = m +
+// log l of the first pass (the normalised probabilities), per key into the
+// task's own partial; the partials are reduced over the partitions in index
+// order afterwards, so the result does not depend on the thread count. The
+// output is computed by the same code with and without column sums, so an
+// instrumented model's logits are bit-identical with the plain model's.
+// Cost of the column sums: one more Q K^T product and exponential per
+// visible score, no second P V product.
 //
 // The inner loops use clang's vector extension (16 floats) and are
 // compiled three times, for AVX-512, AVX2+FMA and the baseline, picked at

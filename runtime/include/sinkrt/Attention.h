@@ -4,9 +4,8 @@
 // sinkrt_attention): scaled dot-product attention tiled over query blocks
 // and key tiles with an online softmax, in O(T * d) memory, parallel over
 // (batch, head, query partition) on the runtime's pool. With column sums
-// (instrumented layers) it runs two passes per query block: row max and
-// log-sum-exp first, then the normalised probabilities, their product with
-// V and their column sums.
+// (instrumented layers) a second pass per query block recomputes the scores
+// and sums the normalised probabilities exp(s - lse) per key.
 //
 //===----------------------------------------------------------------------===//
 
