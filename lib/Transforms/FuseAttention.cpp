@@ -24,6 +24,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 #include <optional>
@@ -401,17 +402,31 @@ void fuse(Match &m) {
   for (NamedAttribute attr : m.softmax->getDiscardableAttrs())
     attention->setAttr(attr.getName(), attr.getValue());
   output.getResult().replaceAllUsesWith(attention.getResult());
-  // The metrics now read the column sums: move them (and their emits)
-  // after the attention op.
-  Operation *insertAfter = attention;
+  // The metrics now read the column sums: their *_from_sums forms go after
+  // the attention op, each followed by its users (the emits).
+  OpBuilder after(attention->getContext());
+  after.setInsertionPointAfter(attention);
+  Value sums = attention.getColumnSums();
   for (Operation *metric : m.metrics) {
-    metric->setOperand(0, attention.getColumnSums());
-    metric->moveAfter(insertAfter);
-    insertAfter = metric;
-    for (Operation *user : llvm::make_early_inc_range(metric->getUsers())) {
-      user->moveAfter(insertAfter);
-      insertAfter = user;
-    }
+    Location at = metric->getLoc();
+    Operation *replacement =
+        llvm::TypeSwitch<Operation *, Operation *>(metric)
+            .Case([&](sink::BosMassOp) {
+              return sink::BosMassFromSumsOp::create(after, at, sums);
+            })
+            .Case([&](sink::HeadBosMassOp) {
+              return sink::HeadBosMassFromSumsOp::create(after, at, sums);
+            })
+            .Case([&](sink::RecvOp) {
+              return sink::RecvFromSumsOp::create(after, at, sums);
+            });
+    Value result = replacement->getResult(0);
+    if (result.getType() != metric->getResult(0).getType())
+      result.setType(metric->getResult(0).getType());
+    for (Operation *user : llvm::make_early_inc_range(metric->getUsers()))
+      user->moveBefore(after.getInsertionBlock(), after.getInsertionPoint());
+    metric->getResult(0).replaceAllUsesWith(result);
+    metric->erase();
   }
   // The materialised chain is dead now.
   SmallVector<Operation *> dead = {output, m.softmax};

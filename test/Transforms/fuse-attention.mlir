@@ -15,9 +15,9 @@
 // CHECK-DAG: %[[KS:.*]] = tfm.squeeze %[[KIDS]] {axes = array<i64: 1, 2>} : tensor<?x1x1x?xi64> -> tensor<?x?xi64>
 // CHECK: %[[O:.*]], %[[C:.*]] = sink.attention %[[Q]], %[[K]], %[[V]] segments(%[[QS]], %[[KS]]) {causal, scale = 0.353553385 : f32, sinkc.layer = 0 : i64, sinkc.role = "attention_probs"}
 // CHECK-SAME: -> (tensor<?x2x?x8xf32>, tensor<?x2x?xf32>)
-// CHECK-NEXT: %[[B:.*]] = sink.bos_mass %[[C]] : tensor<?x2x?xf32> -> tensor<?xf32>
+// CHECK-NEXT: %[[B:.*]] = sink.bos_mass_from_sums %[[C]] : tensor<?x2x?xf32> -> tensor<?xf32>
 // CHECK-NEXT: sink.emit %[[B]] probe 0 layer 0 metric "bos_mass"
-// CHECK-NEXT: %[[R:.*]] = sink.recv %[[C]] : tensor<?x2x?xf32> -> tensor<?x?xf32>
+// CHECK-NEXT: %[[R:.*]] = sink.recv_from_sums %[[C]] : tensor<?x2x?xf32> -> tensor<?x?xf32>
 // CHECK-NEXT: sink.emit %[[R]] probe 1 layer 0 metric "recv"
 // CHECK-NOT: tfm.matmul
 // CHECK: return %[[O]]

@@ -365,6 +365,13 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
         return builder.headBosMass(m.getProbs());
       })
       .Case([&](sink::RecvOp m) { return builder.recv(m.getProbs()); })
+      .Case([&](sink::BosMassFromSumsOp m) {
+        return builder.bosMass(m.getSums());
+      })
+      .Case([&](sink::HeadBosMassFromSumsOp m) {
+        return builder.headBosMass(m.getSums());
+      })
+      .Case([&](sink::RecvFromSumsOp m) { return builder.recv(m.getSums()); })
       .Case([&](sink::HiddenNormOp m) { return builder.norm(m.getHidden()); })
       .Case([&](sink::HiddenCosBosOp m) {
         return builder.cosineWithFirst(m.getHidden(), m.getHidden());
@@ -431,7 +438,8 @@ struct LowerSinkToLinalg
     module.walk([&](Operation *op) {
       if (auto emit = dyn_cast<sink::EmitOp>(op))
         emits.push_back(emit);
-      else if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()))
+      else if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()) &&
+               !isa<sink::AttentionOp>(op)) // sinkc-lower-attention-to-runtime
         metrics.push_back(op);
     });
     for (Operation *op : metrics) {

@@ -80,8 +80,7 @@ LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
 LogicalResult verifyAttentionMetric(Operation *op, StringRef metric,
                                     Value probs, Value result) {
   ArrayRef<int64_t> shape = cast<RankedTensorType>(probs.getType()).getShape();
-  // Column sums [B, H, T] are square by construction (sink.attention).
-  if (shape.size() == 4 && !compatibleDims(shape[2], shape[3]))
+  if (!compatibleDims(shape[2], shape[3]))
     return op->emitOpError("expects probabilities [B, H, T, T] of one "
                            "sequence, with as many queries as keys; got ")
            << shapeString(shape);
@@ -150,6 +149,18 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+LogicalResult BosMassFromSumsOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
+}
+
+LogicalResult HeadBosMassFromSumsOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
+}
+
+LogicalResult RecvFromSumsOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
+}
+
 LogicalResult HiddenNormOp::verify() {
   return verifyResultShape(*this, getMetricName(), getHidden(), getResult());
 }
@@ -191,6 +202,8 @@ LogicalResult EmitOp::verify() {
   Operation *producer = getValue().getDefiningOp();
   if (producer && isa<SinkDialect>(producer->getDialect())) {
     StringRef produced = producer->getName().stripDialect();
+    // bos_mass_from_sums computes bos_mass, etc.
+    produced.consume_back("_from_sums");
     if (produced != metric)
       return emitOpError("emits the result of sink.")
              << produced << " as metric '" << metric << "'";

@@ -19,9 +19,6 @@ def Sink_Probabilities : 4DTensorOf<[F16, F32, F64]>;
 // Per-head causal column sums of the probabilities, [B, H, T]: what
 // sink.attention computes instead of the probabilities themselves.
 def Sink_ColumnSums : 3DTensorOf<[F32]>;
-def Sink_AttentionInput
-    : AnyTypeOf<[Sink_Probabilities, Sink_ColumnSums],
-                "[B, H, T, T] probabilities or [B, H, T] column sums">;
 def Sink_HiddenStates : 3DTensorOf<[F16, F32, F64]>;
 def Sink_PerBatch : 1DTensorOf<[F32]>;
 def Sink_PerBatchRow : 2DTensorOf<[F32]>;
@@ -56,14 +53,10 @@ class Sink_MetricOp<string mnemonic> : Sink_Op<mnemonic, [Pure]> {
   let hasVerifier = 1;
 }
 
-// Reductions over the attention probabilities A[b, h, q, k] of one block,
-// given either as the probabilities themselves ([B, H, T, T]) or as their
-// per-head causal column sums C[b, h, k] = sum over q >= k of A[b, h, q, k]
-// ([B, H, T], the second result of sink.attention). Every attention metric
-// is a function of C.
+// Reductions over the attention probabilities A[b, h, q, k] of one block.
 class Sink_AttentionMetricOp<string mnemonic, Type resultType>
     : Sink_MetricOp<mnemonic> {
-  let arguments = (ins Sink_AttentionInput:$probs);
+  let arguments = (ins Sink_Probabilities:$probs);
   let results = (outs resultType:$result);
   let assemblyFormat = "$probs attr-dict `:` type($probs) `->` type($result)";
   let builders = [
@@ -121,6 +114,76 @@ def Sink_RecvOp : Sink_AttentionMetricOp<"recv", Sink_PerBatchRow> {
 
     ```mlir
     %r = sink.recv %probs : tensor<?x4x?x?xf32> -> tensor<?x?xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Attention mass from column sums
+//===----------------------------------------------------------------------===//
+
+// The same metric computed from the per-head causal column sums
+// C[b, h, k] = sum over q >= k of A[b, h, q, k] ([B, H, T], the second result
+// of sink.attention) instead of the probabilities, which fused attention
+// never stores. Every attention metric is an exact function of C.
+class Sink_ColumnSumsMetricOp<string mnemonic, string metric, Type resultType>
+    : Sink_Op<mnemonic, [Pure]> {
+  let arguments = (ins Sink_ColumnSums:$sums);
+  let results = (outs resultType:$result);
+  let assemblyFormat = "$sums attr-dict `:` type($sums) `->` type($result)";
+  let extraClassDeclaration = [{
+    /// The metric's name in the manifest and in traces.
+    static constexpr ::llvm::StringLiteral getMetricName() {
+      return "}] # metric # [{";
+    }
+  }];
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$sums), [{
+      build($_builder, $_state,
+            getMetricResultType(getMetricName(), sums.getType()), sums);
+    }]>
+  ];
+}
+
+def Sink_BosMassFromSumsOp
+    : Sink_ColumnSumsMetricOp<"bos_mass_from_sums", "bos_mass", Sink_PerBatch> {
+  let summary = "bos_mass from the causal column sums of the probabilities";
+  let description = [{
+    `bos_mass[b] = sum over h of C[b, h, 0] / (H * T)` for the column sums
+    `C` `[B, H, T]` of `sink.attention`; equal to `sink.bos_mass` of the
+    probabilities.
+
+    ```mlir
+    %m = sink.bos_mass_from_sums %c : tensor<?x4x?xf32> -> tensor<?xf32>
+    ```
+  }];
+}
+
+def Sink_HeadBosMassFromSumsOp
+    : Sink_ColumnSumsMetricOp<"head_bos_mass_from_sums", "head_bos_mass",
+                              Sink_PerBatchRow> {
+  let summary = "head_bos_mass from the causal column sums of the "
+                "probabilities";
+  let description = [{
+    `head_bos_mass[b, h] = C[b, h, 0] / T`; equal to `sink.head_bos_mass` of
+    the probabilities.
+
+    ```mlir
+    %m = sink.head_bos_mass_from_sums %c : tensor<?x4x?xf32> -> tensor<?x4xf32>
+    ```
+  }];
+}
+
+def Sink_RecvFromSumsOp
+    : Sink_ColumnSumsMetricOp<"recv_from_sums", "recv", Sink_PerBatchRow> {
+  let summary = "recv from the causal column sums of the probabilities";
+  let description = [{
+    `recv[b, k] = sum over h of C[b, h, k] / (H * (T - k))`; equal to
+    `sink.recv` of the probabilities.
+
+    ```mlir
+    %r = sink.recv_from_sums %c : tensor<?x4x?xf32> -> tensor<?x?xf32>
     ```
   }];
 }
