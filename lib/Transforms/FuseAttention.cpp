@@ -115,6 +115,7 @@ struct MaskFacts {
   bool causal = false;
   Value querySegments; // [B', 1, T, 1] i64
   Value keySegments;   // [B', 1, 1, S] i64
+  Value keyMask;       // [B', 1, 1, S] i1 (padding)
 };
 
 /// `keys <= queries` with both sides the same increasing range broadcast
@@ -135,11 +136,59 @@ bool isSegmentIds(Value value, int64_t axis) {
   return shape[1] == 1 && shape[axis == 2 ? 3 : 2] == 1;
 }
 
+/// `trilu(constant_of_shape(concat(n, n), true), lower, k = 0)`, unsqueezed
+/// to [1, 1, n, n]: the causal lower triangle (legacy TorchScript exports).
+bool isCausalTriangle(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() < 2)
+    return false;
+  for (int64_t d : type.getShape().drop_back(2))
+    if (d != 1)
+      return false;
+  value = skipIdentities(value);
+  while (auto unsqueeze = value.getDefiningOp<tfm::UnsqueezeOp>())
+    value = skipIdentities(unsqueeze.getInput());
+  auto trilu = value.getDefiningOp<tfm::TriluOp>();
+  if (!trilu || trilu.getUpper() || trilu.getK() != 0 ||
+      cast<RankedTensorType>(trilu.getType()).getRank() != 2)
+    return false;
+  auto ones =
+      skipIdentities(trilu.getInput()).getDefiningOp<tfm::ConstantOfShapeOp>();
+  if (!ones)
+    return false;
+  auto fill = dyn_cast<DenseIntElementsAttr>(ones.getValue());
+  if (!fill || !fill.getElementType().isInteger(1) ||
+      !fill.getSplatValue<bool>())
+    return false;
+  auto square = skipIdentities(ones.getShape()).getDefiningOp<tfm::ConcatOp>();
+  return square && square.getInputs().size() == 2 &&
+         square.getInputs()[0] == square.getInputs()[1];
+}
+
+/// A rank-4 i1 [B', 1, 1, S]: a key (padding) mask.
+bool isKeyMask(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() != 4 || !type.getElementType().isInteger(1))
+    return false;
+  ArrayRef<int64_t> shape = type.getShape();
+  return shape[1] == 1 && shape[2] == 1;
+}
+
 /// Adds one conjunct of the mask condition to `facts`.
 bool analyseCondition(Value condition, MaskFacts &facts) {
   condition = skipIdentities(condition);
   if (isTrueConstant(condition))
     return true;
+  if (isCausalTriangle(condition)) {
+    facts.causal = true;
+    return true;
+  }
+  if (isKeyMask(condition) && !condition.getDefiningOp<tfm::AndOp>()) {
+    if (facts.keyMask)
+      return false; // One key mask is supported.
+    facts.keyMask = condition;
+    return true;
+  }
   if (auto both = condition.getDefiningOp<tfm::AndOp>())
     return analyseCondition(both.getLhs(), facts) &&
            analyseCondition(both.getRhs(), facts);
@@ -175,19 +224,38 @@ bool analyseCondition(Value condition, MaskFacts &facts) {
   return false;
 }
 
-/// An additive mask `where(c, 0, -big)` with c proven by analyseCondition.
+/// A float zero: a scalar constant or a constant_of_shape of 0.
+bool isZero(Value value) {
+  std::optional<double> c = scalarFloatConstant(value);
+  if (c)
+    return *c == 0.0;
+  auto fill = skipIdentities(value).getDefiningOp<tfm::ConstantOfShapeOp>();
+  if (!fill)
+    return false;
+  auto elements = dyn_cast<DenseFPElementsAttr>(fill.getValue());
+  return elements && elements.getNumElements() == 1 &&
+         (*elements.getValues<APFloat>().begin()).isZero();
+}
+
+/// An additive mask `where(c, 0, -big)` or `where(not(c), -big, 0)` with c
+/// proven by analyseCondition.
 bool analyseMask(Value mask, MaskFacts &facts) {
   auto where = skipIdentities(mask).getDefiningOp<tfm::WhereOp>();
   if (!where)
     return false;
-  std::optional<double> keep = scalarFloatConstant(where.getX());
-  std::optional<double> drop = scalarFloatConstant(where.getY());
-  if (!keep || *keep != 0.0 || !drop || !(*drop <= kMaskLimit))
-    return false;
   auto type = dyn_cast<RankedTensorType>(mask.getType());
   if (!type || type.getRank() > 4)
     return false;
-  return analyseCondition(where.getCondition(), facts);
+  Value condition = where.getCondition();
+  Value keep = where.getX(), drop = where.getY();
+  if (auto negated = skipIdentities(condition).getDefiningOp<tfm::NotOp>()) {
+    condition = negated.getInput();
+    std::swap(keep, drop);
+  }
+  std::optional<double> big = scalarFloatConstant(drop);
+  if (!isZero(keep) || !big || !(*big <= kMaskLimit))
+    return false;
+  return analyseCondition(condition, facts);
 }
 
 /// The un-repeated key/value heads of a grouped-query `expand` + `reshape`
@@ -380,24 +448,31 @@ void fuse(Match &m) {
     keys = keysFromTransposed(b, loc, m.keysTransposed);
     values = m.values;
   }
-  SmallVector<Value> operands = {m.query, keys, values};
+  SmallVector<Value> segments;
   if (m.mask.querySegments) {
-    operands.push_back(squeezeSegments(b, loc, m.mask.querySegments, 2));
-    operands.push_back(squeezeSegments(b, loc, m.mask.keySegments, 3));
+    segments.push_back(squeezeSegments(b, loc, m.mask.querySegments, 2));
+    segments.push_back(squeezeSegments(b, loc, m.mask.keySegments, 3));
+  }
+  Value keyMask;
+  if (m.mask.keyMask) {
+    auto type = cast<RankedTensorType>(m.mask.keyMask.getType());
+    auto i64 = RankedTensorType::get(type.getShape(), b.getI64Type());
+    Value wide = tfm::CastOp::create(b, loc, i64, m.mask.keyMask,
+                                     TypeAttr::get(b.getI64Type()));
+    keyMask = squeezeSegments(b, loc, wide, 3);
   }
   auto outType = cast<RankedTensorType>(output.getType());
-  SmallVector<Type> results = {outType};
+  Type sumsType;
   if (!m.metrics.empty()) {
     auto q = cast<RankedTensorType>(m.query.getType());
     auto k = cast<RankedTensorType>(keys.getType());
-    results.push_back(RankedTensorType::get(
-        {q.getDimSize(0), q.getDimSize(1), k.getDimSize(2)}, b.getF32Type()));
+    sumsType = RankedTensorType::get(
+        {q.getDimSize(0), q.getDimSize(1), k.getDimSize(2)}, b.getF32Type());
   }
-  SmallVector<NamedAttribute> attrs = {
-      b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(m.scale)))};
-  if (m.mask.causal)
-    attrs.push_back(b.getNamedAttr("causal", b.getUnitAttr()));
-  auto attention = sink::AttentionOp::create(b, loc, results, operands, attrs);
+  auto attention = sink::AttentionOp::create(
+      b, loc, outType, sumsType, m.query, keys, values, segments, keyMask,
+      b.getF32FloatAttr(static_cast<float>(m.scale)),
+      m.mask.causal ? b.getUnitAttr() : UnitAttr());
   // Keep the recognition marks of the probabilities (layer, role) visible.
   for (NamedAttribute attr : m.softmax->getDiscardableAttrs())
     attention->setAttr(attr.getName(), attr.getValue());

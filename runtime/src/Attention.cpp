@@ -150,6 +150,11 @@ bool runAttention(const AttentionProblem &pr, void *ctx) {
         (c.sizes[0] != 1 && c.sizes[0] != B))
       return false;
   }
+  if (pr.flags & kAttentionKeyMask) {
+    const Segments &m = pr.keyMask;
+    if (m.sizes[1] != S || (m.sizes[0] != 1 && m.sizes[0] != B))
+      return false;
+  }
   const bool sums = pr.flags & kAttentionColumnSums;
   if (B == 0 || H == 0 || T == 0)
     return true;
@@ -226,9 +231,10 @@ sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
                  int64_t keyRank, const void *key, int64_t valueRank,
                  const void *value, int64_t querySegmentsRank,
                  const void *querySegments, int64_t keySegmentsRank,
-                 const void *keySegments, int64_t outputRank,
-                 const void *output, int64_t columnSumsRank,
-                 const void *columnSums, float scale, int64_t flags) {
+                 const void *keySegments, int64_t keyMaskRank,
+                 const void *keyMask, int64_t outputRank, const void *output,
+                 int64_t columnSumsRank, const void *columnSums, float scale,
+                 int64_t flags) {
   using namespace sinkrt;
   AttentionProblem problem;
   bool ok = queryRank == 4 && keyRank == 4 && valueRank == 4 && outputRank == 4;
@@ -241,8 +247,15 @@ sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
     problem.flags = flags;
     if (flags & kAttentionSegments) {
       ok = querySegmentsRank == 2 && keySegmentsRank == 2;
-      problem.querySegments = segments(2, querySegments);
-      problem.keySegments = segments(2, keySegments);
+      if (ok) {
+        problem.querySegments = segments(2, querySegments);
+        problem.keySegments = segments(2, keySegments);
+      }
+    }
+    if (flags & kAttentionKeyMask) {
+      ok = ok && keyMaskRank == 2;
+      if (ok)
+        problem.keyMask = segments(2, keyMask);
     }
     if (flags & kAttentionColumnSums) {
       ok = ok && columnSumsRank == 3;

@@ -116,7 +116,7 @@ func.func @gqa(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x
 
 // -----
 
-// A padding mask from a model input is not provably causal: kept exactly,
+// A full [B, 1, T, S] mask from a model input is not provably causal: kept exactly,
 // nothing fused.
 // CHECK-LABEL: func.func @input_mask
 // CHECK-NOT: sink.attention
@@ -157,4 +157,64 @@ func.func @unproven(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v: tenso
   %p2 = tfm.softmax %s2 : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
   %o2 = tfm.matmul %p2, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
   return %o2, %p2 : tensor<?x2x?x8xf32>, tensor<?x2x?x?xf32>
+}
+
+// -----
+
+// Legacy TorchScript Llama (opset 14): where(not(trilu(ones) & mask[b,1,1,k]),
+// -big, zeros). The lower triangle of an all-true square is causal; the
+// padding mask from the attention_mask input becomes the op's key mask.
+// CHECK-LABEL: func.func @legacy_padding
+// CHECK-SAME: %[[AM:[^:]*]]: tensor<?x?xi64>
+// CHECK: %[[U:.*]] = tfm.unsqueeze %[[AM]]
+// CHECK: %[[U2:.*]] = tfm.unsqueeze %[[U]]
+// CHECK: %[[B:.*]] = tfm.cast %[[U2]] {to = i1}
+// CHECK: %[[W:.*]] = tfm.cast %[[B]] {to = i64} : tensor<?x1x1x?xi1> -> tensor<?x1x1x?xi64>
+// CHECK: %[[KM:.*]] = tfm.squeeze %[[W]] {axes = array<i64: 1, 2>} : tensor<?x1x1x?xi64> -> tensor<?x?xi64>
+// CHECK: sink.attention %{{.*}}, %{{.*}}, %{{.*}} key_mask(%[[KM]]) {causal, scale = 0.288675129 : f32}
+// CHECK-NOT: tfm.softmax
+func.func @legacy_padding(%q: tensor<?x4x?x12xf32>, %kt: tensor<?x4x12x?xf32>, %v: tensor<?x4x?x12xf32>,
+                          %am: tensor<?x?xi64>, %n: tensor<1xi64>, %shape4: tensor<4xi64>) -> tensor<?x4x?x12xf32> {
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %sqrt = tfm.constant dense<3.46410155> : tensor<f32>
+  %nn = tfm.concat %n, %n {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %ones = tfm.constant_of_shape %nn {value = dense<true> : tensor<1xi1>} : tensor<2xi64> -> tensor<?x?xi1>
+  %tri = tfm.trilu %ones {upper = false} : tensor<?x?xi1> -> tensor<?x?xi1>
+  %t1 = tfm.unsqueeze %tri {axes = array<i64: 0>} : tensor<?x?xi1> -> tensor<1x?x?xi1>
+  %t2 = tfm.unsqueeze %t1 {axes = array<i64: 1>} : tensor<1x?x?xi1> -> tensor<1x1x?x?xi1>
+  %a1 = tfm.unsqueeze %am {axes = array<i64: 1>} : tensor<?x?xi64> -> tensor<?x1x?xi64>
+  %a2 = tfm.unsqueeze %a1 {axes = array<i64: 2>} : tensor<?x1x?xi64> -> tensor<?x1x1x?xi64>
+  %ab = tfm.cast %a2 {to = i1} : tensor<?x1x1x?xi64> -> tensor<?x1x1x?xi1>
+  %c = tfm.and %t2, %ab : (tensor<1x1x?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %zeros = tfm.constant_of_shape %shape4 {value = dense<0.000000e+00> : tensor<1xf32>} : tensor<4xi64> -> tensor<?x1x?x?xf32>
+  %nc = tfm.not %c : tensor<?x1x?x?xi1> -> tensor<?x1x?x?xi1>
+  %mask = tfm.where %nc, %big, %zeros : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x4x?x12xf32>, tensor<?x4x12x?xf32>) -> tensor<?x4x?x?xf32>
+  %ss = tfm.div %s, %sqrt : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %sm = tfm.add %ss, %mask : (tensor<?x4x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x12xf32>) -> tensor<?x4x?x12xf32>
+  return %o : tensor<?x4x?x12xf32>
+}
+
+// -----
+
+// A triangle that is not provably square (two different sizes) is not
+// causal: kept.
+// CHECK-LABEL: func.func @not_square
+// CHECK-NOT: sink.attention
+// CHECK: tfm.softmax
+func.func @not_square(%q: tensor<?x4x?x12xf32>, %kt: tensor<?x4x12x?xf32>, %v: tensor<?x4x?x12xf32>,
+                      %n: tensor<1xi64>, %m: tensor<1xi64>) -> tensor<?x4x?x12xf32> {
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %zero = tfm.constant dense<0.0> : tensor<f32>
+  %nm = tfm.concat %n, %m {axis = 0 : i64} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
+  %ones = tfm.constant_of_shape %nm {value = dense<true> : tensor<1xi1>} : tensor<2xi64> -> tensor<?x?xi1>
+  %tri = tfm.trilu %ones {upper = false} : tensor<?x?xi1> -> tensor<?x?xi1>
+  %mask = tfm.where %tri, %zero, %big : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x4x?x12xf32>, tensor<?x4x12x?xf32>) -> tensor<?x4x?x?xf32>
+  %sm = tfm.add %s, %mask : (tensor<?x4x?x?xf32>, tensor<?x?xf32>) -> tensor<?x4x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x12xf32>) -> tensor<?x4x?x12xf32>
+  return %o : tensor<?x4x?x12xf32>
 }

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -29,13 +30,14 @@ struct Case {
   int64_t B, H, Hkv, T, d;
   bool causal = true;
   bool segments = false;
+  bool keyMask = false;
   bool sums = true;
   float scale = 0.35f;
 };
 
 struct Data {
   std::vector<float> q, k, v, out, sums;
-  std::vector<int64_t> qs, ks;
+  std::vector<int64_t> qs, ks, km;
 };
 
 Tensor4 dense(std::vector<float> &data, int64_t b, int64_t h, int64_t t,
@@ -87,6 +89,20 @@ AttentionProblem makeProblem(const Case &c, Data &data, uint32_t seed) {
     p.querySegments.strides[1] = p.keySegments.strides[1] = 1;
     p.flags |= kAttentionSegments;
   }
+  if (c.keyMask) {
+    // Left padding: batch row b has its first 5 * b keys masked, so the
+    // first queries of row 1 see no key at all (uniform over all keys).
+    data.km.assign(c.B * c.T, 1);
+    for (int64_t b = 0; b < c.B; ++b)
+      for (int64_t t = 0; t < 5 * b && t < c.T; ++t)
+        data.km[b * c.T + t] = 0;
+    p.keyMask.data = data.km.data();
+    p.keyMask.sizes[0] = c.B;
+    p.keyMask.sizes[1] = c.T;
+    p.keyMask.strides[0] = c.T;
+    p.keyMask.strides[1] = 1;
+    p.flags |= kAttentionKeyMask;
+  }
   if (c.sums) {
     p.columnSums.data = data.sums.data();
     p.columnSums.sizes[0] = c.B;
@@ -117,7 +133,8 @@ void checkAgainstReference(const Case &c, const AttentionProblem &p) {
         for (int64_t k = 0; k < c.T; ++k) {
           bool visible = (!c.causal || k <= q) &&
                          (!c.segments || p.querySegments.data[b * c.T + q] ==
-                                             p.keySegments.data[b * c.T + k]);
+                                             p.keySegments.data[b * c.T + k]) &&
+                         (!c.keyMask || p.keyMask.data[b * c.T + k] != 0);
           if (!visible)
             continue;
           double dot = 0.0;
@@ -125,6 +142,11 @@ void checkAgainstReference(const Case &c, const AttentionProblem &p) {
             dot += double(at(p.query, b, h, q, i)) * at(p.key, b, g, k, i);
           s[k] = dot * c.scale;
           mx = std::max(mx, s[k]);
+        }
+        if (std::isinf(mx)) {
+          // No visible key: the materialised softmax of an all -big row.
+          std::fill(s.begin(), s.end(), 0.0);
+          mx = 0.0;
         }
         double total = 0.0;
         for (int64_t k = 0; k < c.T; ++k)
@@ -177,6 +199,20 @@ TEST(Attention, GroupedQueryAndPackedSequences) {
   c.sums = false;
   Data plain;
   AttentionProblem q = makeProblem(c, plain, 3);
+  ASSERT_TRUE(runAttention(q, nullptr));
+  checkAgainstReference(c, q);
+}
+
+TEST(Attention, PaddingKeyMaskWithFullyMaskedQueries) {
+  Case c{2, 2, 1, 100, 16};
+  c.keyMask = true;
+  Data data;
+  AttentionProblem p = makeProblem(c, data, 8);
+  ASSERT_TRUE(runAttention(p, nullptr));
+  checkAgainstReference(c, p);
+  c.sums = false;
+  Data plain;
+  AttentionProblem q = makeProblem(c, plain, 8);
   ASSERT_TRUE(runAttention(q, nullptr));
   checkAgainstReference(c, q);
 }

@@ -76,13 +76,15 @@ def FuseAttention : Pass<"sinkc-fuse-attention", "::mlir::ModuleOp"> {
     and values repeated by `unsqueeze` + `expand` + `reshape` are read
     un-repeated.
 
-    The mask must be proven, never dropped: `where(cond, 0, v)` with
-    `v <= -1e4`, where `cond` is an `and` tree of constant `true`, the
-    causal comparison `less_or_equal(r[k], r[q])` (or `greater_or_equal`
-    with the sides swapped) of one increasing `range` broadcast along the
-    key and query axes (the op gets `causal`), and at most one
+    The mask must be proven, never dropped: `where(cond, 0, v)` or
+    `where(not(cond), v, 0)` with `v <= -1e4`, where `cond` is an `and` tree
+    of constant `true`, the causal comparison `less_or_equal(r[k], r[q])`
+    (or `greater_or_equal` with the sides swapped) of one increasing `range`
+    broadcast along the key and query axes or the lower triangle of an
+    all-true square `constant_of_shape` (the op gets `causal`), at most one
     packed-sequence comparison `equal(a[b, 1, q, 1], c[b, 1, 1, k])` of i64
-    tensors (the op gets them as `segments`). Any other mask, scale,
+    tensors (the op gets them as `segments`) and at most one i1
+    `[B, 1, 1, S]` padding mask (the op gets it as `key_mask`). Any other mask, scale,
     element type or extra user of the scores or probabilities leaves the
     attention materialised. The metrics are rewritten to read the op's
     column sums, which exist for causal attention only (a non-causal

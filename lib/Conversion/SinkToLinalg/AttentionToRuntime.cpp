@@ -31,7 +31,7 @@ namespace {
 constexpr llvm::StringLiteral kAttentionFunction = "sinkrt_attention";
 
 /// The flags of sinkrt_attention (runtime/include/sinkrt/Attention.h).
-enum : int64_t { kCausal = 1, kSegments = 2, kColumnSums = 4 };
+enum : int64_t { kCausal = 1, kSegments = 2, kColumnSums = 4, kKeyMask = 8 };
 
 func::FuncOp getOrDeclareAttention(ModuleOp module) {
   if (auto existing = module.lookupSymbol<func::FuncOp>(kAttentionFunction))
@@ -42,7 +42,7 @@ func::FuncOp getOrDeclareAttention(ModuleOp module) {
   Type i64 = UnrankedMemRefType::get(b.getI64Type(), 0);
   auto type =
       b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32, i64,
-                         i64, f32, f32, b.getF32Type(), b.getI64Type()},
+                         i64, i64, f32, f32, b.getF32Type(), b.getI64Type()},
                         {});
   auto function =
       func::FuncOp::create(b, module.getLoc(), kAttentionFunction, type);
@@ -116,6 +116,12 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
     args.push_back(toUnranked(b, loc, op.getSegments()[1]));
   } else {
     args.push_back(placeholder(b, loc, b.getI64Type()));
+    args.push_back(placeholder(b, loc, b.getI64Type()));
+  }
+  if (Value mask = op.getKeyMask()) {
+    flags |= kKeyMask;
+    args.push_back(toUnranked(b, loc, mask));
+  } else {
     args.push_back(placeholder(b, loc, b.getI64Type()));
   }
   args.push_back(memref::CastOp::create(

@@ -137,6 +137,12 @@ LogicalResult AttentionOp::verify() {
       return emitOpError("expects segment ids [B', T] and [B', S]; got ")
              << shapeString(qs) << " and " << shapeString(ks);
   }
+  if (Value mask = getKeyMask()) {
+    auto m = cast<RankedTensorType>(mask.getType()).getShape();
+    if (!compatibleDims(m[1], k[2]) ||
+        !(m[0] == 1 || compatibleDims(m[0], q[0])))
+      return emitOpError("expects a key mask [B', S]; got ") << shapeString(m);
+  }
   if (Value sums = getColumnSums()) {
     if (!getCausal())
       return emitOpError("column sums are only defined for causal attention");

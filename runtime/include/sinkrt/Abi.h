@@ -31,12 +31,14 @@ void sinkrt_parallel_for(void *ctx, int64_t n,
  * memref, (rank, descriptor). flags: 1 causal (k <= q), 2 segments (i64
  * [B',T] and [B',S]: k visible only where the ids are equal), 4 column sums
  * (f32 [B,H,S], the per-head sums over q >= k of the normalised
- * probabilities). Operands a flag does not select are ignored. */
+ * probabilities), 8 key mask (i64 [B',S]: k visible only where non-zero).
+ * Operands a flag does not select are ignored. */
 void sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
                       int64_t keyRank, const void *key, int64_t valueRank,
                       const void *value, int64_t querySegmentsRank,
                       const void *querySegments, int64_t keySegmentsRank,
-                      const void *keySegments, int64_t outputRank,
+                      const void *keySegments, int64_t keyMaskRank,
+                      const void *keyMask, int64_t outputRank,
                       const void *output, int64_t columnSumsRank,
                       const void *columnSums, float scale, int64_t flags);
 

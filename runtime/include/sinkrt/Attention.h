@@ -35,6 +35,7 @@ enum AttentionFlags : int64_t {
   kAttentionCausal = 1,
   kAttentionSegments = 2,
   kAttentionColumnSums = 4,
+  kAttentionKeyMask = 8,
 };
 
 struct AttentionProblem {
@@ -43,6 +44,8 @@ struct AttentionProblem {
   Tensor4 value;  // [B, Hkv, S, d]
   Tensor4 output; // [B, H, T, d]
   Segments querySegments, keySegments;
+  /// [B', S]: key k is visible only where the mask is non-zero (padding).
+  Segments keyMask;
   /// [B, H, S] (sizes[3] and strides[3] unused), or data == null.
   Tensor4 columnSums;
   float scale = 1.0f;

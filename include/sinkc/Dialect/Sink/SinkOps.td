@@ -192,7 +192,8 @@ def Sink_RecvFromSumsOp
 // Fused attention
 //===----------------------------------------------------------------------===//
 
-def Sink_AttentionOp : Sink_Op<"attention", [Pure]> {
+def Sink_AttentionOp
+    : Sink_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "causal scaled dot-product attention in O(T) memory, with "
                 "the column sums the attention metrics need";
   let description = [{
@@ -208,7 +209,9 @@ def Sink_AttentionOp : Sink_Op<"attention", [Pure]> {
     - `causal` is absent, or `k <= q` (then `S == T`);
     - there are no `segments`, or `segments = (qs, ks)` (two i64 `[B', T]`
       and `[B', S]` tensors, `B'` is `B` or 1) and `qs[b, q] == ks[b, k]`
-      (packed sequences: the exporters' `equal(id[q], id[k])` conjunct).
+      (packed sequences: the exporters' `equal(id[q], id[k])` conjunct);
+    - there is no `key_mask`, or `key_mask = (m)` (i64 `[B', S]`) and
+      `m[b, k] != 0` (padding: the `attention_mask` input).
 
     A query that sees no key at all gets the uniform distribution over all
     `S` keys, as the materialised softmax of a mask that is -big everywhere
@@ -237,11 +240,13 @@ def Sink_AttentionOp : Sink_Op<"attention", [Pure]> {
   let arguments = (ins 4DTensorOf<[F32]>:$query, 4DTensorOf<[F32]>:$key,
                    4DTensorOf<[F32]>:$value,
                    Variadic<2DTensorOf<[I64]>>:$segments,
+                   Optional<2DTensorOf<[I64]>>:$key_mask,
                    F32Attr:$scale, UnitAttr:$causal);
   let results = (outs 4DTensorOf<[F32]>:$result,
                  Optional<Sink_ColumnSums>:$column_sums);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`segments` `(` $segments^ `)`)? attr-dict `:`
+    $query `,` $key `,` $value (`segments` `(` $segments^ `)`)?
+    (`key_mask` `(` $key_mask^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
