@@ -96,26 +96,39 @@ Value stripUnsqueezes(Value value) {
   return type && type.getRank() == 1 ? value : Value();
 }
 
-/// An increasing range (constant positive step).
-bool isIncreasingRange(Value value) {
+/// The value of a one-element integer constant.
+std::optional<int64_t> scalarIntConstant(Value value) {
+  auto constant = skipIdentities(value).getDefiningOp<tfm::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto elements = dyn_cast<DenseIntElementsAttr>(constant.getValue());
+  if (!elements || !elements.isSplat() ||
+      elements.getElementType().isInteger(1))
+    return std::nullopt;
+  return elements.getSplatValue<APInt>().getSExtValue();
+}
+
+/// The constant step of a range.
+std::optional<int64_t> rangeStep(Value value) {
   auto range = value.getDefiningOp<tfm::RangeOp>();
   if (!range)
-    return false;
-  auto constant =
-      skipIdentities(range.getDelta()).getDefiningOp<tfm::ConstantOp>();
-  if (!constant)
-    return false;
-  auto elements = dyn_cast<DenseIntElementsAttr>(constant.getValue());
-  return elements && elements.isSplat() &&
-         elements.getSplatValue<APInt>().isStrictlyPositive();
+    return std::nullopt;
+  return scalarIntConstant(range.getDelta());
+}
+
+/// An increasing range (constant positive step).
+bool isIncreasingRange(Value value) {
+  std::optional<int64_t> step = rangeStep(value);
+  return step && *step > 0;
 }
 
 /// What the mask condition was proven to be.
 struct MaskFacts {
   bool causal = false;
-  Value querySegments; // [B', 1, T, 1] i64
-  Value keySegments;   // [B', 1, 1, S] i64
-  Value keyMask;       // [B', 1, 1, S] i1 (padding)
+  Value querySegments;           // [B', 1, T, 1] i64
+  Value keySegments;             // [B', 1, 1, S] i64
+  Value keyMask;                 // [B', 1, 1, S] i1 (padding)
+  std::optional<int64_t> window; // visible iff q - k < window
 };
 
 /// `keys <= queries` with both sides the same increasing range broadcast
@@ -202,6 +215,23 @@ bool analyseCondition(Value condition, MaskFacts &facts) {
     if (!isCausalComparison(ge.getRhs(), ge.getLhs()))
       return false;
     facts.causal = true;
+    return true;
+  }
+  // Sliding window: greater(r[k], sub(r[q], w)), r a range of step 1.
+  if (auto gt = condition.getDefiningOp<tfm::GreaterOp>()) {
+    auto sub = skipIdentities(gt.getRhs()).getDefiningOp<tfm::SubOp>();
+    if (!sub || facts.window)
+      return false;
+    std::optional<int64_t> w = scalarIntConstant(sub.getRhs());
+    Value keys = gt.getLhs(), queries = sub.getLhs();
+    if (!w || *w <= 0 || singleAxisFromEnd(keys) != 1 ||
+        singleAxisFromEnd(queries) != 2 ||
+        singleAxisFromEnd(sub.getResult()) != 2)
+      return false;
+    Value k = stripUnsqueezes(keys), q = stripUnsqueezes(queries);
+    if (!k || k != q || rangeStep(k) != 1)
+      return false;
+    facts.window = *w;
     return true;
   }
   if (auto eq = condition.getDefiningOp<tfm::EqualOp>()) {
@@ -472,7 +502,8 @@ void fuse(Match &m) {
   auto attention = sink::AttentionOp::create(
       b, loc, outType, sumsType, m.query, keys, values, segments, keyMask,
       b.getF32FloatAttr(static_cast<float>(m.scale)),
-      m.mask.causal ? b.getUnitAttr() : UnitAttr());
+      m.mask.causal ? b.getUnitAttr() : UnitAttr(),
+      m.mask.window ? b.getI64IntegerAttr(*m.mask.window) : IntegerAttr());
   // Keep the recognition marks of the probabilities (layer, role) visible.
   for (NamedAttribute attr : m.softmax->getDiscardableAttrs())
     attention->setAttr(attr.getName(), attr.getValue());

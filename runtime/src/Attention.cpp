@@ -9,15 +9,18 @@
 // any input strides work.
 //
 // Output: one pass with the online softmax (running max m, sum l, output
-// rescaled by exp(m_old - m_new)). With column sums, a second pass over the
-// same tiles recomputes the scores and sums P = exp(s - lse), lse = m +
-// log l of the first pass (the normalised probabilities), per key into the
-// task's own partial; the partials are reduced over the partitions in index
-// order afterwards, so the result does not depend on the thread count. The
-// output is computed by the same code with and without column sums, so an
-// instrumented model's logits are bit-identical with the plain model's.
-// Cost of the column sums: one more Q K^T product and exponential per
-// visible score, no second P V product.
+// rescaled by exp(m_old - m_new)). With column sums, the pass also keeps each
+// tile's unnormalised probabilities p = exp(s - m_tile) and the row maxima
+// m_tile it used (kBQ * S floats per thread: O(T)); once the query block's
+// final m and l are known, the normalised probabilities are
+// P = p * exp(m_tile - m) / l, and their column sums are one weighted sum of
+// the stored rows per tile, accumulated into the task's own partial. The
+// partials are reduced over the partitions in index order afterwards, so
+// the result does not depend on the thread count. The output is computed by
+// the same code with and without column sums, so an instrumented model's
+// logits are bit-identical with the plain model's. Cost of the column sums:
+// one multiply-add per visible score and the stores, instead of recomputing
+// Q K^T and the exponentials in a second pass.
 //
 // The inner loops use clang's vector extension (16 floats) and are
 // compiled three times, for AVX-512, AVX2+FMA and the baseline, picked at
@@ -53,15 +56,19 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 #define SINKRT_INLINE inline __attribute__((always_inline))
 
 struct Scratch {
-  float *q;   // [kBQ][dp]
-  float *kt;  // [dp][kBK]
-  float *v;   // [kBK][dp]
-  float *s;   // [kBQ][kBK]
-  float *o;   // [kBQ][dp]
-  float *m;   // [kBQ]
-  float *l;   // [kBQ]
-  float *lse; // [kBQ]
+  float *q;    // [kBQ][dp]
+  float *kt;   // [dp][kBK]
+  float *v;    // [kBK][dp]
+  float *s;    // [kBQ][kBK]
+  float *o;    // [kBQ][dp]
+  float *m;    // [kBQ]
+  float *l;    // [kBQ]
+  float *invL; // [kBQ]: 1 / l of the rows that saw a key, else 0
   void *memory;
+  /// With column sums: every tile's probabilities [S / kBK][kBQ][kBK] and
+  /// row maxima [S / kBK][kBQ] of the current query block; else null.
+  float *tiles;
+  float *tileMax;
 };
 
 struct Task {
@@ -73,15 +80,28 @@ struct Task {
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-Scratch allocateScratch(int64_t dp) {
-  size_t floats = kBQ * dp * 3 + dp * kBK + kBK * kBQ + 3 * kBQ;
-  void *memory = std::aligned_alloc(64, roundUp(floats * sizeof(float), 64));
+void *allocateOrDie(size_t bytes) {
+  void *memory = std::aligned_alloc(64, roundUp(bytes, 64));
   if (!memory) {
     std::fprintf(stderr, "error: out of memory in the attention kernel\n");
     std::fflush(nullptr);
     std::_Exit(1);
   }
+  return memory;
+}
+
+/// Per-thread scratch; `keys` > 0 adds the tile store of the column sums.
+Scratch allocateScratch(int64_t dp, int64_t keys) {
+  size_t floats = kBQ * dp * 3 + dp * kBK + kBK * kBQ + 3 * kBQ;
+  void *memory = allocateOrDie(floats * sizeof(float));
   Scratch w;
+  w.tiles = w.tileMax = nullptr;
+  if (keys > 0) {
+    int64_t tiles = roundUp(keys, kBK) / kBK;
+    w.tiles = static_cast<float *>(
+        allocateOrDie(sizeof(float) * (tiles * kBQ * kBK + tiles * kBQ)));
+    w.tileMax = w.tiles + tiles * kBQ * kBK;
+  }
   float *f = static_cast<float *>(memory);
   w.memory = memory;
   w.q = f;
@@ -96,7 +116,7 @@ Scratch allocateScratch(int64_t dp) {
   f += kBQ * dp;
   w.m = f;
   w.l = f + kBQ;
-  w.lse = f + 2 * kBQ;
+  w.invL = f + 2 * kBQ;
   return w;
 }
 
@@ -234,7 +254,7 @@ sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
                  const void *keySegments, int64_t keyMaskRank,
                  const void *keyMask, int64_t outputRank, const void *output,
                  int64_t columnSumsRank, const void *columnSums, float scale,
-                 int64_t flags) {
+                 int64_t window, int64_t flags) {
   using namespace sinkrt;
   AttentionProblem problem;
   bool ok = queryRank == 4 && keyRank == 4 && valueRank == 4 && outputRank == 4;
@@ -244,6 +264,7 @@ sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
     problem.value = tensor4(4, value);
     problem.output = tensor4(4, output);
     problem.scale = scale;
+    problem.window = window;
     problem.flags = flags;
     if (flags & kAttentionSegments) {
       ok = querySegmentsRank == 2 && keySegmentsRank == 2;

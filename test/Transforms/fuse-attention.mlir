@@ -218,3 +218,34 @@ func.func @not_square(%q: tensor<?x4x?x12xf32>, %kt: tensor<?x4x12x?xf32>, %v: t
   %o = tfm.matmul %p, %v : (tensor<?x4x?x?xf32>, tensor<?x4x?x12xf32>) -> tensor<?x4x?x12xf32>
   return %o : tensor<?x4x?x12xf32>
 }
+
+// -----
+
+// Mistral's sliding window: greater(r[k], r[q] - 4096) on the causal range
+// becomes the window attribute.
+// CHECK-LABEL: func.func @sliding_window
+// CHECK: sink.attention %{{.*}}, %{{.*}}, %{{.*}} {causal, scale = 1.000000e+00 : f32, window = 4096 : i64}
+// CHECK-NOT: tfm.softmax
+func.func @sliding_window(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v: tensor<?x2x?x8xf32>, %n: tensor<i64>) -> tensor<?x2x?x8xf32> {
+  %zero = tfm.constant dense<0> : tensor<i64>
+  %one = tfm.constant dense<1> : tensor<i64>
+  %w = tfm.constant dense<4096> : tensor<i64>
+  %true = tfm.constant dense<true> : tensor<i1>
+  %fzero = tfm.constant dense<0.000000e+00> : tensor<f32>
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %r = tfm.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %r2 = tfm.unsqueeze %r {axes = array<i64: 0, 1>} : tensor<?xi64> -> tensor<1x1x?xi64>
+  %rq = tfm.unsqueeze %r2 {axes = array<i64: 3>} : tensor<1x1x?xi64> -> tensor<1x1x?x1xi64>
+  %rk = tfm.unsqueeze %r2 {axes = array<i64: 2>} : tensor<1x1x?xi64> -> tensor<1x1x1x?xi64>
+  %lo = tfm.sub %rq, %w : (tensor<1x1x?x1xi64>, tensor<i64>) -> tensor<1x1x?x1xi64>
+  %gt = tfm.greater %rk, %lo : (tensor<1x1x1x?xi64>, tensor<1x1x?x1xi64>) -> tensor<1x1x?x?xi1>
+  %c0 = tfm.and %true, %gt : (tensor<i1>, tensor<1x1x?x?xi1>) -> tensor<1x1x?x?xi1>
+  %le = tfm.less_or_equal %rk, %rq : (tensor<1x1x1x?xi64>, tensor<1x1x?x1xi64>) -> tensor<1x1x?x?xi1>
+  %c = tfm.and %c0, %le : (tensor<1x1x?x?xi1>, tensor<1x1x?x?xi1>) -> tensor<1x1x?x?xi1>
+  %mask = tfm.where %c, %fzero, %big : (tensor<1x1x?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<1x1x?x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32>) -> tensor<?x2x?x?xf32>
+  %sm = tfm.add %s, %mask : (tensor<?x2x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}

@@ -31,6 +31,7 @@ struct Case {
   bool causal = true;
   bool segments = false;
   bool keyMask = false;
+  int64_t window = 0;
   bool sums = true;
   float scale = 0.35f;
 };
@@ -73,6 +74,7 @@ AttentionProblem makeProblem(const Case &c, Data &data, uint32_t seed) {
   p.value = dense(data.v, c.B, c.Hkv, c.T, c.d);
   p.output = dense(data.out, c.B, c.H, c.T, c.d);
   p.scale = c.scale;
+  p.window = c.window;
   p.flags = c.causal ? kAttentionCausal : 0;
   if (c.segments) {
     // Three packed sequences per row, boundaries differing per batch row.
@@ -134,7 +136,8 @@ void checkAgainstReference(const Case &c, const AttentionProblem &p) {
           bool visible = (!c.causal || k <= q) &&
                          (!c.segments || p.querySegments.data[b * c.T + q] ==
                                              p.keySegments.data[b * c.T + k]) &&
-                         (!c.keyMask || p.keyMask.data[b * c.T + k] != 0);
+                         (!c.keyMask || p.keyMask.data[b * c.T + k] != 0) &&
+                         (c.window <= 0 || q - k < c.window);
           if (!visible)
             continue;
           double dot = 0.0;
@@ -215,6 +218,17 @@ TEST(Attention, PaddingKeyMaskWithFullyMaskedQueries) {
   AttentionProblem q = makeProblem(c, plain, 8);
   ASSERT_TRUE(runAttention(q, nullptr));
   checkAgainstReference(c, q);
+}
+
+TEST(Attention, SlidingWindow) {
+  // A window that is not a multiple of the 64-key tiles, over several
+  // query blocks (tiles before the window are skipped).
+  Case c{1, 2, 1, 300, 16};
+  c.window = 77;
+  Data data;
+  AttentionProblem p = makeProblem(c, data, 9);
+  ASSERT_TRUE(runAttention(p, nullptr));
+  checkAgainstReference(c, p);
 }
 
 TEST(Attention, NonCausal) {

@@ -40,10 +40,10 @@ func::FuncOp getOrDeclareAttention(ModuleOp module) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Type f32 = UnrankedMemRefType::get(b.getF32Type(), 0);
   Type i64 = UnrankedMemRefType::get(b.getI64Type(), 0);
-  auto type =
-      b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32, i64,
-                         i64, i64, f32, f32, b.getF32Type(), b.getI64Type()},
-                        {});
+  auto type = b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32,
+                                 i64, i64, i64, f32, f32, b.getF32Type(),
+                                 b.getI64Type(), b.getI64Type()},
+                                {});
   auto function =
       func::FuncOp::create(b, module.getLoc(), kAttentionFunction, type);
   function.setPrivate();
@@ -136,6 +136,8 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
     args.push_back(placeholder(b, loc, b.getF32Type()));
   }
   args.push_back(arith::ConstantOp::create(b, loc, op.getScaleAttr()));
+  args.push_back(arith::ConstantOp::create(
+      b, loc, b.getI64IntegerAttr(op.getWindow().value_or(0))));
   args.push_back(arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(flags)));
   func::CallOp::create(b, loc, callee, args);
   op.getResult().replaceAllUsesWith(bufferization::ToTensorOp::create(

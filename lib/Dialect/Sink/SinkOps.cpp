@@ -137,6 +137,9 @@ LogicalResult AttentionOp::verify() {
       return emitOpError("expects segment ids [B', T] and [B', S]; got ")
              << shapeString(qs) << " and " << shapeString(ks);
   }
+  if (std::optional<int64_t> window = getWindow())
+    if (*window <= 0)
+      return emitOpError("window must be positive, got ") << *window;
   if (Value mask = getKeyMask()) {
     auto m = cast<RankedTensorType>(mask.getType()).getShape();
     if (!compatibleDims(m[1], k[2]) ||

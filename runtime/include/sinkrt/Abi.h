@@ -32,7 +32,8 @@ void sinkrt_parallel_for(void *ctx, int64_t n,
  * [B',T] and [B',S]: k visible only where the ids are equal), 4 column sums
  * (f32 [B,H,S], the per-head sums over q >= k of the normalised
  * probabilities), 8 key mask (i64 [B',S]: k visible only where non-zero).
- * Operands a flag does not select are ignored. */
+ * Operands a flag does not select are ignored. window > 0: k visible only
+ * where q - k < window (sliding window); 0: no window. */
 void sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
                       int64_t keyRank, const void *key, int64_t valueRank,
                       const void *value, int64_t querySegmentsRank,
@@ -40,7 +41,8 @@ void sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
                       const void *keySegments, int64_t keyMaskRank,
                       const void *keyMask, int64_t outputRank,
                       const void *output, int64_t columnSumsRank,
-                      const void *columnSums, float scale, int64_t flags);
+                      const void *columnSums, float scale, int64_t window,
+                      int64_t flags);
 
 /* Every buffer the generated code allocates (finalize-memref-to-llvm with
  * use-generic-functions). malloc/posix_memalign underneath, so outputs can be

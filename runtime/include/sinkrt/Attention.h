@@ -49,6 +49,8 @@ struct AttentionProblem {
   /// [B, H, S] (sizes[3] and strides[3] unused), or data == null.
   Tensor4 columnSums;
   float scale = 1.0f;
+  /// > 0: key k is visible from query q only when q - k < window.
+  int64_t window = 0;
   int64_t flags = 0;
 };
 

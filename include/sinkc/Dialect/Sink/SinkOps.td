@@ -211,7 +211,9 @@ def Sink_AttentionOp
       and `[B', S]` tensors, `B'` is `B` or 1) and `qs[b, q] == ks[b, k]`
       (packed sequences: the exporters' `equal(id[q], id[k])` conjunct);
     - there is no `key_mask`, or `key_mask = (m)` (i64 `[B', S]`) and
-      `m[b, k] != 0` (padding: the `attention_mask` input).
+      `m[b, k] != 0` (padding: the `attention_mask` input);
+    - there is no `window`, or `q - k < window` (sliding-window attention,
+      Mistral's `greater(r[k], r[q] - window)`).
 
     A query that sees no key at all gets the uniform distribution over all
     `S` keys, as the materialised softmax of a mask that is -big everywhere
@@ -241,7 +243,8 @@ def Sink_AttentionOp
                    4DTensorOf<[F32]>:$value,
                    Variadic<2DTensorOf<[I64]>>:$segments,
                    Optional<2DTensorOf<[I64]>>:$key_mask,
-                   F32Attr:$scale, UnitAttr:$causal);
+                   F32Attr:$scale, UnitAttr:$causal,
+                   OptionalAttr<I64Attr>:$window);
   let results = (outs 4DTensorOf<[F32]>:$result,
                  Optional<Sink_ColumnSums>:$column_sums);
   let assemblyFormat = [{
