@@ -83,8 +83,9 @@ def FuseAttention : Pass<"sinkc-fuse-attention", "::mlir::ModuleOp"> {
     broadcast along the key and query axes or the lower triangle of an
     all-true square `constant_of_shape` (the op gets `causal`), at most one
     packed-sequence comparison `equal(a[b, 1, q, 1], c[b, 1, 1, k])` of i64
-    tensors (the op gets them as `segments`) and at most one i1
-    `[B, 1, 1, S]` padding mask (the op gets it as `key_mask`). Any other mask, scale,
+    tensors (the op gets them as `segments`), at most one i1
+    `[B, 1, 1, S]` padding mask (the op gets it as `key_mask`) and at most
+    one sliding window `greater(r[k], sub(r[q], w))` (the op gets `window`). Any other mask, scale,
     element type or extra user of the scores or probabilities leaves the
     attention materialised. The metrics are rewritten to read the op's
     column sums, which exist for causal attention only (a non-causal

@@ -4,9 +4,8 @@
 // sinkrt_attention): scaled dot-product attention tiled over query blocks
 // and key tiles with an online softmax, in O(T * d) memory, parallel over
 // (batch, head, query partition) on the runtime's pool. With column sums
-// (instrumented layers) a second pass per query block recomputes the scores
-// and sums the normalised probabilities exp(s - lse) per key.
-//
+// (instrumented layers) it keeps each tile's probabilities and sums them
+// per key with the block's final normalisation.
 //===----------------------------------------------------------------------===//
 
 #ifndef SINKRT_ATTENTION_H
