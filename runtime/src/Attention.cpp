@@ -69,6 +69,11 @@ struct Scratch {
   /// row maxima [S / kBK][kBQ] of the current query block; else null.
   float *tiles;
   float *tileMax;
+  /// Keys [0, packedEnd) of key/value head (packedB, packedG), packed:
+  /// kAll [S / kBK][dp][kBK] (transposed tiles), vAll [S][dp].
+  float *kAll;
+  float *vAll;
+  int64_t packedB, packedG, packedEnd;
 };
 
 struct Task {
@@ -90,26 +95,50 @@ void *allocateOrDie(size_t bytes) {
   return memory;
 }
 
-/// Per-thread scratch; `keys` > 0 adds the tile store of the column sums.
-Scratch allocateScratch(int64_t dp, int64_t keys) {
-  size_t floats = kBQ * dp * 3 + dp * kBK + kBK * kBQ + 3 * kBQ;
-  void *memory = allocateOrDie(floats * sizeof(float));
+/// A per-thread buffer kept across calls (it only grows): the kernel runs
+/// once per layer, and allocating and freeing its O(T) scratch every time
+/// fragments the heap between the generated code's buffers (the runtime
+/// never returns heap memory to the system, runtime/src/Main.cpp).
+struct ScratchCache {
+  void *memory = nullptr;
+  size_t bytes = 0;
+  ~ScratchCache() { std::free(memory); }
+  float *get(size_t size) {
+    if (size > bytes) {
+      std::free(memory);
+      memory = allocateOrDie(size);
+      bytes = size;
+    }
+    return static_cast<float *>(memory);
+  }
+};
+
+enum CacheSlot { kScratchSlot, kPackSlot, kTileSlot, kPartialSlot, kSlots };
+thread_local ScratchCache scratchCache[kSlots];
+
+/// Per-thread scratch for S keys; `sums` adds the tile store of the column
+/// sums.
+Scratch allocateScratch(int64_t dp, int64_t keys, bool sums) {
+  size_t floats = kBQ * dp * 2 + kBK * kBQ + 3 * kBQ;
+  void *memory = scratchCache[kScratchSlot].get(floats * sizeof(float));
   Scratch w;
+  int64_t tiles = roundUp(std::max<int64_t>(keys, 1), kBK) / kBK;
+  w.kAll = scratchCache[kPackSlot].get(sizeof(float) * 2 * tiles * kBK * dp);
+  w.vAll = w.kAll + tiles * kBK * dp;
+  w.packedB = w.packedG = -1;
+  w.packedEnd = 0;
   w.tiles = w.tileMax = nullptr;
-  if (keys > 0) {
-    int64_t tiles = roundUp(keys, kBK) / kBK;
-    w.tiles = static_cast<float *>(
-        allocateOrDie(sizeof(float) * (tiles * kBQ * kBK + tiles * kBQ)));
+  if (sums) {
+    w.tiles = scratchCache[kTileSlot].get(sizeof(float) *
+                                          (tiles * kBQ * kBK + tiles * kBQ));
     w.tileMax = w.tiles + tiles * kBQ * kBK;
   }
   float *f = static_cast<float *>(memory);
   w.memory = memory;
   w.q = f;
   f += kBQ * dp;
-  w.kt = f;
-  f += dp * kBK;
-  w.v = f;
-  f += kBK * dp;
+  w.kt = w.kAll;
+  w.v = w.vAll;
   w.s = f;
   f += kBQ * kBK;
   w.o = f;
@@ -183,11 +212,13 @@ bool runAttention(const AttentionProblem &pr, void *ctx) {
   task.dp = roundUp(std::max<int64_t>(d, 1), kW);
   task.group = H / Hkv;
   const int64_t tasks = B * H * kAttentionPartitions;
-  std::vector<float> partials;
+  float *partials = nullptr;
   task.partials = nullptr;
   if (sums) {
-    partials.assign(static_cast<size_t>(tasks * S), 0.0f);
-    task.partials = partials.data();
+    size_t count = static_cast<size_t>(tasks * S);
+    partials = scratchCache[kPartialSlot].get(count * sizeof(float));
+    std::fill(partials, partials + count, 0.0f);
+    task.partials = partials;
   }
   void (*body)(void *, int64_t, int64_t) = generic::runTasks;
 #ifdef SINKRT_ATTENTION_X86
@@ -206,7 +237,7 @@ bool runAttention(const AttentionProblem &pr, void *ctx) {
       for (int64_t h = 0; h < H; ++h) {
         float *out = C.data + b * C.strides[0] + h * C.strides[1];
         const float *first =
-            partials.data() + ((b * H + h) * kAttentionPartitions) * S;
+            partials + ((b * H + h) * kAttentionPartitions) * S;
         for (int64_t k = 0; k < S; ++k) {
           float total = 0.0f;
           for (int64_t p = 0; p < kAttentionPartitions; ++p)
