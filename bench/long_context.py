@@ -12,7 +12,9 @@ runs each executable as a whole process (`--tokens-file`, the instrumented one w
 `--trace`) and records wall time and peak RSS (getrusage of the child); ONNX Runtime
 (plain, `node ort_run.mjs` cold process: node start, session creation, one run) for
 T <= --ort-max, since it materialises every [H, T, T] score tensor (at T = 16384 that is
-8.6 GB per layer). Times are the median of --repeat processes. JSON to stdout or --out;
+8.6 GB per layer). Times are the median of --repeat processes; besides wall time the
+child's CPU time (user + system, from wait4) is recorded, which on a shared machine is
+the steadier number for one thread. JSON to stdout or --out;
 with --markdown a table on stderr. See bench/README.md.
 """
 import argparse
@@ -20,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -55,25 +58,37 @@ def median(xs):
     return float(np.median(xs)) if xs else None
 
 
+def timed(cmd):
+    """Runs cmd; returns (wall_ms, cpu_ms (user + system of the child), peak_rss_kib)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = (time.perf_counter() - t0) * 1000.0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise bl.BenchError(f"command failed: {' '.join(cmd)}\n{p.stderr.read().decode(errors='replace')}")
+    return wall, (ru.ru_utime + ru.ru_stime) * 1000.0, ru.ru_maxrss
+
+
+def measure(cmd, repeat):
+    walls, cpus, rss = [], [], []
+    for _ in range(repeat):
+        wall, cpu, peak = timed(cmd)
+        walls.append(wall)
+        cpus.append(cpu)
+        rss.append(peak)
+    return {"wall_ms": median(walls), "cpu_ms": median(cpus), "runs_ms": walls,
+            "peak_rss_mib": max(rss) / 1024.0}
+
+
 def run_exe(exe, tokens_file, threads, trace, repeat):
     cmd = [exe, "--tokens-file", tokens_file, "--threads", str(threads), "--quiet"]
     if trace:
         cmd += ["--trace", trace]
-    walls, rss = [], []
-    for _ in range(repeat):
-        wall, peak, _ = bl.timed_process(cmd)
-        walls.append(wall)
-        rss.append(peak)
-    return {"wall_ms": median(walls), "runs_ms": walls, "peak_rss_mib": max(rss) / 1024.0}
+    return measure(cmd, repeat)
 
 
 def run_ort(model, ids_npy, threads, out_npy, repeat):
-    walls, rss = [], []
-    for _ in range(repeat):
-        wall, peak, _ = bl.timed_process(bl.ort_process_cmd(model, ids_npy, threads, out_npy))
-        walls.append(wall)
-        rss.append(peak)
-    return {"wall_ms": median(walls), "runs_ms": walls, "peak_rss_mib": max(rss) / 1024.0}
+    return measure(bl.ort_process_cmd(model, ids_npy, threads, out_npy), repeat)
 
 
 def markdown(results):
@@ -84,12 +99,15 @@ def markdown(results):
     def cell(r):
         if not r:
             return "–"
-        return f"{r['wall_ms'] / 1000:.2f} s, {r['peak_rss_mib']:.0f} MB"
+        return (f"{r['wall_ms'] / 1000:.2f} s (CPU {r['cpu_ms'] / 1000:.2f} s), "
+                f"{r['peak_rss_mib']:.0f} MB")
 
     for r in results["runs"]:
         inst, plain, mat, ort = r.get("instrumented"), r.get("plain"), r.get("materialised"), r.get("ort")
-        over = f"{(inst['wall_ms'] / plain['wall_ms'] - 1) * 100:+.0f} %" if inst and plain else "–"
-        ratio = f"{inst['wall_ms'] / ort['wall_ms']:.2f}" if inst and ort else "–"
+        over = (f"{(inst['wall_ms'] / plain['wall_ms'] - 1) * 100:+.0f} % "
+                f"(CPU {(inst['cpu_ms'] / plain['cpu_ms'] - 1) * 100:+.0f} %)" if inst and plain else "–")
+        ratio = (f"{inst['wall_ms'] / ort['wall_ms']:.2f} (CPU {inst['cpu_ms'] / ort['cpu_ms']:.2f})"
+                 if inst and ort else "–")
         rows.append(f"| {r['T']} | {r['threads']} | {cell(inst)} | {cell(plain)} | {over} | {cell(mat)} | "
                     f"{cell(ort)} | {ratio} |")
     return "\n".join(rows)

@@ -26,7 +26,6 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cmath>
 #include <optional>
 
 namespace sinkc {
@@ -527,8 +526,11 @@ void fuse(Match &m) {
               return sink::RecvFromSumsOp::create(after, at, sums);
             });
     Value result = replacement->getResult(0);
+    // Keep the metric's (possibly more static) type for its users.
     if (result.getType() != metric->getResult(0).getType())
       result.setType(metric->getResult(0).getType());
+    // The metric's users (its sink.emit) were between the probabilities
+    // and the P x V product; they move after the replacement.
     for (Operation *user : llvm::make_early_inc_range(metric->getUsers()))
       user->moveBefore(after.getInsertionBlock(), after.getInsertionPoint());
     metric->getResult(0).replaceAllUsesWith(result);
@@ -550,11 +552,8 @@ struct FuseAttention : public impl::FuseAttentionBase<FuseAttention> {
         [&](tfm::SoftmaxOp softmax) { softmaxes.push_back(softmax); });
     for (tfm::SoftmaxOp softmax : softmaxes) {
       std::optional<Match> match = matchAttention(softmax);
-      if (!match)
-        continue;
-      // Metrics must follow the probabilities' users they are moved past;
-      // they only read the probabilities, so moving them is always legal.
-      fuse(*match);
+      if (match)
+        fuse(*match);
     }
   }
 };

@@ -6,6 +6,7 @@
 // (batch, head, query partition) on the runtime's pool. With column sums
 // (instrumented layers) it keeps each tile's probabilities and sums them
 // per key with the block's final normalisation.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef SINKRT_ATTENTION_H
