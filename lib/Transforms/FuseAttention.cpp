@@ -136,7 +136,22 @@ bool isCausalComparison(Value keys, Value queries) {
   if (singleAxisFromEnd(keys) != 1 || singleAxisFromEnd(queries) != 2)
     return false;
   Value k = stripUnsqueezes(keys), q = stripUnsqueezes(queries);
-  return k && k == q && isIncreasingRange(k);
+  if (!k || !q || !isIncreasingRange(k))
+    return false;
+  if (k == q)
+    return true;
+  // Two ranges with the same start and step (OPT's legacy export builds one
+  // per axis, with the lengths computed apart): r_k[k] <= r_q[q] iff k <= q
+  // whatever their lengths, which broadcasting ties to S and T.
+  auto rk = k.getDefiningOp<tfm::RangeOp>();
+  auto rq = q.getDefiningOp<tfm::RangeOp>();
+  if (!rq || rangeStep(k) != rangeStep(q))
+    return false;
+  if (rk.getStart() == rq.getStart())
+    return true;
+  std::optional<int64_t> sk = scalarIntConstant(rk.getStart());
+  std::optional<int64_t> sq = scalarIntConstant(rq.getStart());
+  return sk && sq && *sk == *sq;
 }
 
 /// A rank-4 i64 tensor [B', 1, T, 1] (axis 2) or [B', 1, 1, S] (axis 3).
@@ -189,6 +204,10 @@ bool isKeyMask(Value value) {
 /// Adds one conjunct of the mask condition to `facts`.
 bool analyseCondition(Value condition, MaskFacts &facts) {
   condition = skipIdentities(condition);
+  // An expand only repeats the condition along broadcast dimensions, which
+  // the where and the add broadcast anyway.
+  while (auto expand = condition.getDefiningOp<tfm::ExpandOp>())
+    condition = skipIdentities(expand.getInput());
   if (isTrueConstant(condition))
     return true;
   if (isCausalTriangle(condition)) {

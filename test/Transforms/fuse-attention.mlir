@@ -249,3 +249,56 @@ func.func @sliding_window(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v:
   %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
   return %o : tensor<?x2x?x8xf32>
 }
+
+// -----
+
+// OPT's legacy export (opset 17): one range per axis with the same start and
+// step, and the condition expanded before the where.
+// CHECK-LABEL: func.func @two_ranges_expanded
+// CHECK: sink.attention %{{.*}}, %{{.*}}, %{{.*}} {causal, scale = 1.000000e+00 : f32}
+// CHECK-NOT: tfm.softmax
+func.func @two_ranges_expanded(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v: tensor<?x2x?x8xf32>,
+                               %n: tensor<i64>, %m: tensor<i64>, %shape: tensor<4xi64>) -> tensor<?x2x?x8xf32> {
+  %zero = tfm.constant dense<0> : tensor<i64>
+  %zero2 = tfm.constant dense<0> : tensor<i64>
+  %one = tfm.constant dense<1> : tensor<i64>
+  %fzero = tfm.constant dense<0.000000e+00> : tensor<f32>
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %rq = tfm.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %rk = tfm.range %zero2, %m, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %q4 = tfm.unsqueeze %rq {axes = array<i64: 0, 1, 3>} : tensor<?xi64> -> tensor<1x1x?x1xi64>
+  %k4 = tfm.unsqueeze %rk {axes = array<i64: 0, 1, 2>} : tensor<?xi64> -> tensor<1x1x1x?xi64>
+  %le = tfm.less_or_equal %k4, %q4 : (tensor<1x1x1x?xi64>, tensor<1x1x?x1xi64>) -> tensor<1x1x?x?xi1>
+  %c = tfm.expand %le, %shape : (tensor<1x1x?x?xi1>, tensor<4xi64>) -> tensor<?x1x?x?xi1>
+  %mask = tfm.where %c, %fzero, %big : (tensor<?x1x?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x?x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32>) -> tensor<?x2x?x?xf32>
+  %sm = tfm.add %s, %mask : (tensor<?x2x?x?xf32>, tensor<?x1x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}
+
+// -----
+
+// Two ranges with different starts are not causal: kept.
+// CHECK-LABEL: func.func @two_ranges_shifted
+// CHECK-NOT: sink.attention
+// CHECK: tfm.softmax
+func.func @two_ranges_shifted(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>, %v: tensor<?x2x?x8xf32>,
+                              %n: tensor<i64>, %m: tensor<i64>) -> tensor<?x2x?x8xf32> {
+  %zero = tfm.constant dense<0> : tensor<i64>
+  %two = tfm.constant dense<2> : tensor<i64>
+  %one = tfm.constant dense<1> : tensor<i64>
+  %fzero = tfm.constant dense<0.000000e+00> : tensor<f32>
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %rq = tfm.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %rk = tfm.range %two, %m, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %q4 = tfm.unsqueeze %rq {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %le = tfm.less_or_equal %rk, %q4 : (tensor<?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %mask = tfm.where %le, %fzero, %big : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x?x8xf32>, tensor<?x2x8x?xf32>) -> tensor<?x2x?x?xf32>
+  %sm = tfm.add %s, %mask : (tensor<?x2x?x?xf32>, tensor<?x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
+  return %o : tensor<?x2x?x8xf32>
+}

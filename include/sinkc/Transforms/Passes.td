@@ -80,7 +80,8 @@ def FuseAttention : Pass<"sinkc-fuse-attention", "::mlir::ModuleOp"> {
     `where(not(cond), v, 0)` with `v <= -1e4`, where `cond` is an `and` tree
     of constant `true`, the causal comparison `less_or_equal(r[k], r[q])`
     (or `greater_or_equal` with the sides swapped) of one increasing `range`
-    broadcast along the key and query axes or the lower triangle of an
+    (or two with the same start and step) broadcast along the key and query
+    axes or the lower triangle of an
     all-true square `constant_of_shape` (the op gets `causal`), at most one
     packed-sequence comparison `equal(a[b, 1, q, 1], c[b, 1, 1, k])` of i64
     tensors (the op gets them as `segments`), at most one i1
