@@ -171,6 +171,14 @@ cl::opt<bool> noRecognize(
              "head counts then come from the softmax ops)"),
     cl::init(false), cl::cat(sinkcCategory));
 
+cl::opt<bool> fuseAttention(
+    "fuse-attention",
+    cl::desc("Compute the attention blocks whose mask is proven causal (or "
+             "packed-sequence) with the runtime's tiled kernel in O(T) "
+             "memory (sinkc-fuse-attention); =false materialises every "
+             "[B, H, T, T] score tensor"),
+    cl::init(true), cl::cat(sinkcCategory));
+
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "sinkc") << message << "\n";
   return 1;
@@ -468,6 +476,14 @@ int main(int argc, char **argv) {
     return fail("--tokenizer=bytes needs a vocabulary of at least 256 ids "
                 "and a --bos-id");
 
+  if (fuseAttention) {
+    PassManager pm(&context);
+    (void)applyCLOptions(pm);
+    pm.addPass(sinkc::createFuseAttention());
+    if (failed(pm.run(*module)))
+      return fail("fusing the attention blocks failed");
+  }
+
   if (debugLines && outputPath != "-")
     if (llvm::Error e = numberNodeLocations(*module, outputPath + ".nodes.tsv"))
       return fail(llvm::toString(std::move(e)));
@@ -524,10 +540,11 @@ int main(int argc, char **argv) {
           entry, StringAttr::get(&context, sinkc::kModelSymbolName), *module)))
     return fail("cannot rename the entry function");
   entry.setSymName(sinkc::kModelSymbolName);
-  if (instrument) {
+  if (instrument || fuseAttention) {
     // The sink ops call the runtime through the context argument just added.
     PassManager pm(&context);
     (void)applyCLOptions(pm);
+    pm.addPass(sinkc::createLowerAttentionToRuntime());
     pm.addPass(sinkc::createLowerSinkToLinalg());
     pm.addPass(createCSEPass());
     if (failed(pm.run(*module)))

@@ -60,4 +60,30 @@ def LowerSinkToLinalg : Pass<"sinkc-lower-sink-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def LowerAttentionToRuntime
+    : Pass<"sinkc-lower-attention-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Lower sink.attention to calls of the runtime's tiled kernel";
+  let description = [{
+    Every `sink.attention` becomes `func.call @sinkrt_attention(%ctx, Q, K,
+    V, query segments, key segments, key mask, output, column sums, scale,
+    flags)`
+    (docs/runtime-abi.md). Inputs go through `bufferization.to_buffer
+    read_only` and `memref.cast` to unranked memrefs of any layout; the
+    output and the column sums are fresh 64-byte aligned `memref.alloc`s the
+    kernel fills, read back with `bufferization.to_tensor restrict
+    writable`. Operands the op does not have are empty `memref.alloca`s and
+    the flags (1 causal, 2 segments, 4 column sums, 8 key mask) tell the
+    kernel to
+    ignore them. `%ctx` is the last argument of the enclosing function, an
+    `!llvm.ptr` (sinkc adds it before this pass runs).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // SINKC_CONVERSION_PASSES

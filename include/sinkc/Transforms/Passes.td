@@ -85,4 +85,35 @@ def SelectLogits : Pass<"sinkc-select-logits", "::mlir::ModuleOp"> {
   ];
 }
 
+def FuseAttention : Pass<"sinkc-fuse-attention", "::mlir::ModuleOp"> {
+  let summary = "Replace materialised attention by sink.attention";
+  let description = [{
+    Finds `softmax(matmul(Q, Kt) [* c | / c] [+ mask])` whose result is the
+    left operand of exactly one `matmul(P, V)` (and otherwise only read by
+    the attention metrics `sink.bos_mass`, `sink.head_bos_mass`,
+    `sink.recv`) and replaces the chain by one `sink.attention`, which the
+    runtime computes tiled, in O(T) memory. `c` must be a scalar constant
+    and `K` is taken from `Kt` by folding the transpose; grouped-query keys
+    and values repeated by `unsqueeze` + `expand` + `reshape` are read
+    un-repeated.
+
+    The mask must be proven, never dropped: `where(cond, 0, v)` or
+    `where(not(cond), v, 0)` with `v <= -1e4`, where `cond` is an `and` tree
+    of constant `true`, the causal comparison `less_or_equal(r[k], r[q])`
+    (or `greater_or_equal` with the sides swapped) of one increasing `range`
+    (or two with the same start and step) broadcast along the key and query
+    axes or the lower triangle of an
+    all-true square `constant_of_shape` (the op gets `causal`), at most one
+    packed-sequence comparison `equal(a[b, 1, q, 1], c[b, 1, 1, k])` of i64
+    tensors (the op gets them as `segments`), at most one i1
+    `[B, 1, 1, S]` padding mask (the op gets it as `key_mask`) and at most
+    one sliding window `greater(r[k], sub(r[q], w))` (the op gets `window`). Any other mask, scale,
+    element type or extra user of the scores or probabilities leaves the
+    attention materialised. The metrics are rewritten to read the op's
+    column sums, which exist for causal attention only (a non-causal
+    attention with metrics is left alone).
+  }];
+  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+}
+
 #endif // SINKC_TRANSFORMS_PASSES

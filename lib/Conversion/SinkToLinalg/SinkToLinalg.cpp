@@ -81,13 +81,28 @@ public:
     return arith::SIToFPOp::create(b, loc, f32, i64);
   }
 
-  /// sum[b, h] = sum over q of probs[b, h, q, 0].
+  /// sum[b, h] = sum over q of probs[b, h, q, 0], or the column sums'
+  /// column 0 (sink.attention's [B, H, T] column sums).
   Value columnZeroSums(Value probs) {
     auto type = cast<RankedTensorType>(probs.getType());
     MLIRContext *ctx = b.getContext();
     AffineExpr d0, d1, d2;
     bindDims(ctx, d0, d1, d2);
     AffineExpr zero = getAffineConstantExpr(0, ctx);
+    if (type.getRank() == 3) {
+      Value init = empty({type.getDimSize(0), type.getDimSize(1)},
+                         {dimSize(probs, 0), dimSize(probs, 1)});
+      return linalg::GenericOp::create(
+                 b, loc, init.getType(), probs, init,
+                 ArrayRef{AffineMap::get(2, 0, {d0, d1, zero}, ctx),
+                          AffineMap::get(2, 0, {d0, d1}, ctx)},
+                 ArrayRef{utils::IteratorType::parallel,
+                          utils::IteratorType::parallel},
+                 [&](OpBuilder &nested, Location at, ValueRange args) {
+                   linalg::YieldOp::create(nested, at, args[0]);
+                 })
+          .getResult(0);
+    }
     auto in = AffineMap::get(3, 0, {d0, d1, d2, zero}, ctx);
     auto out = AffineMap::get(3, 0, {d0, d1}, ctx);
     Value init = zeros({type.getDimSize(0), type.getDimSize(1)},
@@ -145,42 +160,48 @@ public:
   Value recv(Value probs) {
     auto type = cast<RankedTensorType>(probs.getType());
     MLIRContext *ctx = b.getContext();
+    bool given = type.getRank() == 3; // sink.attention's column sums
     Value batch = dimSize(probs, 0), heads = dimSize(probs, 1),
-          queries = dimSize(probs, 2), keys = dimSize(probs, 3);
+          queries = dimSize(probs, 2),
+          keys = given ? queries : dimSize(probs, 3);
+    int64_t staticKeys = type.getDimSize(given ? 2 : 3);
     // Column sums per head over the causal triangle. Iteration order (b, h,
     // q, k) with k innermost reads the probabilities row by row, contiguous
     // and vectorisable.
     AffineExpr d0, d1, d2, d3;
     bindDims(ctx, d0, d1, d2, d3);
     Value columnInit =
-        zeros({type.getDimSize(0), type.getDimSize(1), type.getDimSize(3)},
-              {batch, heads, keys});
+        given ? Value()
+              : zeros({type.getDimSize(0), type.getDimSize(1), staticKeys},
+                      {batch, heads, keys});
     Value columns =
-        linalg::GenericOp::create(
-            b, loc, columnInit.getType(), probs, columnInit,
-            ArrayRef{AffineMap::getMultiDimIdentityMap(4, ctx),
-                     AffineMap::get(4, 0, {d0, d1, d3}, ctx)},
-            ArrayRef{
-                utils::IteratorType::parallel, utils::IteratorType::parallel,
-                utils::IteratorType::reduction, utils::IteratorType::parallel},
-            [&](OpBuilder &nested, Location at, ValueRange args) {
-              Value q = linalg::IndexOp::create(nested, at, 2);
-              Value k = linalg::IndexOp::create(nested, at, 3);
-              Value visible = arith::CmpIOp::create(
-                  nested, at, arith::CmpIPredicate::uge, q, k);
-              Value zero = arith::ConstantOp::create(
-                  nested, at, nested.getF32FloatAttr(0.0f));
-              Value value = arith::SelectOp::create(
-                  nested, at, visible, toF32(nested, at, args[0]), zero);
-              linalg::YieldOp::create(
-                  nested, at,
-                  arith::AddFOp::create(nested, at, args[1], value)
-                      .getResult());
-            })
-            .getResult(0);
+        given
+            ? probs
+            : linalg::GenericOp::create(
+                  b, loc, columnInit.getType(), probs, columnInit,
+                  ArrayRef{AffineMap::getMultiDimIdentityMap(4, ctx),
+                           AffineMap::get(4, 0, {d0, d1, d3}, ctx)},
+                  ArrayRef{utils::IteratorType::parallel,
+                           utils::IteratorType::parallel,
+                           utils::IteratorType::reduction,
+                           utils::IteratorType::parallel},
+                  [&](OpBuilder &nested, Location at, ValueRange args) {
+                    Value q = linalg::IndexOp::create(nested, at, 2);
+                    Value k = linalg::IndexOp::create(nested, at, 3);
+                    Value visible = arith::CmpIOp::create(
+                        nested, at, arith::CmpIPredicate::uge, q, k);
+                    Value zero = arith::ConstantOp::create(
+                        nested, at, nested.getF32FloatAttr(0.0f));
+                    Value value = arith::SelectOp::create(
+                        nested, at, visible, toF32(nested, at, args[0]), zero);
+                    linalg::YieldOp::create(
+                        nested, at,
+                        arith::AddFOp::create(nested, at, args[1], value)
+                            .getResult());
+                  })
+                  .getResult(0);
     // Sum over heads, then divide by H * (T - k).
-    Value sumInit =
-        zeros({type.getDimSize(0), type.getDimSize(3)}, {batch, keys});
+    Value sumInit = zeros({type.getDimSize(0), staticKeys}, {batch, keys});
     Value sums = linalg::GenericOp::create(
                      b, loc, sumInit.getType(), columns, sumInit,
                      ArrayRef{AffineMap::get(3, 0, {d0, d2, d1}, ctx),
@@ -198,8 +219,7 @@ public:
     Value headsF32 = indexToF32(heads);
     Value queriesI64 =
         arith::IndexCastOp::create(b, loc, b.getI64Type(), queries);
-    Value result =
-        empty({type.getDimSize(0), type.getDimSize(3)}, {batch, keys});
+    Value result = empty({type.getDimSize(0), staticKeys}, {batch, keys});
     return linalg::GenericOp::create(
                b, loc, result.getType(), sums, result,
                ArrayRef{AffineMap::getMultiDimIdentityMap(2, ctx),
@@ -345,6 +365,13 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
         return builder.headBosMass(m.getProbs());
       })
       .Case([&](sink::RecvOp m) { return builder.recv(m.getProbs()); })
+      .Case([&](sink::BosMassFromSumsOp m) {
+        return builder.bosMass(m.getSums());
+      })
+      .Case([&](sink::HeadBosMassFromSumsOp m) {
+        return builder.headBosMass(m.getSums());
+      })
+      .Case([&](sink::RecvFromSumsOp m) { return builder.recv(m.getSums()); })
       .Case([&](sink::HiddenNormOp m) { return builder.norm(m.getHidden()); })
       .Case([&](sink::HiddenCosBosOp m) {
         return builder.cosineWithFirst(m.getHidden(), m.getHidden());
@@ -411,7 +438,8 @@ struct LowerSinkToLinalg
     module.walk([&](Operation *op) {
       if (auto emit = dyn_cast<sink::EmitOp>(op))
         emits.push_back(emit);
-      else if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()))
+      else if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()) &&
+               !isa<sink::AttentionOp>(op)) // sinkc-lower-attention-to-runtime
         metrics.push_back(op);
     });
     for (Operation *op : metrics) {

@@ -34,7 +34,7 @@ RankedTensorType getMetricResultType(StringRef metric, Type input) {
   else if (metric == "head_bos_mass")
     dims = {shape[0], shape[1]};
   else if (metric == "recv")
-    dims = {shape[0], shape[3]};
+    dims = {shape[0], shape[type.getRank() == 3 ? 2 : 3]};
   else
     dims = {shape[0], shape[1]};
   return RankedTensorType::get(dims, f32);
@@ -101,6 +101,75 @@ LogicalResult RecvOp::verify() {
   return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
 }
 
+LogicalResult AttentionOp::verify() {
+  ArrayRef<int64_t> q = getQuery().getType().getShape();
+  ArrayRef<int64_t> k = getKey().getType().getShape();
+  ArrayRef<int64_t> v = getValue().getType().getShape();
+  ArrayRef<int64_t> out = getResult().getType().getShape();
+  if (!compatibleShapes(k, v))
+    return emitOpError("expects keys and values of the same shape; got ")
+           << shapeString(k) << " and " << shapeString(v);
+  if (!compatibleDims(q[0], k[0]) || !compatibleDims(q[3], k[3]))
+    return emitOpError("expects queries [B, H, T, d] and keys [B, Hkv, S, d] "
+                       "with the same B and d; got ")
+           << shapeString(q) << " and " << shapeString(k);
+  if (!ShapedType::isDynamic(q[1]) && !ShapedType::isDynamic(k[1]) &&
+      (k[1] == 0 || q[1] % k[1] != 0))
+    return emitOpError("expects the query heads (")
+           << q[1] << ") to be a multiple of the key/value heads (" << k[1]
+           << ")";
+  if (!compatibleShapes(q, out))
+    return emitOpError("result shape ")
+           << shapeString(out) << " does not match the query shape "
+           << shapeString(q);
+  if (getCausal() && !compatibleDims(q[2], k[2]))
+    return emitOpError("causal attention needs as many queries as keys; got ")
+           << shapeString(q) << " and " << shapeString(k);
+  if (!getSegments().empty()) {
+    if (getSegments().size() != 2)
+      return emitOpError("expects two segment operands (query and key "
+                         "segment ids), got ")
+             << getSegments().size();
+    auto qs = cast<RankedTensorType>(getSegments()[0].getType()).getShape();
+    auto ks = cast<RankedTensorType>(getSegments()[1].getType()).getShape();
+    if (!compatibleDims(qs[1], q[2]) || !compatibleDims(ks[1], k[2]) ||
+        !compatibleDims(qs[0], ks[0]))
+      return emitOpError("expects segment ids [B', T] and [B', S]; got ")
+             << shapeString(qs) << " and " << shapeString(ks);
+  }
+  if (std::optional<int64_t> window = getWindow())
+    if (*window <= 0)
+      return emitOpError("window must be positive, got ") << *window;
+  if (Value mask = getKeyMask()) {
+    auto m = cast<RankedTensorType>(mask.getType()).getShape();
+    if (!compatibleDims(m[1], k[2]) ||
+        !(m[0] == 1 || compatibleDims(m[0], q[0])))
+      return emitOpError("expects a key mask [B', S]; got ") << shapeString(m);
+  }
+  if (Value sums = getColumnSums()) {
+    if (!getCausal())
+      return emitOpError("column sums are only defined for causal attention");
+    ArrayRef<int64_t> c = cast<RankedTensorType>(sums.getType()).getShape();
+    if (!compatibleShapes(c, {q[0], q[1], k[2]}))
+      return emitOpError("column sums ")
+             << shapeString(c)
+             << " do not match [B, H, S] = " << shapeString({q[0], q[1], k[2]});
+  }
+  return success();
+}
+
+LogicalResult BosMassFromSumsOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
+}
+
+LogicalResult HeadBosMassFromSumsOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
+}
+
+LogicalResult RecvFromSumsOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
+}
+
 LogicalResult HiddenNormOp::verify() {
   return verifyResultShape(*this, getMetricName(), getHidden(), getResult());
 }
@@ -142,6 +211,8 @@ LogicalResult EmitOp::verify() {
   Operation *producer = getValue().getDefiningOp();
   if (producer && isa<SinkDialect>(producer->getDialect())) {
     StringRef produced = producer->getName().stripDialect();
+    // bos_mass_from_sums computes bos_mass, etc.
+    produced.consume_back("_from_sums");
     if (produced != metric)
       return emitOpError("emits the result of sink.")
              << produced << " as metric '" << metric << "'";

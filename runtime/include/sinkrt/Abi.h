@@ -37,6 +37,25 @@ void sinkrt_matmul_f32_packed(void *ctx, int64_t kernel, int64_t accumulate,
                               int64_t rankA, const void *a, int64_t rankB,
                               const void *b, int64_t rankC, const void *c);
 
+/* sink.attention (docs/runtime-abi.md): scaled dot-product attention of
+ * query [B,H,T,d] with key/value [B,Hkv,S,d] (f32) into output [B,H,T,d],
+ * tiled, in O(T d) memory, on the thread pool. Each tensor is an unranked
+ * memref, (rank, descriptor). flags: 1 causal (k <= q), 2 segments (i64
+ * [B',T] and [B',S]: k visible only where the ids are equal), 4 column sums
+ * (f32 [B,H,S], the per-head sums over q >= k of the normalised
+ * probabilities), 8 key mask (i64 [B',S]: k visible only where non-zero).
+ * Operands a flag does not select are ignored. window > 0: k visible only
+ * where q - k < window (sliding window); 0: no window. */
+void sinkrt_attention(void *ctx, int64_t queryRank, const void *query,
+                      int64_t keyRank, const void *key, int64_t valueRank,
+                      const void *value, int64_t querySegmentsRank,
+                      const void *querySegments, int64_t keySegmentsRank,
+                      const void *keySegments, int64_t keyMaskRank,
+                      const void *keyMask, int64_t outputRank,
+                      const void *output, int64_t columnSumsRank,
+                      const void *columnSums, float scale, int64_t window,
+                      int64_t flags);
+
 /* Every buffer the generated code allocates (finalize-memref-to-llvm with
  * use-generic-functions). malloc/posix_memalign underneath, so outputs can be
  * released with free(); a failed allocation ends the process with

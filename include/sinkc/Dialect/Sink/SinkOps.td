@@ -16,6 +16,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def Sink_Probabilities : 4DTensorOf<[F16, F32, F64]>;
+// Per-head causal column sums of the probabilities, [B, H, T]: what
+// sink.attention computes instead of the probabilities themselves.
+def Sink_ColumnSums : 3DTensorOf<[F32]>;
 def Sink_HiddenStates : 3DTensorOf<[F16, F32, F64]>;
 def Sink_PerBatch : 1DTensorOf<[F32]>;
 def Sink_PerBatchRow : 2DTensorOf<[F32]>;
@@ -113,6 +116,143 @@ def Sink_RecvOp : Sink_AttentionMetricOp<"recv", Sink_PerBatchRow> {
     %r = sink.recv %probs : tensor<?x4x?x?xf32> -> tensor<?x?xf32>
     ```
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Attention mass from column sums
+//===----------------------------------------------------------------------===//
+
+// The same metric computed from the per-head causal column sums
+// C[b, h, k] = sum over q >= k of A[b, h, q, k] ([B, H, T], the second result
+// of sink.attention) instead of the probabilities, which fused attention
+// never stores. Every attention metric is an exact function of C.
+class Sink_ColumnSumsMetricOp<string mnemonic, string metric, Type resultType>
+    : Sink_Op<mnemonic, [Pure]> {
+  let arguments = (ins Sink_ColumnSums:$sums);
+  let results = (outs resultType:$result);
+  let assemblyFormat = "$sums attr-dict `:` type($sums) `->` type($result)";
+  let extraClassDeclaration = [{
+    /// The metric's name in the manifest and in traces.
+    static constexpr ::llvm::StringLiteral getMetricName() {
+      return "}] # metric # [{";
+    }
+  }];
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$sums), [{
+      build($_builder, $_state,
+            getMetricResultType(getMetricName(), sums.getType()), sums);
+    }]>
+  ];
+}
+
+def Sink_BosMassFromSumsOp
+    : Sink_ColumnSumsMetricOp<"bos_mass_from_sums", "bos_mass", Sink_PerBatch> {
+  let summary = "bos_mass from the causal column sums of the probabilities";
+  let description = [{
+    `bos_mass[b] = sum over h of C[b, h, 0] / (H * T)` for the column sums
+    `C` `[B, H, T]` of `sink.attention`; equal to `sink.bos_mass` of the
+    probabilities.
+
+    ```mlir
+    %m = sink.bos_mass_from_sums %c : tensor<?x4x?xf32> -> tensor<?xf32>
+    ```
+  }];
+}
+
+def Sink_HeadBosMassFromSumsOp
+    : Sink_ColumnSumsMetricOp<"head_bos_mass_from_sums", "head_bos_mass",
+                              Sink_PerBatchRow> {
+  let summary = "head_bos_mass from the causal column sums of the "
+                "probabilities";
+  let description = [{
+    `head_bos_mass[b, h] = C[b, h, 0] / T`; equal to `sink.head_bos_mass` of
+    the probabilities.
+
+    ```mlir
+    %m = sink.head_bos_mass_from_sums %c : tensor<?x4x?xf32> -> tensor<?x4xf32>
+    ```
+  }];
+}
+
+def Sink_RecvFromSumsOp
+    : Sink_ColumnSumsMetricOp<"recv_from_sums", "recv", Sink_PerBatchRow> {
+  let summary = "recv from the causal column sums of the probabilities";
+  let description = [{
+    `recv[b, k] = sum over h of C[b, h, k] / (H * (T - k))`; equal to
+    `sink.recv` of the probabilities.
+
+    ```mlir
+    %r = sink.recv_from_sums %c : tensor<?x4x?xf32> -> tensor<?x?xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fused attention
+//===----------------------------------------------------------------------===//
+
+def Sink_AttentionOp
+    : Sink_Op<"attention", [Pure, AttrSizedOperandSegments]> {
+  let summary = "causal scaled dot-product attention in O(T) memory, with "
+                "the column sums the attention metrics need";
+  let description = [{
+    `result[b, h, q, :] = sum over visible k of P[b, h, q, k] * V[b, g, k, :]`
+    with `P[b, h, q, :] = softmax over the visible keys of scale *
+    Q[b, h, q, :] . K[b, g, k, :]`, where `g = h / (H / Hkv)` is the key/value
+    head of query head `h` (grouped-query attention reads K and V
+    un-repeated). `query` is `[B, H, T, d]`, `key` and `value` are
+    `[B, Hkv, S, d]` with `H` a multiple of `Hkv`; f32 only.
+
+    Key `k` is visible from query `q` when both
+
+    - `causal` is absent, or `k <= q` (then `S == T`);
+    - there are no `segments`, or `segments = (qs, ks)` (two i64 `[B', T]`
+      and `[B', S]` tensors, `B'` is `B` or 1) and `qs[b, q] == ks[b, k]`
+      (packed sequences: the exporters' `equal(id[q], id[k])` conjunct);
+    - there is no `key_mask`, or `key_mask = (m)` (i64 `[B', S]`) and
+      `m[b, k] != 0` (padding: the `attention_mask` input);
+    - there is no `window`, or `q - k < window` (sliding-window attention,
+      Mistral's `greater(r[k], r[q] - window)`).
+
+    A query that sees no key at all gets the uniform distribution over all
+    `S` keys, as the materialised softmax of a mask that is -big everywhere
+    would give.
+
+    With the optional second result, the op also returns the per-head
+    causal column sums of the normalised probabilities,
+    `column_sums[b, h, k] = sum over q >= k of P[b, h, q, k]` (`[B, H, S]`),
+    from which `recv`, `head_bos_mass` and `bos_mass` follow exactly
+    (docs/metrics.md). Only causal attention has column sums.
+
+    `sinkc-fuse-attention` creates the op from the materialised
+    `matmul -> scale -> mask -> softmax -> matmul` chain;
+    `sinkc-lower-attention-to-runtime` turns it into a call of the runtime's
+    tiled kernel (`sinkrt_attention`, docs/runtime-abi.md), which never
+    stores a `[T, T]` tensor.
+
+    ```mlir
+    %o, %c = sink.attention %q, %k, %v segments(%qs, %ks)
+        {causal, scale = 0.176776692 : f32}
+        : (tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>, tensor<?x8x?x32xf32>,
+           tensor<?x?xi64>, tensor<?x?xi64>)
+        -> (tensor<?x8x?x32xf32>, tensor<?x8x?xf32>)
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32]>:$query, 4DTensorOf<[F32]>:$key,
+                   4DTensorOf<[F32]>:$value,
+                   Variadic<2DTensorOf<[I64]>>:$segments,
+                   Optional<2DTensorOf<[I64]>>:$key_mask,
+                   F32Attr:$scale, UnitAttr:$causal,
+                   OptionalAttr<I64Attr>:$window);
+  let results = (outs 4DTensorOf<[F32]>:$result,
+                 Optional<Sink_ColumnSums>:$column_sums);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`segments` `(` $segments^ `)`)?
+    (`key_mask` `(` $key_mask^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
