@@ -1167,9 +1167,12 @@ Error Importer::importNode(const onnx::NodeProto &node) {
   int count = node.input_size();
   while (count > 0 && node.input(count - 1).empty())
     --count;
-  if (Error e = checkInputCount(node, **entry, count))
-    return e;
+  // Attributes first: an attribute of an earlier opset's form explains a
+  // missing input better than the count does (Slice at opset 10 with
+  // 'starts').
   if (Error e = checkAttributes(node, **entry))
+    return e;
+  if (Error e = checkInputCount(node, **entry, count))
     return e;
   // Every input of a variadic operator is required.
   int required = (*entry)->maxInputs == kVariadic ? count : (*entry)->minInputs;
