@@ -64,16 +64,6 @@ bool staticElementCountFits(RankedTensorType type) {
   return true;
 }
 
-std::string shapeString(RankedTensorType type) {
-  std::string text;
-  for (int64_t dim : type.getShape()) {
-    if (!text.empty())
-      text += "x";
-    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
-  }
-  return "[" + text + "]";
-}
-
 /// Byte size of one element of an ONNX data type we support, or 0.
 int64_t onnxElementSize(int32_t dataType) {
   switch (dataType) {
@@ -480,7 +470,7 @@ Expected<RankedTensorType> Importer::tensorType(const onnx::TypeProto &type,
   }
   auto result = RankedTensorType::get(dims, *element);
   if (!staticElementCountFits(result))
-    return fileError(what + ": shape " + shapeString(result) +
+    return fileError(what + ": shape " + tfm::shapeToString(result.getShape()) +
                      " has more than 2^40 elements");
   return result;
 }
@@ -916,10 +906,10 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());
     if (type && !staticElementCountFits(type))
-      return nodeError(node, "result #" +
-                                 std::to_string(result.getResultNumber()) +
-                                 " of shape " + shapeString(type) +
-                                 " has more than 2^40 elements");
+      return nodeError(node,
+                       "result #" + std::to_string(result.getResultNumber()) +
+                           " of shape " + tfm::shapeToString(type.getShape()) +
+                           " has more than 2^40 elements");
   }
   if (failed(verify(op)))
     return nodeError(node, diagnostics.empty() ? "invalid op" : diagnostics);
