@@ -228,6 +228,10 @@ private:
     const char *attributeNoLonger = nullptr;
   };
   static const OpImporter kOps[];
+  /// Whether kOps is sorted by operator name and each operator's entries
+  /// cover the opsets from kMinOpset on once each, in order (checked at
+  /// compile time).
+  static constexpr bool opTableIsWellFormed();
 
   /// The entry for the node's operator at the model's opset; an error when
   /// there is none or when the node does not fit it.
@@ -931,7 +935,7 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
 // the operator names. test/conformance/run_conformance.py reads the operator
 // names from this table.
 // clang-format off
-const Importer::OpImporter Importer::kOps[] = {
+constexpr Importer::OpImporter Importer::kOps[] = {
     {"Abs", 1, 1, &Importer::importOperands<tfm::AbsOp>},
     {"Add", 2, 2, &Importer::importOperands<tfm::AddOp>},
     {"And", 2, 2, &Importer::importOperands<tfm::AndOp>},
@@ -1041,6 +1045,31 @@ const Importer::OpImporter Importer::kOps[] = {
 };
 // clang-format on
 
+constexpr bool Importer::opTableIsWellFormed() {
+  auto compare = [](const char *a, const char *b) {
+    for (; *a && *a == *b; ++a, ++b)
+      ;
+    return (unsigned char)*a - (unsigned char)*b;
+  };
+  size_t size = sizeof(kOps) / sizeof(kOps[0]);
+  for (size_t i = 0; i < size; ++i) {
+    const OpImporter &entry = kOps[i];
+    if (entry.maxInputs != kVariadic && entry.maxInputs < entry.minInputs)
+      return false;
+    bool first = i == 0 || compare(kOps[i - 1].opType, entry.opType) != 0;
+    if (first && entry.sinceOpset != kMinOpset)
+      return false;
+    if (!first && entry.sinceOpset != kOps[i - 1].lastOpset + 1)
+      return false;
+    if (i > 0 && compare(kOps[i - 1].opType, entry.opType) > 0)
+      return false;
+    bool last = i + 1 == size || compare(entry.opType, kOps[i + 1].opType) != 0;
+    if (last && entry.lastOpset != kLatestOpset)
+      return false;
+  }
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Dispatch
 //===----------------------------------------------------------------------===//
@@ -1056,6 +1085,8 @@ Error Importer::checkOutputsDefined(const onnx::NodeProto &node) {
 
 Expected<const Importer::OpImporter *>
 Importer::findEntry(const onnx::NodeProto &node) {
+  static_assert(opTableIsWellFormed(),
+                "kOps: one entry per operator and opset, sorted by name");
   bool known = false;
   for (const OpImporter &entry : kOps) {
     if (node.op_type() != entry.opType)
