@@ -229,8 +229,8 @@ private:
   };
   static const OpImporter kOps[];
   /// Whether kOps is sorted by operator name and each operator's entries
-  /// cover the opsets from kMinOpset on once each, in order (checked at
-  /// compile time).
+  /// cover the opsets from the first one's sinceOpset on once each, in order
+  /// (checked at compile time).
   static constexpr bool opTableIsWellFormed();
 
   /// The entry for the node's operator at the model's opset; an error when
@@ -1057,7 +1057,7 @@ constexpr bool Importer::opTableIsWellFormed() {
     if (entry.maxInputs != kVariadic && entry.maxInputs < entry.minInputs)
       return false;
     bool first = i == 0 || compare(kOps[i - 1].opType, entry.opType) != 0;
-    if (first && entry.sinceOpset != kMinOpset)
+    if (first && entry.sinceOpset < kMinOpset)
       return false;
     if (!first && entry.sinceOpset != kOps[i - 1].lastOpset + 1)
       return false;
@@ -1087,18 +1087,21 @@ Expected<const Importer::OpImporter *>
 Importer::findEntry(const onnx::NodeProto &node) {
   static_assert(opTableIsWellFormed(),
                 "kOps: one entry per operator and opset, sorted by name");
-  bool known = false;
+  const OpImporter *first = nullptr;
   for (const OpImporter &entry : kOps) {
     if (node.op_type() != entry.opType)
       continue;
-    known = true;
     if (entry.sinceOpset <= opset && opset <= entry.lastOpset)
       return &entry;
+    if (!first)
+      first = &entry;
   }
-  if (!known)
+  if (!first)
     return nodeError(node, "unsupported operator '" + node.op_type() + "'");
-  return nodeError(node, "unsupported operator '" + node.op_type() +
-                             "' at this opset");
+  // The entries of an operator reach to the latest opset: the model's opset
+  // is older than the operator.
+  return nodeError(node, "operator '" + node.op_type() + "' needs opset " +
+                             std::to_string(first->sinceOpset));
 }
 
 Error Importer::checkInputCount(const onnx::NodeProto &node,
