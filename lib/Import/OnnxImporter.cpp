@@ -18,6 +18,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/Sequence.h"
+#include "llvm/ADT/SmallVectorExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -62,16 +64,6 @@ bool staticElementCountFits(RankedTensorType type) {
   return true;
 }
 
-std::string shapeString(RankedTensorType type) {
-  std::string text;
-  for (int64_t dim : type.getShape()) {
-    if (!text.empty())
-      text += "x";
-    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
-  }
-  return "[" + text + "]";
-}
-
 /// Byte size of one element of an ONNX data type we support, or 0.
 int64_t onnxElementSize(int32_t dataType) {
   switch (dataType) {
@@ -107,85 +99,22 @@ std::string attributeTypeName(int type) {
   return "attribute type " + std::to_string(type);
 }
 
-/// What the importer accepts of each ONNX operator: the number of inputs and
-/// the attribute names (over all opsets from kMinOpset on; opset-specific
-/// forms are checked where the node is imported). Anything else on a node is
-/// an error rather than silently ignored. Constant checks its own attributes.
-struct OperatorSignature {
-  const char *opType;
-  int minInputs;
-  int maxInputs; // -1: variadic
-  const char *attributes[5];
-};
+/// Where an operand that ONNX moved from an attribute to an input is read
+/// from: the attribute (the older opsets) or input #1 (the newer ones). The
+/// operator table picks the form per opset range.
+enum class OperandForm { Attribute, Input };
 
-constexpr OperatorSignature kSignatures[] = {
-    {"Abs", 1, 1, {}},
-    {"Add", 2, 2, {}},
-    {"And", 2, 2, {}},
-    {"Cast", 1, 1, {"to", "saturate"}},
-    {"Ceil", 1, 1, {}},
-    {"Concat", 1, -1, {"axis"}},
-    {"Constant", 0, 0, {}},
-    {"ConstantOfShape", 1, 1, {"value"}},
-    {"Cos", 1, 1, {}},
-    {"CumSum", 2, 2, {"exclusive", "reverse"}},
-    {"Div", 2, 2, {}},
-    {"Equal", 2, 2, {}},
-    {"Erf", 1, 1, {}},
-    {"Exp", 1, 1, {}},
-    {"Expand", 2, 2, {}},
-    {"Flatten", 1, 1, {"axis"}},
-    {"Floor", 1, 1, {}},
-    {"Gather", 2, 2, {"axis"}},
-    {"GatherND", 2, 2, {"batch_dims"}},
-    {"Gelu", 1, 1, {"approximate"}},
-    {"Gemm", 2, 3, {"alpha", "beta", "transA", "transB"}},
-    {"Greater", 2, 2, {}},
-    {"GreaterOrEqual", 2, 2, {}},
-    {"Identity", 1, 1, {}},
-    {"LayerNormalization", 2, 3, {"axis", "epsilon", "stash_type"}},
-    {"Less", 2, 2, {}},
-    {"LessOrEqual", 2, 2, {}},
-    {"Log", 1, 1, {}},
-    {"MatMul", 2, 2, {}},
-    {"Max", 1, -1, {}},
-    {"Min", 1, -1, {}},
-    {"Mul", 2, 2, {}},
-    {"Neg", 1, 1, {}},
-    {"Not", 1, 1, {}},
-    {"Or", 2, 2, {}},
-    {"Pow", 2, 2, {}},
-    {"Range", 3, 3, {}},
-    {"Reciprocal", 1, 1, {}},
-    {"ReduceMax", 1, 2, {"axes", "keepdims", "noop_with_empty_axes"}},
-    {"ReduceMean", 1, 2, {"axes", "keepdims", "noop_with_empty_axes"}},
-    {"ReduceSum", 1, 2, {"axes", "keepdims", "noop_with_empty_axes"}},
-    {"Relu", 1, 1, {}},
-    {"Reshape", 2, 2, {"allowzero"}},
-    {"Shape", 1, 1, {"start", "end"}},
-    {"Sigmoid", 1, 1, {}},
-    {"Sin", 1, 1, {}},
-    {"Slice", 1, 5, {"starts", "ends", "axes"}},
-    {"Softmax", 1, 1, {"axis"}},
-    {"Split", 1, 2, {"axis", "split", "num_outputs"}},
-    {"Sqrt", 1, 1, {}},
-    {"Squeeze", 1, 2, {"axes"}},
-    {"Sub", 2, 2, {}},
-    {"Sum", 1, -1, {}},
-    {"Tanh", 1, 1, {}},
-    {"Transpose", 1, 1, {"perm"}},
-    {"Trilu", 1, 2, {"upper"}},
-    {"Unsqueeze", 1, 2, {"axes"}},
-    {"Where", 3, 3, {}},
-    {"Xor", 2, 2, {}},
+/// An INT attribute that an op takes over as it is; without a default value
+/// it is required.
+struct IntAttribute {
+  const char *name;
+  std::optional<int64_t> defaultValue;
 };
-
-const OperatorSignature *findSignature(StringRef opType) {
-  for (const OperatorSignature &signature : kSignatures)
-    if (opType == signature.opType)
-      return &signature;
-  return nullptr;
-}
+constexpr IntAttribute kAxisRequired{"axis", std::nullopt};
+constexpr IntAttribute kAxis0{"axis", 0};
+constexpr IntAttribute kAxis1{"axis", 1};
+constexpr IntAttribute kAxisLast{"axis", -1};
+constexpr IntAttribute kBatchDims0{"batch_dims", 0};
 
 class Importer {
 public:
@@ -260,15 +189,109 @@ private:
   Error checkModel();
   Error importInitializers();
   Error importNode(const onnx::NodeProto &node);
-  Error checkSignature(const onnx::NodeProto &node);
   Error checkOutputsDefined(const onnx::NodeProto &node);
+
+  //===--------------------------------------------------------------------===//
+  // The operator table
+  //===--------------------------------------------------------------------===//
+
+  /// Imports one node. `inputs` holds one value per input up to the last
+  /// present one; absent optional inputs are null. The dispatcher has checked
+  /// the input count and the attribute names against the table entry.
+  using Handler = Error (Importer::*)(const onnx::NodeProto &node,
+                                      ArrayRef<Value> inputs);
+
+  /// OpImporter::maxInputs of an operator without an upper bound.
+  static constexpr int kVariadic = -1;
+  static constexpr int64_t kLatestOpset = INT64_MAX;
+  static constexpr const char *kAnyAttribute = "*";
+
+  /// What the importer accepts of one ONNX operator over a range of opsets,
+  /// and the handler that imports it. Each (operator, opset) has exactly one
+  /// entry; an operator whose form changed between opsets (an attribute that
+  /// became an input) has one entry per form. Anything a node carries beyond
+  /// its entry is an error rather than silently ignored.
+  struct OpImporter {
+    const char *opType;
+    int minInputs;
+    int maxInputs; // kVariadic: no upper bound
+    Handler handler;
+    /// Attribute names; {kAnyAttribute}: the handler checks them itself.
+    const char *attributes[5] = {};
+    int64_t sinceOpset = kMinOpset;
+    int64_t lastOpset = kLatestOpset;
+    /// For an attribute form: the error when a node passes the operand as
+    /// an input, as a later form does.
+    const char *inputNotYet = nullptr;
+    /// For an input form: completes "attribute 'NAME' is not allowed " when
+    /// a node passes the operand as an attribute, as an earlier form does.
+    const char *attributeNoLonger = nullptr;
+  };
+  static const OpImporter kOps[];
+  /// Whether kOps is sorted by operator name and each operator's entries
+  /// cover the opsets from the first one's sinceOpset on once each, in order
+  /// (checked at compile time).
+  static constexpr bool opTableIsWellFormed();
+
+  /// The entry for the node's operator at the model's opset; an error when
+  /// there is none or when the node does not fit it.
+  Expected<const OpImporter *> findEntry(const onnx::NodeProto &node);
+  Error checkInputCount(const onnx::NodeProto &node, const OpImporter &entry,
+                        int inputs);
+  Error checkAttributes(const onnx::NodeProto &node, const OpImporter &entry);
+  /// The values of the first `count` inputs; the first `required` of them
+  /// must be present, the others are null when absent.
+  Expected<SmallVector<Value>> collectInputs(const onnx::NodeProto &node,
+                                             int count, int required);
+
+  //===--------------------------------------------------------------------===//
+  // Handlers (one per operator or family)
+  //===--------------------------------------------------------------------===//
+
+  template <typename OpTy>
+  Error importOperands(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  template <typename OpTy>
+  Error importFold(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  template <typename OpTy, const IntAttribute &Attribute>
+  Error importIntAttribute(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  template <typename OpTy, OperandForm Form>
+  Error importReduce(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  template <typename OpTy, OperandForm Form>
+  Error importSqueeze(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  template <OperandForm Form, bool NumOutputs>
+  Error importSplit(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importConstant(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importConstantOfShape(const onnx::NodeProto &node,
+                              ArrayRef<Value> inputs);
+  Error importCast(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importGelu(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importCumSum(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importSoftmaxCoerced(const onnx::NodeProto &node,
+                             ArrayRef<Value> inputs);
+  Error importLayerNormalization(const onnx::NodeProto &node,
+                                 ArrayRef<Value> inputs);
+  Error importGemm(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importShape(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importReshape(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importTranspose(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error importSliceAttributes(const onnx::NodeProto &node,
+                              ArrayRef<Value> inputs);
+  Error importSliceInputs(const onnx::NodeProto &node, ArrayRef<Value> inputs);
+  Error buildSlice(const onnx::NodeProto &node, Value data, Value starts,
+                   Value ends, Value axes, Value steps);
+  Error importTrilu(const onnx::NodeProto &node, ArrayRef<Value> inputs);
 
   //===--------------------------------------------------------------------===//
   // Node helpers
   //===--------------------------------------------------------------------===//
 
   Location nodeLoc(const onnx::NodeProto &node) {
-    return NameLoc::get(builder.getStringAttr(nodeName(node)),
+    return nameLoc(nodeName(node));
+  }
+  /// The location of everything the importer creates: the node's (or the
+  /// initializer's) name in the model file.
+  Location nameLoc(StringRef name) {
+    return NameLoc::get(builder.getStringAttr(name),
                         FileLineColLoc::get(&context, fileName, 0, 0));
   }
   const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node,
@@ -282,14 +305,84 @@ private:
   Expected<std::optional<SmallVector<int64_t>>>
   intsAttr(const onnx::NodeProto &node, StringRef name);
 
+  /// Reads a node's attributes into variables, one call per attribute; the
+  /// first error stops the reading and is the result of takeError(), so a
+  /// handler checks once for all its attributes.
+  class AttributeReader {
+  public:
+    AttributeReader(Importer &importer, const onnx::NodeProto &node)
+        : importer(importer), node(node) {}
+    AttributeReader &get(StringRef name, int64_t &out,
+                         std::optional<int64_t> defaultValue) {
+      if (!error)
+        store(importer.intAttr(node, name, defaultValue), out);
+      return *this;
+    }
+    /// An INT attribute used as a flag: nonzero is true.
+    AttributeReader &get(StringRef name, bool &out, bool defaultValue) {
+      int64_t value = 0;
+      if (!error && store(importer.intAttr(node, name, defaultValue), value))
+        out = value != 0;
+      return *this;
+    }
+    AttributeReader &get(StringRef name, float &out, float defaultValue) {
+      if (!error)
+        store(importer.floatAttr(node, name, defaultValue), out);
+      return *this;
+    }
+    AttributeReader &get(StringRef name, std::string &out,
+                         StringRef defaultValue) {
+      if (!error)
+        store(importer.stringAttr(node, name, defaultValue), out);
+      return *this;
+    }
+    AttributeReader &get(StringRef name,
+                         std::optional<SmallVector<int64_t>> &out) {
+      if (!error)
+        store(importer.intsAttr(node, name), out);
+      return *this;
+    }
+    Error takeError() { return error ? std::move(*error) : Error::success(); }
+
+  private:
+    template <typename T, typename U> bool store(Expected<T> value, U &out) {
+      if (!value) {
+        error.emplace(value.takeError());
+        return false;
+      }
+      out = std::move(*value);
+      return true;
+    }
+    Importer &importer;
+    const onnx::NodeProto &node;
+    std::optional<Error> error;
+  };
+  AttributeReader attributes(const onnx::NodeProto &node) {
+    return AttributeReader(*this, node);
+  }
+
   /// The value of input `index`; an error if it is absent.
   Expected<Value> input(const onnx::NodeProto &node, int index);
   /// The value of an optional input; null if it is absent or empty.
   Expected<Value> optionalInput(const onnx::NodeProto &node, int index);
   /// The elements of an input that must be known at compile time.
   Expected<SmallVector<int64_t>> constantInput(const onnx::NodeProto &node,
-                                               int index, StringRef what);
+                                               Value value, StringRef what);
+  /// The integer list `name` that ONNX moved from an attribute to input #1,
+  /// read from where `form` says; empty when absent.
+  Expected<SmallVector<int64_t>> movedInts(const onnx::NodeProto &node,
+                                           ArrayRef<Value> inputs,
+                                           OperandForm form, StringRef name);
   Value constantI64(ArrayRef<int64_t> values, Location loc);
+  NamedAttribute namedInt(StringRef name, int64_t value) {
+    return builder.getNamedAttr(name, builder.getI64IntegerAttr(value));
+  }
+  NamedAttribute namedBool(StringRef name, bool value) {
+    return builder.getNamedAttr(name, builder.getBoolAttr(value));
+  }
+  NamedAttribute namedInts(StringRef name, ArrayRef<int64_t> values) {
+    return builder.getNamedAttr(name, builder.getDenseI64ArrayAttr(values));
+  }
 
   /// Creates `OpTy` with inferred result types, refines them with the
   /// exporter's value_info, verifies it and binds the node's outputs.
@@ -297,11 +390,19 @@ private:
   Expected<Operation *> build(const onnx::NodeProto &node, ValueRange operands,
                               ArrayRef<NamedAttribute> attributes = {},
                               bool bindOutputs = true);
+  /// Builds an op that computes an intermediate value of the node (its
+  /// outputs are not bound) and returns its result.
+  template <typename OpTy>
+  Expected<Value> buildValue(const onnx::NodeProto &node, ValueRange operands,
+                             ArrayRef<NamedAttribute> attributes = {}) {
+    auto op = build<OpTy>(node, operands, attributes, /*bindOutputs=*/false);
+    if (!op)
+      return op.takeError();
+    return (*op)->getResult(0);
+  }
   Error refineResultType(const onnx::NodeProto &node, OpResult result,
                          StringRef name);
   Error bind(const onnx::NodeProto &node, StringRef name, Value value);
-
-  template <typename OpTy> Error buildBinaryChain(const onnx::NodeProto &node);
 
   MLIRContext &context;
   OpBuilder builder;
@@ -373,7 +474,7 @@ Expected<RankedTensorType> Importer::tensorType(const onnx::TypeProto &type,
   }
   auto result = RankedTensorType::get(dims, *element);
   if (!staticElementCountFits(result))
-    return fileError(what + ": shape " + shapeString(result) +
+    return fileError(what + ": shape " + tfm::shapeToString(result.getShape()) +
                      " has more than 2^40 elements");
   return result;
 }
@@ -692,17 +793,29 @@ Expected<Value> Importer::input(const onnx::NodeProto &node, int index) {
 }
 
 Expected<SmallVector<int64_t>>
-Importer::constantInput(const onnx::NodeProto &node, int index,
+Importer::constantInput(const onnx::NodeProto &node, Value value,
                         StringRef what) {
-  auto value = input(node, index);
-  if (!value)
-    return value.takeError();
-  auto known = tfm::getPartialInts(*value);
+  auto known = tfm::getPartialInts(value);
   if (!known || llvm::is_contained(*known, tfm::kDynamic))
     return nodeError(node, "input '" + what +
                                "' must be a compile-time constant integer "
                                "tensor");
   return *known;
+}
+
+Expected<SmallVector<int64_t>> Importer::movedInts(const onnx::NodeProto &node,
+                                                   ArrayRef<Value> inputs,
+                                                   OperandForm form,
+                                                   StringRef name) {
+  if (form == OperandForm::Input) {
+    if (inputs.size() < 2 || !inputs[1])
+      return SmallVector<int64_t>();
+    return constantInput(node, inputs[1], name);
+  }
+  std::optional<SmallVector<int64_t>> values;
+  if (Error e = attributes(node).get(name, values).takeError())
+    return std::move(e);
+  return values.value_or(SmallVector<int64_t>());
 }
 
 Value Importer::constantI64(ArrayRef<int64_t> values, Location loc) {
@@ -797,10 +910,10 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
   for (OpResult result : op->getResults()) {
     auto type = dyn_cast<RankedTensorType>(result.getType());
     if (type && !staticElementCountFits(type))
-      return nodeError(node, "result #" +
-                                 std::to_string(result.getResultNumber()) +
-                                 " of shape " + shapeString(type) +
-                                 " has more than 2^40 elements");
+      return nodeError(node,
+                       "result #" + std::to_string(result.getResultNumber()) +
+                           " of shape " + tfm::shapeToString(type.getShape()) +
+                           " has more than 2^40 elements");
   }
   if (failed(verify(op)))
     return nodeError(node, diagnostics.empty() ? "invalid op" : diagnostics);
@@ -813,32 +926,152 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
   return op;
 }
 
-/// Variadic ONNX Max/Min/Sum become a left fold of binary ops.
-template <typename OpTy>
-Error Importer::buildBinaryChain(const onnx::NodeProto &node) {
-  if (node.input_size() < 1)
-    return nodeError(node, "needs at least one input");
-  auto first = input(node, 0);
-  if (!first)
-    return first.takeError();
-  Value accumulated = *first;
-  for (int i = 1; i < node.input_size(); ++i) {
-    auto next = input(node, i);
-    if (!next)
-      return next.takeError();
-    bool last = i + 1 == node.input_size();
-    auto op = build<OpTy>(node, {accumulated, *next}, {}, last);
-    if (!op)
-      return op.takeError();
-    accumulated = (*op)->getResult(0);
+//===----------------------------------------------------------------------===//
+// The operator table
+//===----------------------------------------------------------------------===//
+
+// One entry per operator and opset form: input counts, attribute names,
+// handler; the range of opsets when the form changed. Kept in the order of
+// the operator names. test/conformance/run_conformance.py reads the operator
+// names from this table.
+// clang-format off
+constexpr Importer::OpImporter Importer::kOps[] = {
+    {"Abs", 1, 1, &Importer::importOperands<tfm::AbsOp>},
+    {"Add", 2, 2, &Importer::importOperands<tfm::AddOp>},
+    {"And", 2, 2, &Importer::importOperands<tfm::AndOp>},
+    {"Cast", 1, 1, &Importer::importCast, {"to", "saturate"}},
+    {"Ceil", 1, 1, &Importer::importOperands<tfm::CeilOp>},
+    {"Concat", 1, kVariadic, &Importer::importIntAttribute<tfm::ConcatOp, kAxisRequired>, {"axis"}},
+    {"Constant", 0, 0, &Importer::importConstant, {kAnyAttribute}},
+    {"ConstantOfShape", 1, 1, &Importer::importConstantOfShape, {"value"}},
+    {"Cos", 1, 1, &Importer::importOperands<tfm::CosOp>},
+    {"CumSum", 2, 2, &Importer::importCumSum, {"exclusive", "reverse"}},
+    {"Div", 2, 2, &Importer::importOperands<tfm::DivOp>},
+    {"Equal", 2, 2, &Importer::importOperands<tfm::EqualOp>},
+    {"Erf", 1, 1, &Importer::importOperands<tfm::ErfOp>},
+    {"Exp", 1, 1, &Importer::importOperands<tfm::ExpOp>},
+    {"Expand", 2, 2, &Importer::importOperands<tfm::ExpandOp>},
+    {"Flatten", 1, 1, &Importer::importIntAttribute<tfm::FlattenOp, kAxis1>, {"axis"}},
+    {"Floor", 1, 1, &Importer::importOperands<tfm::FloorOp>},
+    {"Gather", 2, 2, &Importer::importIntAttribute<tfm::GatherOp, kAxis0>, {"axis"}},
+    {"GatherND", 2, 2, &Importer::importIntAttribute<tfm::GatherNDOp, kBatchDims0>,
+     {"batch_dims"}},
+    {"Gelu", 1, 1, &Importer::importGelu, {"approximate"}},
+    {"Gemm", 2, 3, &Importer::importGemm, {"alpha", "beta", "transA", "transB"}},
+    {"Greater", 2, 2, &Importer::importOperands<tfm::GreaterOp>},
+    {"GreaterOrEqual", 2, 2, &Importer::importOperands<tfm::GreaterOrEqualOp>},
+    {"Identity", 1, 1, &Importer::importOperands<tfm::IdentityOp>},
+    {"LayerNormalization", 2, 3, &Importer::importLayerNormalization,
+     {"axis", "epsilon", "stash_type"}},
+    {"Less", 2, 2, &Importer::importOperands<tfm::LessOp>},
+    {"LessOrEqual", 2, 2, &Importer::importOperands<tfm::LessOrEqualOp>},
+    {"Log", 1, 1, &Importer::importOperands<tfm::LogOp>},
+    {"MatMul", 2, 2, &Importer::importOperands<tfm::MatMulOp>},
+    {"Max", 1, kVariadic, &Importer::importFold<tfm::MaxOp>},
+    {"Min", 1, kVariadic, &Importer::importFold<tfm::MinOp>},
+    {"Mul", 2, 2, &Importer::importOperands<tfm::MulOp>},
+    {"Neg", 1, 1, &Importer::importOperands<tfm::NegOp>},
+    {"Not", 1, 1, &Importer::importOperands<tfm::NotOp>},
+    {"Or", 2, 2, &Importer::importOperands<tfm::OrOp>},
+    {"Pow", 2, 2, &Importer::importOperands<tfm::PowOp>},
+    {"Range", 3, 3, &Importer::importOperands<tfm::RangeOp>},
+    {"Reciprocal", 1, 1, &Importer::importOperands<tfm::ReciprocalOp>},
+    {"ReduceMax", 1, 1,
+     &Importer::importReduce<tfm::ReduceMaxOp, OperandForm::Attribute>,
+     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, 17,
+     "axes must be an attribute before opset 18"},
+    {"ReduceMax", 1, 2,
+     &Importer::importReduce<tfm::ReduceMaxOp, OperandForm::Input>,
+     {"keepdims", "noop_with_empty_axes"}, 18, kLatestOpset, nullptr,
+     "from opset 18 on; axes are an input"},
+    {"ReduceMean", 1, 1,
+     &Importer::importReduce<tfm::ReduceMeanOp, OperandForm::Attribute>,
+     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, 17,
+     "axes must be an attribute before opset 18"},
+    {"ReduceMean", 1, 2,
+     &Importer::importReduce<tfm::ReduceMeanOp, OperandForm::Input>,
+     {"keepdims", "noop_with_empty_axes"}, 18, kLatestOpset, nullptr,
+     "from opset 18 on; axes are an input"},
+    {"ReduceSum", 1, 1,
+     &Importer::importReduce<tfm::ReduceSumOp, OperandForm::Attribute>,
+     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, 12,
+     "axes must be an attribute before opset 13"},
+    {"ReduceSum", 1, 2,
+     &Importer::importReduce<tfm::ReduceSumOp, OperandForm::Input>,
+     {"keepdims", "noop_with_empty_axes"}, 13, kLatestOpset, nullptr,
+     "from opset 13 on; axes are an input"},
+    {"Relu", 1, 1, &Importer::importOperands<tfm::ReluOp>},
+    {"Reshape", 2, 2, &Importer::importReshape, {"allowzero"}},
+    {"Shape", 1, 1, &Importer::importShape, {"start", "end"}},
+    {"Sigmoid", 1, 1, &Importer::importOperands<tfm::SigmoidOp>},
+    {"Sin", 1, 1, &Importer::importOperands<tfm::SinOp>},
+    {"Slice", 1, 1, &Importer::importSliceAttributes,
+     {"starts", "ends", "axes"}, kMinOpset, 9,
+     "starts, ends and axes must be attributes before opset 10"},
+    {"Slice", 3, 5, &Importer::importSliceInputs, {}, 10, kLatestOpset,
+     nullptr, "from opset 10 on; it is an input"},
+    {"Softmax", 1, 1, &Importer::importSoftmaxCoerced, {"axis"}, kMinOpset,
+     12},
+    {"Softmax", 1, 1, &Importer::importIntAttribute<tfm::SoftmaxOp, kAxisLast>, {"axis"},
+     13},
+    {"Split", 1, 1, &Importer::importSplit<OperandForm::Attribute, false>,
+     {"axis", "split"}, kMinOpset, 12,
+     "split sizes must be an attribute before opset 13"},
+    {"Split", 1, 2, &Importer::importSplit<OperandForm::Input, false>,
+     {"axis"}, 13, 17, nullptr, "from opset 13 on; split sizes are an input"},
+    {"Split", 1, 2, &Importer::importSplit<OperandForm::Input, true>,
+     {"axis", "num_outputs"}, 18, kLatestOpset, nullptr,
+     "from opset 13 on; split sizes are an input"},
+    {"Sqrt", 1, 1, &Importer::importOperands<tfm::SqrtOp>},
+    {"Squeeze", 1, 1,
+     &Importer::importSqueeze<tfm::SqueezeOp, OperandForm::Attribute>,
+     {"axes"}, kMinOpset, 12, "axes must be an attribute before opset 13"},
+    {"Squeeze", 1, 2,
+     &Importer::importSqueeze<tfm::SqueezeOp, OperandForm::Input>, {}, 13,
+     kLatestOpset, nullptr, "from opset 13 on; axes are an input"},
+    {"Sub", 2, 2, &Importer::importOperands<tfm::SubOp>},
+    {"Sum", 1, kVariadic, &Importer::importFold<tfm::AddOp>},
+    {"Tanh", 1, 1, &Importer::importOperands<tfm::TanhOp>},
+    {"Transpose", 1, 1, &Importer::importTranspose, {"perm"}},
+    {"Trilu", 1, 2, &Importer::importTrilu, {"upper"}},
+    {"Unsqueeze", 1, 1,
+     &Importer::importSqueeze<tfm::UnsqueezeOp, OperandForm::Attribute>,
+     {"axes"}, kMinOpset, 12, "axes must be an attribute before opset 13"},
+    {"Unsqueeze", 1, 2,
+     &Importer::importSqueeze<tfm::UnsqueezeOp, OperandForm::Input>, {}, 13,
+     kLatestOpset, nullptr, "from opset 13 on; axes are an input"},
+    {"Where", 3, 3, &Importer::importOperands<tfm::WhereOp>},
+    {"Xor", 2, 2, &Importer::importOperands<tfm::XorOp>},
+};
+// clang-format on
+
+constexpr bool Importer::opTableIsWellFormed() {
+  auto compare = [](const char *a, const char *b) {
+    for (; *a && *a == *b; ++a, ++b)
+      ;
+    return (unsigned char)*a - (unsigned char)*b;
+  };
+  size_t size = sizeof(kOps) / sizeof(kOps[0]);
+  for (size_t i = 0; i < size; ++i) {
+    const OpImporter &entry = kOps[i];
+    if (entry.maxInputs != kVariadic && entry.maxInputs < entry.minInputs)
+      return false;
+    bool first = i == 0 || compare(kOps[i - 1].opType, entry.opType) != 0;
+    if (first && entry.sinceOpset < kMinOpset)
+      return false;
+    if (!first && entry.sinceOpset != kOps[i - 1].lastOpset + 1)
+      return false;
+    if (i > 0 && compare(kOps[i - 1].opType, entry.opType) > 0)
+      return false;
+    bool last = i + 1 == size || compare(entry.opType, kOps[i + 1].opType) != 0;
+    if (last && entry.lastOpset != kLatestOpset)
+      return false;
   }
-  if (node.input_size() == 1)
-    return bind(node, node.output(0), accumulated);
-  return Error::success();
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
-// Nodes
+// Dispatch
 //===----------------------------------------------------------------------===//
 
 Error Importer::checkOutputsDefined(const onnx::NodeProto &node) {
@@ -850,42 +1083,93 @@ Error Importer::checkOutputsDefined(const onnx::NodeProto &node) {
   return Error::success();
 }
 
-Error Importer::checkSignature(const onnx::NodeProto &node) {
-  const OperatorSignature *signature = findSignature(node.op_type());
-  if (!signature)
-    return nodeError(node, "unsupported operator '" + node.op_type() + "'");
-  int inputs = node.input_size();
-  // Trailing empty names are absent optional inputs.
-  while (inputs > 0 && node.input(inputs - 1).empty())
-    --inputs;
-  if (inputs < signature->minInputs ||
-      (signature->maxInputs >= 0 && inputs > signature->maxInputs)) {
-    std::string expected =
-        signature->maxInputs < 0
-            ? "at least " + std::to_string(signature->minInputs)
-        : signature->minInputs == signature->maxInputs
-            ? std::to_string(signature->minInputs)
-            : std::to_string(signature->minInputs) + " to " +
-                  std::to_string(signature->maxInputs);
-    return nodeError(
-        node,
-        llvm::formatv("has {0} inputs, expected {1}", inputs, expected).str());
+Expected<const Importer::OpImporter *>
+Importer::findEntry(const onnx::NodeProto &node) {
+  static_assert(opTableIsWellFormed(),
+                "kOps: one entry per operator and opset, sorted by name");
+  const OpImporter *first = nullptr;
+  for (const OpImporter &entry : kOps) {
+    if (node.op_type() != entry.opType)
+      continue;
+    if (entry.sinceOpset <= opset && opset <= entry.lastOpset)
+      return &entry;
+    if (!first)
+      first = &entry;
   }
-  if (node.op_type() == "Constant")
+  if (!first)
+    return nodeError(node, "unsupported operator '" + node.op_type() + "'");
+  // The entries of an operator reach to the latest opset: the model's opset
+  // is older than the operator.
+  return nodeError(node, "operator '" + node.op_type() + "' needs opset " +
+                             std::to_string(first->sinceOpset));
+}
+
+Error Importer::checkInputCount(const onnx::NodeProto &node,
+                                const OpImporter &entry, int inputs) {
+  bool variadic = entry.maxInputs == kVariadic;
+  if (inputs >= entry.minInputs && (variadic || inputs <= entry.maxInputs))
     return Error::success();
+  // More inputs than this opset's form takes, as a later form of the
+  // operator does: the operand is still an attribute here.
+  if (entry.inputNotYet && inputs > entry.maxInputs &&
+      llvm::any_of(kOps, [&](const OpImporter &other) {
+        return node.op_type() == other.opType && other.maxInputs >= inputs;
+      }))
+    return nodeError(node, entry.inputNotYet);
+  std::string expected = variadic
+                             ? "at least " + std::to_string(entry.minInputs)
+                         : entry.minInputs == entry.maxInputs
+                             ? std::to_string(entry.minInputs)
+                             : std::to_string(entry.minInputs) + " to " +
+                                   std::to_string(entry.maxInputs);
+  return nodeError(
+      node,
+      llvm::formatv("has {0} inputs, expected {1}", inputs, expected).str());
+}
+
+Error Importer::checkAttributes(const onnx::NodeProto &node,
+                                const OpImporter &entry) {
+  if (entry.attributes[0] == kAnyAttribute)
+    return Error::success();
+  auto allows = [](const OpImporter &other, StringRef attribute) {
+    return llvm::any_of(other.attributes, [&](const char *name) {
+      return name && attribute == name;
+    });
+  };
   llvm::StringSet<> seen;
   for (const auto &attribute : node.attribute()) {
-    if (!seen.insert(attribute.name()).second)
-      return nodeError(node,
-                       "attribute '" + attribute.name() + "' is given twice");
-    bool known = llvm::any_of(signature->attributes, [&](const char *name) {
-      return name && attribute.name() == name;
-    });
-    if (!known)
-      return nodeError(node,
-                       "unsupported attribute '" + attribute.name() + "'");
+    StringRef name = attribute.name();
+    if (!seen.insert(name).second)
+      return nodeError(node, "attribute '" + name + "' is given twice");
+    if (allows(entry, name))
+      continue;
+    // An attribute of another opset's form of the operator.
+    for (const OpImporter &other : kOps) {
+      if (&other == &entry || node.op_type() != other.opType ||
+          !allows(other, name))
+        continue;
+      if (other.sinceOpset > opset)
+        return nodeError(node, "attribute '" + name + "' needs opset " +
+                                   std::to_string(other.sinceOpset));
+      if (entry.attributeNoLonger)
+        return nodeError(node, "attribute '" + name + "' is not allowed " +
+                                   entry.attributeNoLonger);
+    }
+    return nodeError(node, "unsupported attribute '" + name + "'");
   }
   return Error::success();
+}
+
+Expected<SmallVector<Value>>
+Importer::collectInputs(const onnx::NodeProto &node, int count, int required) {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < count; ++i) {
+    auto value = i < required ? input(node, i) : optionalInput(node, i);
+    if (!value)
+      return value.takeError();
+    inputs.push_back(*value);
+  }
+  return inputs;
 }
 
 Error Importer::importNode(const onnx::NodeProto &node) {
@@ -900,772 +1184,499 @@ Error Importer::importNode(const onnx::NodeProto &node) {
                                  "') are not supported");
   if (node.output_size() < 1)
     return nodeError(node, "has no outputs");
-  if (Error e = checkSignature(node))
+  auto entry = findEntry(node);
+  if (!entry)
+    return entry.takeError();
+  // Trailing empty names are absent optional inputs.
+  int count = node.input_size();
+  while (count > 0 && node.input(count - 1).empty())
+    --count;
+  // Attributes first: an attribute of an earlier opset's form explains a
+  // missing input better than the count does (Slice at opset 10 with
+  // 'starts').
+  if (Error e = checkAttributes(node, **entry))
     return e;
+  if (Error e = checkInputCount(node, **entry, count))
+    return e;
+  // Every input of a variadic operator is required.
+  int required = (*entry)->maxInputs == kVariadic ? count : (*entry)->minInputs;
+  auto inputs = collectInputs(node, count, required);
+  if (!inputs)
+    return inputs.takeError();
+  return (this->*(*entry)->handler)(node, *inputs);
+}
 
-  StringRef op = node.op_type();
-  Location loc = nodeLoc(node);
-  auto namedInt = [&](StringRef name, int64_t v) {
-    return builder.getNamedAttr(name, builder.getI64IntegerAttr(v));
-  };
-  auto namedBool = [&](StringRef name, bool v) {
-    return builder.getNamedAttr(name, builder.getBoolAttr(v));
-  };
-  auto namedInts = [&](StringRef name, ArrayRef<int64_t> v) {
-    return builder.getNamedAttr(name, builder.getDenseI64ArrayAttr(v));
-  };
+//===----------------------------------------------------------------------===//
+// Handlers
+//===----------------------------------------------------------------------===//
 
-  // Elementwise ops with every input an operand and no attributes.
-  auto simple = [&](auto tag, int arity) -> Error {
-    using OpTy = decltype(tag);
-    if (node.input_size() != arity)
-      return nodeError(node, llvm::formatv("expects {0} inputs, has {1}", arity,
-                                           node.input_size())
-                                 .str());
-    SmallVector<Value> operands;
-    for (int i = 0; i < arity; ++i) {
-      auto v = input(node, i);
-      if (!v)
-        return v.takeError();
-      operands.push_back(*v);
-    }
-    auto built = build<OpTy>(node, operands);
-    return built ? Error::success() : built.takeError();
-  };
+/// The inputs that are present (absent optional inputs dropped).
+SmallVector<Value> presentInputs(ArrayRef<Value> inputs) {
+  return llvm::filter_to_vector(
+      inputs, [](Value input) { return static_cast<bool>(input); });
+}
 
-  if (op == "Add")
-    return simple(tfm::AddOp(), 2);
-  if (op == "Sub")
-    return simple(tfm::SubOp(), 2);
-  if (op == "Mul")
-    return simple(tfm::MulOp(), 2);
-  if (op == "Div")
-    return simple(tfm::DivOp(), 2);
-  if (op == "Pow")
-    return simple(tfm::PowOp(), 2);
-  if (op == "Equal")
-    return simple(tfm::EqualOp(), 2);
-  if (op == "Greater")
-    return simple(tfm::GreaterOp(), 2);
-  if (op == "GreaterOrEqual")
-    return simple(tfm::GreaterOrEqualOp(), 2);
-  if (op == "Less")
-    return simple(tfm::LessOp(), 2);
-  if (op == "LessOrEqual")
-    return simple(tfm::LessOrEqualOp(), 2);
-  if (op == "And")
-    return simple(tfm::AndOp(), 2);
-  if (op == "Or")
-    return simple(tfm::OrOp(), 2);
-  if (op == "Xor")
-    return simple(tfm::XorOp(), 2);
-  if (op == "Where")
-    return simple(tfm::WhereOp(), 3);
-  if (op == "Not")
-    return simple(tfm::NotOp(), 1);
-  if (op == "Neg")
-    return simple(tfm::NegOp(), 1);
-  if (op == "Abs")
-    return simple(tfm::AbsOp(), 1);
-  if (op == "Sqrt")
-    return simple(tfm::SqrtOp(), 1);
-  if (op == "Reciprocal")
-    return simple(tfm::ReciprocalOp(), 1);
-  if (op == "Relu")
-    return simple(tfm::ReluOp(), 1);
-  if (op == "Sigmoid")
-    return simple(tfm::SigmoidOp(), 1);
-  if (op == "Tanh")
-    return simple(tfm::TanhOp(), 1);
-  if (op == "Erf")
-    return simple(tfm::ErfOp(), 1);
-  if (op == "Exp")
-    return simple(tfm::ExpOp(), 1);
-  if (op == "Log")
-    return simple(tfm::LogOp(), 1);
-  if (op == "Cos")
-    return simple(tfm::CosOp(), 1);
-  if (op == "Sin")
-    return simple(tfm::SinOp(), 1);
-  if (op == "Floor")
-    return simple(tfm::FloorOp(), 1);
-  if (op == "Ceil")
-    return simple(tfm::CeilOp(), 1);
-  if (op == "Identity")
-    return simple(tfm::IdentityOp(), 1);
-  if (op == "MatMul")
-    return simple(tfm::MatMulOp(), 2);
-  if (op == "Max")
-    return buildBinaryChain<tfm::MaxOp>(node);
-  if (op == "Min")
-    return buildBinaryChain<tfm::MinOp>(node);
-  if (op == "Sum")
-    return buildBinaryChain<tfm::AddOp>(node);
+/// Ops whose operands are the node's inputs and that have no attributes.
+template <typename OpTy>
+Error Importer::importOperands(const onnx::NodeProto &node,
+                               ArrayRef<Value> inputs) {
+  return build<OpTy>(node, inputs).takeError();
+}
 
-  if (op == "Constant") {
-    const onnx::AttributeProto *attribute = nullptr;
-    for (const auto &a : node.attribute()) {
-      if (attribute)
-        return nodeError(node, "must have exactly one value attribute");
-      attribute = &a;
-    }
-    if (!attribute)
-      return nodeError(node, "has no value attribute");
-    Attribute value;
-    StringRef name = attribute->name();
-    if (name == "value" && attribute->type() == onnx::AttributeProto::TENSOR) {
-      // Constant tensors are often unnamed; their blob is named after the
-      // node's output.
-      auto tensor =
-          tensorAttr(attribute->t(), describe(node) + " value",
-                     attribute->t().name().empty() ? StringRef(node.output(0))
-                                                   : StringRef());
-      if (!tensor)
-        return tensor.takeError();
-      value = *tensor;
-    } else if (name == "value_float" &&
-               attribute->type() == onnx::AttributeProto::FLOAT) {
-      value = DenseElementsAttr::get(
-          RankedTensorType::get({}, builder.getF32Type()), attribute->f());
-    } else if (name == "value_floats" &&
-               attribute->type() == onnx::AttributeProto::FLOATS) {
-      SmallVector<float> v(attribute->floats().begin(),
-                           attribute->floats().end());
-      value = DenseElementsAttr::get(
-          RankedTensorType::get({(int64_t)v.size()}, builder.getF32Type()),
-          ArrayRef<float>(v));
-    } else if (name == "value_int" &&
-               attribute->type() == onnx::AttributeProto::INT) {
-      value = DenseElementsAttr::get(
-          RankedTensorType::get({}, builder.getI64Type()),
-          (int64_t)attribute->i());
-    } else if (name == "value_ints" &&
-               attribute->type() == onnx::AttributeProto::INTS) {
-      SmallVector<int64_t> v(attribute->ints().begin(),
-                             attribute->ints().end());
-      value = DenseElementsAttr::get(
-          RankedTensorType::get({(int64_t)v.size()}, builder.getI64Type()),
-          ArrayRef<int64_t>(v));
-    } else {
-      return nodeError(node, "unsupported value attribute '" + name + "' (" +
-                                 attributeTypeName(attribute->type()) + ")");
-    }
-    auto built = build<tfm::ConstantOp>(node, {},
-                                        {builder.getNamedAttr("value", value)});
-    return built ? Error::success() : built.takeError();
+/// Variadic ONNX Max/Min/Sum become a left fold of binary ops.
+template <typename OpTy>
+Error Importer::importFold(const onnx::NodeProto &node,
+                           ArrayRef<Value> inputs) {
+  Value accumulated = inputs.front();
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    bool last = i + 1 == inputs.size();
+    auto op = build<OpTy>(node, {accumulated, inputs[i]}, {}, last);
+    if (!op)
+      return op.takeError();
+    accumulated = (*op)->getResult(0);
   }
+  if (inputs.size() == 1)
+    return bind(node, node.output(0), accumulated);
+  return Error::success();
+}
 
-  if (op == "ConstantOfShape") {
-    auto shape = input(node, 0);
-    if (!shape)
-      return shape.takeError();
-    Attribute value = DenseElementsAttr::get(
-        RankedTensorType::get({1}, builder.getF32Type()), 0.0f);
-    if (const auto *attribute = findAttribute(node, "value")) {
-      if (attribute->type() != onnx::AttributeProto::TENSOR)
-        return nodeError(node, "attribute 'value' must be a TENSOR");
-      auto tensor = tensorAttr(attribute->t(), describe(node) + " value");
-      if (!tensor)
-        return tensor.takeError();
-      if (tensor->getNumElements() != 1)
-        return nodeError(node, "attribute 'value' must have one element");
-      value = *tensor;
-    }
-    auto built = build<tfm::ConstantOfShapeOp>(
-        node, {*shape}, {builder.getNamedAttr("value", value)});
-    return built ? Error::success() : built.takeError();
-  }
+/// Ops whose operands are the node's inputs and that take one INT attribute.
+template <typename OpTy, const IntAttribute &Attribute>
+Error Importer::importIntAttribute(const onnx::NodeProto &node,
+                                   ArrayRef<Value> inputs) {
+  int64_t value;
+  if (Error e = attributes(node)
+                    .get(Attribute.name, value, Attribute.defaultValue)
+                    .takeError())
+    return e;
+  return build<OpTy>(node, inputs, {namedInt(Attribute.name, value)})
+      .takeError();
+}
 
-  if (op == "Cast") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto to = intAttr(node, "to", std::nullopt);
-    if (!to)
-      return to.takeError();
-    auto element = elementType(*to, describe(node) + " attribute 'to'");
-    if (!element)
-      return element.takeError();
-    auto built = build<tfm::CastOp>(
-        node, {*v}, {builder.getNamedAttr("to", TypeAttr::get(*element))});
-    return built ? Error::success() : built.takeError();
-  }
+template <typename OpTy, OperandForm Form>
+Error Importer::importReduce(const onnx::NodeProto &node,
+                             ArrayRef<Value> inputs) {
+  auto axes = movedInts(node, inputs, Form, "axes");
+  if (!axes)
+    return axes.takeError();
+  bool keepdims, noop;
+  if (Error e = attributes(node)
+                    .get("keepdims", keepdims, true)
+                    .get("noop_with_empty_axes", noop, false)
+                    .takeError())
+    return e;
+  return build<OpTy>(node, inputs[0],
+                     {namedInts("axes", *axes), namedBool("keepdims", keepdims),
+                      namedBool("noop_with_empty_axes", noop)})
+      .takeError();
+}
 
-  if (op == "Gelu") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto approximate = stringAttr(node, "approximate", "none");
-    if (!approximate)
-      return approximate.takeError();
-    if (*approximate != "none" && *approximate != "tanh")
-      return nodeError(node, "unsupported approximate='" + *approximate + "'");
-    auto built = build<tfm::GeluOp>(
-        node, {*v},
-        {builder.getNamedAttr("approximate",
-                              builder.getStringAttr(*approximate))});
-    return built ? Error::success() : built.takeError();
-  }
+template <typename OpTy, OperandForm Form>
+Error Importer::importSqueeze(const onnx::NodeProto &node,
+                              ArrayRef<Value> inputs) {
+  auto axes = movedInts(node, inputs, Form, "axes");
+  if (!axes)
+    return axes.takeError();
+  if (std::is_same_v<OpTy, tfm::UnsqueezeOp> && axes->empty())
+    return nodeError(node, "Unsqueeze needs axes");
+  return build<OpTy>(node, inputs[0], {namedInts("axes", *axes)}).takeError();
+}
 
-  if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    // Axes moved from an attribute to an input: ReduceSum at 13, the others
-    // at 18.
-    int64_t axesInputOpset = op == "ReduceSum" ? 13 : 18;
-    SmallVector<int64_t> axes;
-    if (opset >= axesInputOpset) {
-      if (findAttribute(node, "axes"))
-        return nodeError(node, "attribute 'axes' is not allowed at this "
-                               "opset; axes are an input");
-      auto valueOr = optionalInput(node, 1);
-      if (!valueOr)
-        return valueOr.takeError();
-      if (*valueOr) {
-        auto c = constantInput(node, 1, "axes");
-        if (!c)
-          return c.takeError();
-        axes = *c;
-      }
-    } else {
-      if (node.input_size() > 1)
-        return nodeError(node, "axes must be an attribute before opset " +
-                                   std::to_string(axesInputOpset));
-      auto a = intsAttr(node, "axes");
-      if (!a)
-        return a.takeError();
-      if (*a)
-        axes = **a;
-    }
-    auto keepdims = intAttr(node, "keepdims", 1);
-    if (!keepdims)
-      return keepdims.takeError();
-    auto noop = intAttr(node, "noop_with_empty_axes", 0);
-    if (!noop)
-      return noop.takeError();
-    SmallVector<NamedAttribute> attrs = {
-        namedInts("axes", axes), namedBool("keepdims", *keepdims != 0),
-        namedBool("noop_with_empty_axes", *noop != 0)};
-    Expected<Operation *> built =
-        op == "ReduceMean"  ? build<tfm::ReduceMeanOp>(node, {*v}, attrs)
-        : op == "ReduceSum" ? build<tfm::ReduceSumOp>(node, {*v}, attrs)
-                            : build<tfm::ReduceMaxOp>(node, {*v}, attrs);
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "CumSum") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto axis = constantInput(node, 1, "axis");
-    if (!axis)
-      return axis.takeError();
-    if (axis->size() != 1)
-      return nodeError(node, "axis must be a scalar");
-    auto exclusive = intAttr(node, "exclusive", 0);
-    auto reverse = intAttr(node, "reverse", 0);
-    if (!exclusive)
-      return exclusive.takeError();
-    if (!reverse)
-      return reverse.takeError();
-    auto built = build<tfm::CumSumOp>(node, {*v},
-                                      {namedInt("axis", (*axis)[0]),
-                                       namedBool("exclusive", *exclusive != 0),
-                                       namedBool("reverse", *reverse != 0)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Softmax") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto axis = intAttr(node, "axis", opset < 13 ? 1 : -1);
-    if (!axis)
-      return axis.takeError();
-    if (opset < 13) {
-      // Before opset 13 Softmax flattens the input to 2-D around `axis`; that
-      // is the per-axis softmax only when `axis` is the last dimension.
-      int64_t rank = cast<RankedTensorType>(v->getType()).getRank();
-      auto normalized = tfm::normalizeAxis(*axis, rank);
-      if (normalized && *normalized != rank - 1)
-        return nodeError(node, "Softmax before opset 13 over axis " +
-                                   std::to_string(*axis) + " of a rank-" +
-                                   std::to_string(rank) +
-                                   " input (2-D coercion of the trailing "
-                                   "dimensions) is not supported; only the "
-                                   "last axis is");
-    }
-    auto built = build<tfm::SoftmaxOp>(node, {*v}, {namedInt("axis", *axis)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "LayerNormalization") {
-    auto x = input(node, 0);
-    auto scale = input(node, 1);
-    auto bias = optionalInput(node, 2);
-    if (!x)
-      return x.takeError();
-    if (!scale)
-      return scale.takeError();
-    if (!bias)
-      return bias.takeError();
-    auto axis = intAttr(node, "axis", -1);
-    auto epsilon = floatAttr(node, "epsilon", 1e-5f);
-    auto stash = intAttr(node, "stash_type", 1);
-    if (!axis)
-      return axis.takeError();
-    if (!epsilon)
-      return epsilon.takeError();
-    if (!stash)
-      return stash.takeError();
-    SmallVector<Value> operands = {*x, *scale};
-    if (*bias)
-      operands.push_back(*bias);
-    auto built = build<tfm::LayerNormalizationOp>(
-        node, operands,
-        {namedInt("axis", *axis),
-         builder.getNamedAttr("epsilon", builder.getF32FloatAttr(*epsilon))});
-    if (!built)
-      return built.takeError();
-    // The optional Mean and InvStdDev outputs: the statistics over the
-    // normalised axes (kept as unit dims), recomputed from tfm ops.
-    auto used = [&](int i) {
-      return node.output_size() > i && !node.output(i).empty() &&
-             consumed.contains(node.output(i));
-    };
-    bool wantMean = used(1), wantInvStdDev = used(2);
-    if (!wantMean && !wantInvStdDev)
-      return Error::success();
-    auto type = cast<RankedTensorType>(x->getType());
-    int64_t first = *tfm::normalizeAxis(*axis, type.getRank());
-    SmallVector<int64_t> axes;
-    for (int64_t i = first; i < type.getRank(); ++i)
-      axes.push_back(i);
-    SmallVector<NamedAttribute> reduce = {
-        namedInts("axes", axes), namedBool("keepdims", true),
-        namedBool("noop_with_empty_axes", false)};
-    auto unary = [&](auto tag, Value operand) -> Expected<Value> {
-      auto op = build<decltype(tag)>(node, {operand}, {}, false);
-      if (!op)
-        return op.takeError();
-      return (*op)->getResult(0);
-    };
-    auto binary = [&](auto tag, Value lhs, Value rhs) -> Expected<Value> {
-      auto op = build<decltype(tag)>(node, {lhs, rhs}, {}, false);
-      if (!op)
-        return op.takeError();
-      return (*op)->getResult(0);
-    };
-    auto mean = build<tfm::ReduceMeanOp>(node, {*x}, reduce, false);
-    if (!mean)
-      return mean.takeError();
-    Value meanValue = (*mean)->getResult(0);
-    if (wantMean)
-      if (Error e = bind(node, node.output(1), meanValue))
+/// Split sizes come from the attribute (Form = Attribute) or input #1; without
+/// them the split is even over the outputs, or (NumOutputs, opset 18) into
+/// `num_outputs` chunks of ceil(dim / num_outputs), the last one smaller.
+template <OperandForm Form, bool NumOutputs>
+Error Importer::importSplit(const onnx::NodeProto &node,
+                            ArrayRef<Value> inputs) {
+  int64_t axisAttr;
+  if (Error e = attributes(node).get("axis", axisAttr, 0).takeError())
+    return e;
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  auto axis = tfm::normalizeAxis(axisAttr, type.getRank());
+  if (!axis)
+    return nodeError(node,
+                     "axis " + std::to_string(axisAttr) + " is out of range");
+  bool sizesGiven = inputs.size() > 1 && inputs[1];
+  if (NumOutputs && sizesGiven && findAttribute(node, "num_outputs"))
+    return nodeError(node, "give either the 'split' input or the "
+                           "'num_outputs' attribute, not both");
+  auto split = movedInts(node, inputs, Form, "split");
+  if (!split)
+    return split.takeError();
+  if (split->empty()) {
+    int64_t pieces = node.output_size();
+    if (NumOutputs)
+      if (Error e = attributes(node)
+                        .get("num_outputs", pieces, std::nullopt)
+                        .takeError())
         return e;
-    if (!wantInvStdDev)
-      return Error::success();
-    auto centered = binary(tfm::SubOp(), *x, meanValue);
-    if (!centered)
-      return centered.takeError();
-    auto squared = binary(tfm::MulOp(), *centered, *centered);
-    if (!squared)
-      return squared.takeError();
-    auto variance = build<tfm::ReduceMeanOp>(node, {*squared}, reduce, false);
-    if (!variance)
-      return variance.takeError();
-    auto scalarType = RankedTensorType::get({}, type.getElementType());
-    Value epsilonValue = tfm::ConstantOp::create(
-        builder, loc,
-        DenseElementsAttr::get(scalarType,
-                               ArrayRef<Attribute>{builder.getFloatAttr(
-                                   type.getElementType(), *epsilon)}));
-    auto shifted =
-        binary(tfm::AddOp(), (*variance)->getResult(0), epsilonValue);
-    if (!shifted)
-      return shifted.takeError();
-    auto root = unary(tfm::SqrtOp(), *shifted);
-    if (!root)
-      return root.takeError();
-    auto inverse = unary(tfm::ReciprocalOp(), *root);
-    if (!inverse)
-      return inverse.takeError();
-    return bind(node, node.output(2), *inverse);
-  }
-
-  if (op == "Gemm") {
-    auto a = input(node, 0);
-    auto b = input(node, 1);
-    auto c = optionalInput(node, 2);
-    if (!a)
-      return a.takeError();
-    if (!b)
-      return b.takeError();
-    if (!c)
-      return c.takeError();
-    auto alpha = floatAttr(node, "alpha", 1.0f);
-    auto beta = floatAttr(node, "beta", 1.0f);
-    auto transA = intAttr(node, "transA", 0);
-    auto transB = intAttr(node, "transB", 0);
-    if (!alpha)
-      return alpha.takeError();
-    if (!beta)
-      return beta.takeError();
-    if (!transA)
-      return transA.takeError();
-    if (!transB)
-      return transB.takeError();
-    SmallVector<Value> operands = {*a, *b};
-    if (*c)
-      operands.push_back(*c);
-    auto built = build<tfm::GemmOp>(
-        node, operands,
-        {builder.getNamedAttr("alpha", builder.getF32FloatAttr(*alpha)),
-         builder.getNamedAttr("beta", builder.getF32FloatAttr(*beta)),
-         namedBool("transA", *transA != 0), namedBool("transB", *transB != 0)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Shape") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto start = intAttr(node, "start", 0);
-    if (!start)
-      return start.takeError();
-    SmallVector<NamedAttribute> attrs = {namedInt("start", *start)};
-    if (findAttribute(node, "end")) {
-      auto end = intAttr(node, "end", std::nullopt);
-      if (!end)
-        return end.takeError();
-      attrs.push_back(namedInt("end", *end));
-    }
-    auto built = build<tfm::ShapeOp>(node, {*v}, attrs);
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Reshape") {
-    auto v = input(node, 0);
-    auto shape = input(node, 1);
-    if (!v)
-      return v.takeError();
-    if (!shape)
-      return shape.takeError();
-    auto allowzero = intAttr(node, "allowzero", 0);
-    if (!allowzero)
-      return allowzero.takeError();
-    auto built = build<tfm::ReshapeOp>(node, {*v, *shape},
-                                       {namedBool("allowzero", *allowzero)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Transpose") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto perm = intsAttr(node, "perm");
-    if (!perm)
-      return perm.takeError();
-    SmallVector<int64_t> permutation;
-    if (*perm) {
-      permutation = **perm;
-    } else {
-      int64_t rank = cast<RankedTensorType>(v->getType()).getRank();
-      for (int64_t i = rank - 1; i >= 0; --i)
-        permutation.push_back(i);
-    }
-    auto built =
-        build<tfm::TransposeOp>(node, {*v}, {namedInts("perm", permutation)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Squeeze" || op == "Unsqueeze") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    SmallVector<int64_t> axes;
-    if (opset >= 13) {
-      if (findAttribute(node, "axes"))
-        return nodeError(node, "attribute 'axes' is not allowed from opset "
-                               "13 on; axes are an input");
-      auto present = optionalInput(node, 1);
-      if (!present)
-        return present.takeError();
-      if (*present) {
-        auto c = constantInput(node, 1, "axes");
-        if (!c)
-          return c.takeError();
-        axes = *c;
-      }
-    } else {
-      if (node.input_size() > 1)
-        return nodeError(node, "axes must be an attribute before opset 13");
-      auto a = intsAttr(node, "axes");
-      if (!a)
-        return a.takeError();
-      if (*a)
-        axes = **a;
-    }
-    if (op == "Unsqueeze" && axes.empty())
-      return nodeError(node, "Unsqueeze needs axes");
-    auto built =
-        op == "Squeeze"
-            ? build<tfm::SqueezeOp>(node, {*v}, {namedInts("axes", axes)})
-            : build<tfm::UnsqueezeOp>(node, {*v}, {namedInts("axes", axes)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Flatten") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto axis = intAttr(node, "axis", 1);
-    if (!axis)
-      return axis.takeError();
-    auto built = build<tfm::FlattenOp>(node, {*v}, {namedInt("axis", *axis)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Concat") {
-    SmallVector<Value> operands;
-    for (int i = 0; i < node.input_size(); ++i) {
-      auto v = input(node, i);
-      if (!v)
-        return v.takeError();
-      operands.push_back(*v);
-    }
-    auto axis = intAttr(node, "axis", std::nullopt);
-    if (!axis)
-      return axis.takeError();
-    auto built =
-        build<tfm::ConcatOp>(node, operands, {namedInt("axis", *axis)});
-    return built ? Error::success() : built.takeError();
-  }
-
-  if (op == "Split") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    auto axisOr = intAttr(node, "axis", 0);
-    if (!axisOr)
-      return axisOr.takeError();
-    auto type = cast<RankedTensorType>(v->getType());
-    auto axis = tfm::normalizeAxis(*axisOr, type.getRank());
-    if (!axis)
-      return nodeError(node,
-                       "axis " + std::to_string(*axisOr) + " is out of range");
-    SmallVector<int64_t> split;
-    if (opset < 18 && findAttribute(node, "num_outputs"))
-      return nodeError(node, "attribute 'num_outputs' needs opset 18");
-    if (opset >= 13) {
-      if (findAttribute(node, "split"))
-        return nodeError(node, "attribute 'split' is not allowed from opset "
-                               "13 on; split sizes are an input");
-      auto present = optionalInput(node, 1);
-      if (!present)
-        return present.takeError();
-      if (*present) {
-        if (findAttribute(node, "num_outputs"))
-          return nodeError(node, "give either the 'split' input or the "
-                                 "'num_outputs' attribute, not both");
-        auto c = constantInput(node, 1, "split");
-        if (!c)
-          return c.takeError();
-        split = *c;
-      }
-    } else {
-      if (node.input_size() > 1)
-        return nodeError(node, "split sizes must be an attribute before "
-                               "opset 13");
-      auto a = intsAttr(node, "split");
-      if (!a)
-        return a.takeError();
-      if (*a)
-        split = **a;
-    }
-    if (split.empty()) {
-      int64_t pieces = node.output_size();
-      if (opset >= 18) {
-        auto n = intAttr(node, "num_outputs", std::nullopt);
-        if (!n)
-          return n.takeError();
-        pieces = *n;
-      }
-      int64_t dim = type.getDimSize(*axis);
-      if (dim == ShapedType::kDynamic)
-        return nodeError(node, "splitting a dynamic dimension needs explicit "
-                               "split sizes");
-      if (pieces <= 0 || pieces > dim)
-        return nodeError(node, "cannot split " + std::to_string(dim) +
-                                   " into " + std::to_string(pieces));
-      // Opset 18: chunks of ceil(dim / pieces), the last one smaller; earlier
-      // opsets require an even split.
-      int64_t chunk = (dim + pieces - 1) / pieces;
-      if (opset < 18 && dim % pieces != 0)
-        return nodeError(node, "dimension " + std::to_string(dim) +
-                                   " does not split evenly into " +
-                                   std::to_string(pieces));
-      if (dim - chunk * (pieces - 1) < 0)
-        return nodeError(node, llvm::formatv("cannot split {0} into {1} "
-                                             "chunks of {2}",
-                                             dim, pieces, chunk)
-                                   .str());
-      for (int64_t i = 0, left = dim; i < pieces; ++i, left -= chunk)
-        split.push_back(std::min(chunk, left));
-    }
-    if ((int64_t)split.size() != node.output_size())
-      return nodeError(node, llvm::formatv("{0} split sizes for {1} outputs",
-                                           split.size(), node.output_size())
+    int64_t dim = type.getDimSize(*axis);
+    if (dim == ShapedType::kDynamic)
+      return nodeError(node, "splitting a dynamic dimension needs explicit "
+                             "split sizes");
+    if (pieces <= 0 || pieces > dim)
+      return nodeError(node, "cannot split " + std::to_string(dim) + " into " +
+                                 std::to_string(pieces));
+    int64_t chunk = (dim + pieces - 1) / pieces;
+    if (!NumOutputs && dim % pieces != 0)
+      return nodeError(node, "dimension " + std::to_string(dim) +
+                                 " does not split evenly into " +
+                                 std::to_string(pieces));
+    if (dim - chunk * (pieces - 1) < 0)
+      return nodeError(node, llvm::formatv("cannot split {0} into {1} "
+                                           "chunks of {2}",
+                                           dim, pieces, chunk)
                                  .str());
-    auto built = build<tfm::SplitOp>(
-        node, {*v}, {namedInt("axis", *axisOr), namedInts("split", split)});
-    return built ? Error::success() : built.takeError();
+    for (int64_t i = 0, left = dim; i < pieces; ++i, left -= chunk)
+      split->push_back(std::min(chunk, left));
   }
+  if ((int64_t)split->size() != node.output_size())
+    return nodeError(node, llvm::formatv("{0} split sizes for {1} outputs",
+                                         split->size(), node.output_size())
+                               .str());
+  return build<tfm::SplitOp>(
+             node, inputs[0],
+             {namedInt("axis", axisAttr), namedInts("split", *split)})
+      .takeError();
+}
 
-  if (op == "Slice") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    int64_t rank = cast<RankedTensorType>(v->getType()).getRank();
-    Value starts, ends, axes, steps;
-    if (opset < 10) {
-      if (node.input_size() > 1)
-        return nodeError(node, "starts, ends and axes must be attributes "
-                               "before opset 10");
-      auto s = intsAttr(node, "starts");
-      auto e = intsAttr(node, "ends");
-      auto a = intsAttr(node, "axes");
-      if (!s)
-        return s.takeError();
-      if (!e)
-        return e.takeError();
-      if (!a)
-        return a.takeError();
-      if (!*s || !*e)
-        return nodeError(node, "needs starts and ends");
-      starts = constantI64(**s, loc);
-      ends = constantI64(**e, loc);
-      if (*a)
-        axes = constantI64(**a, loc);
-    } else {
-      for (StringRef name : {"starts", "ends", "axes"})
-        if (findAttribute(node, name))
-          return nodeError(node, "attribute '" + name +
-                                     "' is not allowed from opset 10 on; it "
-                                     "is an input");
-      auto s = input(node, 1);
-      auto e = input(node, 2);
-      auto a = optionalInput(node, 3);
-      auto st = optionalInput(node, 4);
-      if (!s)
-        return s.takeError();
-      if (!e)
-        return e.takeError();
-      if (!a)
-        return a.takeError();
-      // Starts, ends and steps may be run-time values; the axes decide which
-      // dimensions change and must be known.
-      if (*a)
-        if (auto known = constantInput(node, 3, "axes"); !known)
-          return known.takeError();
-      if (!st)
-        return st.takeError();
-      starts = *s;
-      ends = *e;
-      axes = *a;
-      steps = *st;
-    }
-    auto lengthOf = [](Value x) {
-      auto t = cast<RankedTensorType>(x.getType());
-      return t.getRank() == 1 ? t.getDimSize(0) : ShapedType::kDynamic;
-    };
-    int64_t n = lengthOf(starts);
-    if (n == ShapedType::kDynamic)
-      return nodeError(node, "starts must be 1-D with a static length");
-    if (!axes) {
-      SmallVector<int64_t> all;
-      for (int64_t i = 0; i < n; ++i)
-        all.push_back(i);
-      if (n > rank)
-        return nodeError(node, "more starts than input dimensions");
-      axes = constantI64(all, loc);
-    }
-    if (!steps)
-      steps = constantI64(SmallVector<int64_t>(n, 1), loc);
-    auto built = build<tfm::SliceOp>(node, {*v, starts, ends, axes, steps});
-    return built ? Error::success() : built.takeError();
+Error Importer::importConstant(const onnx::NodeProto &node, ArrayRef<Value>) {
+  const onnx::AttributeProto *attribute = nullptr;
+  for (const auto &a : node.attribute()) {
+    if (attribute)
+      return nodeError(node, "must have exactly one value attribute");
+    attribute = &a;
   }
-
-  if (op == "Expand") {
-    auto v = input(node, 0);
-    auto shape = input(node, 1);
-    if (!v)
-      return v.takeError();
-    if (!shape)
-      return shape.takeError();
-    auto built = build<tfm::ExpandOp>(node, {*v, *shape});
-    return built ? Error::success() : built.takeError();
+  if (!attribute)
+    return nodeError(node, "has no value attribute");
+  Attribute value;
+  StringRef name = attribute->name();
+  if (name == "value" && attribute->type() == onnx::AttributeProto::TENSOR) {
+    // Constant tensors are often unnamed; their blob is named after the
+    // node's output.
+    auto tensor =
+        tensorAttr(attribute->t(), describe(node) + " value",
+                   attribute->t().name().empty() ? StringRef(node.output(0))
+                                                 : StringRef());
+    if (!tensor)
+      return tensor.takeError();
+    value = *tensor;
+  } else if (name == "value_float" &&
+             attribute->type() == onnx::AttributeProto::FLOAT) {
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({}, builder.getF32Type()), attribute->f());
+  } else if (name == "value_floats" &&
+             attribute->type() == onnx::AttributeProto::FLOATS) {
+    SmallVector<float> v(attribute->floats().begin(),
+                         attribute->floats().end());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)v.size()}, builder.getF32Type()),
+        ArrayRef<float>(v));
+  } else if (name == "value_int" &&
+             attribute->type() == onnx::AttributeProto::INT) {
+    value =
+        DenseElementsAttr::get(RankedTensorType::get({}, builder.getI64Type()),
+                               (int64_t)attribute->i());
+  } else if (name == "value_ints" &&
+             attribute->type() == onnx::AttributeProto::INTS) {
+    SmallVector<int64_t> v(attribute->ints().begin(), attribute->ints().end());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)v.size()}, builder.getI64Type()),
+        ArrayRef<int64_t>(v));
+  } else {
+    return nodeError(node, "unsupported value attribute '" + name + "' (" +
+                               attributeTypeName(attribute->type()) + ")");
   }
+  return build<tfm::ConstantOp>(node, {},
+                                {builder.getNamedAttr("value", value)})
+      .takeError();
+}
 
-  if (op == "Range")
-    return simple(tfm::RangeOp(), 3);
-
-  if (op == "Trilu") {
-    auto v = input(node, 0);
-    if (!v)
-      return v.takeError();
-    int64_t k = 0;
-    auto present = optionalInput(node, 1);
-    if (!present)
-      return present.takeError();
-    if (*present) {
-      auto c = constantInput(node, 1, "k");
-      if (!c)
-        return c.takeError();
-      if (c->size() != 1)
-        return nodeError(node, "k must be a scalar");
-      k = (*c)[0];
-    }
-    auto upper = intAttr(node, "upper", 1);
-    if (!upper)
-      return upper.takeError();
-    auto built = build<tfm::TriluOp>(
-        node, {*v}, {namedInt("k", k), namedBool("upper", *upper != 0)});
-    return built ? Error::success() : built.takeError();
+Error Importer::importConstantOfShape(const onnx::NodeProto &node,
+                                      ArrayRef<Value> inputs) {
+  Attribute value = DenseElementsAttr::get(
+      RankedTensorType::get({1}, builder.getF32Type()), 0.0f);
+  if (const auto *attribute = findAttribute(node, "value")) {
+    if (attribute->type() != onnx::AttributeProto::TENSOR)
+      return nodeError(node, "attribute 'value' must be a TENSOR");
+    auto tensor = tensorAttr(attribute->t(), describe(node) + " value");
+    if (!tensor)
+      return tensor.takeError();
+    if (tensor->getNumElements() != 1)
+      return nodeError(node, "attribute 'value' must have one element");
+    value = *tensor;
   }
+  return build<tfm::ConstantOfShapeOp>(node, inputs,
+                                       {builder.getNamedAttr("value", value)})
+      .takeError();
+}
 
-  if (op == "Gather") {
-    auto data = input(node, 0);
-    auto indices = input(node, 1);
-    if (!data)
-      return data.takeError();
-    if (!indices)
-      return indices.takeError();
-    auto axis = intAttr(node, "axis", 0);
-    if (!axis)
-      return axis.takeError();
-    auto built = build<tfm::GatherOp>(node, {*data, *indices},
-                                      {namedInt("axis", *axis)});
-    return built ? Error::success() : built.takeError();
+Error Importer::importCast(const onnx::NodeProto &node,
+                           ArrayRef<Value> inputs) {
+  int64_t to;
+  if (Error e = attributes(node).get("to", to, std::nullopt).takeError())
+    return e;
+  auto element = elementType(to, describe(node) + " attribute 'to'");
+  if (!element)
+    return element.takeError();
+  return build<tfm::CastOp>(
+             node, inputs,
+             {builder.getNamedAttr("to", TypeAttr::get(*element))})
+      .takeError();
+}
+
+Error Importer::importGelu(const onnx::NodeProto &node,
+                           ArrayRef<Value> inputs) {
+  std::string approximate;
+  if (Error e =
+          attributes(node).get("approximate", approximate, "none").takeError())
+    return e;
+  if (approximate != "none" && approximate != "tanh")
+    return nodeError(node, "unsupported approximate='" + approximate + "'");
+  return build<tfm::GeluOp>(
+             node, inputs,
+             {builder.getNamedAttr("approximate",
+                                   builder.getStringAttr(approximate))})
+      .takeError();
+}
+
+Error Importer::importCumSum(const onnx::NodeProto &node,
+                             ArrayRef<Value> inputs) {
+  auto axis = constantInput(node, inputs[1], "axis");
+  if (!axis)
+    return axis.takeError();
+  if (axis->size() != 1)
+    return nodeError(node, "axis must be a scalar");
+  bool exclusive, reverse;
+  if (Error e = attributes(node)
+                    .get("exclusive", exclusive, false)
+                    .get("reverse", reverse, false)
+                    .takeError())
+    return e;
+  return build<tfm::CumSumOp>(node, inputs[0],
+                              {namedInt("axis", (*axis)[0]),
+                               namedBool("exclusive", exclusive),
+                               namedBool("reverse", reverse)})
+      .takeError();
+}
+
+/// Before opset 13 Softmax flattens the input to 2-D around `axis` (default
+/// 1); that is the per-axis softmax only when `axis` is the last dimension.
+Error Importer::importSoftmaxCoerced(const onnx::NodeProto &node,
+                                     ArrayRef<Value> inputs) {
+  int64_t axis;
+  if (Error e = attributes(node).get("axis", axis, 1).takeError())
+    return e;
+  int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
+  auto normalized = tfm::normalizeAxis(axis, rank);
+  if (normalized && *normalized != rank - 1)
+    return nodeError(node, "Softmax before opset 13 over axis " +
+                               std::to_string(axis) + " of a rank-" +
+                               std::to_string(rank) +
+                               " input (2-D coercion of the trailing "
+                               "dimensions) is not supported; only the "
+                               "last axis is");
+  return build<tfm::SoftmaxOp>(node, inputs, {namedInt("axis", axis)})
+      .takeError();
+}
+
+Error Importer::importLayerNormalization(const onnx::NodeProto &node,
+                                         ArrayRef<Value> inputs) {
+  int64_t axis, stash;
+  float epsilon;
+  if (Error e = attributes(node)
+                    .get("axis", axis, -1)
+                    .get("epsilon", epsilon, 1e-5f)
+                    .get("stash_type", stash, 1)
+                    .takeError())
+    return e;
+  auto built = build<tfm::LayerNormalizationOp>(
+      node, presentInputs(inputs),
+      {namedInt("axis", axis),
+       builder.getNamedAttr("epsilon", builder.getF32FloatAttr(epsilon))});
+  if (!built)
+    return built.takeError();
+  // The optional Mean and InvStdDev outputs: the statistics over the
+  // normalised axes (kept as unit dims), recomputed from tfm ops.
+  auto used = [&](int i) {
+    return node.output_size() > i && !node.output(i).empty() &&
+           consumed.contains(node.output(i));
+  };
+  bool wantMean = used(1), wantInvStdDev = used(2);
+  if (!wantMean && !wantInvStdDev)
+    return Error::success();
+  Value x = inputs[0];
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t first = *tfm::normalizeAxis(axis, type.getRank());
+  SmallVector<int64_t> axes;
+  for (int64_t i = first; i < type.getRank(); ++i)
+    axes.push_back(i);
+  SmallVector<NamedAttribute> reduce = {
+      namedInts("axes", axes), namedBool("keepdims", true),
+      namedBool("noop_with_empty_axes", false)};
+  auto mean = buildValue<tfm::ReduceMeanOp>(node, x, reduce);
+  if (!mean)
+    return mean.takeError();
+  if (wantMean)
+    if (Error e = bind(node, node.output(1), *mean))
+      return e;
+  if (!wantInvStdDev)
+    return Error::success();
+  auto centered = buildValue<tfm::SubOp>(node, {x, *mean});
+  if (!centered)
+    return centered.takeError();
+  auto squared = buildValue<tfm::MulOp>(node, {*centered, *centered});
+  if (!squared)
+    return squared.takeError();
+  auto variance = buildValue<tfm::ReduceMeanOp>(node, *squared, reduce);
+  if (!variance)
+    return variance.takeError();
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value epsilonValue = tfm::ConstantOp::create(
+      builder, nodeLoc(node),
+      DenseElementsAttr::get(scalarType,
+                             ArrayRef<Attribute>{builder.getFloatAttr(
+                                 type.getElementType(), epsilon)}));
+  auto shifted = buildValue<tfm::AddOp>(node, {*variance, epsilonValue});
+  if (!shifted)
+    return shifted.takeError();
+  auto root = buildValue<tfm::SqrtOp>(node, *shifted);
+  if (!root)
+    return root.takeError();
+  auto inverse = buildValue<tfm::ReciprocalOp>(node, *root);
+  if (!inverse)
+    return inverse.takeError();
+  return bind(node, node.output(2), *inverse);
+}
+
+Error Importer::importGemm(const onnx::NodeProto &node,
+                           ArrayRef<Value> inputs) {
+  float alpha, beta;
+  bool transA, transB;
+  if (Error e = attributes(node)
+                    .get("alpha", alpha, 1.0f)
+                    .get("beta", beta, 1.0f)
+                    .get("transA", transA, false)
+                    .get("transB", transB, false)
+                    .takeError())
+    return e;
+  return build<tfm::GemmOp>(
+             node, presentInputs(inputs),
+             {builder.getNamedAttr("alpha", builder.getF32FloatAttr(alpha)),
+              builder.getNamedAttr("beta", builder.getF32FloatAttr(beta)),
+              namedBool("transA", transA), namedBool("transB", transB)})
+      .takeError();
+}
+
+Error Importer::importShape(const onnx::NodeProto &node,
+                            ArrayRef<Value> inputs) {
+  int64_t start, end;
+  if (Error e = attributes(node).get("start", start, 0).takeError())
+    return e;
+  SmallVector<NamedAttribute> attrs = {namedInt("start", start)};
+  if (findAttribute(node, "end")) {
+    if (Error e = attributes(node).get("end", end, std::nullopt).takeError())
+      return e;
+    attrs.push_back(namedInt("end", end));
   }
+  return build<tfm::ShapeOp>(node, inputs, attrs).takeError();
+}
 
-  if (op == "GatherND") {
-    auto data = input(node, 0);
-    auto indices = input(node, 1);
-    if (!data)
-      return data.takeError();
-    if (!indices)
-      return indices.takeError();
-    auto batchDims = intAttr(node, "batch_dims", 0);
-    if (!batchDims)
-      return batchDims.takeError();
-    auto built = build<tfm::GatherNDOp>(node, {*data, *indices},
-                                        {namedInt("batch_dims", *batchDims)});
-    return built ? Error::success() : built.takeError();
+Error Importer::importReshape(const onnx::NodeProto &node,
+                              ArrayRef<Value> inputs) {
+  bool allowzero;
+  if (Error e = attributes(node).get("allowzero", allowzero, false).takeError())
+    return e;
+  return build<tfm::ReshapeOp>(node, inputs,
+                               {namedBool("allowzero", allowzero)})
+      .takeError();
+}
+
+Error Importer::importTranspose(const onnx::NodeProto &node,
+                                ArrayRef<Value> inputs) {
+  std::optional<SmallVector<int64_t>> perm;
+  if (Error e = attributes(node).get("perm", perm).takeError())
+    return e;
+  if (!perm) {
+    int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
+    perm.emplace();
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm->push_back(i);
   }
+  return build<tfm::TransposeOp>(node, inputs, {namedInts("perm", *perm)})
+      .takeError();
+}
 
-  return nodeError(node, "unsupported operator '" + node.op_type() + "'");
+/// Slice before opset 10: starts, ends and axes are attributes; they become
+/// constant operands.
+Error Importer::importSliceAttributes(const onnx::NodeProto &node,
+                                      ArrayRef<Value> inputs) {
+  std::optional<SmallVector<int64_t>> starts, ends, axes;
+  if (Error e = attributes(node)
+                    .get("starts", starts)
+                    .get("ends", ends)
+                    .get("axes", axes)
+                    .takeError())
+    return e;
+  if (!starts || !ends)
+    return nodeError(node, "needs starts and ends");
+  Location loc = nodeLoc(node);
+  return buildSlice(node, inputs[0], constantI64(*starts, loc),
+                    constantI64(*ends, loc),
+                    axes ? constantI64(*axes, loc) : Value(), Value());
+}
+
+/// Slice from opset 10 on: starts, ends, axes and steps are inputs. Starts,
+/// ends and steps may be run-time values; the axes decide which dimensions
+/// change and must be known.
+Error Importer::importSliceInputs(const onnx::NodeProto &node,
+                                  ArrayRef<Value> inputs) {
+  Value axes = inputs.size() > 3 ? inputs[3] : Value();
+  Value steps = inputs.size() > 4 ? inputs[4] : Value();
+  if (axes)
+    if (auto known = constantInput(node, axes, "axes"); !known)
+      return known.takeError();
+  return buildSlice(node, inputs[0], inputs[1], inputs[2], axes, steps);
+}
+
+/// Builds tfm.slice with absent axes (0..n-1) and steps (1) materialised.
+Error Importer::buildSlice(const onnx::NodeProto &node, Value data,
+                           Value starts, Value ends, Value axes, Value steps) {
+  Location loc = nodeLoc(node);
+  int64_t rank = cast<RankedTensorType>(data.getType()).getRank();
+  auto startsType = cast<RankedTensorType>(starts.getType());
+  int64_t n = startsType.getRank() == 1 ? startsType.getDimSize(0)
+                                        : ShapedType::kDynamic;
+  if (n == ShapedType::kDynamic)
+    return nodeError(node, "starts must be 1-D with a static length");
+  if (!axes) {
+    if (n > rank)
+      return nodeError(node, "more starts than input dimensions");
+    axes = constantI64(llvm::to_vector(llvm::seq<int64_t>(0, n)), loc);
+  }
+  if (!steps)
+    steps = constantI64(SmallVector<int64_t>(n, 1), loc);
+  return build<tfm::SliceOp>(node, {data, starts, ends, axes, steps})
+      .takeError();
+}
+
+Error Importer::importTrilu(const onnx::NodeProto &node,
+                            ArrayRef<Value> inputs) {
+  int64_t k = 0;
+  if (inputs.size() > 1 && inputs[1]) {
+    auto known = constantInput(node, inputs[1], "k");
+    if (!known)
+      return known.takeError();
+    if (known->size() != 1)
+      return nodeError(node, "k must be a scalar");
+    k = (*known)[0];
+  }
+  bool upper;
+  if (Error e = attributes(node).get("upper", upper, true).takeError())
+    return e;
+  return build<tfm::TriluOp>(node, inputs[0],
+                             {namedInt("k", k), namedBool("upper", upper)})
+      .takeError();
 }
 
 //===----------------------------------------------------------------------===//
@@ -1704,9 +1715,8 @@ Error Importer::importInitializers() {
     auto attr = tensorAttr(tensor, what);
     if (!attr)
       return attr.takeError();
-    Location loc = NameLoc::get(builder.getStringAttr(tensor.name()),
-                                FileLineColLoc::get(&context, fileName, 0, 0));
-    Value value = tfm::ConstantOp::create(builder, loc, *attr);
+    Value value =
+        tfm::ConstantOp::create(builder, nameLoc(tensor.name()), *attr);
     if (!values.insert({tensor.name(), value}).second)
       return fileError(what + " is defined twice");
   }

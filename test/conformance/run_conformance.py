@@ -5,7 +5,7 @@ For every node test under the ONNX test data (Debian libonnx-testdata:
 /usr/share/libonnx-testdata/data/node/test_*/) this script
 
 * classifies the test as *supported* when every operator of its graph is one
-  that sinkc's importer accepts (the operator table `kSignatures` in
+  that sinkc's importer accepts (the operator table `kOps` in
   lib/Import/OnnxImporter.cpp), otherwise as *unsupported*;
 * supported: compiles model.onnx with sinkc into an executable (cached, see
   below), runs every test_data_set_*/input_<i>.pb through
@@ -58,12 +58,15 @@ def supported_operators(importer_source):
     """The operator table of the importer: {"Abs", "Add", ...}."""
     with open(importer_source, encoding="utf-8") as f:
         text = f.read()
-    table = re.search(r"kSignatures\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
+    table = re.search(r"kOps\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
     if not table:
-        sys.exit(f"run_conformance: no kSignatures table in {importer_source}")
-    ops = set(re.findall(r'\{"([A-Za-z0-9]+)",\s*-?\d+,\s*-?\d+,', table.group(1)))
+        sys.exit(f"run_conformance: no kOps table in {importer_source}")
+    # Entries start {"OpType", minInputs, maxInputs, ...; an operator whose
+    # form changed between opsets has one entry per form.
+    ops = set(re.findall(r'\{"([A-Za-z0-9]+)",\s*\d+,\s*(?:\d+|kVariadic),',
+                         table.group(1)))
     if len(ops) < 10:
-        sys.exit(f"run_conformance: could not parse kSignatures in {importer_source}")
+        sys.exit(f"run_conformance: could not parse kOps in {importer_source}")
     return ops
 
 

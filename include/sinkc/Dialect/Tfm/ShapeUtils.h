@@ -13,6 +13,7 @@
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
+#include <string>
 
 namespace sinkc::tfm {
 
@@ -56,6 +57,9 @@ int64_t sliceLength(int64_t dim, int64_t start, int64_t end, int64_t step);
 
 /// Clamped start index of ONNX Slice (for folding and lowering).
 int64_t sliceStart(int64_t dim, int64_t start, int64_t step);
+
+/// A shape for messages: "[?, 3, 4]" (`?` for a dynamic dimension).
+std::string shapeToString(llvm::ArrayRef<int64_t> shape);
 
 } // namespace sinkc::tfm
 
