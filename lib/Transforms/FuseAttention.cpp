@@ -285,10 +285,28 @@ bool isZero(Value value) {
          (*elements.getValues<APFloat>().begin()).isZero();
 }
 
+/// `value` without the unsqueezes that only add leading axes: the query and
+/// key axes (the last two) stay the last two, and the add broadcasts the
+/// leading ones anyway (a [T, T] mask unsqueezed to [1, 1, T, T]).
+Value stripLeadingUnsqueezes(Value value) {
+  value = skipIdentities(value);
+  while (auto unsqueeze = value.getDefiningOp<tfm::UnsqueezeOp>()) {
+    auto input = dyn_cast<RankedTensorType>(unsqueeze.getInput().getType());
+    int64_t rank = cast<RankedTensorType>(unsqueeze.getType()).getRank();
+    if (!input || input.getRank() < 2 ||
+        !llvm::all_of(unsqueeze.getAxes(), [&](int64_t axis) {
+          return (axis < 0 ? axis + rank : axis) < rank - 2;
+        }))
+      break;
+    value = skipIdentities(unsqueeze.getInput());
+  }
+  return value;
+}
+
 /// An additive mask `where(c, 0, -big)` or `where(not(c), -big, 0)` with c
-/// proven by analyseCondition.
+/// proven by analyseCondition, possibly unsqueezed to more leading axes.
 bool analyseMask(Value mask, MaskFacts &facts) {
-  auto where = skipIdentities(mask).getDefiningOp<tfm::WhereOp>();
+  auto where = stripLeadingUnsqueezes(mask).getDefiningOp<tfm::WhereOp>();
   if (!where)
     return false;
   auto type = dyn_cast<RankedTensorType>(mask.getType());

@@ -302,3 +302,57 @@ func.func @two_ranges_shifted(%q: tensor<?x2x?x8xf32>, %kt: tensor<?x2x8x?xf32>,
   %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x8xf32>) -> tensor<?x2x?x8xf32>
   return %o : tensor<?x2x?x8xf32>
 }
+
+// -----
+
+// A causal mask built on [T, T] and unsqueezed to [1, 1, T, T] (the form of
+// test/lib/make_decoder.py): the unsqueeze only adds leading axes, so the
+// query and key axes are still the last two and the mask is proven causal.
+// CHECK-LABEL: func.func @mask_2d_unsqueezed
+// CHECK: sink.attention %{{.*}}, %{{.*}}, %{{.*}} {causal, scale = 2.500000e-01 : f32}
+// CHECK-NOT: tfm.softmax
+func.func @mask_2d_unsqueezed(%q: tensor<?x2x?x16xf32>, %kt: tensor<?x2x16x?xf32>, %v: tensor<?x2x?x16xf32>, %n: tensor<i64>) -> tensor<?x2x?x16xf32> {
+  %zero = tfm.constant dense<0> : tensor<i64>
+  %one = tfm.constant dense<1> : tensor<i64>
+  %fzero = tfm.constant dense<0.000000e+00> : tensor<f32>
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %scale = tfm.constant dense<2.500000e-01> : tensor<f32>
+  %r = tfm.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %rq = tfm.unsqueeze %r {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %rk = tfm.unsqueeze %r {axes = array<i64: 0>} : tensor<?xi64> -> tensor<1x?xi64>
+  %le = tfm.less_or_equal %rk, %rq : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %mask2 = tfm.where %le, %fzero, %big : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %mask = tfm.unsqueeze %mask2 {axes = array<i64: 0, 1>} : tensor<?x?xf32> -> tensor<1x1x?x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x?x16xf32>, tensor<?x2x16x?xf32>) -> tensor<?x2x?x?xf32>
+  %ss = tfm.mul %s, %scale : (tensor<?x2x?x?xf32>, tensor<f32>) -> tensor<?x2x?x?xf32>
+  %sm = tfm.add %ss, %mask : (tensor<?x2x?x?xf32>, tensor<1x1x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %o : tensor<?x2x?x16xf32>
+}
+
+// -----
+
+// The same mask unsqueezed between its query and key axes ([T, 1, T]): the
+// key axis is no longer the last one, so nothing is proven and the attention
+// stays materialised.
+// CHECK-LABEL: func.func @mask_unsqueezed_inside
+// CHECK-NOT: sink.attention
+// CHECK: tfm.softmax
+func.func @mask_unsqueezed_inside(%q: tensor<?x2x?x16xf32>, %kt: tensor<?x2x16x?xf32>, %v: tensor<?x2x?x16xf32>, %n: tensor<i64>) -> tensor<?x2x?x16xf32> {
+  %zero = tfm.constant dense<0> : tensor<i64>
+  %one = tfm.constant dense<1> : tensor<i64>
+  %fzero = tfm.constant dense<0.000000e+00> : tensor<f32>
+  %big = tfm.constant dense<-3.40282347E+38> : tensor<f32>
+  %r = tfm.range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %rq = tfm.unsqueeze %r {axes = array<i64: 1>} : tensor<?xi64> -> tensor<?x1xi64>
+  %rk = tfm.unsqueeze %r {axes = array<i64: 0>} : tensor<?xi64> -> tensor<1x?xi64>
+  %le = tfm.less_or_equal %rk, %rq : (tensor<1x?xi64>, tensor<?x1xi64>) -> tensor<?x?xi1>
+  %mask2 = tfm.where %le, %fzero, %big : (tensor<?x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+  %mask = tfm.unsqueeze %mask2 {axes = array<i64: 0, 2>} : tensor<?x?xf32> -> tensor<1x?x1x?xf32>
+  %s = tfm.matmul %q, %kt : (tensor<?x2x?x16xf32>, tensor<?x2x16x?xf32>) -> tensor<?x2x?x?xf32>
+  %sm = tfm.add %s, %mask : (tensor<?x2x?x?xf32>, tensor<1x?x1x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = tfm.softmax %sm : tensor<?x2x?x?xf32> -> tensor<?x2x?x?xf32>
+  %o = tfm.matmul %p, %v : (tensor<?x2x?x?xf32>, tensor<?x2x?x16xf32>) -> tensor<?x2x?x16xf32>
+  return %o : tensor<?x2x?x16xf32>
+}
