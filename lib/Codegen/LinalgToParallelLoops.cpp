@@ -26,16 +26,6 @@ namespace sinkc {
 
 namespace {
 
-constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
-
-bool insideMarkedLoop(Operation *op) {
-  for (Operation *parent = op->getParentOp(); parent;
-       parent = parent->getParentOp())
-    if (isa<scf::ForOp>(parent) && parent->hasAttr(kParallelMarker))
-      return true;
-  return false;
-}
-
 struct LinalgToParallelLoopsPass
     : public impl::LinalgToParallelLoopsBase<LinalgToParallelLoopsPass> {
   using LinalgToParallelLoopsBase::LinalgToParallelLoopsBase;
@@ -65,7 +55,7 @@ struct LinalgToParallelLoopsPass
                         ? minInnerWork
                         : innerWork * std::max<int64_t>(ranges[d], 1);
       bool worthSplitting = band > 0 && innerWork >= minInnerWork &&
-                            !insideMarkedLoop(op) && op.getNumLoops() > 1;
+                            !insideParallelLoop(op) && op.getNumLoops() > 1;
 
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =

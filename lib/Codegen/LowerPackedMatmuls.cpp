@@ -20,7 +20,6 @@ namespace sinkc {
 namespace {
 
 constexpr llvm::StringLiteral kKernelFunction = "sinkrt_matmul_f32_packed";
-constexpr llvm::StringLiteral kContextMarker = "sinkc.runtime_context";
 
 /// `func.func private @sinkrt_matmul_f32_packed(!llvm.ptr, i64, i64,
 /// memref<*xf32>, memref<*xf32>, memref<*xf32>)`.
@@ -44,11 +43,9 @@ func::FuncOp getOrDeclareKernel(ModuleOp module) {
 /// unnecessary (it can overwrite instead of accumulate).
 linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
   auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
-  if (!fill || fill.getOutputs()[0] != buffer)
-    return nullptr;
-  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-  auto zero = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
-  return zero && zero.getValue().isPosZero() ? fill : nullptr;
+  return fill && fill.getOutputs()[0] == buffer && isPositiveZeroFill(fill)
+             ? fill
+             : nullptr;
 }
 
 struct LowerPackedMatmulsPass
@@ -67,10 +64,7 @@ struct LowerPackedMatmulsPass
       });
       if (products.empty())
         continue;
-      Value context;
-      for (unsigned i = 0; i < function.getNumArguments(); ++i)
-        if (function.getArgAttr(i, kContextMarker))
-          context = function.getArgument(i);
+      Value context = findRuntimeContext(function);
       func::FuncOp callee = getOrDeclareKernel(module);
       for (linalg::GenericOp product : products)
         if (failed(lower(product, context, callee)))

@@ -25,29 +25,6 @@ namespace sinkc {
 
 namespace {
 
-constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
-constexpr llvm::StringLiteral kContextMarker = "sinkc.runtime_context";
-
-/// The runtime-context argument of `func`, if it has one.
-Value findContext(func::FuncOp func) {
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    if (func.getArgAttr(i, kContextMarker))
-      return func.getArgument(i);
-  return nullptr;
-}
-
-/// Whether any loop around `loop` is marked: then `loop` runs inside that
-/// loop's outlined body, on a worker, and must stay serial. (The runtime
-/// never nests parallel_for, and the captures struct of an inner call would
-/// be one stack slot shared by all workers.)
-bool hasMarkedAncestor(scf::ForOp loop) {
-  for (Operation *parent = loop->getParentOp(); parent;
-       parent = parent->getParentOp())
-    if (isa<scf::ForOp>(parent) && parent->hasAttr(kParallelMarker))
-      return true;
-  return false;
-}
-
 struct OutlineParallelLoopsPass
     : public impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
   void runOnOperation() override {
@@ -58,7 +35,7 @@ struct OutlineParallelLoopsPass
     unsigned counter = 0;
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
       // Without a context the loops stay serial; their markers go below.
-      Value runtimeContext = findContext(func);
+      Value runtimeContext = findRuntimeContext(func);
       if (!runtimeContext)
         continue;
       SmallVector<scf::ForOp> loops;
@@ -67,7 +44,10 @@ struct OutlineParallelLoopsPass
           loops.push_back(loop);
       });
       for (scf::ForOp loop : loops) {
-        if (hasMarkedAncestor(loop))
+        // Stays serial inside another marked loop: the runtime never nests
+        // parallel_for, and the captures struct of an inner call would be
+        // one stack slot shared by all workers.
+        if (insideParallelLoop(loop))
           continue;
         if (failed(
                 outline(func, loop, runtimeContext, typeConverter, counter++)))

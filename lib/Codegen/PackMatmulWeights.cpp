@@ -49,11 +49,7 @@ std::optional<ArrayRef<float>> constantValues(Attribute value,
 /// Whether `value` is a linalg.fill of +0.0.
 bool isZeroFill(Value value) {
   auto fill = value.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return false;
-  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-  auto zero = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
-  return zero && zero.getValue().isPosZero();
+  return fill && isPositiveZeroFill(fill);
 }
 
 struct PackMatmulWeightsPass

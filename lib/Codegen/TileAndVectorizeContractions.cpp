@@ -33,8 +33,6 @@ namespace sinkc {
 namespace {
 
 constexpr llvm::StringLiteral kTileMarker = "sinkc.register_tile";
-/// Read by sinkc-outline-parallel-loops.
-constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
 
 /// The matmul-like ops this schedule handles: named matmuls and the
 /// generics that fusion and reshape propagation make of them (e.g. a batch

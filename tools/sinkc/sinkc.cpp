@@ -530,9 +530,10 @@ int main(int argc, char **argv) {
   if (failed(entry.insertArgument(
           entry.getNumArguments(), LLVM::LLVMPointerType::get(&context),
           DictionaryAttr::get(
-              &context, {NamedAttribute(
-                            StringAttr::get(&context, "sinkc.runtime_context"),
-                            UnitAttr::get(&context))}),
+              &context,
+              {NamedAttribute(
+                  StringAttr::get(&context, sinkc::kRuntimeContextMarker),
+                  UnitAttr::get(&context))}),
           entry.getLoc())))
     return fail("cannot add the runtime context argument");
   entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));

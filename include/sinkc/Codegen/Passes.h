@@ -23,6 +23,41 @@ namespace sinkc {
 /// (sinkc-pack-matmul-weights sets it, sinkc-lower-packed-matmuls reads it).
 constexpr llvm::StringLiteral kPackedMatmulMarker = "sinkc.packed_matmul";
 
+/// On an scf.for whose iterations are independent: the contraction schedule
+/// and sinkc-linalg-to-parallel-loops set it, sinkc-outline-parallel-loops
+/// runs the loop on the runtime's threads.
+constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
+
+/// On the entry function's argument that carries the runtime context
+/// (docs/runtime-abi.md).
+constexpr llvm::StringLiteral kRuntimeContextMarker = "sinkc.runtime_context";
+
+/// The runtime-context argument of `function`, or null.
+inline mlir::Value findRuntimeContext(mlir::func::FuncOp function) {
+  for (unsigned i = 0; i < function.getNumArguments(); ++i)
+    if (function.getArgAttr(i, kRuntimeContextMarker))
+      return function.getArgument(i);
+  return nullptr;
+}
+
+/// Whether a loop marked kParallelMarker encloses `op`: `op` then runs
+/// inside that loop's outlined body, on a worker, and must stay serial.
+inline bool insideParallelLoop(mlir::Operation *op) {
+  for (mlir::Operation *parent = op->getParentOp(); parent;
+       parent = parent->getParentOp())
+    if (mlir::isa<mlir::scf::ForOp>(parent) && parent->hasAttr(kParallelMarker))
+      return true;
+  return false;
+}
+
+/// Whether `fill` writes +0.0 (a product's zero start).
+inline bool isPositiveZeroFill(mlir::linalg::FillOp fill) {
+  auto constant = fill.getInputs()[0].getDefiningOp<mlir::arith::ConstantOp>();
+  auto zero =
+      constant ? mlir::dyn_cast<mlir::FloatAttr>(constant.getValue()) : nullptr;
+  return zero && zero.getValue().isPosZero();
+}
+
 #define GEN_PASS_DECL
 #include "sinkc/Codegen/Passes.h.inc"
 
