@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeCalls.h"
 #include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Sink/SinkOps.h"
 
@@ -50,20 +51,6 @@ func::FuncOp getOrDeclareAttention(ModuleOp module) {
   return function;
 }
 
-/// `tensor` as `memref<*xT>` of any layout, read only.
-Value toUnranked(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  auto layout =
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
-  auto memrefType =
-      MemRefType::get(type.getShape(), type.getElementType(), layout);
-  Value buffer = bufferization::ToBufferOp::create(b, loc, memrefType, tensor,
-                                                   /*read_only=*/true);
-  return memref::CastOp::create(
-      b, loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);
-}
-
 Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t dim) {
   return tensor::DimOp::create(b, loc, tensor, dim);
 }
@@ -89,14 +76,9 @@ Value placeholder(OpBuilder &b, Location loc, Type element) {
 }
 
 LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
-  auto function = op->getParentOfType<FunctionOpInterface>();
-  if (!function || function.getNumArguments() == 0 ||
-      !isa<LLVM::LLVMPointerType>(
-          function.getArgument(function.getNumArguments() - 1).getType()))
-    return op.emitOpError(
-        "needs the runtime context: the enclosing function must end with an "
-        "!llvm.ptr argument (sinkc adds it before lowering sink ops)");
-  Value context = function.getArgument(function.getNumArguments() - 1);
+  FailureOr<Value> context = runtimeContextFor(op);
+  if (failed(context))
+    return failure();
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey();
@@ -107,20 +89,20 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
   int64_t flags = 0;
   if (op.getCausal())
     flags |= kCausal;
-  SmallVector<Value> args = {context, toUnranked(b, loc, q),
-                             toUnranked(b, loc, k),
-                             toUnranked(b, loc, op.getValue())};
+  SmallVector<Value> args = {*context, toUnrankedReadOnly(b, loc, q),
+                             toUnrankedReadOnly(b, loc, k),
+                             toUnrankedReadOnly(b, loc, op.getValue())};
   if (!op.getSegments().empty()) {
     flags |= kSegments;
-    args.push_back(toUnranked(b, loc, op.getSegments()[0]));
-    args.push_back(toUnranked(b, loc, op.getSegments()[1]));
+    args.push_back(toUnrankedReadOnly(b, loc, op.getSegments()[0]));
+    args.push_back(toUnrankedReadOnly(b, loc, op.getSegments()[1]));
   } else {
     args.push_back(placeholder(b, loc, b.getI64Type()));
     args.push_back(placeholder(b, loc, b.getI64Type()));
   }
   if (Value mask = op.getKeyMask()) {
     flags |= kKeyMask;
-    args.push_back(toUnranked(b, loc, mask));
+    args.push_back(toUnrankedReadOnly(b, loc, mask));
   } else {
     args.push_back(placeholder(b, loc, b.getI64Type()));
   }

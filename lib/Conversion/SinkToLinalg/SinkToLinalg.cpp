@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeCalls.h"
 #include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Sink/SinkOps.h"
 
@@ -400,31 +401,15 @@ func::FuncOp getOrDeclareProbe(ModuleOp module) {
 }
 
 LogicalResult lowerEmit(sink::EmitOp emit, func::FuncOp probe) {
-  auto function = emit->getParentOfType<FunctionOpInterface>();
-  if (!function || function.getNumArguments() == 0 ||
-      !isa<LLVM::LLVMPointerType>(
-          function.getArgument(function.getNumArguments() - 1).getType()))
-    return emit.emitOpError(
-        "needs the runtime context: the enclosing function must end with an "
-        "!llvm.ptr argument (sinkc adds it before lowering sink ops)");
-  Value context = function.getArgument(function.getNumArguments() - 1);
+  FailureOr<Value> context = runtimeContextFor(emit);
+  if (failed(context))
+    return failure();
   OpBuilder b(emit);
   Location loc = emit.getLoc();
-  auto type = cast<RankedTensorType>(emit.getValue().getType());
-  // Any layout: the runtime honours the descriptor's offset and strides, so
-  // bufferization never needs a copy to hand the value over.
-  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  auto layout =
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
-  auto memrefType =
-      MemRefType::get(type.getShape(), type.getElementType(), layout);
-  Value buffer = bufferization::ToBufferOp::create(
-      b, loc, memrefType, emit.getValue(), /*read_only=*/true);
-  Value unranked = memref::CastOp::create(
-      b, loc, UnrankedMemRefType::get(type.getElementType(), 0), buffer);
+  Value unranked = toUnrankedReadOnly(b, loc, emit.getValue());
   Value id =
       arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(emit.getProbe()));
-  func::CallOp::create(b, loc, probe, ValueRange{context, id, unranked});
+  func::CallOp::create(b, loc, probe, ValueRange{*context, id, unranked});
   emit.erase();
   return success();
 }
