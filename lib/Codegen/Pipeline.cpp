@@ -3,6 +3,7 @@
 #include "sinkc/Codegen/Codegen.h"
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
+#include "sinkrt/MatmulKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -16,12 +17,12 @@ using namespace mlir;
 namespace sinkc {
 
 std::optional<MatmulKernel> lookupMatmulKernel(llvm::StringRef name) {
-  // The numbers and widths are runtime/include/sinkrt/MatmulKernels.h's.
-  static const MatmulKernel kernels[] = {
-      {-1, 0, "none"}, {0, 8, "portable"}, {1, 16, "avx2"}, {2, 32, "avx512"}};
-  for (const MatmulKernel &kernel : kernels)
-    if (kernel.name == name)
-      return kernel;
+  if (name == "none")
+    return MatmulKernel{};
+  for (int64_t id : sinkrt::kMatmulKernels)
+    if (name == sinkrt::matmulKernelName(id))
+      return MatmulKernel{id, sinkrt::matmulKernelPanelWidth(id),
+                          sinkrt::matmulKernelName(id)};
   return std::nullopt;
 }
 

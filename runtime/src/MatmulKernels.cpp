@@ -164,19 +164,6 @@ void runChunk(void *data, int64_t begin, int64_t end) {
 
 } // namespace
 
-int64_t matmulKernelPanelWidth(int64_t kernel) {
-  switch (kernel) {
-  case kMatmulKernelPortable:
-    return 8;
-  case kMatmulKernelAvx2:
-    return 16;
-  case kMatmulKernelAvx512:
-    return 32;
-  default:
-    return 0;
-  }
-}
-
 bool matmulKernelSupported(int64_t kernel) {
   switch (kernel) {
   case kMatmulKernelPortable:
@@ -190,19 +177,6 @@ bool matmulKernelSupported(int64_t kernel) {
 #endif
   default:
     return false;
-  }
-}
-
-const char *matmulKernelName(int64_t kernel) {
-  switch (kernel) {
-  case kMatmulKernelPortable:
-    return "portable";
-  case kMatmulKernelAvx2:
-    return "avx2";
-  case kMatmulKernelAvx512:
-    return "avx512";
-  default:
-    return "unknown";
   }
 }
 

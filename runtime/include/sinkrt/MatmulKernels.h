@@ -2,9 +2,9 @@
 //
 // The C++ side of sinkrt_matmul_f32_packed (Abi.h): C[m, p, j] (+)=
 // sum_k A[m, k] * B[p, k, j], B being a weight that sinkc packed into panels
-// of j columns at compile time. The kernel numbers are part of the ABI:
-// sinkc writes them into the generated code (lib/Codegen/MatmulKernels.h
-// keeps the same table).
+// of j columns at compile time. The kernel numbers and panel widths are part
+// of the ABI: sinkc reads them from this header (lib/Codegen/Pipeline.cpp)
+// and writes them into the generated code and the weights file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,11 +36,41 @@ struct PackedMatmul {
   bool accumulate = false;
 };
 
-/// The panel width a kernel reads (0 for an unknown kernel).
-int64_t matmulKernelPanelWidth(int64_t kernel);
+/// The kernels, for whoever needs all of them (sinkc's --matmul-kernel).
+constexpr int64_t kMatmulKernels[] = {kMatmulKernelPortable, kMatmulKernelAvx2,
+                                      kMatmulKernelAvx512};
+
+/// The panel width a kernel reads (0 for an unknown kernel): the layout
+/// sinkc packs the weights in.
+constexpr int64_t matmulKernelPanelWidth(int64_t kernel) {
+  switch (kernel) {
+  case kMatmulKernelPortable:
+    return 8;
+  case kMatmulKernelAvx2:
+    return 16;
+  case kMatmulKernelAvx512:
+    return 32;
+  default:
+    return 0;
+  }
+}
+
+/// The kernel's name, as sinkc's --matmul-kernel spells it.
+constexpr const char *matmulKernelName(int64_t kernel) {
+  switch (kernel) {
+  case kMatmulKernelPortable:
+    return "portable";
+  case kMatmulKernelAvx2:
+    return "avx2";
+  case kMatmulKernelAvx512:
+    return "avx512";
+  default:
+    return "unknown";
+  }
+}
+
 /// Whether this CPU can run the kernel.
 bool matmulKernelSupported(int64_t kernel);
-const char *matmulKernelName(int64_t kernel);
 
 /// Runs `problem` with `kernel` (the layout-agnostic reference loop when the
 /// operands are not laid out as the kernel needs), split over the panels on
