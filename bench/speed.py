@@ -41,7 +41,7 @@ def log(message):
 
 
 def weight_products(model_path):
-    """(sum of K*N over products with 2-D weights, [(heads, head_dim)] per softmax)."""
+    """Sum of K*N over the MatMul/Gemm nodes whose second input is a 2-D initializer."""
     model = onnx.load(model_path, load_external_data=False)
     shapes = {t.name: list(t.dims) for t in model.graph.initializer}
     kn = 0
@@ -54,8 +54,7 @@ def weight_products(model_path):
 
 
 def attention_shape(exe):
-    """(layers, heads) from the executable's manifest (`--help` prints nothing of it;
-    the manifest is a string in the binary)."""
+    """(layers, heads) from the manifest string embedded in the executable."""
     data = open(exe, "rb").read()
     match = re.search(rb"lm vocab=(\d+) layers=(\d+) heads=(\d+)", data)
     if not match:

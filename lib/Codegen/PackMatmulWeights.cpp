@@ -97,10 +97,13 @@ struct PackMatmulWeightsPass
     std::vector<float> storage;
     std::optional<ArrayRef<float>> values =
         constantValues(constant.getValue(), storage);
-    if (!values || isa<SplatElementsAttr>(constant.getValue()))
+    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+    // A resource blob is only bytes: one that does not hold K x N floats is
+    // left to the generic schedule rather than read past its end.
+    if (!values || isa<SplatElementsAttr>(constant.getValue()) ||
+        static_cast<int64_t>(values->size()) != k * n)
       return success();
 
-    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
     int64_t width = panelWidth;
     int64_t panels = llvm::divideCeil(n, width);
     // Zero-padded panels: the padding columns compute zeros that nobody
