@@ -267,9 +267,14 @@ public:
                  Value product = arith::MulFOp::create(
                      nested, at, toF32(nested, at, args[0]),
                      toF32(nested, at, args[1]));
+                 // Reassociable, so that the row is summed in vector lanes
+                 // (a strict left-to-right sum is one add latency per
+                 // element); the order is still fixed by the code, the same
+                 // for every thread count.
                  linalg::YieldOp::create(
                      nested, at,
-                     arith::AddFOp::create(nested, at, args[2], product)
+                     arith::AddFOp::create(nested, at, args[2], product,
+                                           arith::FastMathFlags::reassoc)
                          .getResult());
                })
         .getResult(0);
