@@ -10,6 +10,12 @@
 // writes its own output elements, so the results do not depend on how the
 // rows are split.
 //
+// Whether a loop is worth a parallel region depends on the op's total work,
+// not on its row length: a head transpose of [1, 8, T, 32] moves 32 floats
+// per row but 8 * T * 32 in all, and serial copies of that kind were 8 % of
+// the trained Llama's single-thread time at T = 256 that a second thread
+// could not share.
+//
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Passes.h"
@@ -39,8 +45,8 @@ struct LinalgToParallelLoopsPass
         op.emitOpError("must be bufferized before it becomes loops");
         return signalPassFailure();
       }
-      // How many leading loops are parallel, and how much work the loops
-      // inside them do per iteration (dynamic sizes count as large).
+      // How many leading loops are parallel, and how much work the whole
+      // op does, with a dynamic extent counted as dynamicExtentGuess.
       SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       unsigned leadingParallel = 0;
@@ -49,13 +55,23 @@ struct LinalgToParallelLoopsPass
         ++leadingParallel;
       // The innermost loop stays whole: it is the one LLVM vectorizes.
       unsigned band = std::min<unsigned>(leadingParallel, ranges.size() - 1);
-      int64_t innerWork = 1;
-      for (unsigned d = band; d < ranges.size(); ++d)
-        innerWork = ShapedType::isDynamic(ranges[d])
-                        ? minInnerWork
-                        : innerWork * std::max<int64_t>(ranges[d], 1);
-      bool worthSplitting = band > 0 && innerWork >= minInnerWork &&
+      uint64_t work = 1;
+      for (int64_t range : ranges)
+        work = llvm::SaturatingMultiply<uint64_t>(
+            work, ShapedType::isDynamic(range) ? dynamicExtentGuess
+                                               : std::max<int64_t>(range, 1));
+      bool worthSplitting = band > 0 && work >= uint64_t(minWork) &&
                             !insideParallelLoop(op) && op.getNumLoops() > 1;
+      // Coalesce only as many leading loops as it takes to have minRows
+      // rows for sure (a dynamic extent may be 1: a batch). Every coalesced
+      // iteration recovers its indices with divisions by the loop extents,
+      // tens of cycles: more than a head transpose's 32-float row costs, so
+      // [B, 8, T, 32] splits over B * 8 and keeps T as an ordinary loop.
+      unsigned coalesced = 0;
+      for (int64_t rows = 1; coalesced < band && rows < minRows; ++coalesced)
+        rows *= ShapedType::isDynamic(ranges[coalesced])
+                    ? 1
+                    : std::max<int64_t>(ranges[coalesced], 1);
 
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =
@@ -68,10 +84,10 @@ struct LinalgToParallelLoopsPass
       if (!worthSplitting || loops->size() != ranges.size())
         continue;
       SmallVector<scf::ForOp> nest;
-      for (unsigned d = 0; d < band; ++d)
+      for (unsigned d = 0; d < coalesced; ++d)
         if (auto loop = dyn_cast<scf::ForOp>((*loops)[d]))
           nest.push_back(loop);
-      if (nest.size() != band)
+      if (nest.size() != coalesced)
         continue;
       scf::ForOp outer = nest.front();
       if (nest.size() > 1) {

@@ -263,18 +263,26 @@ def LinalgToParallelLoops
   let description = [{
     Lowers every linalg op on buffers to `scf.for` loops like upstream's
     `convert-linalg-to-loops`, and keeps what that pass forgets: the op's
-    leading loops that are parallel. Those loops except the innermost (left
-    whole for LLVM's vectorizer) are coalesced into one loop, so a
-    `[B, T, D]` op splits over B * T rows even when B is 1, and that loop
+    leading loops that are parallel. The fewest of those loops (never the
+    innermost, left whole for LLVM's vectorizer) that give `min-rows` rows
+    even if every dynamic extent is 1 are coalesced into one loop, so a
+    `[B, T, D]` op splits over B * T rows even when B is 1 and a
+    `[B, 8, T, 32]` one over B * 8 (T stays an inner loop, without the
+    divisions that recover coalesced indices), and that loop
     is marked `sinkc.parallel` for `sinkc-outline-parallel-loops`, provided
-    the loops inside it do at least `min-inner-work` iterations per row (a
-    dynamic size counts as enough) and no marked loop encloses the op. Each
-    iteration writes its own output elements, so the results do not depend
-    on the split.
+    the op does at least `min-work` iterations in all (a dynamic extent counts
+    as `dynamic-extent-guess`, a prompt's length) and no marked loop encloses
+    it. Each iteration writes its own output elements, so the results do not
+    depend on the split.
   }];
   let options = [
-    Option<"minInnerWork", "min-inner-work", "int64_t", "64",
-           "Fewest inner iterations per row worth a parallel loop">,
+    Option<"minWork", "min-work", "int64_t", "16384",
+           "Fewest iterations of an op (all loops) worth a parallel loop">,
+    Option<"dynamicExtentGuess", "dynamic-extent-guess", "int64_t", "256",
+           "Extent assumed for a dynamic loop bound when estimating the work">,
+    Option<"minRows", "min-rows", "int64_t", "8",
+           "Coalesce leading parallel loops until they give this many rows "
+           "for sure (dynamic extents count as 1)">,
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect",
