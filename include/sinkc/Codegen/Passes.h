@@ -3,6 +3,8 @@
 #ifndef SINKC_CODEGEN_PASSES_H
 #define SINKC_CODEGEN_PASSES_H
 
+#include "sinkc/Conversion/RuntimeContext.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -27,18 +29,6 @@ constexpr llvm::StringLiteral kPackedMatmulMarker = "sinkc.packed_matmul";
 /// and sinkc-linalg-to-parallel-loops set it, sinkc-outline-parallel-loops
 /// runs the loop on the runtime's threads.
 constexpr llvm::StringLiteral kParallelMarker = "sinkc.parallel";
-
-/// On the entry function's argument that carries the runtime context
-/// (docs/runtime-abi.md).
-constexpr llvm::StringLiteral kRuntimeContextMarker = "sinkc.runtime_context";
-
-/// The runtime-context argument of `function`, or null.
-inline mlir::Value findRuntimeContext(mlir::func::FuncOp function) {
-  for (unsigned i = 0; i < function.getNumArguments(); ++i)
-    if (function.getArgAttr(i, kRuntimeContextMarker))
-      return function.getArgument(i);
-  return nullptr;
-}
 
 /// Whether a loop marked kParallelMarker encloses `op`: `op` then runs
 /// inside that loop's outlined body, on a worker, and must stay serial.

@@ -10,6 +10,8 @@
 #ifndef SINKC_LIB_CONVERSION_SINKTOLINALG_RUNTIMECALLS_H
 #define SINKC_LIB_CONVERSION_SINKTOLINALG_RUNTIMECALLS_H
 
+#include "sinkc/Conversion/RuntimeContext.h"
+
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -18,17 +20,16 @@
 
 namespace sinkc {
 
-/// The runtime context of the function around `op`: its last argument, an
-/// !llvm.ptr that sinkc adds before lowering sink ops.
+/// The runtime context of the function around `op`: the argument marked
+/// kRuntimeContextMarker (sinkc-prepare-entry-abi adds it).
 inline mlir::FailureOr<mlir::Value> runtimeContextFor(mlir::Operation *op) {
   auto function = op->getParentOfType<mlir::FunctionOpInterface>();
-  if (!function || function.getNumArguments() == 0 ||
-      !mlir::isa<mlir::LLVM::LLVMPointerType>(
-          function.getArgument(function.getNumArguments() - 1).getType()))
-    return op->emitOpError(
-        "needs the runtime context: the enclosing function must end with an "
-        "!llvm.ptr argument (sinkc adds it before lowering sink ops)");
-  return function.getArgument(function.getNumArguments() - 1);
+  mlir::Value context = function ? findRuntimeContext(function) : nullptr;
+  if (!context)
+    return op->emitOpError("needs the runtime context: no argument of the "
+                           "enclosing function is marked ")
+           << kRuntimeContextMarker << " (sinkc-prepare-entry-abi adds it)";
+  return context;
 }
 
 /// `tensor` as a read-only `memref<*xT>` of any layout: the runtime honours

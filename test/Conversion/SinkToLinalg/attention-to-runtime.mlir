@@ -10,7 +10,7 @@
 // RUN:   --pass-pipeline='builtin.module(sinkc-lower-attention-to-runtime,sinkc-lower-sink-to-linalg,cse)' | FileCheck %s
 
 // CHECK-LABEL: func.func @instrumented
-// CHECK-SAME: (%[[Q:.*]]: tensor<?x4x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[V:.*]]: tensor<?x2x?x8xf32>, %[[QS:.*]]: tensor<?x?xi64>, %[[KS:.*]]: tensor<?x?xi64>, %[[CTX:.*]]: !llvm.ptr)
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x4x?x8xf32>, %[[K:.*]]: tensor<?x2x?x8xf32>, %[[V:.*]]: tensor<?x2x?x8xf32>, %[[QS:.*]]: tensor<?x?xi64>, %[[KS:.*]]: tensor<?x?xi64>, %[[CTX:.*]]: !llvm.ptr {sinkc.runtime_context})
 // CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x4x?x8xf32>
 // CHECK: bufferization.to_buffer %[[Q]] read_only : tensor<?x4x?x8xf32> to memref<?x4x?x8xf32, strided<[?, ?, ?, ?], offset: ?>>
 // CHECK: bufferization.to_buffer %[[QS]] read_only
@@ -25,7 +25,7 @@
 // CHECK: arith.divf
 // CHECK: return %[[O]]
 // CHECK: func.func private @sinkrt_attention(!llvm.ptr, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xi64>, memref<*xi64>, memref<*xi64>, memref<*xf32>, memref<*xf32>, f32, i64, i64)
-func.func @instrumented(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %qs: tensor<?x?xi64>, %ks: tensor<?x?xi64>, %ctx: !llvm.ptr) -> (tensor<?x4x?x8xf32>, tensor<?x?xf32>) {
+func.func @instrumented(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: tensor<?x2x?x8xf32>, %qs: tensor<?x?xi64>, %ks: tensor<?x?xi64>, %ctx: !llvm.ptr {sinkc.runtime_context}) -> (tensor<?x4x?x8xf32>, tensor<?x?xf32>) {
   %o, %c = sink.attention %q, %k, %v segments(%qs, %ks) {causal, scale = 0.5 : f32} : (tensor<?x4x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x2x?x8xf32>, tensor<?x?xi64>, tensor<?x?xi64>) -> (tensor<?x4x?x8xf32>, tensor<?x4x?xf32>)
   %r = sink.recv_from_sums %c : tensor<?x4x?xf32> -> tensor<?x?xf32>
   return %o, %r : tensor<?x4x?x8xf32>, tensor<?x?xf32>
@@ -40,7 +40,7 @@ func.func @instrumented(%q: tensor<?x4x?x8xf32>, %k: tensor<?x2x?x8xf32>, %v: te
 // CHECK-DAG: %[[FLAGS:.*]] = arith.constant 9 : i64
 // CHECK: call @sinkrt_attention(
 // CHECK-SAME: %[[WINDOW]], %[[FLAGS]])
-func.func @key_mask(%q: tensor<?x4x?x8xf32>, %m: tensor<?x?xi64>, %ctx: !llvm.ptr) -> tensor<?x4x?x8xf32> {
+func.func @key_mask(%q: tensor<?x4x?x8xf32>, %m: tensor<?x?xi64>, %ctx: !llvm.ptr {sinkc.runtime_context}) -> tensor<?x4x?x8xf32> {
   %o = sink.attention %q, %q, %q key_mask(%m) {causal, scale = 1.0 : f32, window = 4096 : i64} : (tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x4x?x8xf32>, tensor<?x?xi64>) -> tensor<?x4x?x8xf32>
   return %o : tensor<?x4x?x8xf32>
 }
@@ -53,7 +53,7 @@ func.func @key_mask(%q: tensor<?x4x?x8xf32>, %m: tensor<?x?xi64>, %ctx: !llvm.pt
 // CHECK-DAG: %[[FLAGS:.*]] = arith.constant 0 : i64
 // CHECK: call @sinkrt_attention(
 // CHECK-SAME: %[[FLAGS]])
-func.func @plain(%q: tensor<2x4x16x8xf32>, %ctx: !llvm.ptr) -> tensor<2x4x16x8xf32> {
+func.func @plain(%q: tensor<2x4x16x8xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) -> tensor<2x4x16x8xf32> {
   %o = sink.attention %q, %q, %q {scale = 1.0 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32>
   return %o : tensor<2x4x16x8xf32>
 }

@@ -1,7 +1,7 @@
 // sinkc-lower-sink-to-linalg: measurements become linalg reductions on
 // tensors (f32 accumulation), emits become sinkrt_probe calls with the
-// runtime context (the function's trailing !llvm.ptr) and the value as an
-// unranked memref. Partial results shared between metrics are built
+// runtime context (the function's argument marked sinkc.runtime_context)
+// and the value as an unranked memref. Partial results shared between metrics are built
 // identically, so cse keeps one of each.
 //
 // RUN: sinkc-opt %s --split-input-file --verify-diagnostics \
@@ -12,7 +12,7 @@
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[COLS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-LABEL: func.func @attention
-// CHECK-SAME: (%[[P:.*]]: tensor<?x4x?x?xf32>, %[[CTX:.*]]: !llvm.ptr)
+// CHECK-SAME: (%[[P:.*]]: tensor<?x4x?x?xf32>, %[[CTX:.*]]: !llvm.ptr {sinkc.runtime_context})
 //
 // Column 0 only, summed over the queries, computed once for bos_mass and
 // head_bos_mass.
@@ -47,7 +47,7 @@
 // CHECK-NOT: ins(%[[P]]
 // CHECK: return
 // CHECK: func.func private @sinkrt_probe(!llvm.ptr, i64, memref<*xf32>)
-func.func @attention(%probs: tensor<?x4x?x?xf32>, %ctx: !llvm.ptr) {
+func.func @attention(%probs: tensor<?x4x?x?xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
   %b = sink.bos_mass %probs : tensor<?x4x?x?xf32> -> tensor<?xf32>
   sink.emit %b probe 0 layer 3 metric "bos_mass" : tensor<?xf32>
   %h = sink.head_bos_mass %probs : tensor<?x4x?x?xf32> -> tensor<?x4xf32>
@@ -64,7 +64,7 @@ func.func @attention(%probs: tensor<?x4x?x?xf32>, %ctx: !llvm.ptr) {
 // CHECK-DAG: #[[TOK:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[TOK0:.*]] = affine_map<(d0, d1) -> (d0, 0)>
 // CHECK-LABEL: func.func @states
-// CHECK-SAME: (%[[X:.*]]: tensor<?x?x48xf32>, %[[M:.*]]: tensor<?x?x48xf32>, %[[CTX:.*]]: !llvm.ptr)
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x48xf32>, %[[M:.*]]: tensor<?x?x48xf32>, %[[CTX:.*]]: !llvm.ptr {sinkc.runtime_context})
 // hidden_norm: sum of squares of every row, then sqrt.
 // CHECK: %[[XX:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ROW]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[X]] :
 // CHECK: %[[XN:.*]] = linalg.generic {{.*}} ins(%[[XX]] :
@@ -87,7 +87,7 @@ func.func @attention(%probs: tensor<?x4x?x?xf32>, %ctx: !llvm.ptr) {
 // CHECK: call @sinkrt_probe(%[[CTX]]
 // CHECK-NOT: linalg.generic
 // CHECK: return
-func.func @states(%x: tensor<?x?x48xf32>, %m: tensor<?x?x48xf32>, %ctx: !llvm.ptr) {
+func.func @states(%x: tensor<?x?x48xf32>, %m: tensor<?x?x48xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
   %n = sink.hidden_norm %x : tensor<?x?x48xf32> -> tensor<?x?xf32>
   sink.emit %n probe 3 layer 0 metric "hidden_norm" : tensor<?x?xf32>
   %c = sink.hidden_cos_bos %x : tensor<?x?x48xf32> -> tensor<?x?xf32>
@@ -114,8 +114,9 @@ func.func @half(%probs: tensor<1x2x8x8xf16>) -> tensor<1x8xf32> {
 
 // -----
 
-func.func @no_context(%v: tensor<?xf32>) {
-  // expected-error @+1 {{'sink.emit' op needs the runtime context: the enclosing function must end with an !llvm.ptr argument (sinkc adds it before lowering sink ops)}}
+// An !llvm.ptr argument is not the context unless it is marked.
+func.func @no_context(%v: tensor<?xf32>, %p: !llvm.ptr) {
+  // expected-error @+1 {{'sink.emit' op needs the runtime context: no argument of the enclosing function is marked sinkc.runtime_context (sinkc-prepare-entry-abi adds it)}}
   sink.emit %v probe 0 layer 0 metric "bos_mass" : tensor<?xf32>
   return
 }
