@@ -3,10 +3,12 @@
 #include "sinkc/Codegen/Codegen.h"
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
+#include "sinkc/Transforms/Passes.h"
 #include "sinkrt/MatmulKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -54,7 +56,10 @@ ContractionTile selectContractionTile(const llvm::TargetMachine &machine) {
   }
 }
 
-void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel) {
+void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel,
+                         bool fuseAttention) {
+  if (fuseAttention)
+    pm.addPass(createFuseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createLowerTfmToLinalg());
@@ -101,6 +106,104 @@ LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel,
       "convert-to-llvm,"
       "reconcile-unrealized-casts";
   return parsePassPipeline(pipeline, pm);
+}
+
+LogicalResult buildModelToLLVMPipeline(OpPassManager &pm,
+                                       const MatmulKernel &kernel,
+                                       const ContractionTile &tile) {
+  pm.addPass(createPrepareEntryAbi(PrepareEntryAbiOptions{
+      kEntryFunctionName.str(), kModelSymbolName.str()}));
+  pm.addPass(createLowerAttentionToRuntime());
+  pm.addPass(createLowerSinkToLinalg());
+  pm.addPass(createCSEPass());
+  return buildLLVMPipeline(pm, kernel, tile);
+}
+
+namespace {
+
+/// The kernel choices of the registered pipelines; the driver's `auto`
+/// needs a target machine, which a pipeline on IR does not have.
+enum class KernelChoice { None, Portable, Avx2, Avx512 };
+
+llvm::StringRef kernelName(KernelChoice choice) {
+  switch (choice) {
+  case KernelChoice::Portable:
+    return sinkrt::matmulKernelName(sinkrt::kMatmulKernelPortable);
+  case KernelChoice::Avx2:
+    return sinkrt::matmulKernelName(sinkrt::kMatmulKernelAvx2);
+  case KernelChoice::Avx512:
+    return sinkrt::matmulKernelName(sinkrt::kMatmulKernelAvx512);
+  case KernelChoice::None:
+    break;
+  }
+  return "none";
+}
+
+llvm::cl::ValuesClass kernelChoices() {
+  return llvm::cl::values(
+      clEnumValN(KernelChoice::None, "none",
+                 "the generic contraction schedule"),
+      clEnumValN(KernelChoice::Portable, "portable",
+                 "128-bit vectors, any target"),
+      clEnumValN(KernelChoice::Avx2, "avx2", "x86-64 AVX2 + FMA"),
+      clEnumValN(KernelChoice::Avx512, "avx512", "x86-64 AVX-512F"));
+}
+
+constexpr llvm::StringLiteral kKernelHelp =
+    "Runtime matrix kernel for products against weights (sinkc "
+    "--matmul-kernel; no 'auto': a pipeline on IR has no target machine)";
+
+struct LowerToLinalgOptions : public PassPipelineOptions<LowerToLinalgOptions> {
+  Option<KernelChoice> kernel{
+      *this, "matmul-kernel", llvm::cl::desc(kKernelHelp),
+      llvm::cl::init(KernelChoice::None), kernelChoices()};
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Run sinkc-fuse-attention first (sinkc --fuse-attention)"),
+      llvm::cl::init(true)};
+};
+
+struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
+  Option<KernelChoice> kernel{
+      *this, "matmul-kernel", llvm::cl::desc(kKernelHelp),
+      llvm::cl::init(KernelChoice::None), kernelChoices()};
+  Option<int64_t> tileM{*this, "tile-m",
+                        llvm::cl::desc("Rows of the contraction register tile "
+                                       "(sinkc picks it from the target)"),
+                        llvm::cl::init(ContractionTile{}.rows)};
+  Option<int64_t> tileN{*this, "tile-n",
+                        llvm::cl::desc("Columns of the contraction register "
+                                       "tile (sinkc picks it from the target)"),
+                        llvm::cl::init(ContractionTile{}.columns)};
+};
+
+MatmulKernel kernelOf(KernelChoice choice) {
+  return *lookupMatmulKernel(kernelName(choice));
+}
+
+} // namespace
+
+void registerSinkcPipelines() {
+  PassPipelineRegistration<LowerToLinalgOptions>(
+      "sinkc-lower-to-linalg",
+      "sinkc's tfm -> linalg pipeline (sinkc --emit=tfm to --emit=linalg)",
+      [](OpPassManager &pm, const LowerToLinalgOptions &options) {
+        buildLinalgPipeline(pm, kernelOf(options.kernel),
+                            options.fuseAttention);
+      });
+  PassPipelineRegistration<LowerToLLVMOptions>(
+      "sinkc-lower-to-llvm",
+      "sinkc's linalg -> LLVM dialect pipeline, weights and entry ABI "
+      "included (sinkc --emit=linalg to --emit=llvm)",
+      [](OpPassManager &pm, const LowerToLLVMOptions &options) {
+        pm.addPass(createExternalizeWeights(ExternalizeWeightsOptions{
+            kWeightsThresholdBytes, kEntryFunctionName.str()}));
+        // The pipeline string is fixed and parses; a failure here is a bug.
+        if (failed(buildModelToLLVMPipeline(
+                pm, kernelOf(options.kernel),
+                ContractionTile{options.tileM, options.tileN})))
+          llvm::report_fatal_error("sinkc-lower-to-llvm: bad pipeline");
+      });
 }
 
 } // namespace sinkc

@@ -1,5 +1,6 @@
 //===- sinkc-opt.cpp - mlir-opt for sinkc dialects and passes -------------===//
 
+#include "sinkc/Codegen/Codegen.h"
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Sink/SinkDialect.h"
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
   sinkc::registerSinkcConversionPasses();
   sinkc::registerSinkcCodegenPasses();
   sinkc::registerSinkcTransformsPasses();
+  sinkc::registerSinkcPipelines();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

@@ -476,14 +476,6 @@ int main(int argc, char **argv) {
     return fail("--tokenizer=bytes needs a vocabulary of at least 256 ids "
                 "and a --bos-id");
 
-  if (fuseAttention) {
-    PassManager pm(&context);
-    (void)applyCLOptions(pm);
-    pm.addPass(sinkc::createFuseAttention());
-    if (failed(pm.run(*module)))
-      return fail("fusing the attention blocks failed");
-  }
-
   if (debugLines && outputPath != "-")
     if (llvm::Error e = numberNodeLocations(*module, outputPath + ".nodes.tsv"))
       return fail(llvm::toString(std::move(e)));
@@ -513,7 +505,7 @@ int main(int argc, char **argv) {
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    sinkc::buildLinalgPipeline(pm, matmulKernel);
+    sinkc::buildLinalgPipeline(pm, matmulKernel, fuseAttention);
     if (failed(pm.run(*module)))
       return fail("lowering to linalg failed");
   }
@@ -521,40 +513,18 @@ int main(int argc, char **argv) {
     return writeOutput(print);
 
   // The ABI: weights blob first, then the graph inputs, then the runtime
-  // context; results come back through the C interface.
+  // context; results come back through the C interface. The registered
+  // sinkc-lower-to-llvm pipeline is the same passes with
+  // sinkc-externalize-weights first; here the blob's bytes are needed too.
   sinkc::WeightsLayout weights;
   if (failed(sinkc::externalizeWeights(*module, sinkc::kEntryFunctionName,
-                                       /*thresholdBytes=*/256, &weights)))
+                                       sinkc::kWeightsThresholdBytes,
+                                       &weights)))
     return fail("moving the weights out of the IR failed");
-  entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
-  if (failed(entry.insertArgument(
-          entry.getNumArguments(), LLVM::LLVMPointerType::get(&context),
-          DictionaryAttr::get(
-              &context,
-              {NamedAttribute(
-                  StringAttr::get(&context, sinkc::kRuntimeContextMarker),
-                  UnitAttr::get(&context))}),
-          entry.getLoc())))
-    return fail("cannot add the runtime context argument");
-  entry->setAttr("llvm.emit_c_interface", UnitAttr::get(&context));
-  if (failed(SymbolTable::replaceAllSymbolUses(
-          entry, StringAttr::get(&context, sinkc::kModelSymbolName), *module)))
-    return fail("cannot rename the entry function");
-  entry.setSymName(sinkc::kModelSymbolName);
-  if (instrument || fuseAttention) {
-    // The sink ops call the runtime through the context argument just added.
-    PassManager pm(&context);
-    (void)applyCLOptions(pm);
-    pm.addPass(sinkc::createLowerAttentionToRuntime());
-    pm.addPass(sinkc::createLowerSinkToLinalg());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(*module)))
-      return fail("lowering the sink instrumentation failed");
-  }
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    if (failed(sinkc::buildLLVMPipeline(
+    if (failed(sinkc::buildModelToLLVMPipeline(
             pm, matmulKernel, sinkc::selectContractionTile(**machine))))
       return fail("cannot build the LLVM lowering pipeline");
     if (debugLines)
@@ -564,17 +534,13 @@ int main(int argc, char **argv) {
   }
   if (emitKind == EmitKind::LLVMDialect)
     return writeOutput(print);
-  // The tfm.* / sinkc.* argument annotations have served (manifest, runtime
-  // context) and stay visible in --emit=llvm; LLVM translation would warn
-  // about each.
-  module->walk([](LLVM::LLVMFuncOp function) {
-    auto interface = cast<FunctionOpInterface>(function.getOperation());
-    for (unsigned i = 0; i < function.getNumArguments(); ++i)
-      for (NamedAttribute attr : llvm::to_vector(interface.getArgAttrs(i)))
-        if (!attr.getName().strref().starts_with("llvm."))
-          interface.removeArgAttr(i, attr.getName());
-    function.removeResAttrsAttr();
-  });
+  {
+    PassManager pm(&context);
+    (void)applyCLOptions(pm);
+    pm.addPass(sinkc::createStripAbiAttributes());
+    if (failed(pm.run(*module)))
+      return fail("stripping the ABI attributes failed");
+  }
 
   bool embed = weightsMode == WeightsMode::Embed ||
                (weightsMode == WeightsMode::Auto && weights.size <= embedLimit);

@@ -32,6 +32,9 @@ namespace sinkc {
 inline constexpr llvm::StringLiteral kEntryFunctionName = "main";
 /// Its name in the object: `main` belongs to the runtime.
 inline constexpr llvm::StringLiteral kModelSymbolName = "sinkc_model";
+/// Constants larger than this many bytes move to the weights blob; smaller
+/// ones stay in the code.
+inline constexpr int64_t kWeightsThresholdBytes = 256;
 
 //===----------------------------------------------------------------------===//
 // Weights
@@ -83,9 +86,10 @@ std::optional<MatmulKernel> lookupMatmulKernel(llvm::StringRef name);
 MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
 
 /// tfm -> linalg on tensors, simplified and fused; constant matmul weights
-/// packed for `kernel`.
+/// packed for `kernel`. With `fuseAttention`, sinkc-fuse-attention first.
 void buildLinalgPipeline(mlir::OpPassManager &pm,
-                         const MatmulKernel &kernel = {});
+                         const MatmulKernel &kernel = {},
+                         bool fuseAttention = false);
 
 /// The register tile of sinkc-tile-and-vectorize-contractions (products of
 /// two activations, and weight products without a kernel): rows x columns
@@ -106,6 +110,22 @@ ContractionTile selectContractionTile(const llvm::TargetMachine &machine);
 mlir::LogicalResult buildLLVMPipeline(mlir::OpPassManager &pm,
                                       const MatmulKernel &kernel = {},
                                       const ContractionTile &tile = {});
+
+/// Everything after the weights are externalized: the entry ABI
+/// (sinkc-prepare-entry-abi), the sink ops and fused attention lowered to
+/// runtime calls, then buildLLVMPipeline. `sinkc` runs it after
+/// externalizeWeights(); the registered sinkc-lower-to-llvm pipeline runs
+/// sinkc-externalize-weights and then the same passes.
+mlir::LogicalResult buildModelToLLVMPipeline(mlir::OpPassManager &pm,
+                                             const MatmulKernel &kernel = {},
+                                             const ContractionTile &tile = {});
+
+/// Registers sinkc-lower-to-linalg and sinkc-lower-to-llvm, the pipelines
+/// `sinkc` runs, for sinkc-opt: `sinkc --emit=tfm | sinkc-opt
+/// --sinkc-lower-to-linalg=...` and `sinkc --emit=linalg | sinkc-opt
+/// --sinkc-lower-to-llvm=...` reproduce `sinkc --emit=linalg` and
+/// `sinkc --emit=llvm` (docs/codegen.md).
+void registerSinkcPipelines();
 
 //===----------------------------------------------------------------------===//
 // LLVM IR, object, executable

@@ -43,6 +43,37 @@ def ExternalizeWeights : Pass<"sinkc-externalize-weights", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def PrepareEntryAbi : Pass<"sinkc-prepare-entry-abi", "::mlir::ModuleOp"> {
+  let summary = "Give the model function the runtime's calling convention";
+  let description = [{
+    Appends the runtime-context argument (`!llvm.ptr`, marked
+    `sinkc.runtime_context`) to the entry function, sets
+    `llvm.emit_c_interface` and renames it (and its uses) from `entry` to
+    `symbol`: `main` belongs to the runtime (docs/runtime-abi.md). Run after
+    `sinkc-externalize-weights`, which adds the leading weights argument, and
+    before the sink ops are lowered to runtime calls.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"main\"",
+           "The model function, as the importer names it">,
+    Option<"symbolName", "symbol", "std::string", "\"sinkc_model\"",
+           "Its name in the object file">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def StripAbiAttributes
+    : Pass<"sinkc-strip-abi-attributes", "::mlir::ModuleOp"> {
+  let summary = "Drop the non-LLVM argument and result attributes";
+  let description = [{
+    Removes every argument attribute not in the `llvm.` namespace and all
+    result attributes of `llvm.func` ops: the importer's `tfm.*` names and
+    shapes and the `sinkc.runtime_context` mark have served the manifest and
+    the runtime calls, and LLVM IR translation would warn about each. The
+    driver runs it after `--emit=llvm`, before translation.
+  }];
+}
+
 def ApproximateMath : Pass<"sinkc-approximate-math"> {
   let summary = "Replace exp, tanh, erf, ... by polynomial approximations";
   let description = [{
