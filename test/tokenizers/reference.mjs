@@ -286,7 +286,8 @@ async function encode(tokenizerPath, corpusPath, outPath) {
     const encoding = await tokenizer.encode(text, null, { addSpecialTokens: true });
     const ids = encoding.getIds();
     const decoded = await tokenizer.decode(ids, false);
-    out.push(JSON.stringify({ ids, decoded }));
+    const roundtrip = await tokenizer.decode(ids, true);
+    out.push(JSON.stringify({ ids, decoded, roundtrip }));
   }
   fs.writeFileSync(outPath, out.join("\n") + "\n");
 }

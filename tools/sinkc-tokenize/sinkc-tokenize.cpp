@@ -29,7 +29,9 @@ Prints the ids Hugging Face's tokenizers gives TEXT, comma-separated (the
   --file F        tokenize the contents of F instead of TEXT
   --jsonl F       one JSON object per line with a "text" field; prints one
                   JSON line per input: {"ids": [...], "decoded": "...",
-                  "texts": [...]} (texts: each token's bytes, escaped)
+                  "roundtrip": "...", "texts": [...]} (decoded with and
+                  roundtrip without special tokens; texts: each token's
+                  bytes, escaped)
   --show          one line per token: position, id, its text (escaped)
   --no-special    leave out the post-processor's special tokens (BOS, ...)
   --decode IDS    print the decoded text of IDS instead
@@ -158,6 +160,7 @@ int main(int argc, char **argv) {
       nlohmann::json output;
       output["ids"] = *ids;
       output["decoded"] = tokenizer->decode(*ids);
+      output["roundtrip"] = tokenizer->decode(*ids, /*skipSpecialTokens=*/true);
       nlohmann::json texts = nlohmann::json::array();
       for (const std::string &piece : tokenizer->tokenTexts(*ids))
         texts.push_back(sinkrt::escapeBytes(piece));
