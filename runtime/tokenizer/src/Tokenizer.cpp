@@ -431,6 +431,10 @@ int64_t Tokenizer::vocabSize() const {
   return size;
 }
 
+const std::vector<int64_t> &Tokenizer::leadingSpecialIds() const {
+  return pipeline->postProcessor.before;
+}
+
 std::string Tokenizer::modelType() const {
   return pipeline->model->typeName();
 }

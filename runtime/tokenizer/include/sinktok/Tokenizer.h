@@ -69,6 +69,9 @@ public:
   /// and added tokens).
   int64_t vocabSize() const;
 
+  /// The ids the post-processor puts before a prompt (usually just BOS).
+  const std::vector<int64_t> &leadingSpecialIds() const;
+
   /// "BPE" or "Unigram".
   std::string modelType() const;
 
