@@ -531,7 +531,9 @@ void Runner::printRunSummary(size_t runIndex, size_t runCount,
     if (manifest.languageModel->isByteLevel() && best < 256)
       text = " '" + escapeBytes(std::string(1, static_cast<char>(best))) + "'";
     else if (tokenizer)
-      text = " '" + escapeBytes(tokenizer->tokenTexts({best}).front()) + "'";
+      if (std::string piece = tokenizer->tokenTexts({best}).front();
+          !piece.empty())
+        text = " '" + escapeText(piece) + "'";
     std::string rowName =
         rows > 1 ? formatString(" row %lld", static_cast<long long>(row)) : "";
     std::fprintf(streams.out,

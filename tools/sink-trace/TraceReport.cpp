@@ -31,7 +31,7 @@ std::string tokenText(const ModelSummary &model, const TraceRecord &record,
   // Traces of models with a tokenizer.json carry each token's text.
   if (position >= 0 &&
       static_cast<size_t>(position) < record.tokenTexts.size())
-    return escapeBytes(record.tokenTexts[position]);
+    return escapeText(record.tokenTexts[position]);
   int64_t token = position >= 0 &&
                           static_cast<size_t>(position) < record.tokens.size()
                       ? record.tokens[position]
@@ -360,7 +360,7 @@ std::string renderJson(const TraceData &trace) {
       std::string texts;
       for (size_t i = 0; i < record.tokenTexts.size(); ++i)
         texts += (i ? ", " : "") +
-                 jsonString(escapeBytes(record.tokenTexts[i]));
+                 jsonString(escapeText(record.tokenTexts[i]));
       out += "      \"token_texts\": [" + texts + "],\n";
     }
     out +=

@@ -191,6 +191,6 @@ int main(int argc, char **argv) {
   std::vector<std::string> texts = tokenizer->tokenTexts(*ids);
   for (size_t i = 0; i < ids->size(); ++i)
     std::printf("%zu\t%lld\t'%s'\n", i, static_cast<long long>((*ids)[i]),
-                sinkrt::escapeBytes(texts[i]).c_str());
+                sinkrt::escapeText(texts[i]).c_str());
   return 0;
 }

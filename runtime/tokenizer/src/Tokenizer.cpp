@@ -303,8 +303,10 @@ Expected<Tokenizer> Tokenizer::fromJson(std::string_view text,
     size_t tag = message.find("] ");
     if (tag != std::string::npos)
       message.erase(0, tag + 2);
+    // The message quotes the bytes read last, which may be the invalid
+    // UTF-8 that stopped the parser.
     return sinkrt::badInput("%s: not valid JSON: %s", source.c_str(),
-                            message.c_str());
+                            utf8Lossy(message).c_str());
   } catch (const std::exception &error) {
     return sinkrt::badInput("%s: malformed tokenizer file: %s",
                             source.c_str(), error.what());
