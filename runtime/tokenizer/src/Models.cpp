@@ -67,6 +67,10 @@ public:
   }
   void store(std::string_view word, const int64_t *begin,
              const int64_t *end) const {
+    // Long words rarely repeat (a whole text, with no pre-tokenizer), and
+    // would make the cache hold the text twice.
+    if (word.size() > kMaxWordLength)
+      return;
     std::lock_guard<std::mutex> lock(mutex);
     if (words.size() >= kCapacity)
       return;
@@ -75,6 +79,7 @@ public:
 
 private:
   static constexpr size_t kCapacity = 100000;
+  static constexpr size_t kMaxWordLength = 256;
   mutable std::mutex mutex;
   mutable std::unordered_map<std::string, std::vector<int64_t>> words;
 };
