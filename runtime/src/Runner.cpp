@@ -184,8 +184,8 @@ Expected<std::vector<TokenSequence>> Runner::collectPrompts() {
       texts = std::move(*fromFile);
     }
     for (size_t i = 0; i < texts.size(); ++i) {
-      Expected<TokenSequence> tokens = tokensFromPrompt(
-          texts[i], *manifest.languageModel, tokenizer.get());
+      Expected<TokenSequence> tokens =
+          tokensFromPrompt(texts[i], *manifest.languageModel, tokenizer.get());
       if (!tokens)
         return texts.size() > 1
                    ? withContext(tokens.takeError(),

@@ -191,11 +191,10 @@ static size_t decodeCharacter(std::string_view text, size_t i,
 /// controls, spaces, zero-width and direction marks, separators, BOM,
 /// variation selectors, interlinear annotation marks.
 static bool isInvisible(uint32_t c) {
-  return c <= 0x9F || c == 0xA0 || c == 0xAD || c == 0x034F ||
-         c == 0x061C || c == 0x1680 || c == 0x180E ||
-         (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
-         (c >= 0x205F && c <= 0x206F) || c == 0x3000 ||
-         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF ||
+  return c <= 0x9F || c == 0xA0 || c == 0xAD || c == 0x034F || c == 0x061C ||
+         c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) ||
+         c == 0x3000 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF ||
          (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE0FFF);
 }
 

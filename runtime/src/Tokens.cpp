@@ -366,8 +366,7 @@ Expected<std::vector<std::string>> parsePromptsFile(std::string_view content,
           text.takeError(),
           formatString("'%s' line %zu", path.c_str(), lineNumber));
     if (text->empty())
-      return badInput("'%s' line %zu: empty prompt", path.c_str(),
-                      lineNumber);
+      return badInput("'%s' line %zu: empty prompt", path.c_str(), lineNumber);
     prompts.push_back(std::move(*text));
   }
   if (prompts.empty())

@@ -121,7 +121,8 @@ TraceSerializer::record(const TraceRecord &record) {
   auto metricList = builder.CreateVector(metrics);
   auto measurementList = builder.CreateVector(layers);
   auto sinkList = builder.CreateVector(sinks);
-  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
+  flatbuffers::Offset<
+      flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
       texts;
   if (!record.tokenTexts.empty()) {
     std::vector<flatbuffers::Offset<flatbuffers::String>> strings;

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Unicode.h"
 #include "sinktok/Tokenizer.h"
+#include "Unicode.h"
 
 #include <gtest/gtest.h>
 
@@ -77,8 +77,8 @@ TEST(TokenizerBpe, LowestRankMergesFirst) {
 }
 
 TEST(TokenizerBpe, EqualRanksMergeLeftmostFirst) {
-  Tokenizer tokenizer = load(tokenizerJson(
-      bpe(R"("a": 0, "aa": 1, "aaa": 2)", R"("a a", "aa a")")));
+  Tokenizer tokenizer = load(
+      tokenizerJson(bpe(R"("a": 0, "aa": 1, "aaa": 2)", R"("a a", "aa a")")));
   // a a a: both pairs rank 0, the left one merges: aa + a, then aaa.
   EXPECT_EQ(encode(tokenizer, "aaa"), (Ids{2}));
   EXPECT_EQ(encode(tokenizer, "aaaa"), (Ids{1, 1}));
@@ -93,13 +93,15 @@ TEST(TokenizerBpe, BothMergeSpellingsAgree) {
 }
 
 TEST(TokenizerBpe, ByteFallbackSpellsUnknownCharactersAsBytes) {
-  std::string vocab = std::string(kAbcVocab) +
-                      R"(, "<0xC3>": 6, "<0xA9>": 7, "<unk>": 8)";
+  std::string vocab =
+      std::string(kAbcVocab) + R"(, "<0xC3>": 6, "<0xA9>": 7, "<unk>": 8)";
   Tokenizer tokenizer = load(tokenizerJson(
       bpe(vocab, "", R"("byte_fallback": true, "unk_token": "<unk>")")));
   EXPECT_EQ(encode(tokenizer, "a\xC3\xA9"), (Ids{0, 6, 7}));
   // No byte token for 'ü' (C3 BC): the unknown token stands for it.
-  EXPECT_EQ(encode(tokenizer, "\xC3\xBC" "b"), (Ids{8, 1}));
+  EXPECT_EQ(encode(tokenizer, "\xC3\xBC"
+                              "b"),
+            (Ids{8, 1}));
 }
 
 TEST(TokenizerBpe, UnknownCharactersFuseOnlyWithFuseUnk) {
@@ -152,18 +154,22 @@ TEST(TokenizerNormalizers, UnicodeFormsLowercaseStripReplacePrepend) {
   EXPECT_EQ(sinktok::normalize("\xC3\xA9", sinktok::NormalForm::NFD),
             "e\xCC\x81");
   // Full mappings, no context: İ -> i + combining dot, Σ -> σ always.
-  EXPECT_EQ(sinktok::lowercase("\xC4\xB0" "A\xCE\xA3"),
-            "i\xCC\x87" "a\xCF\x83");
+  EXPECT_EQ(sinktok::lowercase("\xC4\xB0"
+                               "A\xCE\xA3"),
+            "i\xCC\x87"
+            "a\xCF\x83");
 
   std::string vocab = R"("a": 0, "b": 1, "_": 2, "c": 3)";
-  Tokenizer tokenizer = load(tokenizerJson(
-      bpe(vocab, ""),
-      R"({"type": "Sequence", "normalizers": [
+  Tokenizer tokenizer =
+      load(tokenizerJson(bpe(vocab, ""),
+                         R"({"type": "Sequence", "normalizers": [
           {"type": "Strip", "strip_left": true, "strip_right": true},
           {"type": "Lowercase"},
           {"type": "Replace", "pattern": {"String": " "}, "content": "_"},
           {"type": "Prepend", "prepend": "c"}]})"));
-  EXPECT_EQ(encode(tokenizer, " \xE2\x80\x83" "A b\t"), (Ids{3, 0, 2, 1}));
+  EXPECT_EQ(encode(tokenizer, " \xE2\x80\x83"
+                              "A b\t"),
+            (Ids{3, 0, 2, 1}));
   // Prepend leaves empty text alone.
   EXPECT_EQ(encode(tokenizer, "  "), (Ids{}));
 }
@@ -173,8 +179,7 @@ TEST(TokenizerPreTokenizers, SplitBehaviors) {
   // where the pre-tokenizer cut.
   std::string vocab = R"("a": 0, "b": 1, "c": 2, "-": 3, "a-": 4, "b-": 5,
                          "-b": 6, "-c": 7, "--": 8, "-a": 9, "c-": 10)";
-  std::string merges =
-      R"("a -", "b -", "- b", "- c", "- -", "- a", "c -")";
+  std::string merges = R"("a -", "b -", "- b", "- c", "- -", "- a", "c -")";
   auto split = [&](const char *behavior) {
     return load(tokenizerJson(
         bpe(vocab, merges), "null",
@@ -184,8 +189,7 @@ TEST(TokenizerPreTokenizers, SplitBehaviors) {
   };
   EXPECT_EQ(encode(split("Isolated"), "a-b--c"), (Ids{0, 3, 1, 3, 3, 2}));
   EXPECT_EQ(encode(split("Removed"), "a-b--c"), (Ids{0, 1, 2}));
-  EXPECT_EQ(encode(split("MergedWithPrevious"), "a-b--c"),
-            (Ids{4, 5, 3, 2}));
+  EXPECT_EQ(encode(split("MergedWithPrevious"), "a-b--c"), (Ids{4, 5, 3, 2}));
   EXPECT_EQ(encode(split("MergedWithNext"), "a-b--c"), (Ids{0, 6, 3, 7}));
   EXPECT_EQ(encode(split("Contiguous"), "a-b--c"), (Ids{0, 3, 1, 8, 2}));
 }
@@ -218,7 +222,8 @@ TEST(TokenizerPreTokenizers, DigitsIndividuallyOrContiguous) {
 }
 
 TEST(TokenizerPreTokenizers, MetaspacePrependSchemes) {
-  std::string vocab = "\"\xE2\x96\x81\": 0, \"a\": 1, \"\xE2\x96\x81" "a\": 2, "
+  std::string vocab = "\"\xE2\x96\x81\": 0, \"a\": 1, \"\xE2\x96\x81"
+                      "a\": 2, "
                       "\"<s>\": 3";
   std::string merges = "\"\xE2\x96\x81 a\"";
   std::string added = R"([{"id": 3, "content": "<s>", "single_word": false,
@@ -250,8 +255,8 @@ TEST(TokenizerAddedTokens, MatchedBeforePreTokenizationWithStripRules) {
      "rstrip": true, "normalized": false, "special": true},
     {"id": 6, "content": "<w>", "single_word": true, "lstrip": false,
      "rstrip": false, "normalized": false, "special": false}])";
-  Tokenizer tokenizer = load(tokenizerJson(bpe(vocab, ""), "null", "null",
-                                           added));
+  Tokenizer tokenizer =
+      load(tokenizerJson(bpe(vocab, ""), "null", "null", added));
   // lstrip eats the spaces before <x>, rstrip those after <y>.
   EXPECT_EQ(encode(tokenizer, "a  <x> b"), (Ids{0, 3, 2, 1}));
   EXPECT_EQ(encode(tokenizer, "a <y>  b"), (Ids{0, 2, 4, 1}));
@@ -265,8 +270,8 @@ TEST(TokenizerAddedTokens, NormalizedTokensMatchTheNormalizedText) {
   std::string added = R"([{"id": 2, "content": "HI", "single_word": false,
       "lstrip": false, "rstrip": false, "normalized": true,
       "special": false}])";
-  Tokenizer tokenizer = load(tokenizerJson(
-      bpe(vocab, ""), R"({"type": "Lowercase"})", "null", added));
+  Tokenizer tokenizer = load(
+      tokenizerJson(bpe(vocab, ""), R"({"type": "Lowercase"})", "null", added));
   EXPECT_EQ(encode(tokenizer, "hHiI"), (Ids{0, 2, 1}));
 }
 
@@ -288,11 +293,11 @@ TEST(TokenizerDecoders, ByteLevelRoundTripsAndTokenTextsConcatenate) {
   // Byte-level: 'Ġ' is the space, "Ã©" the two bytes of 'é'.
   std::string vocab =
       "\"\xC4\xA0\": 0, \"h\": 1, \"\xC3\x83\": 2, \"\xC2\xA9\": 3";
-  Tokenizer tokenizer = load(tokenizerJson(
-      bpe(vocab, ""), "null",
-      R"({"type": "ByteLevel", "add_prefix_space": false,
+  Tokenizer tokenizer =
+      load(tokenizerJson(bpe(vocab, ""), "null",
+                         R"({"type": "ByteLevel", "add_prefix_space": false,
           "trim_offsets": true, "use_regex": true})",
-      "[]", "null", R"({"type": "ByteLevel"})"));
+                         "[]", "null", R"({"type": "ByteLevel"})"));
   Ids ids = encode(tokenizer, "h \xC3\xA9");
   EXPECT_EQ(ids, (Ids{1, 0, 2, 3}));
   EXPECT_EQ(tokenizer.decode(ids), "h \xC3\xA9");
@@ -303,7 +308,8 @@ TEST(TokenizerDecoders, ByteLevelRoundTripsAndTokenTextsConcatenate) {
 }
 
 TEST(TokenizerDecoders, LlamaChainStripsTheFirstSpaceOnly) {
-  std::string vocab = "\"\xE2\x96\x81" "a\": 0, \"<0xC3>\": 1, "
+  std::string vocab = "\"\xE2\x96\x81"
+                      "a\": 0, \"<0xC3>\": 1, "
                       "\"<0xA9>\": 2, \"<0xFF>\": 3";
   std::string decoder = R"({"type": "Sequence", "decoders": [
       {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
@@ -352,16 +358,17 @@ TEST(Tokenizer, MalformedFilesNameTheField) {
             "t.json: model.type: model 'WordPiece' is not supported "
             "(supported: BPE, Unigram)");
   EXPECT_EQ(
-      loadError(tokenizerJson(bpe(kAbcVocab, ""), R"({"type": "Precompiled"})")),
+      loadError(
+          tokenizerJson(bpe(kAbcVocab, ""), R"({"type": "Precompiled"})")),
       "t.json: normalizer.type: normalizer 'Precompiled' is not supported "
       "(supported: Sequence, NFC, NFD, NFKC, NFKD, Prepend, Replace, "
       "Lowercase, Strip, StripAccents)");
-  EXPECT_EQ(loadError(tokenizerJson(
-                bpe(kAbcVocab, ""), "null",
-                R"({"type": "Split", "pattern": {"Regex": "(a"},
+  EXPECT_EQ(
+      loadError(tokenizerJson(bpe(kAbcVocab, ""), "null",
+                              R"({"type": "Split", "pattern": {"Regex": "(a"},
                     "behavior": "Isolated"})")),
-            "t.json: pre_tokenizer.pattern.Regex: invalid regular expression "
-            "'(a': missing closing parenthesis");
+      "t.json: pre_tokenizer.pattern.Regex: invalid regular expression "
+      "'(a': missing closing parenthesis");
   EXPECT_EQ(loadError(tokenizerJson(bpe(R"("a": "zero")", ""))),
             "t.json: model.vocab.a: expected an integer id");
 }

@@ -29,13 +29,12 @@ std::vector<int> topReceivers(const LayerRecord &layer, size_t count) {
 std::string tokenText(const ModelSummary &model, const TraceRecord &record,
                       int position) {
   // Traces of models with a tokenizer.json carry each token's text.
-  if (position >= 0 &&
-      static_cast<size_t>(position) < record.tokenTexts.size())
+  if (position >= 0 && static_cast<size_t>(position) < record.tokenTexts.size())
     return escapeText(record.tokenTexts[position]);
-  int64_t token = position >= 0 &&
-                          static_cast<size_t>(position) < record.tokens.size()
-                      ? record.tokens[position]
-                      : -1;
+  int64_t token =
+      position >= 0 && static_cast<size_t>(position) < record.tokens.size()
+          ? record.tokens[position]
+          : -1;
   return tokenText(model, token);
 }
 
@@ -130,13 +129,12 @@ void appendSinkTable(std::string &out, const TraceData &trace,
                            ? "-"
                            : fixed(sink->peakRecv) +
                                  formatString(" (%d)", sink->peakRecvLayer);
-    out += formatString("    %5d %7lld %-8s %-9s %7d %8d %4d %-8s %s\n",
-                        sink->position, static_cast<long long>(sink->token),
-                        quotedToken(trace.model, record, sink->position)
-                            .c_str(),
-                        sinkKindName(sink->kind), sink->creationLayer,
-                        sink->lifetime, sink->endLayer,
-                        criteriaName(sink->criteria).c_str(), peak.c_str());
+    out += formatString(
+        "    %5d %7lld %-8s %-9s %7d %8d %4d %-8s %s\n", sink->position,
+        static_cast<long long>(sink->token),
+        quotedToken(trace.model, record, sink->position).c_str(),
+        sinkKindName(sink->kind), sink->creationLayer, sink->lifetime,
+        sink->endLayer, criteriaName(sink->criteria).c_str(), peak.c_str());
   }
 }
 
@@ -359,8 +357,7 @@ std::string renderJson(const TraceData &trace) {
       // character, which a JSON string cannot.
       std::string texts;
       for (size_t i = 0; i < record.tokenTexts.size(); ++i)
-        texts += (i ? ", " : "") +
-                 jsonString(escapeText(record.tokenTexts[i]));
+        texts += (i ? ", " : "") + jsonString(escapeText(record.tokenTexts[i]));
       out += "      \"token_texts\": [" + texts + "],\n";
     }
     out +=

@@ -99,8 +99,7 @@ int main(int argc, char **argv) {
       special = false;
     } else if (argument == "--benchmark") {
       benchmark = true;
-    } else if (argument.size() > 1 && argument[0] == '-' &&
-               argument != "--") {
+    } else if (argument.size() > 1 && argument[0] == '-' && argument != "--") {
       return usageError("unknown option '" + argument + "'");
     } else if (tokenizerPath.empty()) {
       tokenizerPath = argument;
@@ -113,8 +112,8 @@ int main(int argc, char **argv) {
   }
   if (tokenizerPath.empty())
     return usageError("no tokenizer.json given");
-  int sources = haveText + !filePath.empty() + !jsonlPath.empty() +
-                !decodeIds.empty();
+  int sources =
+      haveText + !filePath.empty() + !jsonlPath.empty() + !decodeIds.empty();
   if (sources != 1)
     return usageError("give exactly one of TEXT, --file, --jsonl and --decode");
   if (benchmark && filePath.empty())
@@ -174,9 +173,9 @@ int main(int argc, char **argv) {
     return fail("cannot read '" + filePath + "'");
   auto start = std::chrono::steady_clock::now();
   sinkrt::Expected<std::vector<int64_t>> ids = tokenizer->encode(text, special);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!ids)
     return fail(ids.getError().message);
   if (benchmark) {

@@ -342,8 +342,8 @@ int main(int argc, char **argv) {
   std::string tokenizerText;
   if (tokenizer != "none" && tokenizer != "bytes") {
     if (!targetTriple.empty() && !isHostTriple(targetTriple))
-      return fail("--tokenizer=" + tokenizer + " cannot be used with --target=" +
-                  targetTriple +
+      return fail("--tokenizer=" + tokenizer +
+                  " cannot be used with --target=" + targetTriple +
                   ": the tokenizer library needs ICU and PCRE2, which are "
                   "not available for cross targets; tokenize on the host "
                   "(sinkc-tokenize FILE.json TEXT) and run with --tokens, or "
@@ -516,8 +516,7 @@ int main(int argc, char **argv) {
     // --bos-id says otherwise.
     if (bosId < 0 && !tokenizerJson->leadingSpecialIds().empty())
       manifest.bos = tokenizerJson->leadingSpecialIds().front();
-    if (manifest.isLanguageModel &&
-        tokenizerJson->vocabSize() > manifest.vocab)
+    if (manifest.isLanguageModel && tokenizerJson->vocabSize() > manifest.vocab)
       return fail(tokenizer + " has ids up to " +
                   std::to_string(tokenizerJson->vocabSize() - 1) +
                   ", outside the model's vocabulary of " +

@@ -24,7 +24,8 @@ class TextTokenizer {
 public:
   virtual ~TextTokenizer() = default;
   /// The ids of one prompt, special tokens (BOS, ...) included.
-  virtual Expected<std::vector<int64_t>> encode(std::string_view text) const = 0;
+  virtual Expected<std::vector<int64_t>>
+  encode(std::string_view text) const = 0;
   /// What each id contributes to the decoded text, as raw bytes (may hold
   /// part of a UTF-8 character).
   virtual std::vector<std::string>
@@ -47,10 +48,9 @@ extern "C" {
 extern const char sinkc_tokenizer_json[] __attribute__((weak));
 /// Parses a tokenizer.json (`size` bytes at `json`). On failure returns null
 /// and sets `*error` to a one-line message that starts with `source`.
-sinkrt::TextTokenizer *sinkrt_load_tokenizer(const char *json, size_t size,
-                                             const char *source,
-                                             std::string *error)
-    SINKRT_TOKENIZER_WEAK;
+sinkrt::TextTokenizer *
+sinkrt_load_tokenizer(const char *json, size_t size, const char *source,
+                      std::string *error) SINKRT_TOKENIZER_WEAK;
 }
 
 #endif // SINKRT_TEXTTOKENIZER_H

@@ -44,8 +44,6 @@ std::string byteLevelEncode(std::string_view bytes) {
   return out;
 }
 
-int byteLevelDecode(char32_t c) {
-  return c < 0x200 ? table().decoded[c] : -1;
-}
+int byteLevelDecode(char32_t c) { return c < 0x200 ? table().decoded[c] : -1; }
 
 } // namespace sinktok

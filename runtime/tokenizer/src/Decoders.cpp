@@ -118,8 +118,7 @@ public:
 
 private:
   static int parseByteToken(const std::string &token) {
-    if (token.size() != 6 || token.compare(0, 3, "<0x") != 0 ||
-        token[5] != '>')
+    if (token.size() != 6 || token.compare(0, 3, "<0x") != 0 || token[5] != '>')
       return -1;
     int value = 0;
     for (int i = 3; i < 5; ++i) {
@@ -289,9 +288,8 @@ std::unique_ptr<Decoder> makeDecoder(const Json &json,
     std::string content = getString(json, "content", path);
     if (content.empty())
       throwLoadError(joinPath(path, "content"), "expected a character");
-    return std::make_unique<StripDecoder>(content,
-                                          getCount(json, "start", path),
-                                          getCount(json, "stop", path));
+    return std::make_unique<StripDecoder>(
+        content, getCount(json, "start", path), getCount(json, "stop", path));
   }
   if (type == "Replace")
     return std::make_unique<ReplaceDecoder>(
@@ -300,10 +298,10 @@ std::unique_ptr<Decoder> makeDecoder(const Json &json,
         getString(json, "content", path));
   if (type == "BPEDecoder") {
     auto suffix = json.find("suffix");
-    return std::make_unique<BpeDecoder>(
-        suffix == json.end() || suffix->is_null()
-            ? "</w>"
-            : getString(json, "suffix", path));
+    return std::make_unique<BpeDecoder>(suffix == json.end() ||
+                                                suffix->is_null()
+                                            ? "</w>"
+                                            : getString(json, "suffix", path));
   }
   throwLoadError(joinPath(path, "type"),
                  "decoder '" + type +
@@ -388,15 +386,15 @@ Template makeTemplate(const Json &json, const std::string &path) {
     if (!piece.is_object() || !piece.contains("SpecialToken"))
       throwLoadError(piecePath, "expected {\"SpecialToken\": ...} or "
                                 "{\"Sequence\": ...}");
-    std::string name =
-        getString(piece["SpecialToken"], "id", joinPath(piecePath,
-                                                        "SpecialToken"));
+    std::string name = getString(piece["SpecialToken"], "id",
+                                 joinPath(piecePath, "SpecialToken"));
     auto found = special.find(name);
     if (found == special.end())
       throwLoadError(specialPath,
                      "'" + name + "' is used by the template but not defined");
-    std::vector<int64_t> ids = idList(requireField(*found, "ids", joinPath(specialPath, name)),
-                                      joinPath(joinPath(specialPath, name), "ids"));
+    std::vector<int64_t> ids =
+        idList(requireField(*found, "ids", joinPath(specialPath, name)),
+               joinPath(joinPath(specialPath, name), "ids"));
     std::vector<int64_t> &side = sawSequence ? result.after : result.before;
     side.insert(side.end(), ids.begin(), ids.end());
   }

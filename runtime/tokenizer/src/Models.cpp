@@ -179,9 +179,9 @@ BpeModel::BpeModel(const Json &json, const std::string &path) {
       size_t space = line.find(' ');
       if (space == std::string::npos ||
           line.find(' ', space + 1) != std::string::npos)
-        throwLoadError(entryPath,
-                       "merge '" + line + "' is not two tokens separated by "
-                                          "one space");
+        throwLoadError(entryPath, "merge '" + line +
+                                      "' is not two tokens separated by "
+                                      "one space");
       left = line.substr(0, space);
       right = line.substr(space + 1);
     } else if (entry.is_array() && entry.size() == 2 && entry[0].is_string() &&
@@ -198,17 +198,17 @@ BpeModel::BpeModel(const Json &json, const std::string &path) {
                                     "' of the merge is not in the vocabulary");
     if (right.compare(0, continuingSubwordPrefix.size(),
                       continuingSubwordPrefix) != 0)
-      throwLoadError(entryPath,
-                     "token '" + right + "' lacks the continuing subword "
-                                         "prefix");
+      throwLoadError(entryPath, "token '" + right +
+                                    "' lacks the continuing subword "
+                                    "prefix");
     std::string merged = left + right.substr(continuingSubwordPrefix.size());
     const int64_t *mergedId = vocab.find(merged);
     if (!mergedId)
-      throwLoadError(entryPath, "merged token '" + merged +
-                                    "' is not in the vocabulary");
+      throwLoadError(entryPath,
+                     "merged token '" + merged + "' is not in the vocabulary");
     // A repeated pair keeps its last rank, as Hugging Face's HashMap does.
-    merges[pairKey(*leftId, *rightId)] = {rank, static_cast<uint32_t>(
-                                                    *mergedId)};
+    merges[pairKey(*leftId, *rightId)] = {rank,
+                                          static_cast<uint32_t>(*mergedId)};
     ++rank;
   }
 }
@@ -388,8 +388,8 @@ UnigramModel::UnigramModel(const Json &json, const std::string &path) {
     minScore = std::min(minScore, score);
     int node = 0;
     for (char c : piece) {
-      uint64_t key = static_cast<uint64_t>(node) << 8 |
-                     static_cast<unsigned char>(c);
+      uint64_t key =
+          static_cast<uint64_t>(node) << 8 | static_cast<unsigned char>(c);
       auto [it, inserted] =
           edges.emplace(key, static_cast<int>(nodePiece.size()));
       if (inserted)
@@ -469,8 +469,8 @@ bool UnigramModel::tokenize(std::string_view word,
     end = start;
   }
   for (size_t i = spans.size(); i-- > 0;) {
-    std::string_view text = word.substr(spans[i].first,
-                                        spans[i].second - spans[i].first);
+    std::string_view text =
+        word.substr(spans[i].first, spans[i].second - spans[i].first);
     auto found = pieceIds.find(std::string(text));
     if (found != pieceIds.end()) {
       ids.push_back(found->second);

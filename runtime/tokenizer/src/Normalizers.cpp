@@ -83,8 +83,8 @@ public:
     if (right)
       while (end > begin) {
         size_t last = end - 1;
-        while (last > begin && (static_cast<unsigned char>(text[last]) & 0xC0) ==
-                                   0x80)
+        while (last > begin &&
+               (static_cast<unsigned char>(text[last]) & 0xC0) == 0x80)
           --last;
         if (!isWhitespace(decodeUtf8(text, last)))
           break;

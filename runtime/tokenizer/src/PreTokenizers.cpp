@@ -158,9 +158,9 @@ public:
     std::vector<Piece> out;
     for (const Piece &piece : pieces)
       emitParts(piece,
-                applyBehavior(coverText(piece.text.size(),
-                                        pattern.findAll(piece.text)),
-                              behavior, invert),
+                applyBehavior(
+                    coverText(piece.text.size(), pattern.findAll(piece.text)),
+                    behavior, invert),
                 out);
     pieces = std::move(out);
   }
@@ -179,10 +179,10 @@ public:
   void preTokenize(std::vector<Piece> &pieces) const override {
     std::vector<Piece> out;
     for (const Piece &piece : pieces)
-      emitParts(piece,
-                applyBehavior(coverByCharacter(piece.text, test), behavior,
-                              false),
-                out);
+      emitParts(
+          piece,
+          applyBehavior(coverByCharacter(piece.text, test), behavior, false),
+          out);
     pieces = std::move(out);
   }
 
@@ -197,8 +197,7 @@ constexpr const char *kGpt2Pattern =
 
 class ByteLevelPreTokenizer : public PreTokenizer {
 public:
-  ByteLevelPreTokenizer(bool addPrefixSpace,
-                        std::shared_ptr<const Regex> regex)
+  ByteLevelPreTokenizer(bool addPrefixSpace, std::shared_ptr<const Regex> regex)
       : addPrefixSpace(addPrefixSpace), regex(std::move(regex)) {}
   void preTokenize(std::vector<Piece> &pieces) const override {
     std::vector<Piece> out;
@@ -207,9 +206,9 @@ public:
         piece.text.insert(0, " ");
       if (regex)
         emitParts(piece,
-                  applyBehavior(coverText(piece.text.size(),
-                                          regex->findAll(piece.text)),
-                                Behavior::Isolated, false),
+                  applyBehavior(
+                      coverText(piece.text.size(), regex->findAll(piece.text)),
+                      Behavior::Isolated, false),
                   out);
       else if (!piece.text.empty())
         out.push_back(std::move(piece));
@@ -255,10 +254,9 @@ public:
       }
       char32_t target = replacementChar;
       emitParts(piece,
-                applyBehavior(coverByCharacter(piece.text,
-                                               [target](char32_t c) {
-                                                 return c == target;
-                                               }),
+                applyBehavior(coverByCharacter(
+                                  piece.text,
+                                  [target](char32_t c) { return c == target; }),
                               Behavior::MergedWithNext, false),
                 out);
     }

@@ -57,10 +57,10 @@ Regex::compile(const std::string &pattern) {
   std::string patched = patchWhitespaceClasses(pattern);
   int errorCode = 0;
   PCRE2_SIZE errorOffset = 0;
-  pcre2_code *code = pcre2_compile(
-      reinterpret_cast<PCRE2_SPTR>(patched.data()), patched.size(),
-      PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &errorCode, &errorOffset,
-      nullptr);
+  pcre2_code *code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(patched.data()),
+                    patched.size(), PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
+                    &errorCode, &errorOffset, nullptr);
   if (!code) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(errorCode, message, sizeof(message));

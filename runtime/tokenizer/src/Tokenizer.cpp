@@ -67,8 +67,7 @@ public:
   bool next(std::string_view text, size_t from, size_t &start, size_t &length,
             size_t &token) const {
     for (size_t i = from; i < text.size(); ++i) {
-      for (const Entry &entry :
-           buckets[static_cast<unsigned char>(text[i])]) {
+      for (const Entry &entry : buckets[static_cast<unsigned char>(text[i])]) {
         if (text.compare(i, entry.pattern.size(), entry.pattern) == 0) {
           start = i;
           length = entry.pattern.size();
@@ -136,8 +135,8 @@ void Pipeline::splitOnAddedTokens(const Segment &segment,
     return;
   }
   auto emitText = [&](size_t begin, size_t end) {
-    out.push_back({text.substr(begin, end - begin), -1,
-                   segment.atStart && begin == 0});
+    out.push_back(
+        {text.substr(begin, end - begin), -1, segment.atStart && begin == 0});
   };
   size_t startOffset = 0, from = 0;
   size_t matchStart, matchLength, tokenIndex;
@@ -308,8 +307,8 @@ Expected<Tokenizer> Tokenizer::fromJson(std::string_view text,
     return sinkrt::badInput("%s: not valid JSON: %s", source.c_str(),
                             utf8Lossy(message).c_str());
   } catch (const std::exception &error) {
-    return sinkrt::badInput("%s: malformed tokenizer file: %s",
-                            source.c_str(), error.what());
+    return sinkrt::badInput("%s: malformed tokenizer file: %s", source.c_str(),
+                            error.what());
   }
   return Tokenizer(std::move(pipeline));
 }
@@ -437,8 +436,6 @@ const std::vector<int64_t> &Tokenizer::leadingSpecialIds() const {
   return pipeline->postProcessor.before;
 }
 
-std::string Tokenizer::modelType() const {
-  return pipeline->model->typeName();
-}
+std::string Tokenizer::modelType() const { return pipeline->model->typeName(); }
 
 } // namespace sinktok
