@@ -39,8 +39,8 @@ Prints the ids Hugging Face's tokenizers gives TEXT, comma-separated (the
 )";
 
 int usageError(const std::string &message) {
-  std::fprintf(stderr, "sinkc-tokenize: error: %s\n%s", message.c_str(),
-               kUsage);
+  std::fprintf(stderr, "sinkc-tokenize: error: %s (see --help)\n",
+               message.c_str());
   return 2;
 }
 
