@@ -188,6 +188,11 @@ def _read_record(table) -> Record:
                         sink.EndLayer(), sink.FlaggedLayers(),
                         sink.PeakRecv(), sink.PeakRecvLayer(),
                         sink.Criteria())
+    token_texts = [bytes(table.TokenTexts(i))
+                   for i in range(table.TokenTextsLength())]
+    if token_texts and len(token_texts) != table.TokensLength():
+        raise TraceError(f"corrupt sink trace: {len(token_texts)} token texts "
+                         f"for {table.TokensLength()} token ids")
     return Record(
         prompt=table.Prompt(), batch_row=table.BatchRow(),
         tokens=_ints(table, "Tokens", np.int64),
@@ -196,8 +201,7 @@ def _read_record(table) -> Record:
         layers=_ints(table, "Layers", np.int32), metrics=metrics,
         classification=classification, measurements=measurements,
         sinks=sinks,
-        token_texts=[bytes(table.TokenTexts(i))
-                     for i in range(table.TokenTextsLength())])
+        token_texts=token_texts)
 
 
 def loads(data: bytes) -> Trace:
