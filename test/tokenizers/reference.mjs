@@ -24,7 +24,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const depsDir =
   process.env.SINKC_TOKENIZERS_DIR || path.join(here, "..", "..", ".deps", "tokenizers");
 const require = createRequire(path.join(depsDir, "package.json"));
-const tk = require("tokenizers");
+let tk;
+try {
+  tk = require("tokenizers");
+} catch (error) {
+  console.error(`reference.mjs: cannot load the npm package tokenizers from ${depsDir} ` +
+    `(${error.code ?? error.message}): run scripts/install-tokenizers.sh`);
+  process.exit(1);
+}
 
 const SP = "\u2581";
 const GPT2_REGEX =
