@@ -2,7 +2,8 @@
 """Tokenizer throughput: sinktok (sinkc-tokenize) vs. Hugging Face tokenizers.
 
     /usr/bin/python3 bench/tokenizers.py [--families gpt2,llama3,...]
-        [--size-mb 1] [--repeat 5] [--build build] [--out tokenizers.json]
+        [--tokenizer NAME=FILE.json ...] [--size-mb 1] [--repeat 5]
+        [--build build] [--out tokenizers.json]
 
 For each family configuration of test/tokenizers/reference.mjs, trains the
 tokenizer with the reference (as the tests do), then encodes the same text
@@ -14,6 +15,8 @@ Markdown, C++ and Python: code, digits and whitespace runs) preceded by the
 multilingual test corpus, cut at a character boundary. Both must produce the
 same number of tokens. Prints a table on stderr and JSON (median seconds,
 MB/s, tokens) on stdout or in --out. Needs scripts/install-tokenizers.sh.
+--tokenizer adds an existing tokenizer.json (a real checkpoint's) under NAME;
+--families "" leaves the trained ones out.
 """
 import argparse
 import json
@@ -71,6 +74,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--families", default="gpt2,llama3,qwen2,llama2,"
                         "mistral,gemma,phi3,unigram,nfkc_digits")
+    parser.add_argument("--tokenizer", action="append", default=[],
+                        metavar="NAME=FILE.json")
     parser.add_argument("--size-mb", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--build", default=os.path.join(REPO, "build"))
@@ -89,11 +94,19 @@ def main() -> int:
         results["bytes"] = os.path.getsize(text_path)
         print(f"{'family':<12} {'tokens':>8} {'sinktok s':>10} {'MB/s':>7} "
               f"{'reference s':>12} {'MB/s':>7} {'ratio':>6}", file=sys.stderr)
-        for family in args.families.split(","):
+        tokenizers = []
+        for family in filter(None, args.families.split(",")):
             tokenizer = os.path.join(tmp, family + ".json")
             subprocess.run(["node", REFERENCE, "build", family,
                             os.path.join(INPUTS, "train.txt"), tokenizer],
                            check=True, capture_output=True)
+            tokenizers.append((family, tokenizer))
+        for given in args.tokenizer:
+            name, _, path = given.partition("=")
+            if not path:
+                parser.error(f"--tokenizer {given}: expected NAME=FILE.json")
+            tokenizers.append((name, os.path.abspath(path)))
+        for family, tokenizer in tokenizers:
             runs = {"sinktok": [], "reference": []}
             for _ in range(args.repeat):
                 runs["sinktok"].append(parse(subprocess.run(

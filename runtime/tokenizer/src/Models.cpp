@@ -29,9 +29,13 @@ public:
     tokens[id] = token;
     present[id] = true;
   }
-  const int64_t *find(std::string_view token) const {
-    auto found = ids.find(std::string(token));
+  void reserve(size_t count) { ids.reserve(count); }
+  const int64_t *find(const std::string &token) const {
+    auto found = ids.find(token);
     return found == ids.end() ? nullptr : &found->second;
+  }
+  const int64_t *find(std::string_view token) const {
+    return find(std::string(token));
   }
   const std::string *token(int64_t id) const {
     if (id < 0 || static_cast<size_t>(id) >= tokens.size() || !present[id])
@@ -136,6 +140,7 @@ BpeModel::BpeModel(const Json &json, const std::string &path) {
   std::string vocabPath = joinPath(path, "vocab");
   if (!vocabJson.is_object())
     throwLoadError(vocabPath, "expected an object of token: id");
+  vocab.reserve(vocabJson.size());
   for (auto it = vocabJson.begin(); it != vocabJson.end(); ++it) {
     if (!it->is_number_integer())
       throwLoadError(joinPath(vocabPath, it.key()), "expected an integer id");
@@ -165,6 +170,7 @@ BpeModel::BpeModel(const Json &json, const std::string &path) {
   std::string mergesPath = joinPath(path, "merges");
   if (!mergesJson.is_array())
     throwLoadError(mergesPath, "expected an array");
+  merges.reserve(mergesJson.size());
   uint32_t rank = 0;
   for (size_t i = 0; i < mergesJson.size(); ++i) {
     const Json &entry = mergesJson[i];
