@@ -3,9 +3,10 @@
 
     make_corpus.py --source-root SRC --fake-lm FAKE_LM --out DIR
 
-Writes DIR/import (ONNX models), DIR/trace (.sinktrace files) and DIR/tensor
+Writes DIR/import (ONNX models), DIR/trace (.sinktrace files), DIR/tensor
 (selector byte + .npy / TensorProto / manifest / tokens text; see
-fuzz/TensorFuzzer.cpp). Deterministic: the same sources give the same files.
+fuzz/TensorFuzzer.cpp) and DIR/tokenizer (selector byte + tokenizer.json / text
+/ prompts file; see fuzz/TokenizerFuzzer.cpp). Deterministic: the same sources give the same files.
 
 - import: every `//--- NAME.txt` section of test/Import/*.test converted with
   onnx.parser (sections that do not parse alone are skipped), small complete
@@ -16,10 +17,13 @@ fuzz/TensorFuzzer.cpp). Deterministic: the same sources give the same files.
   a few prompts, tokens files and thresholds.
 - tensor: NumPy .npy files of every supported dtype, TensorProto files with
   raw and typed data, the fake models' manifests, token lists.
+- tokenizer: the tokenizer.json files of test/tokenizers/Inputs (the tool's and
+  every malformed one), texts of the tokenizer test corpus, prompts files.
 """
 import argparse
 import glob
 import io
+import json
 import os
 import re
 import shutil
@@ -295,6 +299,26 @@ def tensor_corpus(source_root, directory):
     return count
 
 
+def tokenizer_corpus(source_root, directory):
+    inputs = os.path.join(source_root, "test", "tokenizers", "Inputs")
+    count = 0
+    for path in sorted(glob.glob(os.path.join(inputs, "*.json")) +
+                       glob.glob(os.path.join(inputs, "malformed", "*.json"))):
+        with open(path, "rb") as f:
+            write(directory, "json-" + os.path.basename(path), b"\x00" + f.read())
+        count += 1
+    with open(os.path.join(inputs, "corpus.jsonl"), encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    for index, text in enumerate(texts[:90]):
+        write(directory, "text-%03d" % index, b"\x01" + text.encode())
+        count += 1
+    for name in ("prompts.jsonl", "prompts.txt"):
+        with open(os.path.join(inputs, name), "rb") as f:
+            write(directory, "prompts-" + name, b"\x02" + f.read())
+        count += 1
+    return count
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source-root", required=True)
@@ -302,13 +326,15 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     counts = {}
-    for target in ("import", "trace", "tensor"):
+    for target in ("import", "trace", "tensor", "tokenizer"):
         directory = os.path.join(args.out, target)
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)
     counts["import"] = import_corpus(args.source_root, os.path.join(args.out, "import"))
     counts["trace"] = trace_corpus(args.fake_lm, os.path.join(args.out, "trace"))
     counts["tensor"] = tensor_corpus(args.source_root, os.path.join(args.out, "tensor"))
+    counts["tokenizer"] = tokenizer_corpus(args.source_root,
+                                           os.path.join(args.out, "tokenizer"))
     print("seed corpus: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the three libFuzzer targets (fuzz/) with ASan+UBSan in build-fuzz/
+# Builds the four libFuzzer targets (fuzz/) with ASan+UBSan in build-fuzz/
 # and runs the bounded fuzz runs under ctest: a seeded run of at most 60 s per
 # target over the generated seed corpus and fuzz/regressions/, failing on any
 # crash, leak, timeout or sanitizer report (docs/reliability.md). Only the
@@ -11,6 +11,6 @@ cd "$(dirname "$0")/.."
 
 FUZZ_BUILD_DIR=${SINKC_FUZZ_BUILD_DIR:-build-fuzz}
 SINKC_BUILD_DIR=$FUZZ_BUILD_DIR \
-SINKC_BUILD_TARGETS="sinkc-fuzz-import sinkc-fuzz-trace sinkc-fuzz-tensor fake-lm-embedded" \
+SINKC_BUILD_TARGETS="sinkc-fuzz-import sinkc-fuzz-trace sinkc-fuzz-tensor sinkc-fuzz-tokenizer fake-lm-embedded" \
   scripts/build.sh -DSINKC_ENABLE_SANITIZERS=ON -DSINKC_ENABLE_FUZZERS=ON
 ctest --test-dir "$FUZZ_BUILD_DIR" --output-on-failure -j2 -R '^fuzz-' "$@"

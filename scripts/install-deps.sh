@@ -10,6 +10,9 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-numpy
   flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
   libgtest-dev libgmock-dev libonnx-testdata clang-format-22
+  # The tokenizer library (runtime/tokenizer, docs/tokenizers.md): Unicode
+  # normalization and properties, Unicode-aware regexes, JSON.
+  libicu-dev libpcre2-dev nlohmann-json3-dev
   # Cross-compiling (sinkc --target): clang and lld link against Debian's
   # cross C and C++ libraries, and the tests run the executables under qemu.
   # The cross GCC compilers (crossbuild-essential-*) are not needed.

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/install-ort.sh
+scripts/install-tokenizers.sh
 scripts/build.sh
 
 BUILD_DIR=${SINKC_BUILD_DIR:-build}

@@ -178,6 +178,23 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
     args.push_back("--sysroot=" + options.sysroot);
   for (const std::string &object : objects)
     args.push_back(object);
+  if (options.linkTokenizer) {
+    if (cross)
+      return makeError("a tokenizer.json cannot be linked for " +
+                       cross->triple.str() +
+                       ": the tokenizer library needs ICU and PCRE2, which "
+                       "are not installed for cross targets");
+    llvm::SmallString<256> tokenizerLibrary(
+        llvm::sys::path::parent_path(*runtime));
+    llvm::sys::path::append(tokenizerLibrary, "libsinktok.a");
+    if (!llvm::sys::fs::exists(tokenizerLibrary))
+      return makeError("tokenizer library '" + tokenizerLibrary +
+                       "' not found (build the sinktok target)");
+    args.push_back(std::string(tokenizerLibrary));
+    // The runtime refers to the tokenizer's entry point only weakly, which
+    // does not pull an archive member in.
+    args.push_back("-Wl,--undefined=sinkrt_load_tokenizer");
+  }
   args.push_back(*runtime);
   args.push_back("-o");
   args.push_back(output.str());
@@ -199,6 +216,13 @@ llvm::Error linkExecutable(llvm::ArrayRef<std::string> objects,
   args.push_back("-Wl,--gc-sections");
   if (options.strip)
     args.push_back("-s");
+  if (options.linkTokenizer) {
+    // Debian's static archives under -static; ICU's data is one large
+    // archive member (about 30 MB of the executable).
+    args.push_back("-lpcre2-8");
+    args.push_back("-licuuc");
+    args.push_back("-licudata");
+  }
   args.push_back("-pthread");
   args.push_back("-lm");
   args.push_back("-Wl,-z,noexecstack");

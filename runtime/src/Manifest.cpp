@@ -309,8 +309,8 @@ Status ManifestParser::parseLanguageModel(
       if (sawTokenizer)
         return lineError("duplicate 'tokenizer'");
       sawTokenizer = true;
-      if (value != "bytes" && value != "none")
-        return lineError("tokenizer must be 'bytes' or 'none'");
+      if (value != "bytes" && value != "none" && value != "json")
+        return lineError("tokenizer must be 'bytes', 'json' or 'none'");
       info.tokenizer = std::string(value);
     } else {
       return lineError("unknown 'lm' field '" + std::string(key) + "'");

@@ -15,6 +15,7 @@ enum class OptionKind {
   Tokens,
   TokensFile,
   Prompt,
+  PromptsFile,
   InputPb,
   Logits,
   Trace,
@@ -40,6 +41,7 @@ constexpr OptionInfo kOptions[] = {
     {"--tokens", OptionKind::Tokens, true},
     {"--tokens-file", OptionKind::TokensFile, true},
     {"--prompt", OptionKind::Prompt, true},
+    {"--prompts-file", OptionKind::PromptsFile, true},
     {"--input-pb", OptionKind::InputPb, true},
     {"--logits", OptionKind::Logits, true},
     {"--trace", OptionKind::Trace, true},
@@ -124,6 +126,9 @@ Expected<Options> parseOptions(int argc, const char *const *argv) {
         return badInput("--prompt given more than once");
       options.prompt = value;
       break;
+    case OptionKind::PromptsFile:
+      status = setOnce(options.promptsFile, info->name, value);
+      break;
     case OptionKind::InputPb:
       if (value.empty())
         return badInput("--input-pb needs a file name");
@@ -203,17 +208,18 @@ Expected<Options> parseOptions(int argc, const char *const *argv) {
       return status.takeError();
   }
   int sources = (options.tokens ? 1 : 0) + (options.tokensFile ? 1 : 0) +
-                (options.prompt ? 1 : 0) + (options.inputFiles.empty() ? 0 : 1);
+                (options.prompt ? 1 : 0) + (options.promptsFile ? 1 : 0) +
+                (options.inputFiles.empty() ? 0 : 1);
   if (sources > 1 && !options.help)
-    return badInput("give only one of --tokens, --tokens-file, --prompt and "
-                    "--input-pb");
+    return badInput("give only one of --tokens, --tokens-file, --prompt, "
+                    "--prompts-file and --input-pb");
   return options;
 }
 
 std::string usageText(const std::string &program, const Manifest *manifest) {
   std::string text = formatString(
       "usage: %s [--tokens IDS | --tokens-file F | --prompt TEXT |\n"
-      "          --input-pb FILE...] [options]\n",
+      "          --prompts-file F | --input-pb FILE...] [options]\n",
       program.c_str());
   text += R"(
 Runs the compiled model once per prompt (batch 1) and writes what was asked.
@@ -222,7 +228,11 @@ Input (one of):
   --tokens IDS        one prompt: token ids separated by commas and/or spaces
   --tokens-file F     one prompt per line (same syntax; '#' comments and
                       blank lines are skipped); the model runs once per prompt
-  --prompt TEXT       byte-level models only: ids = [bos] + UTF-8 bytes of TEXT
+  --prompt TEXT       text, for models compiled with --tokenizer: the ids of
+                      the embedded tokenizer.json (tokenizer=json), or
+                      [bos] + the UTF-8 bytes of TEXT (tokenizer=bytes)
+  --prompts-file F    one text prompt per line, or JSON Lines with a "text"
+                      field; the model runs once per prompt
   --input-pb FILE     one tensor file per model input, in input order
                       (repeat the option); ONNX TensorProto (.pb), or NumPy
                       when the name ends in .npy

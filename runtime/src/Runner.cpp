@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <sys/stat.h>
 
@@ -69,6 +70,7 @@ private:
                        const std::vector<HostTensor> &outputs);
   void printTimes(size_t runIndex, std::vector<double> milliseconds);
   Status writeTrace(std::vector<TraceRecord> records);
+  Status loadTokenizer();
 
   std::string logitsPathFor(size_t runIndex, size_t runCount) const;
   std::string outputPathFor(size_t outputIndex, size_t runIndex,
@@ -79,7 +81,36 @@ private:
   std::string program;
   Options options;
   Manifest manifest;
+  /// The embedded tokenizer.json, for models compiled with one.
+  std::unique_ptr<TextTokenizer> tokenizer;
 };
+
+Status Runner::loadTokenizer() {
+  if (tokenizer || !manifest.languageModel ||
+      !manifest.languageModel->hasTokenizerJson())
+    return Status::ok();
+  // Both are weak: a model whose manifest says tokenizer=json but that was
+  // linked without them is a broken build, not bad input.
+  if (!sinkc_tokenizer_json)
+    return failure("the manifest says tokenizer=json but no tokenizer.json "
+                   "is embedded in this executable");
+  if (!sinkrt_load_tokenizer)
+    return failure("the manifest says tokenizer=json but the executable was "
+                   "linked without the tokenizer library (libsinktok)");
+  std::string error;
+  TextTokenizer *loaded = sinkrt_load_tokenizer(
+      sinkc_tokenizer_json, std::strlen(sinkc_tokenizer_json),
+      "embedded tokenizer.json", &error);
+  if (!loaded)
+    return failure("%s", error.c_str());
+  tokenizer.reset(loaded);
+  if (tokenizer->vocabSize() > manifest.languageModel->vocab)
+    return failure("the embedded tokenizer has %lld ids, more than the "
+                   "model's vocabulary of %lld",
+                   static_cast<long long>(tokenizer->vocabSize()),
+                   static_cast<long long>(manifest.languageModel->vocab));
+  return Status::ok();
+}
 
 int Runner::run(int argc, const char *const *argv) {
   auto report = [&](const Error &error) {
@@ -111,6 +142,8 @@ int Runner::run(int argc, const char *const *argv) {
 
 Expected<std::vector<TokenSequence>> Runner::collectPrompts() {
   std::vector<TokenSequence> prompts;
+  if (Status status = loadTokenizer(); !status)
+    return status.takeError();
   if (options.tokens) {
     Expected<TokenSequence> tokens = parseTokenList(*options.tokens);
     if (!tokens)
@@ -128,15 +161,39 @@ Expected<std::vector<TokenSequence>> Runner::collectPrompts() {
     if (!fromFile)
       return fromFile.takeError();
     prompts = std::move(*fromFile);
-  } else if (options.prompt) {
+  } else if (options.prompt || options.promptsFile) {
+    const char *option = options.prompt ? "--prompt" : "--prompts-file";
     if (!manifest.languageModel)
-      return badInput("--prompt needs a language model; this model has no "
-                      "tokens input and logits output");
-    Expected<TokenSequence> tokens =
-        tokensFromPrompt(*options.prompt, *manifest.languageModel);
-    if (!tokens)
-      return tokens.takeError();
-    prompts.push_back(std::move(*tokens));
+      return badInput("%s needs a language model; this model has no tokens "
+                      "input and logits output",
+                      option);
+    std::vector<std::string> texts;
+    if (options.prompt) {
+      texts.push_back(*options.prompt);
+    } else {
+      Expected<std::vector<unsigned char>> content =
+          readFile(*options.promptsFile);
+      if (!content)
+        return content.takeError();
+      Expected<std::vector<std::string>> fromFile = parsePromptsFile(
+          std::string_view(reinterpret_cast<const char *>(content->data()),
+                           content->size()),
+          *options.promptsFile);
+      if (!fromFile)
+        return fromFile.takeError();
+      texts = std::move(*fromFile);
+    }
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Expected<TokenSequence> tokens =
+          tokensFromPrompt(texts[i], *manifest.languageModel, tokenizer.get());
+      if (!tokens)
+        return texts.size() > 1
+                   ? withContext(tokens.takeError(),
+                                 formatString("'%s' prompt %zu",
+                                              options.promptsFile->c_str(), i))
+                   : tokens.takeError();
+      prompts.push_back(std::move(*tokens));
+    }
   }
   if (!manifest.findInput(TensorRole::Tokens))
     return badInput("this model has no tokens input; feed its inputs with "
@@ -473,6 +530,10 @@ void Runner::printRunSummary(size_t runIndex, size_t runCount,
     std::string text;
     if (manifest.languageModel->isByteLevel() && best < 256)
       text = " '" + escapeBytes(std::string(1, static_cast<char>(best))) + "'";
+    else if (tokenizer)
+      if (std::string piece = tokenizer->tokenTexts({best}).front();
+          !piece.empty())
+        text = " '" + escapeText(piece) + "'";
     std::string rowName =
         rows > 1 ? formatString(" row %lld", static_cast<long long>(row)) : "";
     std::fprintf(streams.out,
@@ -526,7 +587,8 @@ Status Runner::execute() {
   if (Status status = checkOutputsExist(); !status)
     return status;
   std::vector<Invocation> invocations;
-  bool promptGiven = options.tokens || options.tokensFile || options.prompt;
+  bool promptGiven = options.tokens || options.tokensFile || options.prompt ||
+                     options.promptsFile;
   if (promptGiven) {
     Expected<std::vector<TokenSequence>> prompts = collectPrompts();
     if (!prompts)
@@ -546,8 +608,8 @@ Status Runner::execute() {
   } else if (manifest.inputs.empty()) {
     invocations.emplace_back();
   } else {
-    return badInput("no input given: use --tokens, --tokens-file, --prompt "
-                    "or --input-pb (see --help)");
+    return badInput("no input given: use --tokens, --tokens-file, --prompt, "
+                    "--prompts-file or --input-pb (see --help)");
   }
 
   if (Status status = checkOutputPaths(invocations.size()); !status)
@@ -601,6 +663,8 @@ Status Runner::execute() {
         record.batchRow = static_cast<int>(row);
         if (row < invocation.tokenRows.size())
           record.tokens = invocation.tokenRows[row];
+        if (tokenizer)
+          record.tokenTexts = tokenizer->tokenTexts(record.tokens);
         record.sequenceLength = static_cast<int>(probes.sequenceLength());
         record.instrumentSpec = manifest.instrumentSpec;
         record.layers = probes.layers();

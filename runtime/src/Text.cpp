@@ -152,6 +152,80 @@ std::string escapeBytes(std::string_view bytes) {
   return escaped;
 }
 
+/// Length of the valid UTF-8 character at `text[i]` and its code point, or 0.
+static size_t decodeCharacter(std::string_view text, size_t i,
+                              uint32_t &codePoint) {
+  auto byte = [&](size_t k) -> int {
+    return k < text.size() ? static_cast<unsigned char>(text[k]) : -1;
+  };
+  int lead = byte(i);
+  size_t length;
+  uint32_t low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    codePoint = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    codePoint = lead & 0x0F;
+    low = lead == 0xE0 ? 0xA0 : 0x80;
+    high = lead == 0xED ? 0x9F : 0xBF;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    codePoint = lead & 0x07;
+    low = lead == 0xF0 ? 0x90 : 0x80;
+    high = lead == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    return 0;
+  }
+  for (size_t k = 1; k < length; ++k) {
+    int next = byte(i + k);
+    if (next < 0 || static_cast<uint32_t>(next) < (k == 1 ? low : 0x80) ||
+        static_cast<uint32_t>(next) > (k == 1 ? high : 0xBF))
+      return 0;
+    codePoint = codePoint << 6 | (static_cast<uint32_t>(next) & 0x3F);
+  }
+  return length;
+}
+
+/// Characters that print as nothing or as a blank other than ' ': C1
+/// controls, spaces, zero-width and direction marks, separators, BOM,
+/// variation selectors, interlinear annotation marks.
+static bool isInvisible(uint32_t c) {
+  return c <= 0x9F || c == 0xA0 || c == 0xAD || c == 0x034F || c == 0x061C ||
+         c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) ||
+         c == 0x3000 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF ||
+         (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+std::string escapeText(std::string_view bytes) {
+  std::string escaped;
+  for (size_t i = 0; i < bytes.size();) {
+    auto byte = static_cast<unsigned char>(bytes[i]);
+    if (byte < 0x80) {
+      escaped += escapeBytes(bytes.substr(i, 1));
+      ++i;
+      continue;
+    }
+    uint32_t codePoint = 0;
+    size_t length = decodeCharacter(bytes, i, codePoint);
+    if (length == 0) {
+      escaped += escapeBytes(bytes.substr(i, 1));
+      ++i;
+      continue;
+    }
+    if (isInvisible(codePoint)) {
+      char hex[16];
+      std::snprintf(hex, sizeof(hex), "\\u{%x}", codePoint);
+      escaped += hex;
+    } else {
+      escaped.append(bytes.substr(i, length));
+    }
+    i += length;
+  }
+  return escaped;
+}
+
 std::string oneLine(std::string_view text) {
   std::string line;
   for (char c : text) {

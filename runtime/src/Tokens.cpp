@@ -4,6 +4,8 @@
 
 #include "sinkrt/Text.h"
 
+#include <cstring>
+
 namespace sinkrt {
 
 static bool isSpace(char c) {
@@ -82,20 +84,294 @@ Expected<std::vector<TokenSequence>> parseTokensFile(std::string_view content,
 }
 
 Expected<TokenSequence> tokensFromPrompt(std::string_view text,
-                                         const LanguageModelInfo &model) {
-  if (!model.isByteLevel())
-    return badInput("--prompt needs a byte-level model (tokenizer=bytes); "
-                    "this model has tokenizer=%s, give token ids with "
-                    "--tokens or --tokens-file",
+                                         const LanguageModelInfo &model,
+                                         const TextTokenizer *tokenizer) {
+  if (!model.isByteLevel() && !tokenizer)
+    return badInput("text prompts need a model compiled with --tokenizer "
+                    "(bytes or a tokenizer.json); this model has "
+                    "tokenizer=%s, give token ids with --tokens or "
+                    "--tokens-file",
                     model.tokenizer.c_str());
   if (text.empty())
     return badInput("empty prompt: --prompt needs some text");
+  if (tokenizer) {
+    Expected<std::vector<int64_t>> ids = tokenizer->encode(text);
+    if (!ids)
+      return ids.takeError();
+    if (ids->empty())
+      return badInput("the prompt has no tokens");
+    return TokenSequence(ids->begin(), ids->end());
+  }
   TokenSequence tokens;
   if (model.bos >= 0)
     tokens.push_back(model.bos);
   for (char c : text)
     tokens.push_back(static_cast<unsigned char>(c));
   return tokens;
+}
+
+namespace {
+
+/// Just enough JSON to read one object per line: values are skipped by
+/// structure, strings decoded. Errors say what was expected where.
+class JsonLineReader {
+public:
+  explicit JsonLineReader(std::string_view text) : text(text) {}
+
+  Expected<std::string> stringField(std::string_view key) {
+    skipSpaces();
+    if (!consume('{'))
+      return error("expected '{'");
+    std::optional<std::string> found;
+    skipSpaces();
+    if (consume('}'))
+      return missing(key);
+    while (true) {
+      skipSpaces();
+      Expected<std::string> name = readString();
+      if (!name)
+        return name.takeError();
+      skipSpaces();
+      if (!consume(':'))
+        return error("expected ':'");
+      skipSpaces();
+      if (*name == key) {
+        if (position >= text.size() || text[position] != '"')
+          return badInput("\"%s\" is not a string", std::string(key).c_str());
+        Expected<std::string> value = readString();
+        if (!value)
+          return value.takeError();
+        found = std::move(*value);
+      } else if (Status skipped = skipValue(0); !skipped) {
+        return skipped.takeError();
+      }
+      skipSpaces();
+      if (consume(','))
+        continue;
+      if (consume('}'))
+        break;
+      return error("expected ',' or '}'");
+    }
+    skipSpaces();
+    if (position != text.size())
+      return error("unexpected text after the object");
+    if (!found)
+      return missing(key);
+    return *found;
+  }
+
+private:
+  Error error(const char *what) {
+    return badInput("not a JSON object: %s at character %zu", what,
+                    position + 1);
+  }
+  Error missing(std::string_view key) {
+    return badInput("the JSON object has no \"%s\" field",
+                    std::string(key).c_str());
+  }
+  void skipSpaces() {
+    while (position < text.size() &&
+           (text[position] == ' ' || text[position] == '\t' ||
+            text[position] == '\r' || text[position] == '\n'))
+      ++position;
+  }
+  bool consume(char c) {
+    if (position < text.size() && text[position] == c) {
+      ++position;
+      return true;
+    }
+    return false;
+  }
+  Expected<unsigned> readHex4() {
+    if (position + 4 > text.size())
+      return error("truncated \\u escape");
+    unsigned value = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = text[position++];
+      int digit = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+      if (digit < 0)
+        return error("bad \\u escape");
+      value = value * 16 + static_cast<unsigned>(digit);
+    }
+    return value;
+  }
+  static void appendUtf8(std::string &out, unsigned c) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | c >> 6));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | c >> 12));
+      out.push_back(static_cast<char>(0x80 | (c >> 6 & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | c >> 18));
+      out.push_back(static_cast<char>(0x80 | (c >> 12 & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c >> 6 & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  Expected<std::string> readString() {
+    if (!consume('"'))
+      return error("expected a string");
+    std::string out;
+    while (position < text.size()) {
+      char c = text[position++];
+      if (c == '"')
+        return out;
+      if (static_cast<unsigned char>(c) < 0x20)
+        return error("control character inside a string");
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      if (position >= text.size())
+        break;
+      char escape = text[position++];
+      switch (escape) {
+      case '"':
+      case '\\':
+      case '/':
+        out.push_back(escape);
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'u': {
+        Expected<unsigned> unit = readHex4();
+        if (!unit)
+          return unit.takeError();
+        unsigned codePoint = *unit;
+        if (codePoint >= 0xD800 && codePoint < 0xDC00) {
+          if (!(consume('\\') && consume('u')))
+            return error("unpaired surrogate");
+          Expected<unsigned> low = readHex4();
+          if (!low)
+            return low.takeError();
+          if (*low < 0xDC00 || *low >= 0xE000)
+            return error("unpaired surrogate");
+          codePoint = 0x10000 + ((codePoint - 0xD800) << 10) + (*low - 0xDC00);
+        } else if (codePoint >= 0xDC00 && codePoint < 0xE000) {
+          return error("unpaired surrogate");
+        }
+        appendUtf8(out, codePoint);
+        break;
+      }
+      default:
+        return error("bad escape");
+      }
+    }
+    return error("unterminated string");
+  }
+  Status skipValue(int depth) {
+    if (depth > 64)
+      return error("nested too deeply");
+    skipSpaces();
+    if (position >= text.size())
+      return error("expected a value");
+    char c = text[position];
+    if (c == '"') {
+      Expected<std::string> skipped = readString();
+      return skipped ? Status::ok() : Status(skipped.takeError());
+    }
+    if (c == '{' || c == '[') {
+      char close = c == '{' ? '}' : ']';
+      ++position;
+      skipSpaces();
+      if (consume(close))
+        return Status::ok();
+      while (true) {
+        if (c == '{') {
+          skipSpaces();
+          Expected<std::string> name = readString();
+          if (!name)
+            return name.takeError();
+          skipSpaces();
+          if (!consume(':'))
+            return error("expected ':'");
+        }
+        if (Status inner = skipValue(depth + 1); !inner)
+          return inner;
+        skipSpaces();
+        if (consume(','))
+          continue;
+        if (consume(close))
+          return Status::ok();
+        return error("expected ',' or a closing bracket");
+      }
+    }
+    // Numbers, true, false, null: a run of their characters.
+    size_t start = position;
+    while (position < text.size() &&
+           std::strchr("+-0123456789.eEtruefalsn", text[position]))
+      ++position;
+    if (position == start)
+      return error("expected a value");
+    return Status::ok();
+  }
+
+  std::string_view text;
+  size_t position = 0;
+};
+
+} // namespace
+
+Expected<std::string> jsonStringField(std::string_view line,
+                                      std::string_view key) {
+  return JsonLineReader(line).stringField(key);
+}
+
+Expected<std::vector<std::string>> parsePromptsFile(std::string_view content,
+                                                    const std::string &path) {
+  std::vector<std::string> prompts;
+  size_t lineNumber = 0;
+  size_t position = 0;
+  while (position < content.size()) {
+    size_t newline = content.find('\n', position);
+    size_t end = newline == std::string_view::npos ? content.size() : newline;
+    std::string_view line = content.substr(position, end - position);
+    position = end + 1;
+    ++lineNumber;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    bool blank = true;
+    for (char c : line)
+      blank = blank && isSpace(c);
+    if (blank)
+      continue;
+    size_t first = line.find_first_not_of(" \t");
+    if (line[first] != '{') {
+      prompts.emplace_back(line);
+      continue;
+    }
+    Expected<std::string> text = jsonStringField(line, "text");
+    if (!text)
+      return withContext(
+          text.takeError(),
+          formatString("'%s' line %zu", path.c_str(), lineNumber));
+    if (text->empty())
+      return badInput("'%s' line %zu: empty prompt", path.c_str(), lineNumber);
+    prompts.push_back(std::move(*text));
+  }
+  if (prompts.empty())
+    return badInput("'%s' contains no prompts", path.c_str());
+  return prompts;
 }
 
 Status validateTokens(const TokenSequence &tokens, const std::string &where,

@@ -121,9 +121,18 @@ TraceSerializer::record(const TraceRecord &record) {
   auto metricList = builder.CreateVector(metrics);
   auto measurementList = builder.CreateVector(layers);
   auto sinkList = builder.CreateVector(sinks);
+  flatbuffers::Offset<
+      flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>>
+      texts;
+  if (!record.tokenTexts.empty()) {
+    std::vector<flatbuffers::Offset<flatbuffers::String>> strings;
+    for (const std::string &text : record.tokenTexts)
+      strings.push_back(builder.CreateString(text));
+    texts = builder.CreateVector(strings);
+  }
   return fb::CreateRecord(builder, record.prompt, record.batchRow, tokens,
                           record.sequenceLength, spec, layerList, metricList,
-                          classification, measurementList, sinkList);
+                          classification, measurementList, sinkList, texts);
 }
 
 std::vector<uint8_t> TraceSerializer::serialize(const TraceData &trace) {
@@ -166,6 +175,9 @@ size_t estimateSerializedTraceSize(const TraceData &trace) {
   for (const TraceRecord &record : trace.records) {
     estimate += 1024 + record.instrumentSpec.size() + record.tokens.size() * 8 +
                 record.layers.size() * 4 + record.sinks.size() * 80;
+    // Per string: offset, length, NUL and padding.
+    for (const std::string &text : record.tokenTexts)
+      estimate += 12 + text.size();
     for (const LayerRecord &layer : record.measurements) {
       estimate += 128 + layer.flags.size() + layer.headBosMass.size() * 4;
       for (Metric metric :
@@ -231,6 +243,13 @@ Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
   record.prompt = source.prompt();
   record.batchRow = source.batch_row();
   record.tokens = toVector<int64_t>(source.tokens());
+  if (const auto *texts = source.token_texts()) {
+    if (texts->size() != record.tokens.size())
+      return failure("record %zu has %u token texts for %zu token ids", index,
+                     texts->size(), record.tokens.size());
+    for (const flatbuffers::String *text : *texts)
+      record.tokenTexts.push_back(toString(text));
+  }
   record.sequenceLength = source.sequence_length();
   record.instrumentSpec = toString(source.instrument_spec());
   record.layers = toVector<int>(source.layers());

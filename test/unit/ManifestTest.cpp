@@ -107,6 +107,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 "
                          "tokenizer=bytes\nend\n",
                     "at least 256"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 "
+                         "tokenizer=sentencepiece\nend\n",
+                    "tokenizer must be 'bytes', 'json' or 'none'"},
         BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none "
                          "colour=red\nend\n",
                     "unknown 'lm' field 'colour'"},

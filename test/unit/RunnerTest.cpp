@@ -189,7 +189,53 @@ TEST(Runner, PromptNeedsAByteLevelModel) {
   ModelBinding model = embeddedLm();
   model.manifest = manifest.c_str();
   expectError(run(model, {"--prompt", "hi"}), 2,
-              "--prompt needs a byte-level model (tokenizer=bytes)");
+              "text prompts need a model compiled with --tokenizer");
+}
+
+TEST(Runner, PromptsFileRunsEveryTextPrompt) {
+  TempDir directory;
+  std::string prompts = directory.file("prompts.txt");
+  // A plain line, a blank line, a JSON line with escapes and other fields.
+  testutil::writeFile(prompts, "hi\r\n\n{\"id\": [1, {\"x\": null}], "
+                               "\"text\": \"a\\n\\u00e9\"}\n");
+  std::string trace = directory.file("run.sinktrace");
+  RunResult result =
+      run(embeddedLm(), {"--prompts-file", prompts, "--trace", trace});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  TraceData data = loadTrace(trace);
+  ASSERT_EQ(data.records.size(), 2u);
+  EXPECT_EQ(data.records[0].tokens, (std::vector<int64_t>{256, 104, 105}));
+  EXPECT_EQ(data.records[1].tokens,
+            (std::vector<int64_t>{256, 97, 10, 0xc3, 0xa9}));
+  // Byte-level models carry no token texts; sink-trace spells their bytes.
+  EXPECT_TRUE(data.records[0].tokenTexts.empty());
+}
+
+TEST(Runner, PromptsFileErrorsNameTheLine) {
+  TempDir directory;
+  std::string prompts = directory.file("prompts.jsonl");
+  testutil::writeFile(prompts, "ok\n{\"text\": 3}\n");
+  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
+              "prompts.jsonl' line 2: \"text\" is not a string");
+  testutil::writeFile(prompts, "{\"prompt\": \"x\"}\n");
+  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
+              "line 1: the JSON object has no \"text\" field");
+  testutil::writeFile(prompts, "{\"text\": \"x\"\n");
+  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
+              "line 1: not a JSON object: expected ',' or '}'");
+  testutil::writeFile(prompts, "\n\n");
+  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
+              "contains no prompts");
+}
+
+TEST(Runner, TokenizerJsonManifestNeedsAnEmbeddedTokenizer) {
+  std::string manifest = fake::kLmManifestEmbedded;
+  manifest.replace(manifest.find("tokenizer=bytes"), 15, "tokenizer=json");
+  ModelBinding model = embeddedLm();
+  model.manifest = manifest.c_str();
+  expectError(run(model, {"--prompt", "hi"}), 1,
+              "the manifest says tokenizer=json but no tokenizer.json is "
+              "embedded");
 }
 
 TEST(Runner, TokensFileRunsEveryPrompt) {

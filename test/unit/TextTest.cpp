@@ -78,3 +78,19 @@ TEST(Paths, BaseAndDirectoryNames) {
   EXPECT_EQ(directoryName("c"), ".");
   EXPECT_EQ(directoryName("/c"), "/");
 }
+
+TEST(Text, EscapeTextKeepsVisibleCharacters) {
+  // Printable UTF-8 stays; broken bytes become \xHH.
+  EXPECT_EQ(escapeText("caf\xC3\xA9 \xE4\xB8\xAD\xF0\x9F\x98\x80"),
+            "caf\xC3\xA9 \xE4\xB8\xAD\xF0\x9F\x98\x80");
+  EXPECT_EQ(escapeText("\xE4\xB8"), "\\xe4\\xb8");
+  EXPECT_EQ(escapeText("a\n\tb\\"), "a\\n\\tb\\\\");
+  // A lone space prints as itself; look-alikes and invisibles do not.
+  EXPECT_EQ(escapeText(" "), " ");
+  EXPECT_EQ(escapeText("\xC2\xA0"), "\\u{a0}");
+  EXPECT_EQ(escapeText("\xE2\x80\x8D\xEF\xB8\x8F\xEF\xBB\xBF"),
+            "\\u{200d}\\u{fe0f}\\u{feff}");
+  EXPECT_EQ(escapeText("\xC2\x85"), "\\u{85}");
+  // An overlong encoding or a surrogate is not a character.
+  EXPECT_EQ(escapeText("\xC0\xAF\xED\xA0\x80"), "\\xc0\\xaf\\xed\\xa0\\x80");
+}

@@ -86,6 +86,30 @@ TEST(TraceReport, SummaryListsSinksThenLayers) {
   EXPECT_NE(summary.find("0.90 / 0.19"), std::string::npos) << summary;
 }
 
+TEST(TraceReport, TokenTextsFromATokenizerJson) {
+  // A model compiled with --tokenizer=FILE.json: the trace's own texts, a
+  // lone space and digits readable as such, invisibles and broken UTF-8
+  // escaped.
+  TraceData trace = smallTrace(kAll);
+  trace.model.tokenizer = "json";
+  TraceRecord &record = trace.records[0];
+  record.tokenTexts = {"<s>", " ", "1", "\xe4", "\xc2\xa0", "\xe4\xb8\xad"};
+  std::string summary = renderSummary(trace);
+  EXPECT_NE(summary.find("0     256 '<s>'    primary"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("1:10 ' ' 0.300; 3:38 '\\xe4' 0.300; 2:60 '1' "
+                         "0.100"),
+            std::string::npos)
+      << summary;
+  EXPECT_EQ(tokenText(trace.model, record, 4), "\\u{a0}");
+  EXPECT_EQ(tokenText(trace.model, record, 5), "\xe4\xb8\xad");
+  std::string json = renderJson(trace);
+  EXPECT_NE(json.find("\"token_texts\": [\"<s>\", \" \", \"1\", "
+                      "\"\\\\xe4\", \"\\\\u{a0}\", \"\xe4\xb8\xad\"]"),
+            std::string::npos)
+      << json;
+}
+
 TEST(TraceReport, SummarySaysWhichCriteriaWereAvailable) {
   std::string attention =
       renderSummary(smallTrace({Metric::BosMass, Metric::Recv}));

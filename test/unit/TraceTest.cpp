@@ -278,3 +278,22 @@ TEST(Trace, SizeEstimateBoundsTheBufferAndGuardsTheLimit) {
   EXPECT_NE(refused.getError().message.find("split the prompts"),
             std::string::npos);
 }
+
+TEST(Trace, RoundTripsTokenTexts) {
+  // Raw bytes, a lone UTF-8 lead byte included; record 0 has none (as
+  // traces of byte-level models and traces written before the field).
+  TraceData trace = makeTrace();
+  trace.records[1].tokenTexts = {"<s>", " h", "\n", "\xe4", "i"};
+  std::vector<uint8_t> buffer = serialized(trace);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_TRUE(parsed->records[0].tokenTexts.empty());
+  EXPECT_EQ(parsed->records[1].tokenTexts, trace.records[1].tokenTexts);
+
+  trace.records[1].tokenTexts.pop_back();
+  buffer = serialized(trace);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.getError().message,
+            "record 1 has 4 token texts for 5 token ids");
+}

@@ -26,6 +26,18 @@ std::vector<int> topReceivers(const LayerRecord &layer, size_t count) {
   return positions;
 }
 
+std::string tokenText(const ModelSummary &model, const TraceRecord &record,
+                      int position) {
+  // Traces of models with a tokenizer.json carry each token's text.
+  if (position >= 0 && static_cast<size_t>(position) < record.tokenTexts.size())
+    return escapeText(record.tokenTexts[position]);
+  int64_t token =
+      position >= 0 && static_cast<size_t>(position) < record.tokens.size()
+          ? record.tokens[position]
+          : -1;
+  return tokenText(model, token);
+}
+
 std::string tokenText(const ModelSummary &model, int64_t token) {
   if (token < 0)
     return "";
@@ -48,8 +60,11 @@ std::string fixed(float value, int decimals = 3) {
   return formatString("%.*f", decimals, static_cast<double>(value));
 }
 
-std::string quotedToken(const ModelSummary &model, int64_t token) {
-  std::string text = tokenText(model, token);
+std::string quotedToken(const ModelSummary &model, const TraceRecord &record,
+                        int position) {
+  if (static_cast<size_t>(position) < record.tokenTexts.size())
+    return "'" + tokenText(model, record, position) + "'";
+  std::string text = tokenText(model, record, position);
   if (text.empty())
     return "";
   return text == "<bos>" ? text : "'" + text + "'";
@@ -114,12 +129,12 @@ void appendSinkTable(std::string &out, const TraceData &trace,
                            ? "-"
                            : fixed(sink->peakRecv) +
                                  formatString(" (%d)", sink->peakRecvLayer);
-    out += formatString("    %5d %7lld %-8s %-9s %7d %8d %4d %-8s %s\n",
-                        sink->position, static_cast<long long>(sink->token),
-                        quotedToken(trace.model, sink->token).c_str(),
-                        sinkKindName(sink->kind), sink->creationLayer,
-                        sink->lifetime, sink->endLayer,
-                        criteriaName(sink->criteria).c_str(), peak.c_str());
+    out += formatString(
+        "    %5d %7lld %-8s %-9s %7d %8d %4d %-8s %s\n", sink->position,
+        static_cast<long long>(sink->token),
+        quotedToken(trace.model, record, sink->position).c_str(),
+        sinkKindName(sink->kind), sink->creationLayer, sink->lifetime,
+        sink->endLayer, criteriaName(sink->criteria).c_str(), peak.c_str());
   }
 }
 
@@ -144,7 +159,7 @@ void appendLayerTable(std::string &out, const TraceData &trace,
         receivers += "; ";
       receivers +=
           formatString("%d:%lld", position, static_cast<long long>(token));
-      std::string text = quotedToken(trace.model, token);
+      std::string text = quotedToken(trace.model, record, position);
       if (!text.empty())
         receivers += " " + text;
       receivers += " " + fixed(layer.recv[position]);
@@ -168,7 +183,11 @@ std::string hitList(const TraceData &trace, const SinkLevel &level) {
       text += ", ";
     text += formatString("r%d:%d=%lld", hit.record, hit.position,
                          static_cast<long long>(hit.token));
-    std::string token = quotedToken(trace.model, hit.token);
+    std::string token =
+        hit.record >= 0 &&
+                static_cast<size_t>(hit.record) < trace.records.size()
+            ? quotedToken(trace.model, trace.records[hit.record], hit.position)
+            : "";
     if (!token.empty())
       text += " " + token;
   }
@@ -333,6 +352,14 @@ std::string renderJson(const TraceData &trace) {
     out += formatString("      \"prompt\": %d,\n      \"batch_row\": %d,\n",
                         record.prompt, record.batchRow);
     out += "      \"tokens\": " + jsonIntegers(record.tokens) + ",\n";
+    if (!record.tokenTexts.empty()) {
+      // Escaped like the summary: a token may hold part of a UTF-8
+      // character, which a JSON string cannot.
+      std::string texts;
+      for (size_t i = 0; i < record.tokenTexts.size(); ++i)
+        texts += (i ? ", " : "") + jsonString(escapeText(record.tokenTexts[i]));
+      out += "      \"token_texts\": [" + texts + "],\n";
+    }
     out +=
         formatString("      \"sequence_length\": %d,\n", record.sequenceLength);
     out += "      \"instrument_spec\": " + jsonString(record.instrumentSpec) +
@@ -548,7 +575,7 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
                           : -1;
       std::string label =
           formatString("%d:%lld", position, static_cast<long long>(token));
-      std::string text = tokenText(trace.model, token);
+      std::string text = tokenText(trace.model, record, position);
       if (!text.empty())
         label += " " + text;
       double cy = y(layer.recv[position]);

@@ -39,6 +39,12 @@ std::vector<int> topReceivers(const sinkrt::LayerRecord &layer, size_t count);
 /// below 256 of byte-level models, else empty.
 std::string tokenText(const sinkrt::ModelSummary &model, int64_t token);
 
+/// How the token at `position` of `record` prints: its text from the trace
+/// (models with a tokenizer.json; escaped where not printable), else as
+/// tokenText above.
+std::string tokenText(const sinkrt::ModelSummary &model,
+                      const sinkrt::TraceRecord &record, int position);
+
 } // namespace sinktrace
 
 #endif // SINKTRACE_TRACEREPORT_H

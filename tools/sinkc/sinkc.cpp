@@ -20,6 +20,7 @@
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 #include "sinkrt/WeightsHash.h"
+#include "sinktok/Tokenizer.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
@@ -34,16 +35,21 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <set>
 
@@ -156,9 +162,12 @@ cl::opt<bool> debugLines(
     cl::init(false), cl::cat(sinkcCategory));
 cl::opt<std::string> tokenizer(
     "tokenizer",
-    cl::desc("Tokenizer of the executable's --prompt: 'bytes' (token = byte "
-             "value) or 'none'"),
-    cl::init("none"), cl::cat(sinkcCategory));
+    cl::desc("Tokenizer of the executable's --prompt and --prompts-file: "
+             "'bytes' (token = byte value), 'none', or the path of a Hugging "
+             "Face tokenizer.json, which is checked and embedded "
+             "(docs/tokenizers.md)"),
+    cl::value_desc("bytes|none|FILE.json"), cl::init("none"),
+    cl::cat(sinkcCategory));
 cl::opt<std::string> instrumentSpec(
     "instrument",
     cl::desc("Measure attention sinks in the chosen layers and metrics, "
@@ -178,6 +187,15 @@ cl::opt<bool> fuseAttention(
              "memory (sinkc-fuse-attention); =false materialises every "
              "[B, H, T, T] score tensor"),
     cl::init(true), cl::cat(sinkcCategory));
+
+/// Whether --target names the machine sinkc runs on (the tokenizer library
+/// exists only for the host).
+bool isHostTriple(const std::string &triple) {
+  llvm::Triple requested(llvm::Triple::normalize(triple));
+  llvm::Triple host(llvm::sys::getProcessTriple());
+  return requested.getArch() == host.getArch() &&
+         requested.getOS() == host.getOS();
+}
 
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "sinkc") << message << "\n";
@@ -319,8 +337,33 @@ int main(int argc, char **argv) {
 
   if (llvmOptLevel > 3)
     return fail("--llvm-opt must be 0, 1, 2 or 3");
-  if (tokenizer != "none" && tokenizer != "bytes")
-    return fail("--tokenizer must be 'bytes' or 'none'");
+  // A tokenizer.json is read and checked before the long compilation.
+  std::optional<sinktok::Tokenizer> tokenizerJson;
+  std::string tokenizerText;
+  if (tokenizer != "none" && tokenizer != "bytes") {
+    if (!targetTriple.empty() && !isHostTriple(targetTriple))
+      return fail("--tokenizer=" + tokenizer +
+                  " cannot be used with --target=" + targetTriple +
+                  ": the tokenizer library needs ICU and PCRE2, which are "
+                  "not available for cross targets; tokenize on the host "
+                  "(sinkc-tokenize FILE.json TEXT) and run with --tokens, or "
+                  "use --tokenizer=bytes");
+    auto buffer = llvm::MemoryBuffer::getFile(tokenizer, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return fail("cannot read --tokenizer file '" + tokenizer +
+                  "': " + buffer.getError().message() +
+                  " (expected bytes, none or a tokenizer.json)");
+    tokenizerText = (*buffer)->getBuffer().str();
+    // The runtime reads the embedded copy as a C string.
+    if (tokenizerText.find('\0') != std::string::npos)
+      return fail(tokenizer + ": not a tokenizer.json (contains a NUL byte)");
+    sinkrt::Expected<sinktok::Tokenizer> loaded =
+        sinktok::Tokenizer::fromJson(tokenizerText, tokenizer);
+    if (!loaded)
+      return fail(loaded.getError().message);
+    tokenizerJson.emplace(std::move(*loaded));
+  }
   if (logitsPositions != "all" && logitsPositions != "last")
     return fail("--logits must be 'all' or 'last', not '" + logitsPositions +
                 "'");
@@ -467,8 +510,24 @@ int main(int argc, char **argv) {
   }
   manifest.bos = bosId;
   manifest.tokenizer = tokenizer;
-  if (manifest.isLanguageModel && bosId >= manifest.vocab)
-    return fail("--bos-id " + std::to_string(bosId) +
+  if (tokenizerJson) {
+    manifest.tokenizer = "json";
+    // BOS for the sink analysis: what the tokenizer puts first, unless
+    // --bos-id says otherwise.
+    if (bosId < 0 && !tokenizerJson->leadingSpecialIds().empty())
+      manifest.bos = tokenizerJson->leadingSpecialIds().front();
+    if (manifest.isLanguageModel && tokenizerJson->vocabSize() > manifest.vocab)
+      return fail(tokenizer + " has ids up to " +
+                  std::to_string(tokenizerJson->vocabSize() - 1) +
+                  ", outside the model's vocabulary of " +
+                  std::to_string(manifest.vocab));
+    if (!manifest.isLanguageModel)
+      return fail("--tokenizer=" + tokenizer +
+                  " needs a language model (a tokens input and a logits "
+                  "output)");
+  }
+  if (manifest.isLanguageModel && manifest.bos >= manifest.vocab)
+    return fail("--bos-id " + std::to_string(manifest.bos) +
                 " is not below the vocabulary size " +
                 std::to_string(manifest.vocab));
   if (tokenizer == "bytes" && manifest.isLanguageModel &&
@@ -592,6 +651,16 @@ int main(int argc, char **argv) {
         [&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
   if (embed)
     sinkc::addEmbeddedWeights(**llvmModule, blob.path);
+  if (tokenizerJson) {
+    // The runtime declares sinkc_tokenizer_json weak (TextTokenizer.h).
+    llvm::Constant *text = llvm::ConstantDataArray::getString(
+        (*llvmModule)->getContext(), tokenizerText, /*AddNull=*/true);
+    new llvm::GlobalVariable(**llvmModule, text->getType(),
+                             /*isConstant=*/true,
+                             llvm::GlobalValue::ExternalLinkage, text,
+                             "sinkc_tokenizer_json");
+    linkOptions.linkTokenizer = true;
+  }
 
   TempFile object;
   std::string objectPath = outputPath;

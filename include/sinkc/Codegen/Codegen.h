@@ -189,6 +189,9 @@ struct LinkOptions {
   std::string sysroot;
   bool staticLink = true;
   bool strip = true; ///< drop the symbol table and debug information
+  /// Also link the tokenizer library (libsinktok.a next to the runtime, with
+  /// PCRE2 and ICU) for a model that embeds a tokenizer.json. Host only.
+  bool linkTokenizer = false;
 };
 
 /// The runtime library the link will use, after checking that it and, for a

@@ -60,6 +60,8 @@ struct LanguageModelInfo {
   /// "bytes" or "none".
   std::string tokenizer;
   bool isByteLevel() const { return tokenizer == "bytes"; }
+  /// A Hugging Face tokenizer.json is embedded (sinkc --tokenizer=FILE).
+  bool hasTokenizerJson() const { return tokenizer == "json"; }
 };
 
 struct ProbeSpec {

@@ -17,6 +17,7 @@ struct Options {
   std::optional<std::string> tokens;
   std::optional<std::string> tokensFile;
   std::optional<std::string> prompt;
+  std::optional<std::string> promptsFile;
   std::vector<std::string> inputFiles;
   std::optional<std::string> logitsPath;
   std::optional<std::string> tracePath;

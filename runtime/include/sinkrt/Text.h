@@ -38,6 +38,13 @@ std::optional<std::string> percentDecode(std::string_view text);
 /// \n, \t, \\ or \xHH, so a byte-level token always prints as one line.
 std::string escapeBytes(std::string_view bytes);
 
+/// For token texts: like escapeBytes, but valid UTF-8 characters that print
+/// visibly stay as they are ("é", "中", "😀"); bytes that are not part of a
+/// valid character become \xHH, and controls, invisible and space-like
+/// characters other than ' ' become \u{HEX} (no-break space, zero-width
+/// joiner, variation selectors, BOM, ...), so " " and "\u{a0}" differ.
+std::string escapeText(std::string_view bytes);
+
 /// `text` with newlines written as \n, for messages that must stay one line.
 std::string oneLine(std::string_view text);
 

@@ -92,6 +92,9 @@ struct TraceRecord {
   int prompt = 0;
   int batchRow = 0;
   std::vector<int64_t> tokens;
+  /// Per position, the bytes the token decodes to (empty when the model has
+  /// no tokenizer.json, or for old traces).
+  std::vector<std::string> tokenTexts;
   int sequenceLength = 0;
   std::string instrumentSpec;
   std::vector<int> layers;

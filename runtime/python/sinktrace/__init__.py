@@ -70,6 +70,10 @@ class Record:
     #: lifetime, end_layer, flagged_layers, peak_recv, peak_recv_layer,
     #: criteria (bit set).
     sinks: np.ndarray
+    #: Per position, the bytes the token decodes to (models compiled with
+    #: --tokenizer=FILE.json; may hold part of a UTF-8 character); empty
+    #: for other models and older traces.
+    token_texts: List[bytes] = field(default_factory=list)
 
     def metric(self, name: str) -> np.ndarray:
         """A per-token metric as an array [instrumented layer, position]
@@ -184,6 +188,11 @@ def _read_record(table) -> Record:
                         sink.EndLayer(), sink.FlaggedLayers(),
                         sink.PeakRecv(), sink.PeakRecvLayer(),
                         sink.Criteria())
+    token_texts = [bytes(table.TokenTexts(i))
+                   for i in range(table.TokenTextsLength())]
+    if token_texts and len(token_texts) != table.TokensLength():
+        raise TraceError(f"corrupt sink trace: {len(token_texts)} token texts "
+                         f"for {table.TokensLength()} token ids")
     return Record(
         prompt=table.Prompt(), batch_row=table.BatchRow(),
         tokens=_ints(table, "Tokens", np.int64),
@@ -191,7 +200,8 @@ def _read_record(table) -> Record:
         instrument_spec=_text(table.InstrumentSpec()),
         layers=_ints(table, "Layers", np.int32), metrics=metrics,
         classification=classification, measurements=measurements,
-        sinks=sinks)
+        sinks=sinks,
+        token_texts=token_texts)
 
 
 def loads(data: bytes) -> Trace:

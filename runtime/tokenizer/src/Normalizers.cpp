@@ -1,0 +1,162 @@
+//===- Normalizers.cpp - tokenizer.json "normalizer" ----------------------===//
+
+#include "Components.h"
+#include "Unicode.h"
+
+namespace sinktok {
+
+namespace {
+
+class SequenceNormalizer : public Normalizer {
+public:
+  explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts)
+      : parts(std::move(parts)) {}
+  void normalize(std::string &text) const override {
+    for (const auto &part : parts)
+      part->normalize(text);
+  }
+
+private:
+  std::vector<std::unique_ptr<Normalizer>> parts;
+};
+
+class UnicodeNormalizer : public Normalizer {
+public:
+  explicit UnicodeNormalizer(NormalForm form) : form(form) {}
+  void normalize(std::string &text) const override {
+    text = sinktok::normalize(text, form);
+  }
+
+private:
+  NormalForm form;
+};
+
+class PrependNormalizer : public Normalizer {
+public:
+  explicit PrependNormalizer(std::string prefix) : prefix(std::move(prefix)) {}
+  void normalize(std::string &text) const override {
+    if (!text.empty())
+      text.insert(0, prefix);
+  }
+
+private:
+  std::string prefix;
+};
+
+class ReplaceNormalizer : public Normalizer {
+public:
+  ReplaceNormalizer(Pattern pattern, std::string content)
+      : pattern(std::move(pattern)), content(std::move(content)) {}
+  void normalize(std::string &text) const override {
+    std::vector<std::pair<size_t, size_t>> matches = pattern.findAll(text);
+    if (matches.empty())
+      return;
+    std::string out;
+    size_t previous = 0;
+    for (auto [start, end] : matches) {
+      out.append(text, previous, start - previous);
+      out += content;
+      previous = end;
+    }
+    out.append(text, previous, std::string::npos);
+    text = std::move(out);
+  }
+
+private:
+  Pattern pattern;
+  std::string content;
+};
+
+class LowercaseNormalizer : public Normalizer {
+public:
+  void normalize(std::string &text) const override { text = lowercase(text); }
+};
+
+class StripNormalizer : public Normalizer {
+public:
+  StripNormalizer(bool left, bool right) : left(left), right(right) {}
+  void normalize(std::string &text) const override {
+    size_t begin = 0, end = text.size();
+    if (left)
+      while (begin < end && isWhitespace(decodeUtf8(text, begin)))
+        begin += utf8Length(static_cast<unsigned char>(text[begin]));
+    if (right)
+      while (end > begin) {
+        size_t last = end - 1;
+        while (last > begin &&
+               (static_cast<unsigned char>(text[last]) & 0xC0) == 0x80)
+          --last;
+        if (!isWhitespace(decodeUtf8(text, last)))
+          break;
+        end = last;
+      }
+    text = text.substr(begin, end - begin);
+  }
+
+private:
+  bool left, right;
+};
+
+/// StripAccents: removes the nonspacing marks (Mn); meant to follow NFD.
+class StripAccentsNormalizer : public Normalizer {
+public:
+  void normalize(std::string &text) const override {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size();) {
+      size_t length = utf8Length(static_cast<unsigned char>(text[i]));
+      if (!isNonspacingMark(decodeUtf8(text, i)))
+        out.append(text, i, length);
+      i += length;
+    }
+    text = std::move(out);
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Normalizer> makeNormalizer(const Json &json,
+                                           const std::string &path) {
+  std::string type = getType(json, path);
+  if (type == "Sequence") {
+    const Json &list = requireField(json, "normalizers", path);
+    std::string listPath = joinPath(path, "normalizers");
+    if (!list.is_array())
+      throwLoadError(listPath, "expected an array");
+    std::vector<std::unique_ptr<Normalizer>> parts;
+    for (size_t i = 0; i < list.size(); ++i)
+      parts.push_back(makeNormalizer(list[i], indexPath(listPath, i)));
+    return std::make_unique<SequenceNormalizer>(std::move(parts));
+  }
+  if (type == "NFC")
+    return std::make_unique<UnicodeNormalizer>(NormalForm::NFC);
+  if (type == "NFD")
+    return std::make_unique<UnicodeNormalizer>(NormalForm::NFD);
+  if (type == "NFKC")
+    return std::make_unique<UnicodeNormalizer>(NormalForm::NFKC);
+  if (type == "NFKD")
+    return std::make_unique<UnicodeNormalizer>(NormalForm::NFKD);
+  if (type == "Prepend")
+    return std::make_unique<PrependNormalizer>(
+        getString(json, "prepend", path));
+  if (type == "Replace")
+    return std::make_unique<ReplaceNormalizer>(
+        makePattern(requireField(json, "pattern", path),
+                    joinPath(path, "pattern")),
+        getString(json, "content", path));
+  if (type == "Lowercase")
+    return std::make_unique<LowercaseNormalizer>();
+  if (type == "Strip")
+    return std::make_unique<StripNormalizer>(
+        getBool(json, "strip_left", path, true),
+        getBool(json, "strip_right", path, true));
+  if (type == "StripAccents")
+    return std::make_unique<StripAccentsNormalizer>();
+  throwLoadError(joinPath(path, "type"),
+                 "normalizer '" + type +
+                     "' is not supported (supported: Sequence, NFC, NFD, "
+                     "NFKC, NFKD, Prepend, Replace, Lowercase, Strip, "
+                     "StripAccents)");
+}
+
+} // namespace sinktok
