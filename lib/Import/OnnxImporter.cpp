@@ -10,6 +10,7 @@
 #include "sinkc/Import/OnnxImporter.h"
 #include "sinkc/Dialect/Tfm/ShapeUtils.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkrt/Limits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -41,7 +42,7 @@ namespace {
 
 /// Element counts beyond this are refused: no real tensor is this large, and
 /// it keeps every byte-size computation far from overflow.
-constexpr int64_t kMaxElements = int64_t(1) << 40;
+constexpr int64_t kMaxElements = sinkrt::kMaxTensorElements;
 /// The oldest default-domain opset whose operator semantics we implement.
 constexpr int64_t kMinOpset = 7;
 

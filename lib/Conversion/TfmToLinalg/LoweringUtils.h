@@ -3,6 +3,8 @@
 #ifndef SINKC_LIB_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
 #define SINKC_LIB_CONVERSION_TFMTOLINALG_LOWERINGUTILS_H
 
+#include "sinkrt/Limits.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -41,7 +43,7 @@ void checkTrue(OpBuilder &b, Location loc, Value condition, Operation *origin,
 /// The most elements a tensor may have: the bound the importer and the
 /// tfm type inference put on static shapes, checked at run time where sizes
 /// come from data.
-constexpr int64_t kMaxElements = int64_t(1) << 40;
+constexpr int64_t kMaxElements = sinkrt::kMaxTensorElements;
 
 /// Emits a run-time check that the non-negative sizes `dims` (the shape of a
 /// result whose sizes come from tensor data) hold at most kMaxElements

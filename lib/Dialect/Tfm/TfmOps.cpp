@@ -8,6 +8,7 @@
 
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Dialect/Tfm/ShapeUtils.h"
+#include "sinkrt/Limits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -722,7 +723,7 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
     __int128 count = d > 0 ? (span + d - 1) / d : (span + d + 1) / d;
     if (count < 0)
       count = 0;
-    if (count > (int64_t(1) << 40))
+    if (count > sinkrt::kMaxTensorElements)
       return emitOptionalError(loc, "range has too many elements");
     length = (int64_t)count;
   }
