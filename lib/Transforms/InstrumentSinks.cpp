@@ -34,19 +34,16 @@ llvm::Error makeError(const Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// The metrics of a group name, or the metric itself.
+/// The metrics of a group name (attn, hidden, mlp, all), or the metric
+/// itself.
 SmallVector<StringRef> expandMetric(StringRef name) {
-  if (name == "attn")
-    return {"bos_mass", "head_bos_mass", "recv"};
-  if (name == "hidden")
-    return {"hidden_norm", "hidden_cos_bos"};
-  if (name == "mlp")
-    return {"mlp_norm", "mlp_cos_bos"};
-  if (name == "all")
-    return SmallVector<StringRef>(sink::getMetricNames());
   if (sink::isMetricName(name))
     return {name};
-  return {};
+  SmallVector<StringRef> members;
+  for (StringRef metric : sink::getMetricNames())
+    if (name == "all" || sink::getMetricGroup(metric) == name)
+      members.push_back(metric);
+  return members;
 }
 
 llvm::Expected<int64_t> parseLayer(StringRef text, StringRef item) {
@@ -243,9 +240,9 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
     };
     for (const std::string &metric : spec.metrics) {
       StringRef name = metric;
-      bool attention =
-          name == "bos_mass" || name == "head_bos_mass" || name == "recv";
-      bool hidden = name == "hidden_norm" || name == "hidden_cos_bos";
+      StringRef group = sink::getMetricGroup(name);
+      bool attention = group == "attn";
+      bool hidden = group == "hidden";
       if (attention) {
         if (llvm::Error e = need(block.probs, kRoleAttentionProbs, name))
           return std::move(e);

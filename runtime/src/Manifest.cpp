@@ -1,6 +1,7 @@
 //===- Manifest.cpp - The model manifest of the runtime ABI ---------------===//
 
 #include "sinkrt/Manifest.h"
+#include "sinkrt/Limits.h"
 
 #include "sinkrt/Text.h"
 
@@ -11,13 +12,9 @@ namespace sinkrt {
 
 namespace {
 constexpr std::pair<Metric, const char *> kMetricNames[] = {
-    {Metric::BosMass, "bos_mass"},
-    {Metric::HeadBosMass, "head_bos_mass"},
-    {Metric::Recv, "recv"},
-    {Metric::HiddenNorm, "hidden_norm"},
-    {Metric::HiddenCosBos, "hidden_cos_bos"},
-    {Metric::MlpNorm, "mlp_norm"},
-    {Metric::MlpCosBos, "mlp_cos_bos"},
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken)                 \
+  {Metric::Enumerator, Name},
+#include "sinkrt/Metrics.def"
 };
 
 constexpr std::pair<TensorRole, const char *> kRoleNames[] = {
@@ -44,7 +41,13 @@ std::optional<Metric> parseMetricName(std::string_view name) {
 }
 
 bool isPerTokenMetric(Metric metric) {
-  return metric != Metric::BosMass && metric != Metric::HeadBosMass;
+  switch (metric) {
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken)                 \
+  case Metric::Enumerator:                                                     \
+    return PerToken;
+#include "sinkrt/Metrics.def"
+  }
+  return false;
 }
 
 const char *roleName(TensorRole role) {
@@ -280,7 +283,7 @@ Status ManifestParser::parseLanguageModel(
       if (seen)
         return lineError("duplicate '" + std::string(key) + "'");
       seen = true;
-      if (!number || *number <= 0 || *number > (int64_t(1) << 40))
+      if (!number || *number <= 0 || *number > kMaxTensorElements)
         return lineError("bad value for '" + std::string(key) + "'");
       return Status::ok();
     };

@@ -13,8 +13,9 @@ namespace sinkc::sink {
 
 ArrayRef<llvm::StringLiteral> getMetricNames() {
   static constexpr llvm::StringLiteral names[] = {
-      "bos_mass",       "head_bos_mass", "recv",       "hidden_norm",
-      "hidden_cos_bos", "mlp_norm",      "mlp_cos_bos"};
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken) Name,
+#include "sinkrt/Metrics.def"
+  };
   return names;
 }
 
@@ -22,7 +23,21 @@ bool isMetricName(StringRef name) {
   return llvm::is_contained(getMetricNames(), name);
 }
 
-int64_t getMetricRank(StringRef metric) { return metric == "bos_mass" ? 1 : 2; }
+StringRef getMetricGroup(StringRef metric) {
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken)                 \
+  if (metric == Name)                                                          \
+    return Group;
+#include "sinkrt/Metrics.def"
+  return "";
+}
+
+int64_t getMetricRank(StringRef metric) {
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken)                 \
+  if (metric == Name)                                                          \
+    return Rank;
+#include "sinkrt/Metrics.def"
+  return 0;
+}
 
 RankedTensorType getMetricResultType(StringRef metric, Type input) {
   auto type = cast<RankedTensorType>(input);

@@ -22,15 +22,13 @@ namespace sinkrt {
 /// The measurements a probe can deliver. The numbering is the trace
 /// schema's `Metric` enum.
 enum class Metric {
-  BosMass = 0,
-  HeadBosMass = 1,
-  Recv = 2,
-  HiddenNorm = 3,
-  HiddenCosBos = 4,
-  MlpNorm = 5,
-  MlpCosBos = 6,
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken) Enumerator,
+#include "sinkrt/Metrics.def"
 };
-inline constexpr int kMetricCount = 7;
+inline constexpr int kMetricCount = 0
+#define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken) +1
+#include "sinkrt/Metrics.def"
+    ;
 
 /// Manifest spelling: bos_mass, head_bos_mass, recv, ...
 const char *metricName(Metric metric);

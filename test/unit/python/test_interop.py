@@ -172,6 +172,41 @@ class TraceReader(unittest.TestCase):
                       result.stdout)
 
 
+class MetricsDefinedOnce(unittest.TestCase):
+    """runtime/include/sinkrt/Metrics.def is where the metrics are defined;
+    the C++ users include it, the Python reader and the trace schema keep
+    their own copies, checked here."""
+
+    REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
+                                        ".."))
+
+    def definitions(self):
+        import re
+        path = os.path.join(self.REPO, "runtime", "include", "sinkrt",
+                            "Metrics.def")
+        pattern = re.compile(r'^SINKRT_METRIC\((\w+), "(\w+)", "(\w+)", '
+                             r'(\d), (true|false)\)$', re.M)
+        rows = pattern.findall(open(path).read())
+        self.assertGreater(len(rows), 0)
+        return rows
+
+    def test_reader_matches_the_definitions(self):
+        rows = self.definitions()
+        self.assertEqual(sinktrace.METRICS, tuple(row[1] for row in rows))
+        self.assertEqual(sinktrace.TOKEN_METRICS,
+                         tuple(row[1] for row in rows if row[4] == "true"))
+
+    def test_schema_enum_matches_the_definitions(self):
+        import re
+        schema = open(os.path.join(self.REPO, "runtime", "schema",
+                                   "sink_trace.fbs")).read()
+        body = re.search(r"enum Metric : ubyte \{([^}]*)\}", schema).group(1)
+        enum = re.findall(r"(\w+) = (\d+)", body)
+        self.assertEqual([(name, int(value)) for name, value in enum],
+                         [(row[0], i)
+                          for i, row in enumerate(self.definitions())])
+
+
 class TensorFiles(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()

@@ -17,12 +17,15 @@ struct ProbeResource : public mlir::SideEffects::Resource::Base<ProbeResource> {
 };
 
 /// The metric names of docs/metrics.md in the runtime's order (the trace's
-/// `Metric` enum): bos_mass, head_bos_mass, recv, hidden_norm,
-/// hidden_cos_bos, mlp_norm, mlp_cos_bos.
+/// `Metric` enum), from runtime/include/sinkrt/Metrics.def.
 llvm::ArrayRef<llvm::StringLiteral> getMetricNames();
 
 /// True for a name in getMetricNames().
 bool isMetricName(llvm::StringRef name);
+
+/// The --instrument group of a metric (attn, hidden, mlp), or "" for an
+/// unknown name.
+llvm::StringRef getMetricGroup(llvm::StringRef metric);
 
 /// Rank of a metric's probe: 1 for bos_mass ([B]), 2 for the others.
 int64_t getMetricRank(llvm::StringRef metric);
