@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Codegen.h"
+#include "sinkc/Support/Error.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -20,10 +21,6 @@
 namespace sinkc {
 
 using llvm::StringRef;
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 namespace {
 /// A target with a cross runtime: its Debian multiarch triple and the Debian

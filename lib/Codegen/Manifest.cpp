@@ -1,6 +1,7 @@
 //===- Manifest.cpp - the model manifest of docs/runtime-abi.md -----------===//
 
 #include "sinkc/Codegen/Manifest.h"
+#include "sinkc/Support/Error.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/Format.h"
@@ -9,10 +10,6 @@
 using namespace mlir;
 
 namespace sinkc {
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 static std::string percentEncode(StringRef name) {
   std::string out;

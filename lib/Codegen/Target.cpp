@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Codegen.h"
+#include "sinkc/Support/Error.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -20,10 +21,6 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 
 namespace sinkc {
-
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// What a cross target gets when --cpu does not say: the code that runs on
 /// the boards the triple names, with their vector unit, and the ABI of

@@ -10,6 +10,7 @@
 #include "sinkc/Import/OnnxImporter.h"
 #include "sinkc/Dialect/Tfm/ShapeUtils.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Support/Error.h"
 #include "sinkrt/Limits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -45,10 +46,6 @@ namespace {
 constexpr int64_t kMaxElements = sinkrt::kMaxTensorElements;
 /// The oldest default-domain opset whose operator semantics we implement.
 constexpr int64_t kMinOpset = 7;
-
-Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// Whether the static dimensions of `type` hold at most kMaxElements elements
 /// (dynamic dimensions count as 1). Larger tensors would overflow the index
@@ -1721,8 +1718,9 @@ Error Importer::importInitializers() {
     if (!values.insert({tensor.name(), value}).second)
       return fileError(what + " is defined twice");
   }
-  for (const auto &tensor : model.graph().sparse_initializer())
-    return fileError("sparse initializer '" + tensor.values().name() +
+  if (model.graph().sparse_initializer_size() > 0)
+    return fileError("sparse initializer '" +
+                     model.graph().sparse_initializer(0).values().name() +
                      "' is not supported");
   return Error::success();
 }

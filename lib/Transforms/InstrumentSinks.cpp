@@ -10,6 +10,7 @@
 #include "sinkc/Dialect/Sink/SinkOps.h"
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Support/Error.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 
@@ -29,10 +30,6 @@ namespace sinkc {
 using namespace mlir;
 
 namespace {
-
-llvm::Error makeError(const Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 /// The metrics of a group name (attn, hidden, mlp, all), or the metric
 /// itself.

@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Support/Error.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 
@@ -458,10 +459,6 @@ void clearMarks(ModuleOp module, func::FuncOp function) {
     function.removeArgAttr(i, kLayerAttrName);
     function.removeArgAttr(i, kRoleAttrName);
   }
-}
-
-llvm::Error makeError(const Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
 } // namespace
