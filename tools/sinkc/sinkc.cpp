@@ -41,6 +41,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -217,20 +218,13 @@ template <typename PrintFn> int writeOutput(PrintFn print) {
 }
 
 /// A temporary file removed when this goes out of scope.
-struct TempFile {
-  std::string path;
-  ~TempFile() {
-    if (!path.empty())
-      llvm::sys::fs::remove(path);
-  }
-};
-
-llvm::Error makeTemp(StringRef prefix, StringRef suffix, TempFile &file) {
-  SmallString<128> path;
+/// A fresh temporary file `path`, removed when `remover` goes.
+llvm::Error makeTemp(StringRef prefix, StringRef suffix, SmallString<128> &path,
+                     llvm::FileRemover &remover) {
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile(prefix, suffix, path))
     return llvm::createStringError(ec, "cannot create a temporary file");
-  file.path = path.str().str();
+  remover.setFile(path);
   return llvm::Error::success();
 }
 
@@ -605,18 +599,20 @@ int main(int argc, char **argv) {
                (weightsMode == WeightsMode::Auto && weights.size <= embedLimit);
   manifest.weightsSize = weights.size;
   manifest.weightsEmbedded = embed;
-  TempFile blob;
+  SmallString<128> blobPath;
+  llvm::FileRemover blobRemover;
   if (embed && binaryOutput) {
-    if (llvm::Error e = makeTemp("sinkc-weights", "bin", blob))
+    if (llvm::Error e = makeTemp("sinkc-weights", "bin", blobPath, blobRemover))
       return fail(llvm::toString(std::move(e)));
     std::error_code ec;
-    llvm::raw_fd_ostream os(blob.path, ec);
+    llvm::raw_fd_ostream os(blobPath, ec);
     if (ec)
-      return fail("cannot write '" + blob.path + "': " + ec.message());
+      return fail("cannot write '" + blobPath.str().str() +
+                  "': " + ec.message());
     manifest.weightsHash = weights.write(os);
     os.close();
     if (os.has_error())
-      return fail("error writing '" + blob.path + "'");
+      return fail("error writing '" + blobPath.str().str() + "'");
   } else if (!embed && binaryOutput) {
     std::string weightsPath = outputPath + ".weights";
     if (emitKind == EmitKind::Object)
@@ -650,7 +646,7 @@ int main(int argc, char **argv) {
     return writeOutput(
         [&](llvm::raw_ostream &os) { (*llvmModule)->print(os, nullptr); });
   if (embed)
-    sinkc::addEmbeddedWeights(**llvmModule, blob.path);
+    sinkc::addEmbeddedWeights(**llvmModule, blobPath);
   if (tokenizerJson) {
     // The runtime declares sinkc_tokenizer_json weak (TextTokenizer.h).
     llvm::Constant *text = llvm::ConstantDataArray::getString(
@@ -662,12 +658,13 @@ int main(int argc, char **argv) {
     linkOptions.linkTokenizer = true;
   }
 
-  TempFile object;
+  SmallString<128> objectTemp;
+  llvm::FileRemover objectRemover;
   std::string objectPath = outputPath;
   if (emitKind == EmitKind::Exe) {
-    if (llvm::Error e = makeTemp("sinkc-model", "o", object))
+    if (llvm::Error e = makeTemp("sinkc-model", "o", objectTemp, objectRemover))
       return fail(llvm::toString(std::move(e)));
-    objectPath = object.path;
+    objectPath = objectTemp.str().str();
   }
   if (llvm::Error e = sinkc::emitObject(**llvmModule, **machine, objectPath))
     return fail(llvm::toString(std::move(e)));

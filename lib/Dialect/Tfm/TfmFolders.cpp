@@ -214,6 +214,30 @@ enum class BinaryKind {
   Xor
 };
 
+/// Comparisons and logic ops give booleans; arithmetic keeps its type.
+bool producesBool(BinaryKind kind) {
+  switch (kind) {
+  case BinaryKind::Eq:
+  case BinaryKind::Gt:
+  case BinaryKind::Ge:
+  case BinaryKind::Lt:
+  case BinaryKind::Le:
+  case BinaryKind::And:
+  case BinaryKind::Or:
+  case BinaryKind::Xor:
+    return true;
+  case BinaryKind::Add:
+  case BinaryKind::Sub:
+  case BinaryKind::Mul:
+  case BinaryKind::Div:
+  case BinaryKind::Max:
+  case BinaryKind::Min:
+  case BinaryKind::Pow:
+    return false;
+  }
+  llvm_unreachable("unknown BinaryKind");
+}
+
 OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
   Value result = op->getResult(0);
   if (!smallStaticResult(result))
@@ -228,7 +252,7 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
   auto outType = cast<RankedTensorType>(result.getType());
   auto indices = broadcastIndices(outType.getShape(), {lhs->type, rhs->type});
   bool floatMath = lhs->isFloat || rhs->isFloat;
-  bool boolResult = kind >= BinaryKind::Eq;
+  bool boolResult = producesBool(kind);
   ConstTensor out;
   out.isFloat = floatMath && !boolResult;
   int64_t n = outType.getNumElements();
