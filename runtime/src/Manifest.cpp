@@ -279,25 +279,27 @@ Status ManifestParser::parseLanguageModel(
     std::string_view key = fields[i].substr(0, equals);
     std::string_view value = fields[i].substr(equals + 1);
     std::optional<int64_t> number = parseInt64(value);
-    auto needPositive = [&](bool &seen) -> Status {
+    // layers and heads may be 0: a language model in which sinkc found no
+    // attention still runs and predicts, it only has nothing to measure.
+    auto needInRange = [&](bool &seen, int64_t least) -> Status {
       if (seen)
         return lineError("duplicate '" + std::string(key) + "'");
       seen = true;
-      if (!number || *number <= 0 || *number > kMaxTensorElements)
+      if (!number || *number < least || *number > kMaxTensorElements)
         return lineError("bad value for '" + std::string(key) + "'");
       return Status::ok();
     };
     Status status;
     if (key == "vocab") {
-      status = needPositive(sawVocab);
+      status = needInRange(sawVocab, 1);
       info.vocab = number.value_or(0);
     } else if (key == "layers") {
-      status = needPositive(sawLayers);
+      status = needInRange(sawLayers, 0);
       if (status && *number > 100000)
         status = lineError("implausible layer count");
       info.layers = static_cast<int>(number.value_or(0));
     } else if (key == "heads") {
-      status = needPositive(sawHeads);
+      status = needInRange(sawHeads, 0);
       if (status && *number > 100000)
         status = lineError("implausible head count");
       info.heads = static_cast<int>(number.value_or(0));
