@@ -22,6 +22,7 @@
 
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Support/Error.h"
+#include "sinkc/Support/Location.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 
@@ -58,12 +59,8 @@ std::string describe(Value value) {
   }
   Operation *op = value.getDefiningOp();
   os << op->getName().getStringRef();
-  Location loc = op->getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    if (!fused.getLocations().empty())
-      loc = fused.getLocations().front();
-  if (auto named = dyn_cast<NameLoc>(loc))
-    os << " '" << named.getName().getValue() << "'";
+  if (StringRef name = onnxNodeName(op->getLoc()); !name.empty())
+    os << " '" << name << "'";
   return text;
 }
 

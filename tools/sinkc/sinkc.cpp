@@ -17,6 +17,7 @@
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Import/OnnxImporter.h"
+#include "sinkc/Support/Location.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 #include "sinkrt/WeightsHash.h"
@@ -401,9 +402,9 @@ int main(int argc, char **argv) {
   std::set<std::string> reported;
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diagnostic) {
     std::string where;
-    Location loc = diagnostic.getLocation();
-    if (auto name = dyn_cast<NameLoc>(loc))
-      where = "ONNX node '" + name.getName().str() + "': ";
+    if (StringRef name = sinkc::onnxNodeName(diagnostic.getLocation());
+        !name.empty())
+      where = "ONNX node '" + name.str() + "': ";
     const char *severity =
         diagnostic.getSeverity() == DiagnosticSeverity::Error     ? "error"
         : diagnostic.getSeverity() == DiagnosticSeverity::Warning ? "warning"

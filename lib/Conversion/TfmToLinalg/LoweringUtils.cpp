@@ -1,6 +1,7 @@
 //===- LoweringUtils.cpp - helpers shared by the tfm lowerings ------------===//
 
 #include "LoweringUtils.h"
+#include "sinkc/Support/Location.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -9,12 +10,10 @@
 namespace sinkc::lowering {
 
 std::string nodeDescription(Operation *op) {
-  std::string name;
-  if (auto nameLoc = dyn_cast<NameLoc>(op->getLoc()))
-    name = nameLoc.getName().str();
+  StringRef name = onnxNodeName(op->getLoc());
   std::string text = op->getName().getStringRef().str();
   if (!name.empty())
-    text += " (ONNX node '" + name + "')";
+    text += " (ONNX node '" + name.str() + "')";
   return text;
 }
 
