@@ -287,8 +287,12 @@ def tensor_corpus(source_root, directory):
           "output 0 logits f32 3 -1 -1 260 logits",
           "lm vocab=260 layers=2 heads=2 bos=256 tokenizer=bytes",
           "instrument layers=all metrics=attn,mlp,hidden"]
-    metrics = ["bos_mass", "head_bos_mass", "recv", "hidden_norm",
-               "hidden_cos_bos", "mlp_norm", "mlp_cos_bos"]
+    # Every metric, from their one definition.
+    metrics_def = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                               "runtime", "include", "sinkrt", "Metrics.def")
+    metrics = re.findall(r'^SINKRT_METRIC\(\w+, "(\w+)"',
+                         open(metrics_def).read(), re.M)
+    assert metrics, metrics_def
     for layer in range(2):
         for i, metric in enumerate(metrics):
             lm.append(f"probe {layer * 10 + i} {layer} {metric}")
