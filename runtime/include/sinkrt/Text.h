@@ -45,6 +45,9 @@ std::string escapeBytes(std::string_view bytes);
 /// joiner, variation selectors, BOM, ...), so " " and "\u{a0}" differ.
 std::string escapeText(std::string_view bytes);
 
+/// Appends the UTF-8 encoding of the code point `c` (at most U+10FFFF).
+void appendUtf8(std::string &out, char32_t c);
+
 /// `text` with newlines written as \n, for messages that must stay one line.
 std::string oneLine(std::string_view text);
 

@@ -10,6 +10,8 @@
 #ifndef SINKTOK_UNICODE_H
 #define SINKTOK_UNICODE_H
 
+#include "sinkrt/Text.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,7 +34,7 @@ inline size_t utf8Length(unsigned char lead) {
 
 /// Decodes the character at `text[position]` of valid UTF-8.
 char32_t decodeUtf8(std::string_view text, size_t position);
-void appendUtf8(std::string &out, char32_t codePoint);
+using sinkrt::appendUtf8;
 
 /// Byte offset of the first invalid UTF-8 sequence, or npos.
 size_t findInvalidUtf8(std::string_view text);
