@@ -30,6 +30,9 @@ namespace sinkc {
 namespace {
 
 constexpr uint64_t kWeightAlignment = 64;
+/// The weights file is written (and hashed) in pieces of this size, a
+/// multiple of the page size.
+constexpr size_t kPieceBytes = 8 << 20;
 
 /// The packed row-major bytes of a constant that can live in the blob.
 std::optional<ArrayRef<char>> blobBytes(ElementsAttr value,
@@ -116,12 +119,17 @@ uint64_t walkBlob(const WeightsLayout &layout, llvm::raw_ostream *os) {
         os->write(zeros, n);
       at += n;
     }
-    hash.update(entry.data.data(), entry.data.size());
-    if (os)
-      os->write(entry.data.data(), entry.data.size());
-    // Each weight is read once here; mapped ones go back to the page cache
-    // so the whole model is never resident at once.
-    releaseFileBackedPages(entry.data);
+    // Each weight is read once here, a piece at a time; mapped pieces go
+    // back to the page cache at once, so not even the largest weight (a
+    // 545 MB embedding) is resident as a whole.
+    for (size_t done = 0; done < entry.data.size(); done += kPieceBytes) {
+      ArrayRef<char> piece = entry.data.slice(
+          done, std::min<size_t>(kPieceBytes, entry.data.size() - done));
+      hash.update(piece.data(), piece.size());
+      if (os)
+        os->write(piece.data(), piece.size());
+      releaseFileBackedPages(piece);
+    }
     at += entry.data.size();
   }
   while (at < layout.size) {

@@ -30,6 +30,8 @@ namespace {
 
 /// Packed weights are produced in pieces of about this size.
 constexpr uint64_t kPackChunkBytes = 4 << 20;
+/// Floats in a (4 KiB or larger) page, for giving source pages back.
+constexpr int64_t kPageFloats = 4096 / sizeof(float);
 
 /// The values of an f32 constant, dense or a resource blob.
 std::optional<ArrayRef<float>> constantValues(Attribute value,
@@ -99,14 +101,24 @@ struct PackMatmulWeightsPass
                 transposed ? values[(column + j) * k + kk]
                            : values[kk * n + column + j];
       }
-      // B^T's rows of these panels are not read again.
-      if (transposed) {
-        int64_t begin = firstPanel * width;
-        int64_t end = std::min(n, (firstPanel + count) * width);
-        ArrayRef<float> read = values.slice(begin * k, (end - begin) * k);
+      // The source elements of these panels are not read again: B^T's rows,
+      // or B's columns in every row (from a page back, so that pages
+      // straddling the previous chunk's end go too).
+      auto release = [](ArrayRef<float> read) {
         releaseFileBackedPages(
             ArrayRef<char>(reinterpret_cast<const char *>(read.data()),
                            read.size() * sizeof(float)));
+      };
+      int64_t begin = firstPanel * width;
+      int64_t end = std::min(n, (firstPanel + count) * width);
+      if (transposed) {
+        release(values.slice(begin * k, (end - begin) * k));
+      } else {
+        int64_t slack = kPageFloats;
+        for (int64_t kk = 0; kk < k; ++kk) {
+          int64_t from = std::max<int64_t>(0, begin - slack);
+          release(values.slice(kk * n + from, end - from));
+        }
       }
     };
     uint64_t size = panels * panelBytes;
