@@ -1,6 +1,7 @@
 //===- SinkOps.cpp - sink op verifiers and helpers ------------------------===//
 
 #include "sinkc/Dialect/Sink/SinkOps.h"
+#include "sinkc/Support/Shape.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -67,16 +68,6 @@ bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
          });
 }
 
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [i, d] : llvm::enumerate(shape)) {
-    if (i)
-      text += ", ";
-    text += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
-  }
-  return text + "]";
-}
-
 /// The result must have the shape the metric derives from its input (up to
 /// dynamic dimensions on either side).
 LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
@@ -85,10 +76,10 @@ LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
   auto actual = cast<RankedTensorType>(result.getType());
   if (!compatibleShapes(expected.getShape(), actual.getShape()))
     return op->emitOpError("result shape ")
-           << shapeString(actual.getShape()) << " does not match the "
-           << shapeString(expected.getShape()) << " that " << metric
+           << shapeToString(actual.getShape()) << " does not match the "
+           << shapeToString(expected.getShape()) << " that " << metric
            << " gives for an input of shape "
-           << shapeString(cast<RankedTensorType>(input.getType()).getShape());
+           << shapeToString(cast<RankedTensorType>(input.getType()).getShape());
   return success();
 }
 
@@ -98,7 +89,7 @@ LogicalResult verifyAttentionMetric(Operation *op, StringRef metric,
   if (!compatibleDims(shape[2], shape[3]))
     return op->emitOpError("expects probabilities [B, H, T, T] of one "
                            "sequence, with as many queries as keys; got ")
-           << shapeString(shape);
+           << shapeToString(shape);
   return verifyResultShape(op, metric, probs, result);
 }
 
@@ -123,11 +114,11 @@ LogicalResult AttentionOp::verify() {
   ArrayRef<int64_t> out = getResult().getType().getShape();
   if (!compatibleShapes(k, v))
     return emitOpError("expects keys and values of the same shape; got ")
-           << shapeString(k) << " and " << shapeString(v);
+           << shapeToString(k) << " and " << shapeToString(v);
   if (!compatibleDims(q[0], k[0]) || !compatibleDims(q[3], k[3]))
     return emitOpError("expects queries [B, H, T, d] and keys [B, Hkv, S, d] "
                        "with the same B and d; got ")
-           << shapeString(q) << " and " << shapeString(k);
+           << shapeToString(q) << " and " << shapeToString(k);
   if (!ShapedType::isDynamic(q[1]) && !ShapedType::isDynamic(k[1]) &&
       (k[1] == 0 || q[1] % k[1] != 0))
     return emitOpError("expects the query heads (")
@@ -135,11 +126,11 @@ LogicalResult AttentionOp::verify() {
            << ")";
   if (!compatibleShapes(q, out))
     return emitOpError("result shape ")
-           << shapeString(out) << " does not match the query shape "
-           << shapeString(q);
+           << shapeToString(out) << " does not match the query shape "
+           << shapeToString(q);
   if (getCausal() && !compatibleDims(q[2], k[2]))
     return emitOpError("causal attention needs as many queries as keys; got ")
-           << shapeString(q) << " and " << shapeString(k);
+           << shapeToString(q) << " and " << shapeToString(k);
   if (!getSegments().empty()) {
     if (getSegments().size() != 2)
       return emitOpError("expects two segment operands (query and key "
@@ -150,7 +141,7 @@ LogicalResult AttentionOp::verify() {
     if (!compatibleDims(qs[1], q[2]) || !compatibleDims(ks[1], k[2]) ||
         !compatibleDims(qs[0], ks[0]))
       return emitOpError("expects segment ids [B', T] and [B', S]; got ")
-             << shapeString(qs) << " and " << shapeString(ks);
+             << shapeToString(qs) << " and " << shapeToString(ks);
   }
   if (std::optional<int64_t> window = getWindow())
     if (*window <= 0)
@@ -159,7 +150,8 @@ LogicalResult AttentionOp::verify() {
     auto m = cast<RankedTensorType>(mask.getType()).getShape();
     if (!compatibleDims(m[1], k[2]) ||
         !(m[0] == 1 || compatibleDims(m[0], q[0])))
-      return emitOpError("expects a key mask [B', S]; got ") << shapeString(m);
+      return emitOpError("expects a key mask [B', S]; got ")
+             << shapeToString(m);
   }
   if (Value sums = getColumnSums()) {
     if (!getCausal())
@@ -167,8 +159,8 @@ LogicalResult AttentionOp::verify() {
     ArrayRef<int64_t> c = cast<RankedTensorType>(sums.getType()).getShape();
     if (!compatibleShapes(c, {q[0], q[1], k[2]}))
       return emitOpError("column sums ")
-             << shapeString(c)
-             << " do not match [B, H, S] = " << shapeString({q[0], q[1], k[2]});
+             << shapeToString(c) << " do not match [B, H, S] = "
+             << shapeToString({q[0], q[1], k[2]});
   }
   return success();
 }
@@ -203,8 +195,8 @@ LogicalResult MlpCosBosOp::verify() {
   if (!compatibleShapes(mlp.getShape(), hidden.getShape()))
     return emitOpError("expects the MLP output and the block input to have "
                        "the same shape; got ")
-           << shapeString(mlp.getShape()) << " and "
-           << shapeString(hidden.getShape());
+           << shapeToString(mlp.getShape()) << " and "
+           << shapeToString(hidden.getShape());
   return verifyResultShape(*this, getMetricName(), getMlp(), getResult());
 }
 

@@ -290,14 +290,4 @@ int64_t sliceLength(int64_t dim, int64_t start, int64_t end, int64_t step) {
   return s > e ? (s - e - 1) / (-step) + 1 : 0;
 }
 
-std::string shapeToString(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [i, dim] : llvm::enumerate(shape)) {
-    if (i)
-      text += ", ";
-    text += dim == kDynamic ? "?" : std::to_string(dim);
-  }
-  return text + "]";
-}
-
 } // namespace sinkc::tfm

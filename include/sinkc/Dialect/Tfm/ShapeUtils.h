@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
+#include "sinkc/Support/Shape.h"
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
 #include <string>
@@ -58,8 +59,8 @@ int64_t sliceLength(int64_t dim, int64_t start, int64_t end, int64_t step);
 /// Clamped start index of ONNX Slice (for folding and lowering).
 int64_t sliceStart(int64_t dim, int64_t start, int64_t step);
 
-/// A shape for messages: "[?, 3, 4]" (`?` for a dynamic dimension).
-std::string shapeToString(llvm::ArrayRef<int64_t> shape);
+/// Shapes in messages: the compiler's one formatter (sinkc/Support/Shape.h).
+using sinkc::shapeToString;
 
 } // namespace sinkc::tfm
 

@@ -260,7 +260,9 @@ class Tfm_ReduceOp<string mnemonic, string what> : Tfm_Op<mnemonic,
     ONNX `Reduce*`. `axes` lists the reduced axes (negative counts from the
     back); an empty list reduces all axes unless `noop_with_empty_axes` is set,
     in which case the op is the identity. The importer accepts axes as an
-    attribute (opset < 18) or as a constant input (opset >= 18).
+    attribute or as a constant input, as the operator's opset says:
+    `ReduceSum` took axes as an input from opset 13, the other `Reduce*`
+    operators from opset 18.
   }];
   let arguments = (ins Tfm_NumericTensor:$input,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
