@@ -48,6 +48,21 @@ std::string tokenText(const ModelSummary &model, int64_t token) {
   return "";
 }
 
+std::string layerRange(const std::vector<int> &layers) {
+  std::string text;
+  for (size_t i = 0; i < layers.size();) {
+    size_t j = i;
+    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
+      ++j;
+    if (!text.empty())
+      text += ",";
+    text += j > i ? formatString("%d-%d", layers[i], layers[j])
+                  : std::to_string(layers[i]);
+    i = j + 1;
+  }
+  return text.empty() ? "none" : text;
+}
+
 //===----------------------------------------------------------------------===//
 // summary
 //===----------------------------------------------------------------------===//
@@ -68,21 +83,6 @@ std::string quotedToken(const ModelSummary &model, const TraceRecord &record,
   if (text.empty())
     return "";
   return text == "<bos>" ? text : "'" + text + "'";
-}
-
-std::string layerRange(const std::vector<int> &layers) {
-  std::string text;
-  for (size_t i = 0; i < layers.size();) {
-    size_t j = i;
-    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
-      ++j;
-    if (!text.empty())
-      text += ",";
-    text += j > i ? formatString("%d-%d", layers[i], layers[j])
-                  : std::to_string(layers[i]);
-    i = j + 1;
-  }
-  return text.empty() ? "none" : text;
 }
 
 std::string metricList(const std::vector<Metric> &metrics) {
@@ -269,8 +269,6 @@ std::string renderSummary(const TraceData &trace) {
 // json
 //===----------------------------------------------------------------------===//
 
-namespace {
-
 std::string jsonString(const std::string &text) {
   std::string out = "\"";
   for (char c : text) {
@@ -292,6 +290,8 @@ std::string jsonString(const std::string &text) {
   }
   return out + "\"";
 }
+
+namespace {
 
 std::string jsonNumber(float value) {
   if (!std::isfinite(value))
