@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace sinkc {
 
@@ -66,6 +67,69 @@ Value unrepeatHeads(Value value) {
       ShapedType::isDynamic(baseType.getDimSize(3)))
     return value;
   return base;
+}
+
+namespace {
+
+/// Ops between the scores product and the softmax that the exporters use to
+/// scale, mask or soft-cap the scores, elementwise.
+bool isScoresChainOp(Operation *op) {
+  return isa<tfm::AddOp, tfm::SubOp, tfm::MulOp, tfm::DivOp, tfm::WhereOp,
+             tfm::CastOp, tfm::IdentityOp, tfm::TanhOp>(op);
+}
+
+bool isFloatRank4(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.getRank() == 4 && isa<FloatType>(type.getElementType());
+}
+
+} // namespace
+
+tfm::MatMulOp findScoresProduct(tfm::SoftmaxOp softmax) {
+  // The masks are built from ranges, comparisons and constants, never from a
+  // rank-4 product, so the one product found is the scores'.
+  SmallVector<Value> worklist = {softmax.getInput()};
+  llvm::SmallPtrSet<Operation *, 16> visited;
+  tfm::MatMulOp found;
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val().getDefiningOp();
+    if (!op || !visited.insert(op).second)
+      continue;
+    if (auto matmul = dyn_cast<tfm::MatMulOp>(op)) {
+      if (!isFloatRank4(matmul.getResult()) || !isFloatRank4(matmul.getLhs()) ||
+          !isFloatRank4(matmul.getRhs()))
+        continue;
+      if (found && found != matmul)
+        return {};
+      found = matmul;
+      continue;
+    }
+    if (isScoresChainOp(op))
+      llvm::append_range(worklist, op->getOperands());
+  }
+  return found;
+}
+
+tfm::MatMulOp findValuesProduct(tfm::SoftmaxOp softmax) {
+  SmallVector<Value> worklist = {softmax.getResult()};
+  tfm::MatMulOp found;
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<tfm::CastOp, tfm::IdentityOp>(user)) {
+        worklist.push_back(user->getResult(0));
+        continue;
+      }
+      auto matmul = dyn_cast<tfm::MatMulOp>(user);
+      if (!matmul || use.getOperandNumber() != 0)
+        continue;
+      if (found && found != matmul)
+        return {};
+      found = matmul;
+    }
+  }
+  return found;
 }
 
 } // namespace sinkc

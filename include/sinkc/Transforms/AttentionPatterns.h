@@ -1,7 +1,8 @@
 //===- AttentionPatterns.h - Operands of exported attention -----*- C++ -*-===//
 //
-// How the exporters spell the operands of an attention block in tfm, for the
-// passes that need them (sinkc-fuse-attention, which replaces the block).
+// How the exporters spell the operands of an attention block in tfm, shared
+// by the passes that need them: sinkc-fuse-attention, which replaces the
+// block, and sinkc-instrument-sinks, which measures its keys and values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,15 @@ mlir::Value keysFromTransposed(mlir::OpBuilder &b, mlir::Location loc,
 /// ([B, Hkv, S, d] -> [B, Hkv, n, S, d] -> [B, Hkv * n, S, d]), or `value`
 /// itself.
 mlir::Value unrepeatHeads(mlir::Value value);
+
+/// The product of queries and transposed keys whose result, scaled, masked
+/// or soft-capped by elementwise ops, the attention softmax normalises; null
+/// when there is no such rank-4 matmul or more than one.
+tfm::MatMulOp findScoresProduct(tfm::SoftmaxOp softmax);
+
+/// The product of the softmax's probabilities (through casts and
+/// identities) with the values; null when there is none or more than one.
+tfm::MatMulOp findValuesProduct(tfm::SoftmaxOp softmax);
 
 } // namespace sinkc
 
