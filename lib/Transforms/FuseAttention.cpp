@@ -18,6 +18,7 @@
 
 #include "sinkc/Dialect/Sink/SinkOps.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Transforms/AttentionPatterns.h"
 #include "sinkc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -38,12 +39,6 @@ namespace {
 
 /// Masked scores at or below this value contribute exp(-1e4) == 0 in f32.
 constexpr double kMaskLimit = -1.0e4;
-
-Value skipIdentities(Value value) {
-  while (auto identity = value.getDefiningOp<tfm::IdentityOp>())
-    value = identity.getInput();
-  return value;
-}
 
 /// The value of a one-element float constant.
 std::optional<double> scalarFloatConstant(Value value) {
@@ -324,38 +319,6 @@ bool analyseMask(Value mask, MaskFacts &facts) {
   return analyseCondition(condition, facts);
 }
 
-/// The un-repeated key/value heads of a grouped-query `expand` + `reshape`
-/// ([B, Hkv, S, d] -> [B, Hkv, n, S, d] -> [B, Hkv * n, S, d]), or `value`.
-Value unrepeatHeads(Value value) {
-  auto reshape = skipIdentities(value).getDefiningOp<tfm::ReshapeOp>();
-  if (!reshape)
-    return value;
-  auto expand =
-      skipIdentities(reshape.getInput()).getDefiningOp<tfm::ExpandOp>();
-  if (!expand)
-    return value;
-  auto unsqueeze =
-      skipIdentities(expand.getInput()).getDefiningOp<tfm::UnsqueezeOp>();
-  if (!unsqueeze || unsqueeze.getAxes().size() != 1 ||
-      unsqueeze.getAxes()[0] != 2)
-    return value;
-  Value base = unsqueeze.getInput();
-  auto baseType = cast<RankedTensorType>(base.getType());
-  auto expandedType = cast<RankedTensorType>(expand.getType());
-  auto resultType = cast<RankedTensorType>(reshape.getType());
-  if (baseType.getRank() != 4 || expandedType.getRank() != 5 ||
-      resultType.getRank() != 4)
-    return value;
-  int64_t hkv = baseType.getDimSize(1), n = expandedType.getDimSize(2);
-  if (ShapedType::isDynamic(hkv) || ShapedType::isDynamic(n) ||
-      expandedType.getDimSize(1) != hkv ||
-      resultType.getDimSize(1) != hkv * n ||
-      baseType.getDimSize(3) != resultType.getDimSize(3) ||
-      ShapedType::isDynamic(baseType.getDimSize(3)))
-    return value;
-  return base;
-}
-
 bool isF32Rank4(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   return type && type.getRank() == 4 && type.getElementType().isF32();
@@ -465,30 +428,6 @@ std::optional<Match> matchAttention(tfm::SoftmaxOp softmax) {
   if (!m.metrics.empty() && !m.mask.causal)
     return std::nullopt; // Metrics are defined on causal attention only.
   return m;
-}
-
-/// K = transpose of Kt's last two axes, folded into Kt's own transpose.
-Value keysFromTransposed(OpBuilder &b, Location loc, Value kt) {
-  auto type = cast<RankedTensorType>(kt.getType());
-  SmallVector<int64_t> swap = {0, 1, 3, 2};
-  Value source = kt;
-  SmallVector<int64_t> perm = swap;
-  if (auto transpose = skipIdentities(kt).getDefiningOp<tfm::TransposeOp>()) {
-    ArrayRef<int64_t> inner = transpose.getPerm();
-    // transpose(transpose(X, p), s) = transpose(X, p o s).
-    source = transpose.getInput();
-    for (int64_t i = 0; i < 4; ++i)
-      perm[i] = inner[swap[i]];
-  }
-  if (llvm::equal(perm, ArrayRef<int64_t>{0, 1, 2, 3}))
-    return source;
-  ArrayRef<int64_t> shape = cast<RankedTensorType>(source.getType()).getShape();
-  SmallVector<int64_t> dims;
-  for (int64_t p : perm)
-    dims.push_back(shape[p]);
-  return tfm::TransposeOp::create(
-      b, loc, RankedTensorType::get(dims, type.getElementType()), source,
-      b.getDenseI64ArrayAttr(perm));
 }
 
 /// [B', 1, T, 1] or [B', 1, 1, S] -> [B', T] or [B', S].

@@ -11,6 +11,7 @@
 #include "sinkc/Dialect/Tfm/TfmDialect.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Support/Error.h"
+#include "sinkc/Transforms/AttentionPatterns.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 
@@ -31,15 +32,22 @@ using namespace mlir;
 
 namespace {
 
-/// The metrics of a group name (attn, hidden, mlp, all), or the metric
+/// The group that `all` leaves out: the key and value norms add two probes
+/// per layer and need trace schema version 2, which older readers refuse, so
+/// they are measured only when asked for by name.
+constexpr llvm::StringLiteral kOptInGroup = "kv";
+
+/// The metrics of a group name (attn, hidden, mlp, kv, all), or the metric
 /// itself.
 SmallVector<StringRef> expandMetric(StringRef name) {
   if (sink::isMetricName(name))
     return {name};
   SmallVector<StringRef> members;
-  for (StringRef metric : sink::getMetricNames())
-    if (name == "all" || sink::getMetricGroup(metric) == name)
+  for (StringRef metric : sink::getMetricNames()) {
+    StringRef group = sink::getMetricGroup(metric);
+    if (group == name || (name == "all" && group != kOptInGroup))
       members.push_back(metric);
+  }
   return members;
 }
 
@@ -105,7 +113,7 @@ llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
     if (expanded.empty())
       return makeError("unknown metric '" + item.trim() +
                        "' in the instrument spec: expected attn, mlp, "
-                       "hidden, all or one of " +
+                       "hidden, kv, all or one of " +
                        llvm::join(sink::getMetricNames(), ", "));
     chosen.insert(expanded.begin(), expanded.end());
   }
@@ -238,7 +246,8 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
     for (const std::string &metric : spec.metrics) {
       StringRef name = metric;
       StringRef group = sink::getMetricGroup(name);
-      bool attention = group == "attn";
+      // The keys and values are found from the probabilities.
+      bool attention = group == "attn" || group == "kv";
       bool hidden = group == "hidden";
       if (attention) {
         if (llvm::Error e = need(block.probs, kRoleAttentionProbs, name))
@@ -309,6 +318,40 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
       if (selected("mlp_cos_bos"))
         emit(sink::MlpCosBosOp::create(b, loc, mlp, block.input).getResult(),
              "mlp_cos_bos");
+    }
+    // Keys and values: the operands of the products around the
+    // probabilities, each measured after its own definition. The keys are
+    // read as K [B, H, S, d] (the scores product reads them transposed) and
+    // both without a grouped-query repeat, which leaves the head mean as it
+    // is and spares the fused attention a repeated copy.
+    if (selected("key_norm") || selected("value_norm")) {
+      auto probs = block.probs.getDefiningOp<tfm::SoftmaxOp>();
+      tfm::MatMulOp scores = probs ? findScoresProduct(probs) : nullptr;
+      tfm::MatMulOp output = probs ? findValuesProduct(probs) : nullptr;
+      if (selected("key_norm")) {
+        if (!scores)
+          return makeError("layer " + Twine(layer) +
+                           " has no single product of queries and keys "
+                           "before its attention softmax, which key_norm "
+                           "needs");
+        Value transposed = scores.getRhs();
+        insertAfterDefinition(b, transposed);
+        Value keys = unrepeatHeads(
+            keysFromTransposed(b, transposed.getLoc(), transposed));
+        emit(sink::KeyNormOp::create(b, keys.getLoc(), keys).getResult(),
+             "key_norm");
+      }
+      if (selected("value_norm")) {
+        if (!output)
+          return makeError("layer " + Twine(layer) +
+                           " has no single product of its attention "
+                           "probabilities with values, which value_norm "
+                           "needs");
+        Value values = unrepeatHeads(output.getRhs());
+        insertAfterDefinition(b, values);
+        emit(sink::ValueNormOp::create(b, values.getLoc(), values).getResult(),
+             "value_norm");
+      }
     }
   }
   return probes;

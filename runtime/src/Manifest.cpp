@@ -50,6 +50,17 @@ bool isPerTokenMetric(Metric metric) {
   return false;
 }
 
+const std::vector<Metric> &perTokenMetrics() {
+  static const std::vector<Metric> metrics = [] {
+    std::vector<Metric> list;
+    for (const auto &[metric, name] : kMetricNames)
+      if (isPerTokenMetric(metric))
+        list.push_back(metric);
+    return list;
+  }();
+  return metrics;
+}
+
 const char *roleName(TensorRole role) {
   for (const auto &[value, name] : kRoleNames)
     if (value == role)

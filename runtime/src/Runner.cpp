@@ -547,8 +547,6 @@ void Runner::printRunSummary(size_t runIndex, size_t runCount,
 
 Status Runner::writeTrace(std::vector<TraceRecord> records) {
   TraceData trace;
-  trace.producer =
-      formatString("sinkrt (trace schema %u)", kTraceSchemaVersion);
   const LanguageModelInfo &lm = *manifest.languageModel;
   trace.model.name = manifest.modelName;
   trace.model.layers = lm.layers;
@@ -560,6 +558,9 @@ Status Runner::writeTrace(std::vector<TraceRecord> records) {
   trace.model.weightsHash = manifest.weightsHash;
   trace.records = std::move(records);
   trace.levels = aggregateSinkLevels(trace.records);
+  trace.schemaVersion = oldestSchemaVersionFor(trace);
+  trace.producer =
+      formatString("sinkrt (trace schema %u)", trace.schemaVersion);
   Expected<std::vector<uint8_t>> buffer = serializeTrace(trace);
   if (!buffer)
     return buffer.takeError();

@@ -50,6 +50,10 @@ std::vector<float> &LayerRecord::values(Metric metric) {
     return hiddenCosBos;
   case Metric::MlpNorm:
     return mlpNorm;
+  case Metric::KeyNorm:
+    return keyNorm;
+  case Metric::ValueNorm:
+    return valueNorm;
   case Metric::MlpCosBos:
   case Metric::BosMass:
     break;
@@ -96,9 +100,11 @@ TraceSerializer::record(const TraceRecord &record) {
     auto mlpNorm = floats(layer.mlpNorm);
     auto mlpCosBos = floats(layer.mlpCosBos);
     auto flags = builder.CreateVector(layer.flags);
-    layers.push_back(fb::CreateLayer(builder, layer.layer, layer.bosMass,
-                                     headBosMass, recv, hiddenNorm,
-                                     hiddenCosBos, mlpNorm, mlpCosBos, flags));
+    auto keyNorm = floats(layer.keyNorm);
+    auto valueNorm = floats(layer.valueNorm);
+    layers.push_back(fb::CreateLayer(
+        builder, layer.layer, layer.bosMass, headBosMass, recv, hiddenNorm,
+        hiddenCosBos, mlpNorm, mlpCosBos, flags, keyNorm, valueNorm));
   }
   std::vector<flatbuffers::Offset<fb::TokenSink>> sinks;
   for (const TokenSink &sink : record.sinks)
@@ -169,6 +175,14 @@ std::vector<uint8_t> TraceSerializer::serialize(const TraceData &trace) {
 
 } // namespace
 
+uint32_t oldestSchemaVersionFor(const TraceData &trace) {
+  for (const TraceRecord &record : trace.records)
+    for (Metric metric : record.metrics)
+      if (metric == Metric::KeyNorm || metric == Metric::ValueNorm)
+        return 2;
+  return 1;
+}
+
 size_t estimateSerializedTraceSize(const TraceData &trace) {
   // Generous per-item bounds: table headers and vtable offsets included.
   size_t estimate = 4096 + trace.model.name.size() + trace.producer.size();
@@ -180,9 +194,7 @@ size_t estimateSerializedTraceSize(const TraceData &trace) {
       estimate += 12 + text.size();
     for (const LayerRecord &layer : record.measurements) {
       estimate += 128 + layer.flags.size() + layer.headBosMass.size() * 4;
-      for (Metric metric :
-           {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
-            Metric::MlpNorm, Metric::MlpCosBos})
+      for (Metric metric : perTokenMetrics())
         estimate += layer.values(metric).size() * 4;
     }
   }
@@ -289,10 +301,10 @@ Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
       entry.hiddenCosBos = toVector<float>(layer->hidden_cos_bos());
       entry.mlpNorm = toVector<float>(layer->mlp_norm());
       entry.mlpCosBos = toVector<float>(layer->mlp_cos_bos());
+      entry.keyNorm = toVector<float>(layer->key_norm());
+      entry.valueNorm = toVector<float>(layer->value_norm());
       entry.flags = toVector<uint8_t>(layer->flags());
-      for (Metric metric :
-           {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
-            Metric::MlpNorm, Metric::MlpCosBos})
+      for (Metric metric : perTokenMetrics())
         if (Status status =
                 expectTokens(entry.values(metric), metricName(metric));
             !status)

@@ -19,7 +19,16 @@
 //
 // RUN: not sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=attn,sinks})' 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=METRIC
-// METRIC: error: unknown metric 'sinks' in the instrument spec: expected attn, mlp, hidden, all or one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos
+// METRIC: error: unknown metric 'sinks' in the instrument spec: expected attn, mlp, hidden, kv, all or one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos, key_norm, value_norm
+//
+// The softmaxes here normalise function arguments: no query-key product and
+// no product with values to take the keys and values from.
+// RUN: not sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=key_norm})' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=NOKEYS
+// NOKEYS: error: layer 0 has no single product of queries and keys before its attention softmax, which key_norm needs
+// RUN: not sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=value_norm})' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=NOVALUES
+// NOVALUES: error: layer 0 has no single product of its attention probabilities with values, which value_norm needs
 //
 // Layer 1 has no MLP output mark: fine for attn, an error for mlp.
 // RUN: sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=attn})' \

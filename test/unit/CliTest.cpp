@@ -11,6 +11,7 @@
 
 #include "TestUtil.h"
 #include "sinkrt/TensorIO.h"
+#include "sinkrt/TraceData.h"
 #include "sinkrt/WeightsHash.h"
 
 #include "FakeModels.h"
@@ -296,6 +297,55 @@ TEST(SinkTrace, UsageErrors) {
   expectOneLineError(
       testutil::runProcess({kSinkTrace, "plot", "x", "--record", "a"}), 2,
       "sink-trace", "--record needs a record index");
+}
+
+TEST(SinkTrace, StatsPoolTracesOfOneModel) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  std::string copy = directory.file("copy.sinktrace");
+  testutil::copyFile(trace, copy);
+  RunResult text = testutil::runProcess({kSinkTrace, "stats", trace, copy});
+  ASSERT_EQ(text.exitCode, 0) << text.err;
+  EXPECT_NE(text.out.find("corpus: 2 trace file(s), 4 records, 42 positions"),
+            std::string::npos)
+      << text.out;
+  compareWithGolden(text.out, "fake_lm.stats.txt");
+  RunResult json =
+      testutil::runProcess({kSinkTrace, "stats", "--format=json", trace});
+  ASSERT_EQ(json.exitCode, 0) << json.err;
+  EXPECT_NE(json.out.find("\"files\": [\"" + trace + "\"]"), std::string::npos)
+      << json.out;
+
+  // Another model (here: the same trace renamed) cannot be pooled.
+  sinkrt::Expected<sinkrt::TraceData> data = sinkrt::readTraceFile(trace);
+  ASSERT_TRUE(data.isOk());
+  data->model.name = "other lm";
+  sinkrt::Expected<std::vector<uint8_t>> bytes = sinkrt::serializeTrace(*data);
+  ASSERT_TRUE(bytes.isOk());
+  std::string other = directory.file("other.sinktrace");
+  testutil::writeFile(other, std::string(bytes->begin(), bytes->end()));
+  expectOneLineError(testutil::runProcess({kSinkTrace, "stats", trace, other}),
+                     1, "sink-trace",
+                     "'" + other + "' is a trace of model 'other lm'");
+
+  std::string content = testutil::readFile(trace);
+  std::string truncated = directory.file("truncated.sinktrace");
+  testutil::writeFile(truncated, content.substr(0, content.size() / 2));
+  RunResult broken =
+      testutil::runProcess({kSinkTrace, "stats", trace, truncated});
+  expectOneLineError(broken, 1, "sink-trace", "'" + truncated + "': ");
+  EXPECT_TRUE(broken.out.empty());
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "stats", trace, directory.file("no")}),
+      1, "sink-trace", "No such file or directory");
+
+  expectOneLineError(testutil::runProcess({kSinkTrace, "stats"}), 2,
+                     "sink-trace", "stats needs at least one trace file");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "stats", "--format=csv", trace}), 2,
+      "sink-trace", "--format must be text or json, got 'csv'");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "stats", "-x", trace}),
+                     2, "sink-trace", "unexpected option '-x'");
 }
 
 TEST(SinkTrace, RejectsBrokenFilesCleanly) {

@@ -143,8 +143,8 @@ TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "record,prompt,batch_row,layer,position,token,recv,hidden_norm,"
             "hidden_cos_bos,mlp_norm,mlp_cos_bos,flag_hidden_cosine,"
-            "flag_attention,sink_kind");
-  EXPECT_NE(csv.find("\n0,0,0,1,4,270,,,,,,0,0,none\n"), std::string::npos)
+            "flag_attention,sink_kind,key_norm,value_norm");
+  EXPECT_NE(csv.find("\n0,0,0,1,4,270,,,,,,0,0,none,,\n"), std::string::npos)
       << csv;
 }
 

@@ -189,13 +189,50 @@ TEST(TraceVerification, SurvivesRandomBytes) {
   }
 }
 
+TEST(Trace, KeyAndValueNormsNeedSchemaVersion2) {
+  // Without them a trace stays readable by version 1 readers.
+  TraceData trace = makeTrace();
+  EXPECT_EQ(oldestSchemaVersionFor(trace), 1u);
+  for (TraceRecord &record : trace.records) {
+    record.metrics.push_back(Metric::KeyNorm);
+    record.metrics.push_back(Metric::ValueNorm);
+    for (LayerRecord &layer : record.measurements) {
+      layer.keyNorm = {3.5f, 1.25f, 1.0f, 0.5f, 2.0f};
+      layer.valueNorm = {0.125f, 1.5f, NAN, 1.0f, 1.0f};
+    }
+  }
+  EXPECT_EQ(oldestSchemaVersionFor(trace), 2u);
+  trace.schemaVersion = oldestSchemaVersionFor(trace);
+  std::vector<uint8_t> buffer = serialized(trace);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_EQ(parsed->schemaVersion, 2u);
+  const TraceRecord &record = parsed->records[1];
+  EXPECT_EQ(record.metrics.back(), Metric::ValueNorm);
+  EXPECT_TRUE(sameFloats(record.measurements[2].keyNorm,
+                         trace.records[1].measurements[2].keyNorm));
+  EXPECT_TRUE(sameFloats(record.measurements[2].values(Metric::ValueNorm),
+                         trace.records[1].measurements[2].valueNorm));
+
+  // Per-token: a wrong length is refused like that of any other such
+  // metric.
+  trace.records[0].measurements[1].valueNorm.pop_back();
+  buffer = serialized(trace);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.getError().message.find("value_norm has 4 values for 5 "
+                                           "tokens"),
+            std::string::npos)
+      << parsed.getError().message;
+}
+
 TEST(TraceVerification, ChecksTheSchemaVersion) {
   TraceData trace = makeTrace();
   trace.schemaVersion = kTraceSchemaVersion + 1;
   std::vector<uint8_t> newer = serialized(trace);
   Expected<TraceData> parsed = parseTrace(newer.data(), newer.size());
   ASSERT_FALSE(parsed);
-  EXPECT_NE(parsed.getError().message.find("schema version 2"),
+  EXPECT_NE(parsed.getError().message.find("schema version 3"),
             std::string::npos);
   trace.schemaVersion = 0;
   std::vector<uint8_t> missing = serialized(trace);

@@ -2,6 +2,7 @@
 //
 // sink-trace summary|json|csv F.sinktrace
 // sink-trace plot F.sinktrace [-o OUT.svg] [--record N]
+// sink-trace stats [--format=text|json] T1.sinktrace [T2.sinktrace ...]
 //
 // Every trace is verified (FlatBuffers verifier, file identifier, schema
 // version) before anything is read from it. Exit codes: 0 success, 1 the
@@ -9,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CorpusStats.h"
 #include "TraceReport.h"
 
 #include "sinkrt/AtomicFile.h"
@@ -17,19 +19,25 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 using namespace sinkrt;
 
 static const char *const kUsage =
     "usage: sink-trace summary|json|csv F.sinktrace\n"
     "       sink-trace plot F.sinktrace [-o OUT.svg] [--record N]\n"
+    "       sink-trace stats [--format=text|json] T1.sinktrace "
+    "[T2.sinktrace ...]\n"
     "\n"
     "  summary  classified sinks, then a per-layer table per record\n"
     "  json     the whole trace as JSON (fields: docs/trace-format.md)\n"
     "  csv      one row per (record, layer, position), every per-token "
     "metric\n"
     "  plot     SVG chart of one record (default record 0) written to OUT.svg\n"
-    "           (default: the trace name with .sinktrace replaced by .svg)\n";
+    "           (default: the trace name with .sinktrace replaced by .svg)\n"
+    "  stats    sink statistics over every record of one model's traces:\n"
+    "           sequences with secondary sinks, sinks per sequence, relative\n"
+    "           positions, sink tokens, sink levels, bos_mass per layer\n";
 
 static int usageError(const std::string &message) {
   std::fprintf(stderr, "sink-trace: error: %s (see --help)\n",
@@ -57,12 +65,61 @@ static bool writeStdout(const std::string &text) {
   return true;
 }
 
+/// `sink-trace stats`: the traces are read one at a time and folded into the
+/// statistics, so a corpus need not fit in memory at once.
+static int runStats(int argc, char **argv) {
+  std::string format = "text";
+  std::vector<std::string> paths;
+  bool options = true;
+  for (int i = 2; i < argc; ++i) {
+    std::string argument = argv[i];
+    if (options && argument == "--") {
+      options = false;
+      continue;
+    }
+    if (options && argument.rfind("--format=", 0) == 0) {
+      format = argument.substr(std::strlen("--format="));
+      continue;
+    }
+    if (options && argument == "--format" && i + 1 < argc) {
+      format = argv[++i];
+      continue;
+    }
+    if (options && argument.size() > 1 && argument[0] == '-')
+      return usageError("unexpected option '" + argument + "'");
+    paths.push_back(argument);
+  }
+  if (format != "text" && format != "json")
+    return usageError("--format must be text or json, got '" + format + "'");
+  if (paths.empty())
+    return usageError("stats needs at least one trace file");
+
+  sinktrace::CorpusStatsBuilder builder;
+  for (const std::string &path : paths) {
+    Expected<TraceData> trace = readTraceFile(path);
+    Status status =
+        trace ? builder.add(path, *trace) : Status(trace.takeError());
+    if (!status) {
+      std::fprintf(stderr, "sink-trace: error: %s\n",
+                   oneLine(status.getError().message).c_str());
+      return 1;
+    }
+  }
+  sinktrace::CorpusStats stats = builder.finish();
+  return writeStdout(format == "json" ? sinktrace::renderStatsJson(stats)
+                                      : sinktrace::renderStatsText(stats))
+             ? 0
+             : 1;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 ||
                     std::strcmp(argv[1], "-h") == 0)) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  if (argc >= 2 && std::strcmp(argv[1], "stats") == 0)
+    return runStats(argc, argv);
   if (argc < 3)
     return usageError("expected a command and a trace file");
   std::string command = argv[1];

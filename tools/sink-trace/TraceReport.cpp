@@ -48,6 +48,21 @@ std::string tokenText(const ModelSummary &model, int64_t token) {
   return "";
 }
 
+std::string layerRange(const std::vector<int> &layers) {
+  std::string text;
+  for (size_t i = 0; i < layers.size();) {
+    size_t j = i;
+    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
+      ++j;
+    if (!text.empty())
+      text += ",";
+    text += j > i ? formatString("%d-%d", layers[i], layers[j])
+                  : std::to_string(layers[i]);
+    i = j + 1;
+  }
+  return text.empty() ? "none" : text;
+}
+
 //===----------------------------------------------------------------------===//
 // summary
 //===----------------------------------------------------------------------===//
@@ -68,21 +83,6 @@ std::string quotedToken(const ModelSummary &model, const TraceRecord &record,
   if (text.empty())
     return "";
   return text == "<bos>" ? text : "'" + text + "'";
-}
-
-std::string layerRange(const std::vector<int> &layers) {
-  std::string text;
-  for (size_t i = 0; i < layers.size();) {
-    size_t j = i;
-    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
-      ++j;
-    if (!text.empty())
-      text += ",";
-    text += j > i ? formatString("%d-%d", layers[i], layers[j])
-                  : std::to_string(layers[i]);
-    i = j + 1;
-  }
-  return text.empty() ? "none" : text;
 }
 
 std::string metricList(const std::vector<Metric> &metrics) {
@@ -140,9 +140,16 @@ void appendSinkTable(std::string &out, const TraceData &trace,
 
 void appendLayerTable(std::string &out, const TraceData &trace,
                       const TraceRecord &record) {
-  out += formatString("  %5s %8s %-13s %-52s %-15s %s\n", "layer", "bos_mass",
-                      "head bos_mass", "top receivers besides position 0",
-                      "hidden bos/rest", "mlp bos/rest");
+  // The key and value norms only for records that measured them, so that
+  // the table of other traces stays as it was.
+  bool kv = std::any_of(
+      record.metrics.begin(), record.metrics.end(), [](Metric metric) {
+        return metric == Metric::KeyNorm || metric == Metric::ValueNorm;
+      });
+  out += formatString(
+      "  %5s %8s %-13s %-52s %-15s %s\n", "layer", "bos_mass", "head bos_mass",
+      "top receivers besides position 0", "hidden bos/rest",
+      kv ? "mlp bos/rest    key bos/rest    value bos/rest" : "mlp bos/rest");
   for (const LayerRecord &layer : record.measurements) {
     std::string headRange = "-";
     if (!layer.headBosMass.empty()) {
@@ -166,11 +173,15 @@ void appendLayerTable(std::string &out, const TraceData &trace,
     }
     if (receivers.empty())
       receivers = "-";
-    out +=
-        formatString("  %5d %8s %-13s %-52s %-15s %s\n", layer.layer,
-                     fixed(layer.bosMass).c_str(), headRange.c_str(),
-                     receivers.c_str(), bosVersusRest(layer.hiddenNorm).c_str(),
-                     bosVersusRest(layer.mlpNorm).c_str());
+    std::string last = bosVersusRest(layer.mlpNorm);
+    if (kv)
+      last = formatString("%-15s %-15s %s", last.c_str(),
+                          bosVersusRest(layer.keyNorm).c_str(),
+                          bosVersusRest(layer.valueNorm).c_str());
+    out += formatString("  %5d %8s %-13s %-52s %-15s %s\n", layer.layer,
+                        fixed(layer.bosMass).c_str(), headRange.c_str(),
+                        receivers.c_str(),
+                        bosVersusRest(layer.hiddenNorm).c_str(), last.c_str());
   }
 }
 
@@ -269,8 +280,6 @@ std::string renderSummary(const TraceData &trace) {
 // json
 //===----------------------------------------------------------------------===//
 
-namespace {
-
 std::string jsonString(const std::string &text) {
   std::string out = "\"";
   for (char c : text) {
@@ -292,6 +301,8 @@ std::string jsonString(const std::string &text) {
   }
   return out + "\"";
 }
+
+namespace {
 
 std::string jsonNumber(float value) {
   if (!std::isfinite(value))
@@ -390,7 +401,12 @@ std::string renderJson(const TraceData &trace) {
             Metric::MlpNorm, Metric::MlpCosBos})
         out += formatString(", \"%s\": ", metricName(metric)) +
                jsonFloats(layer.values(metric));
-      out += ", \"flags\": " + jsonIntegers(layer.flags) + "}";
+      out += ", \"flags\": " + jsonIntegers(layer.flags);
+      // After the flags: fields are only ever appended.
+      for (Metric metric : {Metric::KeyNorm, Metric::ValueNorm})
+        out += formatString(", \"%s\": ", metricName(metric)) +
+               jsonFloats(layer.values(metric));
+      out += "}";
     }
     out += record.measurements.empty() ? "],\n" : "\n      ],\n";
     out += "      \"sinks\": [";
@@ -437,7 +453,8 @@ std::string renderJson(const TraceData &trace) {
 std::string renderCsv(const TraceData &trace) {
   std::string out = "record,prompt,batch_row,layer,position,token,recv,"
                     "hidden_norm,hidden_cos_bos,mlp_norm,mlp_cos_bos,"
-                    "flag_hidden_cosine,flag_attention,sink_kind\n";
+                    "flag_hidden_cosine,flag_attention,sink_kind,key_norm,"
+                    "value_norm\n";
   auto cell = [](const std::vector<float> &values, size_t position) {
     if (position >= values.size() || std::isnan(values[position]))
       return std::string();
@@ -459,8 +476,9 @@ std::string renderCsv(const TraceData &trace) {
                cell(layer.hiddenCosBos, p) + "," + cell(layer.mlpNorm, p) +
                "," + cell(layer.mlpCosBos, p) + ",";
         out +=
-            formatString("%d,%d,%s\n", (flags & kCriterionHiddenCosine) ? 1 : 0,
+            formatString("%d,%d,%s,", (flags & kCriterionHiddenCosine) ? 1 : 0,
                          (flags & kCriterionAttention) ? 1 : 0, kind);
+        out += cell(layer.keyNorm, p) + "," + cell(layer.valueNorm, p) + "\n";
       }
     }
   }

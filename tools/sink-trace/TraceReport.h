@@ -39,6 +39,13 @@ std::vector<int> topReceivers(const sinkrt::LayerRecord &layer, size_t count);
 /// below 256 of byte-level models, else empty.
 std::string tokenText(const sinkrt::ModelSummary &model, int64_t token);
 
+/// `text` as a JSON string literal (quotes, backslashes and control
+/// characters escaped).
+std::string jsonString(const std::string &text);
+
+/// Ascending layers as ranges: "0-3,5"; "none" when empty.
+std::string layerRange(const std::vector<int> &layers);
+
 /// How the token at `position` of `record` prints: its text from the trace
 /// (models with a tokenizer.json; escaped where not printable), else as
 /// tokenText above.

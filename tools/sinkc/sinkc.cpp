@@ -174,7 +174,8 @@ cl::opt<std::string> instrumentSpec(
     "instrument",
     cl::desc("Measure attention sinks in the chosen layers and metrics, "
              "e.g. layers=all,metrics=attn,mlp,hidden or "
-             "layers=2-5,7,metrics=attn (docs/instrumentation.md)"),
+             "layers=2-5,7,metrics=attn; metrics=kv adds the key and value "
+             "norms (docs/instrumentation.md)"),
     cl::value_desc("spec"), cl::cat(sinkcCategory));
 cl::opt<bool> noRecognize(
     "no-recognize",

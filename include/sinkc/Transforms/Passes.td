@@ -48,18 +48,23 @@ def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
     - `hidden` after the block input: `sink.hidden_norm`,
       `sink.hidden_cos_bos`;
     - `mlp` after the MLP output: `sink.mlp_norm`, `sink.mlp_cos_bos` (the
-      latter also reads the block input).
+      latter also reads the block input);
+    - `kv`, found from the attention probabilities: `sink.key_norm` after
+      the keys that the query-key product reads (taken as K `[B, H, S, d]`,
+      without a grouped-query repeat), `sink.value_norm` after the values
+      that the probabilities multiply.
 
     `layers` is `all` or a comma-separated list of layers and ranges
     (`2-5,7`); `metrics` a comma-separated list of groups (`attn`, `mlp`,
-    `hidden`, `all`) or single metric names. Layers beyond the model are an
-    error. The recognition marks stay in place.
+    `hidden`, `kv`, `all`) or single metric names; `all` is attn, mlp and
+    hidden (kv only when named). Layers beyond the model are an error. The
+    recognition marks stay in place.
   }];
   let options = [
     Option<"layers", "layers", "std::string", "\"all\"",
            "Layers to instrument: all, or a list like 2-5,7">,
     Option<"metrics", "metrics", "std::string", "\"attn,mlp,hidden\"",
-           "Metric groups (attn, mlp, hidden, all) or metric names">,
+           "Metric groups (attn, mlp, hidden, kv, all) or metric names">,
   ];
   let dependentDialects = ["::sinkc::sink::SinkDialect"];
 }

@@ -9,6 +9,7 @@
 //   bos_mass, head_bos_mass    column 0 only: B*H*T loads (shared)
 //   hidden_*, mlp_*            B*T*D per reduction; the sums of squares are
 //                              shared between a norm and a cosine after cse
+//   key_norm, value_norm       one read of the keys or values, B*Hkv*T*d
 //
 //===----------------------------------------------------------------------===//
 
@@ -303,6 +304,59 @@ public:
         .getResult(0);
   }
 
+  /// mean over h of ||x[b, h, t, :]||_2 for keys or values [B, H, T, d].
+  Value headMeanNorm(Value x) {
+    auto type = cast<RankedTensorType>(x.getType());
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, d1, d2, d3;
+    bindDims(ctx, d0, d1, d2, d3);
+    Value batch = dimSize(x, 0), heads = dimSize(x, 1), tokens = dimSize(x, 2);
+    // Sums of squares over the head dimension, the innermost and contiguous
+    // one.
+    Value squaresInit =
+        zeros({type.getDimSize(0), type.getDimSize(1), type.getDimSize(2)},
+              {batch, heads, tokens});
+    Value squares =
+        linalg::GenericOp::create(
+            b, loc, squaresInit.getType(), x, squaresInit,
+            ArrayRef{AffineMap::getMultiDimIdentityMap(4, ctx),
+                     AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+            ArrayRef{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [&](OpBuilder &nested, Location at, ValueRange args) {
+              Value value = toF32(nested, at, args[0]);
+              Value square = arith::MulFOp::create(nested, at, value, value);
+              // Reassociable, as in rowDots.
+              linalg::YieldOp::create(
+                  nested, at,
+                  arith::AddFOp::create(nested, at, args[1], square,
+                                        arith::FastMathFlags::reassoc)
+                      .getResult());
+            })
+            .getResult(0);
+    // Norms summed over heads, iterating (b, t, h), then divided by H.
+    Value sumInit =
+        zeros({type.getDimSize(0), type.getDimSize(2)}, {batch, tokens});
+    Value sums =
+        linalg::GenericOp::create(
+            b, loc, sumInit.getType(), squares, sumInit,
+            ArrayRef{AffineMap::get(3, 0, {d0, d2, d1}, ctx),
+                     AffineMap::get(3, 0, {d0, d1}, ctx)},
+            ArrayRef{utils::IteratorType::parallel,
+                     utils::IteratorType::parallel,
+                     utils::IteratorType::reduction},
+            [&](OpBuilder &nested, Location at, ValueRange args) {
+              Value norm = math::SqrtOp::create(nested, at, args[0]);
+              linalg::YieldOp::create(
+                  nested, at,
+                  arith::AddFOp::create(nested, at, args[1], norm).getResult());
+            })
+            .getResult(0);
+    return scale(sums, {type.getDimSize(0), type.getDimSize(2)},
+                 {batch, tokens}, indexToF32(heads));
+  }
+
   /// cos(v[b, t], x[b, 0]).
   Value cosineWithFirst(Value v, Value x) {
     auto type = cast<RankedTensorType>(v.getType());
@@ -385,6 +439,11 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
       .Case([&](sink::MlpNormOp m) { return builder.norm(m.getMlp()); })
       .Case([&](sink::MlpCosBosOp m) {
         return builder.cosineWithFirst(m.getMlp(), m.getHidden());
+      })
+      .Case(
+          [&](sink::KeyNormOp m) { return builder.headMeanNorm(m.getInput()); })
+      .Case([&](sink::ValueNormOp m) {
+        return builder.headMeanNorm(m.getInput());
       })
       .Default([](Operation *) { return failure(); });
 }

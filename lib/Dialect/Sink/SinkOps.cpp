@@ -51,6 +51,8 @@ RankedTensorType getMetricResultType(StringRef metric, Type input) {
     dims = {shape[0], shape[1]};
   else if (metric == "recv")
     dims = {shape[0], shape[type.getRank() == 3 ? 2 : 3]};
+  else if (metric == "key_norm" || metric == "value_norm")
+    dims = {shape[0], shape[2]};
   else
     dims = {shape[0], shape[1]};
   return RankedTensorType::get(dims, f32);
@@ -187,6 +189,14 @@ LogicalResult HiddenCosBosOp::verify() {
 
 LogicalResult MlpNormOp::verify() {
   return verifyResultShape(*this, getMetricName(), getMlp(), getResult());
+}
+
+LogicalResult KeyNormOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getInput(), getResult());
+}
+
+LogicalResult ValueNormOp::verify() {
+  return verifyResultShape(*this, getMetricName(), getInput(), getResult());
 }
 
 LogicalResult MlpCosBosOp::verify() {

@@ -36,6 +36,8 @@ std::optional<Metric> parseMetricName(std::string_view name);
 /// Per-token metrics have shape [B, T]; bos_mass is [B], head_bos_mass
 /// [B, H].
 bool isPerTokenMetric(Metric metric);
+/// The per-token metrics in the enum's order.
+const std::vector<Metric> &perTokenMetrics();
 
 enum class TensorRole { Tokens, AttentionMask, PositionIds, Logits, Data };
 const char *roleName(TensorRole role);

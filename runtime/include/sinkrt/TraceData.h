@@ -20,8 +20,9 @@
 
 namespace sinkrt {
 
-/// The schema version this code writes and the newest it reads.
-inline constexpr uint32_t kTraceSchemaVersion = 1;
+/// The newest schema version, which this code reads and writes. Version 2
+/// added the metrics key_norm and value_norm.
+inline constexpr uint32_t kTraceSchemaVersion = 2;
 inline constexpr char kTraceFileIdentifier[] = "SKTR";
 
 inline constexpr float kNotMeasured = std::numeric_limits<float>::quiet_NaN();
@@ -68,6 +69,8 @@ struct LayerRecord {
   std::vector<float> hiddenCosBos;
   std::vector<float> mlpNorm;
   std::vector<float> mlpCosBos;
+  std::vector<float> keyNorm;
+  std::vector<float> valueNorm;
   std::vector<uint8_t> flags;
 
   /// The vector of a per-token metric or of head_bos_mass.
@@ -125,6 +128,12 @@ struct TraceData {
   std::vector<TraceRecord> records;
   std::vector<SinkLevel> levels;
 };
+
+/// The oldest schema version whose readers understand `trace`: 2 when a
+/// record lists key_norm or value_norm (enum values that readers of version
+/// 1 reject), else 1, so that traces without them stay readable by older
+/// tools.
+uint32_t oldestSchemaVersionFor(const TraceData &trace);
 
 /// FlatBuffers buffers cannot exceed 2 GiB; traces stay well below.
 inline constexpr size_t kMaxTraceBytes = size_t(3) << 29; // 1.5 GiB

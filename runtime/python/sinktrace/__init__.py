@@ -22,15 +22,16 @@ import numpy as np
 
 from sinkrt.fbs import Trace as _TraceModule
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILE_IDENTIFIER = b"SKTR"
 
 #: Metric names in the schema's ``Metric`` enum order.
 METRICS = ("bos_mass", "head_bos_mass", "recv", "hidden_norm",
-           "hidden_cos_bos", "mlp_norm", "mlp_cos_bos")
+           "hidden_cos_bos", "mlp_norm", "mlp_cos_bos", "key_norm",
+           "value_norm")
 #: Per-token metrics, which have one value per position.
 TOKEN_METRICS = ("recv", "hidden_norm", "hidden_cos_bos", "mlp_norm",
-                 "mlp_cos_bos")
+                 "mlp_cos_bos", "key_norm", "value_norm")
 SINK_KINDS = ("none", "primary", "secondary")
 CRITERION_HIDDEN_COSINE = 1
 CRITERION_ATTENTION = 2
@@ -53,6 +54,9 @@ class Layer:
     mlp_norm: Optional[np.ndarray]
     mlp_cos_bos: Optional[np.ndarray]
     flags: np.ndarray
+    #: Schema version 2.
+    key_norm: Optional[np.ndarray] = None
+    value_norm: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -156,7 +160,9 @@ def _read_layer(table) -> Layer:
         hidden_cos_bos=_floats(table, "HiddenCosBos"),
         mlp_norm=_floats(table, "MlpNorm"),
         mlp_cos_bos=_floats(table, "MlpCosBos"),
-        flags=_ints(table, "Flags", np.uint8))
+        flags=_ints(table, "Flags", np.uint8),
+        key_norm=_floats(table, "KeyNorm"),
+        value_norm=_floats(table, "ValueNorm"))
 
 
 def _read_record(table) -> Record:

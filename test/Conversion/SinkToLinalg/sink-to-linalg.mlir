@@ -101,6 +101,40 @@ func.func @states(%x: tensor<?x?x48xf32>, %m: tensor<?x?x48xf32>, %ctx: !llvm.pt
 
 // -----
 
+// key_norm and value_norm: sums of squares over the head dimension
+// (innermost, read once), then the square roots summed over heads, iterating
+// (b, t, h), and divided by H. f16 keys are extended inside the reduction.
+// CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[DROPD:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[BTH:.*]] = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+// CHECK-DAG: #[[BT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @keys_and_values
+// CHECK-SAME: (%[[K:.*]]: tensor<?x2x?x12xf32>, %[[V:.*]]: tensor<1x4x8x16xf16>, %[[CTX:.*]]: !llvm.ptr {sinkc.runtime_context})
+// CHECK: %[[KK:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[DROPD]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[K]] : tensor<?x2x?x12xf32>) outs(%{{.*}} : tensor<?x2x?xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf %{{.*}}, %{{.*}} fastmath<reassoc> : f32
+// CHECK: %[[KS:.*]] = linalg.generic {indexing_maps = [#[[BTH]], #[[BT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[KK]] : tensor<?x2x?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK: math.sqrt
+// CHECK: %[[KN:.*]] = linalg.generic {{.*}} ins(%[[KS]] : tensor<?x?xf32>)
+// CHECK: arith.divf
+// CHECK: bufferization.to_buffer %[[KN]] read_only
+// CHECK: call @sinkrt_probe(%[[CTX]]
+// CHECK: linalg.generic {{.*}} ins(%[[V]] : tensor<1x4x8x16xf16>) outs(%{{.*}} : tensor<1x4x8xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8xf32>)
+// CHECK: math.sqrt
+// CHECK: call @sinkrt_probe(%[[CTX]]
+// CHECK: return
+func.func @keys_and_values(%k: tensor<?x2x?x12xf32>, %v: tensor<1x4x8x16xf16>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
+  %kn = sink.key_norm %k : tensor<?x2x?x12xf32> -> tensor<?x?xf32>
+  sink.emit %kn probe 7 layer 0 metric "key_norm" : tensor<?x?xf32>
+  %vn = sink.value_norm %v : tensor<1x4x8x16xf16> -> tensor<1x8xf32>
+  sink.emit %vn probe 8 layer 0 metric "value_norm" : tensor<1x8xf32>
+  return
+}
+
+// -----
+
 // f16 inputs are extended to f32 inside the reductions; static shapes stay
 // static.
 // CHECK-LABEL: func.func @half

@@ -74,8 +74,41 @@ func.func @mlp_and_input(%m: tensor<?x?x48xf32>, %x: tensor<?x?x64xf32>) {
 
 // -----
 
+func.func @key_rank(%k: tensor<?x?x12xf32>) {
+  // expected-error @+1 {{'sink.key_norm' op operand #0 must be 4D tensor of 16-bit float or 32-bit float or 64-bit float values}}
+  %n = sink.key_norm %k : tensor<?x?x12xf32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @key_positions(%k: tensor<1x2x8x12xf32>) {
+  // expected-error @+1 {{'sink.key_norm' op result shape [1, 2] does not match the [1, 8] that key_norm gives for an input of shape [1, 2, 8, 12]}}
+  %n = sink.key_norm %k : tensor<1x2x8x12xf32> -> tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @value_batch(%v: tensor<2x4x?x12xf32>) {
+  // expected-error @+1 {{'sink.value_norm' op result shape [3, ?] does not match the [2, ?] that value_norm gives for an input of shape [2, 4, ?, 12]}}
+  %n = sink.value_norm %v : tensor<2x4x?x12xf32> -> tensor<3x?xf32>
+  return
+}
+
+// -----
+
+func.func @value_as_key(%v: tensor<?x4x?x12xf32>) {
+  %n = sink.value_norm %v : tensor<?x4x?x12xf32> -> tensor<?x?xf32>
+  // expected-error @+1 {{'sink.emit' op emits the result of sink.value_norm as metric 'key_norm'}}
+  sink.emit %n probe 0 layer 0 metric "key_norm" : tensor<?x?xf32>
+  return
+}
+
+// -----
+
 func.func @unknown_metric(%v: tensor<?x?xf32>) {
-  // expected-error @+1 {{'sink.emit' op unknown metric 'attention'; expected one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos}}
+  // expected-error @+1 {{'sink.emit' op unknown metric 'attention'; expected one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos, key_norm, value_norm}}
   sink.emit %v probe 0 layer 0 metric "attention" : tensor<?x?xf32>
   return
 }

@@ -57,6 +57,21 @@ func.func @states(%x: tensor<?x?x48xf32>, %m: tensor<?x?x48xf32>) {
   return
 }
 
+// Keys and values [B, H, T, d] of any float type; the result is [B, T].
+// CHECK-LABEL: func.func @keys_and_values
+// CHECK-SAME: (%[[K:.*]]: tensor<?x2x?x12xf32>, %[[V:.*]]: tensor<1x4x8x16xf16>)
+func.func @keys_and_values(%k: tensor<?x2x?x12xf32>, %v: tensor<1x4x8x16xf16>) {
+  // CHECK: %[[KN:.*]] = sink.key_norm %[[K]] : tensor<?x2x?x12xf32> -> tensor<?x?xf32>
+  %kn = sink.key_norm %k : tensor<?x2x?x12xf32> -> tensor<?x?xf32>
+  // CHECK-NEXT: sink.emit %[[KN]] probe 7 layer 0 metric "key_norm" : tensor<?x?xf32>
+  sink.emit %kn probe 7 layer 0 metric "key_norm" : tensor<?x?xf32>
+  // CHECK-NEXT: %[[VN:.*]] = sink.value_norm %[[V]] : tensor<1x4x8x16xf16> -> tensor<1x8xf32>
+  %vn = sink.value_norm %v : tensor<1x4x8x16xf16> -> tensor<1x8xf32>
+  // CHECK-NEXT: sink.emit %[[VN]] probe 8 layer 0 metric "value_norm" : tensor<1x8xf32>
+  sink.emit %vn probe 8 layer 0 metric "value_norm" : tensor<1x8xf32>
+  return
+}
+
 // A measurement may be emitted from any f32 tensor of the metric's rank, and
 // shapes only need to agree where both sides are static.
 // CHECK-LABEL: func.func @emit_any_value

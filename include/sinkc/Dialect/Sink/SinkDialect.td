@@ -33,6 +33,8 @@ def Sink_Dialect : Dialect {
     | `sink.hidden_cos_bos` | block input `[B,T,D]` | `[B,T]` |
     | `sink.mlp_norm` | MLP output `[B,T,D]` | `[B,T]` |
     | `sink.mlp_cos_bos` | MLP output, block input `[B,T,D]` | `[B,T]` |
+    | `sink.key_norm` | keys `[B,Hkv,T,d]` | `[B,T]` |
+    | `sink.value_norm` | values `[B,Hkv,T,d]` | `[B,T]` |
 
     Only `sink.emit` has a side effect; a measurement nobody emits is dead
     code and folds away.

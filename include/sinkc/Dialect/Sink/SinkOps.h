@@ -23,7 +23,7 @@ llvm::ArrayRef<llvm::StringLiteral> getMetricNames();
 /// True for a name in getMetricNames().
 bool isMetricName(llvm::StringRef name);
 
-/// The --instrument group of a metric (attn, hidden, mlp), or "" for an
+/// The --instrument group of a metric (attn, hidden, mlp, kv), or "" for an
 /// unknown name.
 llvm::StringRef getMetricGroup(llvm::StringRef metric);
 
@@ -31,7 +31,8 @@ llvm::StringRef getMetricGroup(llvm::StringRef metric);
 int64_t getMetricRank(llvm::StringRef metric);
 
 /// The f32 result type of the measurement op of `metric` on an input of type
-/// `input` ([B,H,T,T] probabilities or [B,T,D] states): [B], [B,H] or [B,T].
+/// `input` ([B,H,T,T] probabilities, [B,T,D] states or [B,H,T,d] keys and
+/// values): [B], [B,H] or [B,T].
 mlir::RankedTensorType getMetricResultType(llvm::StringRef metric,
                                            mlir::Type input);
 

@@ -20,6 +20,8 @@ def Sink_Probabilities : 4DTensorOf<[F16, F32, F64]>;
 // sink.attention computes instead of the probabilities themselves.
 def Sink_ColumnSums : 3DTensorOf<[F32]>;
 def Sink_HiddenStates : 3DTensorOf<[F16, F32, F64]>;
+// Keys or values of one block per head, [B, H, T, d].
+def Sink_HeadVectors : 4DTensorOf<[F16, F32, F64]>;
 def Sink_PerBatch : 1DTensorOf<[F32]>;
 def Sink_PerBatchRow : 2DTensorOf<[F32]>;
 def Sink_Measurement : TensorRankOf<[F32], [1, 2]>;
@@ -342,6 +344,54 @@ def Sink_MlpCosBosOp : Sink_TokenMetricOp<"mlp_cos_bos"> {
             hidden);
     }]>
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// Keys and values
+//===----------------------------------------------------------------------===//
+
+// The mean over heads of the norm of every position's vector, for the keys
+// or values [B, H, T, d] of one block's attention.
+class Sink_HeadVectorMetricOp<string mnemonic>
+    : Sink_TokenMetricOp<mnemonic> {
+  let arguments = (ins Sink_HeadVectors:$input);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input), [{
+      build($_builder, $_state,
+            getMetricResultType(getMetricName(), input.getType()), input);
+    }]>
+  ];
+}
+
+def Sink_KeyNormOp : Sink_HeadVectorMetricOp<"key_norm"> {
+  let summary = "l2 norm of every key, averaged over heads";
+  let description = [{
+    `key_norm[b, t] = mean over h of ||K[b, h, t, :]||_2` for the keys `K`
+    `[B, H, T, d]` of a block's attention, as the queries see them: after
+    rotary position embeddings where the model has them. For grouped-query
+    attention `H` is the number of key/value heads (the copies repeated for
+    the query heads have the same mean). The result is `[B, T]`: per
+    position, so that the keys and values of sink tokens can be set against
+    the others' (the key and value norms of Wong et al., arXiv 2512.22213).
+
+    ```mlir
+    %n = sink.key_norm %k : tensor<?x2x?x12xf32> -> tensor<?x?xf32>
+    ```
+  }];
+}
+
+def Sink_ValueNormOp : Sink_HeadVectorMetricOp<"value_norm"> {
+  let summary = "l2 norm of every value, averaged over heads";
+  let description = [{
+    `value_norm[b, t] = mean over h of ||V[b, h, t, :]||_2` for the values `V`
+    `[B, H, T, d]` of a block's attention (key/value heads for grouped-query
+    attention). The result is `[B, T]`.
+
+    ```mlir
+    %n = sink.value_norm %v : tensor<?x2x?x12xf32> -> tensor<?x?xf32>
+    ```
+  }];
 }
 
 //===----------------------------------------------------------------------===//
