@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <set>
 #include <sys/stat.h>
@@ -210,6 +211,21 @@ Expected<std::vector<TokenSequence>> Runner::collectPrompts() {
 }
 
 /// Fills an attention_mask input: ones of its element type.
+/// Whether `view` is its whole allocation from the first byte, dense and
+/// row-major, and 64-byte aligned (what AlignedBuffer promises).
+bool isDenseAlignedAllocation(const MemRefView &view) {
+  if (view.aligned != view.allocated || view.offset != 0 ||
+      reinterpret_cast<uintptr_t>(view.aligned) % 64 != 0)
+    return false;
+  int64_t stride = 1;
+  for (size_t d = view.sizes.size(); d-- > 0;) {
+    if (view.sizes[d] != 1 && view.strides[d] != stride)
+      return false;
+    stride *= view.sizes[d];
+  }
+  return true;
+}
+
 void fillOnes(HostTensor &tensor) {
   size_t count = tensor.elementCount();
   for (size_t i = 0; i < count; ++i) {
@@ -406,15 +422,25 @@ Expected<std::vector<HostTensor>> Runner::invoke(Invocation &invocation,
   args.push_back(&context);
   model.entry(args.data());
 
-  // Copy every output before freeing any, and free each buffer once even if
-  // a buggy model hands out the same one twice.
+  // An output whose buffer is its own, dense and aligned becomes a tensor
+  // as it is (the logits of a long prompt are gigabytes); any other is
+  // copied. All are taken or copied before any buffer is freed, and each
+  // buffer is freed once even if a buggy model hands out the same one twice.
+  std::vector<MemRefView> views;
+  std::map<void *, int> owners;
+  for (size_t i = 0; i < manifest.outputs.size(); ++i) {
+    views.push_back(readMemRefDescriptor(
+        outputDescriptors[i].data(),
+        static_cast<int64_t>(manifest.outputs[i].dims.size())));
+    if (views.back().allocated)
+      ++owners[views.back().allocated];
+  }
   std::vector<HostTensor> outputs;
   std::set<void *> allocations;
   std::optional<Error> firstError;
   for (size_t i = 0; i < manifest.outputs.size(); ++i) {
     const TensorSpec &spec = manifest.outputs[i];
-    MemRefView view = readMemRefDescriptor(
-        outputDescriptors[i].data(), static_cast<int64_t>(spec.dims.size()));
+    const MemRefView &view = views[i];
     if (view.allocated)
       allocations.insert(view.allocated);
     if (firstError)
@@ -428,6 +454,20 @@ Expected<std::vector<HostTensor>> Runner::invoke(Invocation &invocation,
           failure("output %zu '%s' has shape %s, which the manifest "
                   "does not allow",
                   i, spec.name.c_str(), shapeToString(view.sizes).c_str());
+      continue;
+    }
+    if (view.allocated && owners[view.allocated] == 1 &&
+        isDenseAlignedAllocation(view)) {
+      HostTensor tensor;
+      tensor.dtype = spec.dtype;
+      tensor.shape = view.sizes;
+      size_t bytes = dtypeSize(spec.dtype);
+      for (int64_t size : view.sizes)
+        bytes *= static_cast<size_t>(size);
+      tensor.buffer = AlignedBuffer::adopt(
+          static_cast<unsigned char *>(view.allocated), bytes);
+      allocations.erase(view.allocated);
+      outputs.push_back(std::move(tensor));
       continue;
     }
     Expected<HostTensor> tensor = copyMemRefToTensor(view, spec.dtype);

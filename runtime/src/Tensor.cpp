@@ -93,6 +93,13 @@ void AlignedBuffer::FreeDeleter::operator()(unsigned char *p) const {
   std::free(p);
 }
 
+AlignedBuffer AlignedBuffer::adopt(unsigned char *memory, size_t size) {
+  AlignedBuffer buffer;
+  buffer.bytes.reset(memory);
+  buffer.byteCount = size;
+  return buffer;
+}
+
 Expected<AlignedBuffer> AlignedBuffer::allocate(size_t size) {
   constexpr size_t alignment = 64;
   // aligned_alloc wants a multiple of the alignment; a zero-sized tensor

@@ -50,3 +50,54 @@ func.func private @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }
 func.func private @decl(%x: tensor<4xf32>) -> tensor<4xf32>
+
+// -----
+
+// A result that a linalg op wrote into a tensor.empty (filled or not) is
+// already a buffer of its own, also seen through reshapes: no copy (the
+// runtime takes such a buffer over; the logits of a long prompt are GBs).
+// Returned a second time, it is copied for the second output.
+// CHECK-LABEL: func.func @fresh
+// CHECK: %[[P:.*]] = linalg.matmul
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[P]]
+// CHECK: %[[G:.*]] = linalg.generic
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8xf32>
+// CHECK-NEXT: %[[R:.*]] = linalg.copy ins(%[[C]] : tensor<8xf32>) outs(%[[E]] : tensor<8xf32>)
+// CHECK-NEXT: return %[[C]], %[[G]], %[[R]]
+func.func @fresh(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>)
+    -> (tensor<8xf32>, tensor<2x3xf32>, tensor<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>)
+      outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %c = tensor.collapse_shape %p [[0, 1]] : tensor<2x4xf32> into tensor<8xf32>
+  %e2 = tensor.empty() : tensor<2x3xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                        affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<2x3xf32>) outs(%e2 : tensor<2x3xf32>) {
+    ^bb0(%x: f32, %y: f32):
+      %n = arith.negf %x : f32
+      linalg.yield %n : f32
+  } -> tensor<2x3xf32>
+  return %c, %g, %c : tensor<8xf32>, tensor<2x3xf32>, tensor<8xf32>
+}
+
+// -----
+
+// A linalg op that writes into an input (here its destination is the
+// function's argument) is not fresh: copied.
+// CHECK-LABEL: func.func @into_argument
+// CHECK: %[[G:.*]] = linalg.generic
+// CHECK: linalg.copy ins(%[[G]]
+func.func @into_argument(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %g = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]}
+      outs(%a : tensor<4xf32>) {
+    ^bb0(%y: f32):
+      %n = arith.negf %y : f32
+      linalg.yield %n : f32
+  } -> tensor<4xf32>
+  return %g : tensor<4xf32>
+}

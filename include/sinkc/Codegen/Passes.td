@@ -7,13 +7,16 @@ include "mlir/Pass/PassBase.td"
 
 def MaterializeFreshOutputs
     : Pass<"sinkc-materialize-fresh-outputs", "::mlir::func::FuncOp"> {
-  let summary = "Copy every returned tensor into a tensor of its own";
+  let summary = "Copy every returned tensor that may share a buffer";
   let description = [{
     The runtime ABI (docs/runtime-abi.md) hands each output buffer to the
     runtime, which frees it. A returned tensor that bufferizes to a view of an
     input, of the weights or of another output would break that contract, so
     each returned value is copied into a fresh `tensor.empty` destination
-    (which bufferizes to its own allocation).
+    (which bufferizes to its own allocation) -- unless it already is the
+    result of a linalg op written into a `tensor.empty` (filled or not), seen
+    through reshapes, and not returned twice: that buffer is the output's own,
+    and the runtime takes it over without a copy.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

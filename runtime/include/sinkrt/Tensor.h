@@ -46,6 +46,10 @@ class AlignedBuffer {
 public:
   AlignedBuffer() = default;
   static Expected<AlignedBuffer> allocate(size_t size);
+  /// Takes over `memory` (from malloc, aligned_alloc or posix_memalign, at
+  /// least 64-byte aligned) holding `size` bytes: the model's own output
+  /// buffers become tensors without a copy.
+  static AlignedBuffer adopt(unsigned char *memory, size_t size);
 
   unsigned char *data() { return bytes.get(); }
   const unsigned char *data() const { return bytes.get(); }
