@@ -62,6 +62,7 @@ void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel,
     pm.addPass(createFuseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createNarrowGatherTables());
   pm.addPass(createLowerTfmToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
