@@ -265,9 +265,11 @@ def LowerPackedMatmuls
   let summary = "Call the runtime's matrix kernel for packed products";
   let description = [{
     Runs on buffers. Each `linalg.generic` marked `sinkc.packed_matmul`
-    becomes `func.call @sinkrt_matmul_f32_packed(ctx, kernel, accumulate,
+    becomes `func.call @sinkrt_matmul_<w>_packed(ctx, kernel, accumulate,
     A, Bp, C3)` with the operands cast to unranked memrefs (the runtime reads
-    their descriptors, strides included). A zero `linalg.fill` of C3 right
+    their descriptors, strides included); `<w>` is the element type of the
+    packed weights Bp, `f32`, `f16` or `bf16` (A and C3 are f32; the kernel
+    widens half-precision weights to f32 as it reads them). A zero `linalg.fill` of C3 right
     before the product is dropped and the kernel overwrites instead
     (accumulate = 0). `ctx` is the function's `sinkc.runtime_context`
     argument (a null pointer without one: the kernel then runs on the
