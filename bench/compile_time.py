@@ -27,11 +27,27 @@ import benchlib
 def compile_once(sinkc, model, extra, out_dir):
     exe = os.path.join(out_dir, "model.exe")
     before = os.times()
-    wall, _, _ = benchlib.timed_process([sinkc, model, "-o", exe, *extra])
+    wall, rss_kib, _ = benchlib.timed_process([sinkc, model, "-o", exe, *extra])
     after = os.times()
     cpu = ((after.children_user - before.children_user) +
            (after.children_system - before.children_system)) * 1000.0
-    return wall, cpu
+    weights = exe + ".weights"
+    weights_bytes = os.path.getsize(weights) if os.path.exists(weights) else 0
+    return wall, cpu, rss_kib / 1024.0, weights_bytes
+
+
+def preset_model(spec, scale_dir):
+    """The model of make_decoder.py preset `spec` (NAME or NAME:legacy), generated once."""
+    name, _, style = spec.partition(":")
+    if style not in ("", "legacy"):
+        raise benchlib.BenchError(f"--preset {spec}: the style after ':' can only be 'legacy'")
+    path = os.path.join(scale_dir, f"{name}{'.legacy' if style else ''}.onnx")
+    if not (os.path.exists(path) and os.path.exists(path + ".data")):
+        os.makedirs(scale_dir, exist_ok=True)
+        cmd = [sys.executable, os.path.join(benchlib.REPO, "test", "lib", "make_decoder.py"),
+               path, "--preset", name] + (["--legacy"] if style else [])
+        benchlib.timed_process(cmd)
+    return path
 
 
 def ort_session_ms(model, tokens_npy):
@@ -43,7 +59,11 @@ def ort_session_ms(model, tokens_npy):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("models", nargs="+")
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--preset", action="append", default=[],
+                    help="a make_decoder.py preset, NAME or NAME:legacy (repeatable)")
+    ap.add_argument("--scale-dir", default=os.path.join(tempfile.gettempdir(), "sinkc-scale"),
+                    help="where --preset models are generated and kept")
     ap.add_argument("--sinkc", default=os.path.join(benchlib.REPO, "build", "bin", "sinkc"))
     ap.add_argument("--sinkc-arg", action="append", default=[],
                     help="extra sinkc argument (repeatable)")
@@ -53,6 +73,9 @@ def main():
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
+    if not args.models and not args.preset:
+        ap.error("give models or --preset")
+    args.models += [preset_model(spec, args.scale_dir) for spec in args.preset]
     for model in args.models:
         if not os.path.isfile(model):
             ap.error(f"no such model: {model}")
@@ -63,17 +86,26 @@ def main():
         tokens = os.path.join(tmp, "tokens.npy")
         np.save(tokens, np.array([[1, 2, 3, 4, 5, 6, 7, 8]], dtype=np.int64))
         for model in args.models:
-            walls, cpus, sessions = [], [], []
+            walls, cpus, rsss, sessions = [], [], [], []
             for _ in range(args.repeat):
-                wall, cpu = compile_once(args.sinkc, model, args.sinkc_arg, tmp)
+                wall, cpu, rss, weights_bytes = compile_once(args.sinkc, model,
+                                                             args.sinkc_arg, tmp)
                 walls.append(wall)
                 cpus.append(cpu)
+                rsss.append(rss)
                 if not args.no_ort:
                     sessions.append(ort_session_ms(model, tokens))
+            data = model + ".data"
             entry = {"model": os.path.relpath(model, benchlib.REPO),
-                     "sinkc_wall": benchlib.stats(walls), "sinkc_cpu": benchlib.stats(cpus)}
+                     "model_bytes": os.path.getsize(model) +
+                     (os.path.getsize(data) if os.path.exists(data) else 0),
+                     "weights_file_bytes": weights_bytes,
+                     "sinkc_wall": benchlib.stats(walls), "sinkc_cpu": benchlib.stats(cpus),
+                     "sinkc_peak_rss_mib": {"median": round(statistics.median(rsss), 1),
+                                            "runs": [round(x, 1) for x in rsss]}}
             line = (f"{os.path.basename(model):28s} sinkc {statistics.median(walls) / 1000:7.2f} s "
-                    f"wall, {statistics.median(cpus) / 1000:7.2f} s CPU")
+                    f"wall, {statistics.median(cpus) / 1000:7.2f} s CPU, "
+                    f"{statistics.median(rsss):7.0f} MiB peak RSS")
             if sessions:
                 entry["ort_session_create"] = benchlib.stats(sessions)
                 line += f"; ORT session creation {statistics.median(sessions):8.1f} ms"

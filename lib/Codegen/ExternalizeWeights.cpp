@@ -9,6 +9,7 @@
 
 #include "sinkc/Codegen/Codegen.h"
 #include "sinkc/Codegen/Passes.h"
+#include "sinkc/Support/FileMapping.h"
 #include "sinkrt/WeightsHash.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -18,6 +19,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Endian.h"
 
 using namespace mlir;
 
@@ -28,6 +30,9 @@ namespace sinkc {
 namespace {
 
 constexpr uint64_t kWeightAlignment = 64;
+/// The weights file is written (and hashed) in pieces of this size, a
+/// multiple of the page size.
+constexpr size_t kPieceBytes = 8 << 20;
 
 /// The packed row-major bytes of a constant that can live in the blob.
 std::optional<ArrayRef<char>> blobBytes(ElementsAttr value,
@@ -59,7 +64,15 @@ std::optional<ArrayRef<char>> blobBytes(ElementsAttr value,
 class StreamingHash {
 public:
   void update(const char *data, size_t size) {
-    for (size_t i = 0; i < size; ++i) {
+    size_t i = 0;
+    // Whole words while nothing is pending: the model's gigabytes go through
+    // here, a byte at a time took seconds.
+    if (pendingSize == 0) {
+      for (; i + 8 <= size; i += 8)
+        hash = (hash ^ llvm::support::endian::read64le(data + i)) *
+               sinkrt::kWeightsHashPrime;
+    }
+    for (; i < size; ++i) {
       pending[pendingSize++] = static_cast<unsigned char>(data[i]);
       if (pendingSize == 8) {
         hash = hashWord(hash, pending);
@@ -106,9 +119,17 @@ uint64_t walkBlob(const WeightsLayout &layout, llvm::raw_ostream *os) {
         os->write(zeros, n);
       at += n;
     }
-    hash.update(entry.data.data(), entry.data.size());
-    if (os)
-      os->write(entry.data.data(), entry.data.size());
+    // Each weight is read once here, a piece at a time; mapped pieces go
+    // back to the page cache at once, so not even the largest weight (a
+    // 545 MB embedding) is resident as a whole.
+    for (size_t done = 0; done < entry.data.size(); done += kPieceBytes) {
+      ArrayRef<char> piece = entry.data.slice(
+          done, std::min<size_t>(kPieceBytes, entry.data.size() - done));
+      hash.update(piece.data(), piece.size());
+      if (os)
+        os->write(piece.data(), piece.size());
+      releaseFileBackedPages(piece);
+    }
     at += entry.data.size();
   }
   while (at < layout.size) {

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Passes.h"
+#include "sinkc/Support/FileMapping.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -26,6 +27,11 @@ namespace sinkc {
 #include "sinkc/Codegen/Passes.h.inc"
 
 namespace {
+
+/// Packed weights are produced in pieces of about this size.
+constexpr uint64_t kPackChunkBytes = 4 << 20;
+/// Floats in a (4 KiB or larger) page, for giving source pages back.
+constexpr int64_t kPageFloats = 4096 / sizeof(float);
 
 /// The values of an f32 constant, dense or a resource blob.
 std::optional<ArrayRef<float>> constantValues(Attribute value,
@@ -56,6 +62,10 @@ struct PackMatmulWeightsPass
     : public impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
   using PackMatmulWeightsBase::PackMatmulWeightsBase;
 
+  /// Where large packed weights go (created on first use; shared, so the
+  /// pass stays copyable as the pass manager's clones need).
+  std::shared_ptr<ScratchFile> scratch;
+
   void runOnOperation() override {
     if (panelWidth <= 0)
       return;
@@ -65,6 +75,82 @@ struct PackMatmulWeightsPass
     for (linalg::MatmulOp matmul : matmuls)
       if (failed(pack(matmul, counter)))
         return signalPassFailure();
+  }
+
+  /// Bp[p, kk, j] = B[kk, p * width + j] (B^T's element when `transposed`),
+  /// zero past column n: the padding columns compute zeros that nobody
+  /// reads, and every panel is a whole register tile wide. A large result is
+  /// written to a scratch file a few panels at a time, and the pages of the
+  /// source are given back as soon as they are read, so packing a model holds
+  /// neither copy of its weights in memory.
+  FailureOr<AsmResourceBlob> packPanels(ArrayRef<float> values, int64_t k,
+                                        int64_t n, int64_t width,
+                                        bool transposed, Operation *op) {
+    int64_t panels = llvm::divideCeil(n, width);
+    uint64_t panelBytes = k * width * sizeof(float);
+    auto fill = [&](int64_t firstPanel, MutableArrayRef<char> bytes) {
+      MutableArrayRef<float> packed(reinterpret_cast<float *>(bytes.data()),
+                                    bytes.size() / sizeof(float));
+      std::fill(packed.begin(), packed.end(), 0.0f);
+      int64_t count = bytes.size() / panelBytes;
+      for (int64_t panel = 0; panel < count; ++panel) {
+        int64_t column = (firstPanel + panel) * width;
+        for (int64_t kk = 0; kk < k; ++kk)
+          for (int64_t j = 0; j < width && column + j < n; ++j)
+            packed[(panel * k + kk) * width + j] =
+                transposed ? values[(column + j) * k + kk]
+                           : values[kk * n + column + j];
+      }
+      // The source elements of these panels are not read again: B^T's rows,
+      // or B's columns in every row (from a page back, so that pages
+      // straddling the previous chunk's end go too).
+      auto release = [](ArrayRef<float> read) {
+        releaseFileBackedPages(
+            ArrayRef<char>(reinterpret_cast<const char *>(read.data()),
+                           read.size() * sizeof(float)));
+      };
+      int64_t begin = firstPanel * width;
+      int64_t end = std::min(n, (firstPanel + count) * width);
+      if (transposed) {
+        release(values.slice(begin * k, (end - begin) * k));
+      } else {
+        int64_t slack = kPageFloats;
+        for (int64_t kk = 0; kk < k; ++kk) {
+          int64_t from = std::max<int64_t>(0, begin - slack);
+          release(values.slice(kk * n + from, end - from));
+        }
+      }
+    };
+    uint64_t size = panels * panelBytes;
+    auto releaseSource = [&] {
+      releaseFileBackedPages(
+          ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
+                         values.size() * sizeof(float)));
+    };
+    if (size < kScratchThresholdBytes) {
+      auto blob = HeapAsmResourceBlob::allocate(size, /*align=*/64);
+      fill(0, blob.getMutableData());
+      releaseSource();
+      return blob;
+    }
+    if (!scratch) {
+      auto created = ScratchFile::create();
+      if (!created)
+        return op->emitError(llvm::toString(created.takeError()));
+      scratch = std::move(*created);
+    }
+    uint64_t chunk =
+        std::max<uint64_t>(1, kPackChunkBytes / panelBytes) * panelBytes;
+    auto mapping = scratch->append(
+        size, chunk, [&](uint64_t offset, MutableArrayRef<char> bytes) {
+          fill(offset / panelBytes, bytes);
+        });
+    if (!mapping)
+      return op->emitError("packing the weights: ")
+             << llvm::toString(mapping.takeError());
+    releaseSource();
+    ArrayRef<char> bytes = (*mapping)->bytes();
+    return blobFromMapping(std::move(*mapping), bytes, /*alignment=*/64);
   }
 
   LogicalResult pack(linalg::MatmulOp matmul, unsigned &counter) {
@@ -106,20 +192,10 @@ struct PackMatmulWeightsPass
 
     int64_t width = panelWidth;
     int64_t panels = llvm::divideCeil(n, width);
-    // Zero-padded panels: the padding columns compute zeros that nobody
-    // reads, and every panel is a whole register tile wide.
-    auto blob = HeapAsmResourceBlob::allocate(
-        panels * k * width * sizeof(float), /*align=*/64);
-    MutableArrayRef<char> bytes = blob.getMutableData();
-    MutableArrayRef<float> packed(reinterpret_cast<float *>(bytes.data()),
-                                  bytes.size() / sizeof(float));
-    std::fill(packed.begin(), packed.end(), 0.0f);
-    for (int64_t panel = 0; panel < panels; ++panel)
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t j = 0; j < width && panel * width + j < n; ++j)
-          packed[(panel * k + kk) * width + j] =
-              transposed ? (*values)[(panel * width + j) * k + kk]
-                         : (*values)[kk * n + panel * width + j];
+    FailureOr<AsmResourceBlob> blob =
+        packPanels(*values, k, n, width, transposed, matmul);
+    if (failed(blob))
+      return failure();
 
     OpBuilder b(matmul);
     Location loc = matmul.getLoc();
@@ -127,8 +203,8 @@ struct PackMatmulWeightsPass
     std::string name = "sinkc_packed_" + std::to_string(counter++);
     Value packedWeights = arith::ConstantOp::create(
         b, loc,
-        cast<TypedAttr>(
-            DenseResourceElementsAttr::get(packedType, name, std::move(blob))));
+        cast<TypedAttr>(DenseResourceElementsAttr::get(packedType, name,
+                                                       std::move(*blob))));
 
     // C3[m, p, j] = sum_k A[m, k] * Bp[p, k, j].
     SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, lhs, 0),

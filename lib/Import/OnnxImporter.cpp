@@ -11,6 +11,7 @@
 #include "sinkc/Dialect/Tfm/ShapeUtils.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Support/Error.h"
+#include "sinkc/Support/FileMapping.h"
 #include "sinkrt/Limits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -188,12 +189,20 @@ private:
   Expected<ElementsAttr> tensorAttr(const onnx::TensorProto &tensor,
                                     const llvm::Twine &what,
                                     StringRef blobName = {});
-  Expected<std::unique_ptr<llvm::MemoryBuffer>>
-  readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
-                   const llvm::Twine &what);
+  /// The tensor's bytes inside the mapping of its data file (each data
+  /// file is mapped once, whole).
+  struct MappedBytes {
+    std::shared_ptr<FileMapping> mapping;
+    ArrayRef<char> bytes;
+  };
+  Expected<MappedBytes> readExternalData(const onnx::TensorProto &tensor,
+                                         int64_t byteSize,
+                                         const llvm::Twine &what);
+  /// `mapping`, when given, holds `bytes` (external data): a large float
+  /// tensor then stays in the file instead of being copied.
   Expected<ElementsAttr>
   elementsFromBytes(RankedTensorType type, StringRef name, ArrayRef<char> bytes,
-                    std::unique_ptr<llvm::MemoryBuffer> owner);
+                    std::shared_ptr<FileMapping> mapping);
 
   //===--------------------------------------------------------------------===//
   // Graph
@@ -422,6 +431,10 @@ private:
   std::string path;
   std::string fileName;
   std::string modelDir;
+  /// The mapped external data files, by real path.
+  llvm::StringMap<std::shared_ptr<FileMapping>> dataFiles;
+  /// Where misaligned external tensors are realigned (created on first use).
+  std::unique_ptr<ScratchFile> scratch;
   const OnnxImportOptions &options;
   onnx::ModelProto model;
   int64_t opset = 0;
@@ -494,7 +507,7 @@ Expected<RankedTensorType> Importer::tensorType(const onnx::TypeProto &type,
   return result;
 }
 
-Expected<std::unique_ptr<llvm::MemoryBuffer>>
+Expected<Importer::MappedBytes>
 Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
                            const llvm::Twine &what) {
   std::string location;
@@ -536,6 +549,10 @@ Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
       !llvm::sys::path::is_separator(realData[dirPrefix.size()]))
     return fileError(what + ": external data location '" + location +
                      "' escapes the model directory");
+  if (llvm::sys::fs::is_directory(realData))
+    return fileError(
+        what + ": cannot read external data file '" + realData.str() +
+        "': " + std::make_error_code(std::errc::is_a_directory).message());
   uint64_t fileSize = 0;
   if (llvm::sys::fs::file_size(realData, fileSize))
     return fileError(what + ": cannot read the size of external data file '" +
@@ -551,12 +568,14 @@ Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
                                    (uint64_t)offset + (uint64_t)byteSize,
                                    location, fileSize)
                          .str());
-  auto buffer = llvm::MemoryBuffer::getFileSlice(realData, byteSize, offset,
-                                                 /*IsVolatile=*/false);
-  if (!buffer)
-    return fileError(what + ": cannot read external data file '" +
-                     realData.str() + "': " + buffer.getError().message());
-  return std::move(*buffer);
+  std::shared_ptr<FileMapping> &mapping = dataFiles[realData];
+  if (!mapping) {
+    auto mapped = FileMapping::map(realData, 0, fileSize);
+    if (!mapped)
+      return fileError(what + ": " + llvm::toString(mapped.takeError()));
+    mapping = std::move(*mapped);
+  }
+  return MappedBytes{mapping, mapping->bytes().slice(offset, byteSize)};
 }
 
 /// Every weight blob is declared with this alignment, whether its bytes came
@@ -564,11 +583,13 @@ Importer::readExternalData(const onnx::TensorProto &tensor, int64_t byteSize,
 /// (which records the alignment of each blob) does not depend on where the
 /// weights were stored or on the offsets inside a data file.
 constexpr size_t kBlobAlignment = 64;
+/// The unit in which misaligned external data is copied.
+constexpr uint64_t kCopyChunkBytes = 8 << 20;
 
 Expected<ElementsAttr>
 Importer::elementsFromBytes(RankedTensorType type, StringRef name,
                             ArrayRef<char> bytes,
-                            std::unique_ptr<llvm::MemoryBuffer> owner) {
+                            std::shared_ptr<FileMapping> mapping) {
   Type element = type.getElementType();
   int64_t count = type.getNumElements();
   if (element.isInteger(1)) {
@@ -585,16 +606,33 @@ Importer::elementsFromBytes(RankedTensorType type, StringRef name,
         c = '_';
     if (key.empty() || llvm::isDigit(key[0]))
       key = "w_" + key;
-    if (owner &&
-        reinterpret_cast<uintptr_t>(bytes.data()) % kBlobAlignment == 0) {
-      // Keep the mapping alive as long as the blob: no copy of the weights.
-      // (External data written with 64-byte aligned offsets maps aligned.)
-      llvm::MemoryBuffer *raw = owner.release();
-      AsmResourceBlob blob(
-          bytes, kBlobAlignment, [raw](void *, size_t, size_t) { delete raw; },
-          /*dataIsMutable=*/false);
-      return cast<ElementsAttr>(
-          DenseResourceElementsAttr::get(type, key, std::move(blob)));
+    if (mapping) {
+      // A weight stays where it is: mapped, not copied. (External data
+      // written with 64-byte aligned offsets maps aligned.) One that is not
+      // aligned is realigned through the scratch file, a chunk at a time.
+      if (reinterpret_cast<uintptr_t>(bytes.data()) % kBlobAlignment != 0) {
+        if (!scratch) {
+          auto created = ScratchFile::create();
+          if (!created)
+            return fileError("tensor '" + name +
+                             "': " + llvm::toString(created.takeError()));
+          scratch = std::move(*created);
+        }
+        auto copy = scratch->append(
+            bytes.size(), kCopyChunkBytes,
+            [&](uint64_t offset, MutableArrayRef<char> chunk) {
+              ArrayRef<char> source = bytes.slice(offset, chunk.size());
+              std::memcpy(chunk.data(), source.data(), chunk.size());
+              releaseFileBackedPages(source);
+            });
+        if (!copy)
+          return fileError("tensor '" + name +
+                           "': " + llvm::toString(copy.takeError()));
+        mapping = std::move(*copy);
+        bytes = mapping->bytes();
+      }
+      return cast<ElementsAttr>(DenseResourceElementsAttr::get(
+          type, key, blobFromMapping(mapping, bytes, kBlobAlignment)));
     }
     return cast<ElementsAttr>(DenseResourceElementsAttr::get(
         type, key,
@@ -632,12 +670,11 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
   int64_t byteSize = count * elementSize;
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-    auto buffer = readExternalData(tensor, byteSize, description);
-    if (!buffer)
-      return buffer.takeError();
-    ArrayRef<char> bytes((*buffer)->getBufferStart(),
-                         (*buffer)->getBufferSize());
-    return elementsFromBytes(type, blobName, bytes, std::move(*buffer));
+    auto data = readExternalData(tensor, byteSize, description);
+    if (!data)
+      return data.takeError();
+    return elementsFromBytes(type, blobName, data->bytes,
+                             std::move(data->mapping));
   }
   if (tensor.has_raw_data()) {
     const std::string &raw = tensor.raw_data();

@@ -284,16 +284,18 @@ llvm::Error numberNodeLocations(ModuleOp module, StringRef tablePath) {
 
 llvm::Error writeExternalWeights(const sinkc::WeightsLayout &layout,
                                  StringRef path, uint64_t &hash) {
-  hash = layout.hash();
   std::error_code ec;
   llvm::ToolOutputFile output(path, ec, llvm::sys::fs::OF_None);
   if (ec)
     return llvm::createStringError(ec, "cannot write '" + path + "'");
+  // The header holds the payload's hash: the payload is written (and hashed)
+  // first and the header after it, so the weights are read once.
+  output.os().write_zeros(sinkrt::kWeightsFilePayloadOffset);
+  hash = layout.write(output.os());
   auto header = sinkrt::makeWeightsFileHeader(layout.size, hash);
+  output.os().seek(0);
   output.os().write(reinterpret_cast<const char *>(header.data()),
                     header.size());
-  output.os().write_zeros(sinkrt::kWeightsFilePayloadOffset - header.size());
-  layout.write(output.os());
   output.os().flush();
   if (output.os().has_error())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
