@@ -19,7 +19,6 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/Support/Endian.h"
 
 using namespace mlir;
 
@@ -60,55 +59,8 @@ std::optional<ArrayRef<char>> blobBytes(ElementsAttr value,
   return raw;
 }
 
-/// Streams sinkrt::hashWeights over data delivered in pieces.
-class StreamingHash {
-public:
-  void update(const char *data, size_t size) {
-    size_t i = 0;
-    // Whole words while nothing is pending: the model's gigabytes go through
-    // here, a byte at a time took seconds.
-    if (pendingSize == 0) {
-      for (; i + 8 <= size; i += 8)
-        hash = (hash ^ llvm::support::endian::read64le(data + i)) *
-               sinkrt::kWeightsHashPrime;
-    }
-    for (; i < size; ++i) {
-      pending[pendingSize++] = static_cast<unsigned char>(data[i]);
-      if (pendingSize == 8) {
-        hash = hashWord(hash, pending);
-        pendingSize = 0;
-      }
-    }
-  }
-  void updateZeros(size_t size) {
-    static const char zeros[64] = {};
-    while (size) {
-      size_t n = std::min<size_t>(size, sizeof(zeros));
-      update(zeros, n);
-      size -= n;
-    }
-  }
-  uint64_t finish() const {
-    uint64_t h = hash;
-    for (size_t i = 0; i < pendingSize; ++i)
-      h = (h ^ pending[i]) * sinkrt::kWeightsHashPrime;
-    return h;
-  }
-
-private:
-  static uint64_t hashWord(uint64_t h, const unsigned char *p) {
-    uint64_t word = 0;
-    for (int i = 0; i < 8; ++i)
-      word |= uint64_t(p[i]) << (8 * i);
-    return (h ^ word) * sinkrt::kWeightsHashPrime;
-  }
-  uint64_t hash = sinkrt::kWeightsHashOffsetBasis;
-  unsigned char pending[8];
-  size_t pendingSize = 0;
-};
-
 uint64_t walkBlob(const WeightsLayout &layout, llvm::raw_ostream *os) {
-  StreamingHash hash;
+  sinkrt::WeightsHasher hash;
   static const char zeros[64] = {};
   uint64_t at = 0;
   for (const auto &entry : layout.entries) {

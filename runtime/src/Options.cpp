@@ -27,6 +27,7 @@ enum class OptionKind {
   Epsilon,
   MinQueries,
   VerifyWeights,
+  MemoryLimit,
   Quiet,
   Help,
 };
@@ -53,6 +54,7 @@ constexpr OptionInfo kOptions[] = {
     {"--epsilon", OptionKind::Epsilon, true},
     {"--min-queries", OptionKind::MinQueries, true},
     {"--verify-weights", OptionKind::VerifyWeights, false},
+    {"--memory-limit", OptionKind::MemoryLimit, true},
     {"--quiet", OptionKind::Quiet, false},
     {"--help", OptionKind::Help, false},
     {"-h", OptionKind::Help, false},
@@ -197,6 +199,17 @@ Expected<Options> parseOptions(int argc, const char *const *argv) {
     case OptionKind::VerifyWeights:
       options.verifyWeights = true;
       break;
+    case OptionKind::MemoryLimit: {
+      if (options.memoryLimit)
+        return badInput("--memory-limit given more than once");
+      std::optional<uint64_t> bytes = parseByteSize(value);
+      if (!bytes || *bytes == 0)
+        return badInput("--memory-limit must be a positive size in bytes "
+                        "(suffix K, M, G or T allowed), got '%s'",
+                        value.c_str());
+      options.memoryLimit = *bytes;
+      break;
+    }
     case OptionKind::Quiet:
       options.quiet = true;
       break;
@@ -250,6 +263,10 @@ Execution:
                       benchmarks, which want the steady state
   --weights-file F    external weights (default: <executable>.weights)
   --verify-weights    also recompute the weights hash (reads all weights)
+  --memory-limit SIZE the memory this run may use (bytes, or with K, M, G,
+                      T); weights larger than it are refused instead of
+                      being paged in from the file over and over
+                      (default: physical memory or the cgroup's limit)
 Sink classification (recorded in the trace):
   --tau X             |hidden_cos_bos| >= X flags a token (default 0.9)
   --epsilon Y         recv >= Y flags a token (default 0.3)

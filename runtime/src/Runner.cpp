@@ -622,6 +622,7 @@ Status Runner::execute() {
                                     ? *options.weightsFile
                                     : model.executablePath + ".weights";
   weightsOptions.verifyPayloadHash = options.verifyWeights;
+  weightsOptions.memoryLimit = options.memoryLimit.value_or(0);
   Expected<LoadedWeights> weights = loadWeights(manifest, weightsOptions);
   if (!weights)
     return weights.takeError();

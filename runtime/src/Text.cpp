@@ -47,6 +47,38 @@ std::optional<int64_t> parseInt64(std::string_view text) {
   return static_cast<int64_t>(*magnitude);
 }
 
+std::optional<uint64_t> parseByteSize(std::string_view text) {
+  int shift = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+    case 'k':
+    case 'K':
+      shift = 10;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      break;
+    case 't':
+    case 'T':
+      shift = 40;
+      break;
+    default:
+      break;
+    }
+  }
+  if (shift)
+    text.remove_suffix(1);
+  std::optional<uint64_t> count = parseUInt64(text);
+  if (!count || *count > (std::numeric_limits<uint64_t>::max() >> shift))
+    return std::nullopt;
+  return *count << shift;
+}
+
 std::optional<uint64_t> parseHex64(std::string_view text) {
   if (text.size() != 16)
     return std::nullopt;

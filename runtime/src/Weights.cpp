@@ -2,9 +2,12 @@
 
 #include "sinkrt/Weights.h"
 
+#include "sinkrt/Text.h"
 #include "sinkrt/WeightsHash.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -158,6 +161,40 @@ static Expected<LoadedWeights> loadExternal(const Manifest &manifest,
   return weights;
 }
 
+/// The number in a cgroup limit file ("max" or missing: no limit).
+static uint64_t cgroupLimit(const char *path) {
+  std::FILE *file = std::fopen(path, "r");
+  if (!file)
+    return UINT64_MAX;
+  char text[64] = {};
+  size_t length = std::fread(text, 1, sizeof(text) - 1, file);
+  std::fclose(file);
+  while (length && (text[length - 1] == '\n' || text[length - 1] == ' '))
+    text[--length] = 0;
+  std::optional<uint64_t> value = parseUInt64(std::string_view(text, length));
+  return value ? *value : UINT64_MAX;
+}
+
+uint64_t availableMemory(std::string *source) {
+  long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+  uint64_t physical =
+      pages > 0 && pageSize > 0
+          ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize)
+          : UINT64_MAX;
+  // cgroup v2, then v1 (whose "no limit" is a huge number, not "max").
+  uint64_t limit = std::min(cgroupLimit("/sys/fs/cgroup/memory.max"),
+                            cgroupLimit("/sys/fs/cgroup/memory/"
+                                        "memory.limit_in_bytes"));
+  if (source)
+    *source =
+        limit < physical ? "the cgroup's memory limit" : "physical memory";
+  return std::min(physical, limit);
+}
+
+static std::string gigabytes(uint64_t bytes) {
+  return formatString("%.2f GB", static_cast<double>(bytes) / 1e9);
+}
+
 Expected<LoadedWeights> loadWeights(const Manifest &manifest,
                                     const WeightsOptions &options) {
   // A model without weights gets a null pointer and needs no file.
@@ -165,6 +202,16 @@ Expected<LoadedWeights> loadWeights(const Manifest &manifest,
     return LoadedWeights();
   if (manifest.weightsSize > SIZE_MAX / 2)
     return failure("the manifest's weights size is implausible");
+  std::string source = "--memory-limit";
+  uint64_t limit =
+      options.memoryLimit ? options.memoryLimit : availableMemory(&source);
+  if (manifest.weightsSize > limit)
+    return failure("the model's weights (%s) do not fit in the memory this "
+                   "run may use (%s, %s): they would be read from the file "
+                   "again for every layer; use a machine with more memory, "
+                   "or compile with --weights-dtype=bf16 to halve them",
+                   gigabytes(manifest.weightsSize).c_str(),
+                   gigabytes(limit).c_str(), source.c_str());
   if (manifest.weightsEmbedded)
     return loadEmbedded(manifest, options);
   return loadExternal(manifest, options);

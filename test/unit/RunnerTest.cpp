@@ -12,6 +12,7 @@
 #include "TestUtil.h"
 #include "sinkrt/TensorIO.h"
 #include "sinkrt/TraceData.h"
+#include "sinkrt/Weights.h"
 #include "sinkrt/WeightsHash.h"
 
 #include <gtest/gtest.h>
@@ -803,6 +804,31 @@ TEST(Weights, VerifyWeightsRehashesThePayload) {
   EXPECT_EQ(run(externalLm(directory), {"--tokens", "1"}).exitCode, 0);
   expectError(run(externalLm(directory), {"--tokens", "1", "--verify-weights"}),
               1, "(the file is corrupt)");
+}
+
+TEST(Weights, WeightsLargerThanTheMemoryLimitAreRefused) {
+  TempDir directory;
+  WeightsFile().write(directory.file("fake-lm.weights"));
+  // 1029 bytes of weights.
+  EXPECT_EQ(
+      run(externalLm(directory), {"--tokens", "1", "--memory-limit", "2K"})
+          .exitCode,
+      0);
+  expectError(
+      run(externalLm(directory), {"--tokens", "1", "--memory-limit=1000"}), 1,
+      "the model's weights (0.00 GB) do not fit in the memory this run may use "
+      "(0.00 GB, --memory-limit)");
+  ModelBinding embedded = embeddedLm();
+  expectError(run(embedded, {"--tokens", "1", "--memory-limit=1k"}), 1,
+              "do not fit in the memory this run may use");
+  expectError(run(embedded, {"--tokens", "1", "--memory-limit=0"}), 2,
+              "--memory-limit must be a positive size in bytes");
+  expectError(run(embedded, {"--tokens", "1", "--memory-limit=99999999999T"}),
+              2, "--memory-limit must be a positive size in bytes");
+  // The machine this runs on has more than 1029 bytes, whatever limits it.
+  std::string source;
+  EXPECT_GT(sinkrt::availableMemory(&source), 1u << 20);
+  EXPECT_FALSE(source.empty());
 }
 
 TEST(Weights, DirectoryIsNotAWeightsFile) {

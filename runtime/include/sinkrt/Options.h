@@ -28,6 +28,8 @@ struct Options {
   int repeat = 1;
   Thresholds thresholds;
   bool verifyWeights = false;
+  /// --memory-limit: the memory the run may assume (default: detected).
+  std::optional<uint64_t> memoryLimit;
   bool quiet = false;
   bool help = false;
 };

@@ -22,6 +22,9 @@ namespace sinkrt {
 std::optional<int64_t> parseInt64(std::string_view text);
 /// Decimal integer without a sign.
 std::optional<uint64_t> parseUInt64(std::string_view text);
+/// A size in bytes: decimal digits and an optional binary suffix K, M, G
+/// or T (either case, 1024-based); nullopt on overflow.
+std::optional<uint64_t> parseByteSize(std::string_view text);
 /// Exactly 16 hexadecimal digits (either case).
 std::optional<uint64_t> parseHex64(std::string_view text);
 /// A finite decimal floating-point number ("0.3", "1e-2"); no hex, inf, nan.

@@ -45,11 +45,19 @@ struct WeightsOptions {
   bool pathFromCommandLine = false;
   /// Recompute the payload hash instead of trusting the header's.
   bool verifyPayloadHash = false;
+  /// The memory the run may use; 0: availableMemory().
+  uint64_t memoryLimit = 0;
 };
+
+/// The memory this process can count on: physical memory, or less when a
+/// cgroup (a container, a Slurm job) limits it; `source` says which.
+uint64_t availableMemory(std::string *source = nullptr);
 
 /// Finds and checks the weights the manifest describes: embedded weights
 /// must be linked in (and 64-byte aligned); an external file must have the
 /// right magic, version, payload size and hash, and hold the whole payload.
+/// Weights larger than the memory limit are refused: mapped, they would be
+/// read from the file again for every layer of every run.
 Expected<LoadedWeights> loadWeights(const Manifest &manifest,
                                     const WeightsOptions &options);
 
