@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Dialect/Tfm/TfmOps.h"
+#include "sinkc/Support/FileMapping.h"
 #include "sinkc/Support/Location.h"
 #include "sinkc/Support/WeightStorage.h"
 #include "sinkc/Transforms/Passes.h"
@@ -26,6 +27,9 @@ namespace sinkc {
 using namespace mlir;
 
 namespace {
+
+/// Rounded tables are written in pieces of this size (a multiple of 4 and 2).
+constexpr uint64_t kChunkBytes = 4 << 20;
 
 bool isFloatTensor(Type type) {
   auto ranked = dyn_cast<RankedTensorType>(type);
@@ -126,6 +130,9 @@ struct NarrowGatherTablesPass
 
   /// A copy of `constant` rounded to the target type, made once per
   /// constant; null when its elements cannot be read (left as they are).
+  /// Like the packed weights, a large copy goes to a scratch file a few MiB
+  /// at a time and the source's pages are given back as they are read, so
+  /// neither table is held in memory (docs/codegen.md, "Weights at scale").
   FailureOr<Value> roundTable(tfm::ConstantOp constant) {
     if (auto it = rounded.find(constant); it != rounded.end())
       return it->second;
@@ -133,13 +140,37 @@ struct NarrowGatherTablesPass
     if (!values)
       return Value();
     int64_t width = target.getIntOrFloatBitWidth() / 8;
-    auto blob = HeapAsmResourceBlob::allocate(values->size() * width,
-                                              /*align=*/64);
-    MutableArrayRef<char> bytes = blob.getMutableData();
-    for (int64_t i = 0; i < values->size(); ++i)
-      if (!storeWeight(target, (*values)[i], bytes.data() + i * width))
-        return constant.emitError(
-            weightRangeMessage(weightName(constant), target, (*values)[i], i));
+    uint64_t size = values->size() * width;
+    std::optional<std::pair<int64_t, float>> overflow;
+    auto fill = [&](uint64_t offset, MutableArrayRef<char> bytes) {
+      int64_t first = offset / width, count = bytes.size() / width;
+      int64_t bad =
+          convertWeights(*values, first, 1, count, target, bytes.data());
+      if (bad >= 0 && !overflow)
+        overflow = {first + bad, (*values)[first + bad]};
+      releaseFileBackedPages(values->raw(first, first + count));
+    };
+    std::optional<AsmResourceBlob> blob;
+    if (size < kScratchThresholdBytes) {
+      blob = HeapAsmResourceBlob::allocate(size, /*align=*/64);
+      fill(0, blob->getMutableData());
+    } else {
+      if (!scratch) {
+        auto created = ScratchFile::create();
+        if (!created)
+          return constant.emitError(llvm::toString(created.takeError()));
+        scratch = std::move(*created);
+      }
+      auto mapping = scratch->append(size, kChunkBytes, fill);
+      if (!mapping)
+        return constant.emitError("rounding the weights: ")
+               << llvm::toString(mapping.takeError());
+      ArrayRef<char> bytes = (*mapping)->bytes();
+      blob = blobFromMapping(std::move(*mapping), bytes, /*alignment=*/64);
+    }
+    if (overflow)
+      return constant.emitError(weightRangeMessage(
+          weightName(constant), target, overflow->second, overflow->first));
     auto type = withElement(constant.getType(), target);
     std::string name = weightName(constant);
     llvm::raw_string_ostream(name) << "_" << target;
@@ -148,7 +179,7 @@ struct NarrowGatherTablesPass
     b.setInsertionPointAfter(constant);
     Value copy = tfm::ConstantOp::create(
         b, constant.getLoc(),
-        DenseResourceElementsAttr::get(type, name, std::move(blob)));
+        DenseResourceElementsAttr::get(type, name, std::move(*blob)));
     rounded[constant] = copy;
     return copy;
   }
@@ -156,6 +187,9 @@ struct NarrowGatherTablesPass
   Type target;
   llvm::DenseMap<Operation *, Value> rounded;
   SmallVector<Operation *> replaced;
+  /// Where large rounded tables go (created on first use; shared, so the
+  /// pass stays copyable as the pass manager's clones need).
+  std::shared_ptr<ScratchFile> scratch;
 };
 
 } // namespace

@@ -236,7 +236,8 @@ def PackMatmulWeights
     Runs on tensors, after elementwise fusion. Every f32 `linalg.matmul`
     `A[M, K] x B[K, N]` with plain indexing maps, a zero-filled result and a
     constant B (dense or a resource), or B the `linalg.transpose` of a
-    constant `[N, K]` (a Gemm with transB, a tied embedding), becomes a product over a new constant
+    constant `[N, K]` (a Gemm with transB, a tied embedding), becomes a
+    product over a new constant
     `Bp[P, K, panel-width]` holding B's columns in panels, zero-padded to
     whole panels (P = ceil(N / panel-width)):
 
@@ -250,10 +251,21 @@ def PackMatmulWeights
     transposes them. The generic is an ordinary contraction, so every back
     end can compile it; `sinkc-lower-packed-matmuls` hands it to the
     runtime's kernel. `panel-width` 0 leaves the products alone.
+
+    `weights-dtype` is the element type of Bp: `f32`, or `f16` / `bf16`
+    (rounded to nearest even; the generic widens each element with
+    `arith.extf` before the f32 multiply-add). A value outside f16's range
+    is an error naming the weight. The constant may itself be f32, f16 or
+    bf16 behind an elementwise `arith.extf` generic (a checkpoint's
+    `Cast(to=FLOAT)`), before or after the transpose: packing reads its
+    values directly, so a bf16 checkpoint packed as bf16 is copied exactly,
+    and the widening goes with the unpacked constant.
   }];
   let options = [
     Option<"panelWidth", "panel-width", "int64_t", "0",
            "Columns per panel: the kernel's register-tile width (0: off)">,
+    Option<"weightsDType", "weights-dtype", "std::string", "\"f32\"",
+           "Storage of the packed weights: f32, f16 or bf16">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

@@ -81,9 +81,13 @@ public:
   }
 
   mlir::Type elementType() const { return element; }
+  int64_t elementBytes() const { return element.getIntOrFloatBitWidth() / 8; }
   int64_t size() const {
-    return static_cast<int64_t>(bytes.size()) /
-           (element.getIntOrFloatBitWidth() / 8);
+    return static_cast<int64_t>(bytes.size()) / elementBytes();
+  }
+  /// The bytes of elements [begin, end).
+  llvm::ArrayRef<char> raw(int64_t begin, int64_t end) const {
+    return bytes.slice(begin * elementBytes(), (end - begin) * elementBytes());
   }
 
   float operator[](int64_t index) const {
@@ -105,19 +109,108 @@ private:
   llvm::ArrayRef<char> bytes;
 };
 
+namespace detail {
+enum class WeightKind { F32, F16, BF16 };
+
+inline WeightKind weightKind(mlir::Type type) {
+  return type.isF32()   ? WeightKind::F32
+         : type.isF16() ? WeightKind::F16
+                        : WeightKind::BF16;
+}
+
+template <WeightKind K>
+constexpr int64_t kWeightBytes = K == WeightKind::F32 ? 4 : 2;
+
+template <WeightKind K> float loadWeight(const char *in) {
+  if constexpr (K == WeightKind::F32) {
+    float value;
+    std::memcpy(&value, in, 4);
+    return value;
+  } else {
+    uint16_t bits;
+    std::memcpy(&bits, in, 2);
+    return K == WeightKind::F16 ? sinkrt::halfToFloat(bits)
+                                : sinkrt::bfloat16ToFloat(bits);
+  }
+}
+
+template <WeightKind K> bool storeWeight(float value, char *out) {
+  if constexpr (K == WeightKind::F32) {
+    std::memcpy(out, &value, 4);
+    return true;
+  } else {
+    uint16_t bits = K == WeightKind::F16 ? sinkrt::floatToHalf(value)
+                                         : sinkrt::floatToBFloat16(value);
+    std::memcpy(out, &bits, 2);
+    constexpr uint16_t infinity = K == WeightKind::F16 ? 0x7c00 : 0x7f80;
+    return (bits & 0x7fffu) != infinity || !std::isfinite(value);
+  }
+}
+
+template <WeightKind From, WeightKind To>
+int64_t convertRun(const char *source, int64_t first, int64_t stride,
+                   int64_t count, char *out) {
+  for (int64_t i = 0; i < count; ++i)
+    if (!storeWeight<To>(loadWeight<From>(source + (first + i * stride) *
+                                                       kWeightBytes<From>),
+                         out + i * kWeightBytes<To>))
+      return i;
+  return -1;
+}
+
+template <WeightKind From>
+int64_t convertRunTo(mlir::Type to, const char *source, int64_t first,
+                     int64_t stride, int64_t count, char *out) {
+  switch (weightKind(to)) {
+  case WeightKind::F32:
+    return convertRun<From, WeightKind::F32>(source, first, stride, count, out);
+  case WeightKind::F16:
+    return convertRun<From, WeightKind::F16>(source, first, stride, count, out);
+  case WeightKind::BF16:
+    return convertRun<From, WeightKind::BF16>(source, first, stride, count,
+                                              out);
+  }
+  return -1;
+}
+} // namespace detail
+
 /// Writes `value` rounded to nearest even as one element of `type` (f32,
 /// f16 or bf16) at `out`. False when a finite value becomes infinite: it
 /// is outside the type's range (f16: |x| >= 65520).
 inline bool storeWeight(mlir::Type type, float value, char *out) {
-  if (type.isF32()) {
-    std::memcpy(out, &value, 4);
-    return true;
+  switch (detail::weightKind(type)) {
+  case detail::WeightKind::F32:
+    return detail::storeWeight<detail::WeightKind::F32>(value, out);
+  case detail::WeightKind::F16:
+    return detail::storeWeight<detail::WeightKind::F16>(value, out);
+  case detail::WeightKind::BF16:
+    return detail::storeWeight<detail::WeightKind::BF16>(value, out);
   }
-  uint16_t bits = type.isF16() ? sinkrt::floatToHalf(value)
-                               : sinkrt::floatToBFloat16(value);
-  std::memcpy(out, &bits, 2);
-  return !std::isfinite(value) ||
-         (bits & 0x7fffu) != (type.isF16() ? 0x7c00u : 0x7f80u);
+  return true;
+}
+
+/// Elements first, first + stride, ... (`count` of them) of `source`,
+/// rounded to nearest even into consecutive elements of `to` at `out`.
+/// Returns the position in the run of the first value outside `to`'s range
+/// (see storeWeight), or -1. One loop per pair of types, so that packing a
+/// checkpoint's weights costs about a copy.
+inline int64_t convertWeights(const FloatWeights &source, int64_t first,
+                              int64_t stride, int64_t count, mlir::Type to,
+                              char *out) {
+  using detail::WeightKind;
+  const char *bytes = source.raw(0, source.size()).data();
+  switch (detail::weightKind(source.elementType())) {
+  case WeightKind::F32:
+    return detail::convertRunTo<WeightKind::F32>(to, bytes, first, stride,
+                                                 count, out);
+  case WeightKind::F16:
+    return detail::convertRunTo<WeightKind::F16>(to, bytes, first, stride,
+                                                 count, out);
+  case WeightKind::BF16:
+    return detail::convertRunTo<WeightKind::BF16>(to, bytes, first, stride,
+                                                  count, out);
+  }
+  return -1;
 }
 
 /// The message for a weight that storeWeight could not store: `name` is the
