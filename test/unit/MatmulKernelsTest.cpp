@@ -18,11 +18,21 @@
 
 #include <cmath>
 #include <cstring>
+#include <ostream>
 #include <random>
 #include <tuple>
 #include <vector>
 
 using namespace sinkrt;
+
+namespace sinkrt {
+// Readable parameters in the test names ctest lists.
+void PrintTo(WeightType type, std::ostream *os) { *os << weightTypeName(type); }
+void PrintTo(Widening widening, std::ostream *os) {
+  const char *names[] = {"auto", "inline", "perblock"};
+  *os << names[static_cast<int>(widening)];
+}
+} // namespace sinkrt
 
 namespace {
 
