@@ -158,19 +158,23 @@ class Builder:
             pad = self.align - self.offset % self.align
             self.data.write(b"\0" * pad)
             self.offset += pad
-        # Little-endian raw bytes, the ONNX external data layout.
-        if self.weights_dtype == "bf16":
-            bits = arr.view(np.uint32)
-            raw = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
-            data_type = TensorProto.BFLOAT16
-        elif self.weights_dtype == "f16":
-            raw = arr.astype("<f2")
-            data_type = TensorProto.FLOAT16
-        else:
-            raw = arr.astype("<f4", copy=False)
-            data_type = TensorProto.FLOAT
-        length = raw.nbytes
-        raw.tofile(self.data)
+        # Little-endian raw bytes, the ONNX external data layout; converted a
+        # few million elements at a time, so that rounding a large table needs
+        # no full-size temporaries.
+        data_type = {"bf16": TensorProto.BFLOAT16, "f16": TensorProto.FLOAT16}.get(
+            self.weights_dtype, TensorProto.FLOAT)
+        flat = arr.reshape(-1)
+        for start in range(0, flat.size, 1 << 22):
+            part = flat[start:start + (1 << 22)]
+            if self.weights_dtype == "bf16":
+                bits = part.view(np.uint32)
+                raw = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
+            elif self.weights_dtype == "f16":
+                raw = part.astype("<f2")
+            else:
+                raw = part.astype("<f4", copy=False)
+            raw.tofile(self.data)
+        length = flat.size * (4 if data_type == TensorProto.FLOAT else 2)
         t = TensorProto()
         t.name = name
         t.data_type = data_type
