@@ -5,7 +5,9 @@
 // "ukernel" approach): a register tile that LLVM allocates without spills,
 // K blocked for L1 and panels grouped for L2, on the thread pool. The
 // choice of kernel is the compiler's (from the target's features); the
-// runtime only checks that the CPU has the instructions.
+// runtime only checks that the CPU has the instructions. Weights packed as
+// f16 or bf16 go to the kernel's entry point for that storage type, which
+// widens them to f32 inside the kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,22 +21,32 @@ namespace sinkc {
 
 namespace {
 
-constexpr llvm::StringLiteral kKernelFunction = "sinkrt_matmul_f32_packed";
+/// The runtime function for weights of `element` type (f32, f16 or bf16;
+/// A and C are f32 either way), or an empty name.
+llvm::StringRef kernelFunction(Type element) {
+  if (element.isF32())
+    return "sinkrt_matmul_f32_packed";
+  if (element.isF16())
+    return "sinkrt_matmul_f16_packed";
+  if (element.isBF16())
+    return "sinkrt_matmul_bf16_packed";
+  return {};
+}
 
-/// `func.func private @sinkrt_matmul_f32_packed(!llvm.ptr, i64, i64,
-/// memref<*xf32>, memref<*xf32>, memref<*xf32>)`.
-func::FuncOp getOrDeclareKernel(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kKernelFunction))
+/// `func.func private @sinkrt_matmul_<weights>_packed(!llvm.ptr, i64, i64,
+/// memref<*xf32>, memref<*x<weights>>, memref<*xf32>)`.
+func::FuncOp getOrDeclareKernel(ModuleOp module, Type weights) {
+  StringRef name = kernelFunction(weights);
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Type unranked = UnrankedMemRefType::get(b.getF32Type(), 0);
-  auto type =
-      b.getFunctionType({LLVM::LLVMPointerType::get(ctx), b.getI64Type(),
-                         b.getI64Type(), unranked, unranked, unranked},
-                        {});
-  auto function =
-      func::FuncOp::create(b, module.getLoc(), kKernelFunction, type);
+  auto type = b.getFunctionType({LLVM::LLVMPointerType::get(ctx),
+                                 b.getI64Type(), b.getI64Type(), unranked,
+                                 UnrankedMemRefType::get(weights, 0), unranked},
+                                {});
+  auto function = func::FuncOp::create(b, module.getLoc(), name, type);
   function.setPrivate();
   return function;
 }
@@ -65,15 +77,14 @@ struct LowerPackedMatmulsPass
       if (products.empty())
         continue;
       Value context = findRuntimeContext(function);
-      func::FuncOp callee = getOrDeclareKernel(module);
       for (linalg::GenericOp product : products)
-        if (failed(lower(product, context, callee)))
+        if (failed(lower(product, context, module)))
           return signalPassFailure();
     }
   }
 
   LogicalResult lower(linalg::GenericOp product, Value context,
-                      func::FuncOp callee) {
+                      ModuleOp module) {
     if (!product.hasPureBufferSemantics())
       return product.emitOpError(
           "sinkc.packed_matmul must be bufferized before it is lowered");
@@ -85,6 +96,12 @@ struct LowerPackedMatmulsPass
         rhsType.getDimSize(2) != width.getInt())
       return product.emitOpError("sinkc.packed_matmul does not match its "
                                  "packed operand");
+    Type weights = rhsType.getElementType();
+    if (kernelFunction(weights).empty() ||
+        !cast<MemRefType>(lhs.getType()).getElementType().isF32() ||
+        !cast<MemRefType>(out.getType()).getElementType().isF32())
+      return product.emitOpError("sinkc.packed_matmul needs f32 activations "
+                                 "and results and f32, f16 or bf16 weights");
     if (width.getInt() != panelWidth)
       return product.emitOpError("weights packed in panels of ")
              << width.getInt() << " columns, but kernel "
@@ -100,13 +117,16 @@ struct LowerPackedMatmulsPass
       fill.erase();
       accumulate = 0;
     }
-    Type unranked = UnrankedMemRefType::get(b.getF32Type(), 0);
     SmallVector<Value> operands = {
         context, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(kernel)),
         arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(accumulate))};
     for (Value buffer : {lhs, rhs, out})
-      operands.push_back(memref::CastOp::create(b, loc, unranked, buffer));
-    func::CallOp::create(b, loc, callee, operands);
+      operands.push_back(memref::CastOp::create(
+          b, loc,
+          UnrankedMemRefType::get(
+              cast<MemRefType>(buffer.getType()).getElementType(), 0),
+          buffer));
+    func::CallOp::create(b, loc, getOrDeclareKernel(module, weights), operands);
     product.erase();
     return success();
   }

@@ -12,10 +12,18 @@
 // so any back end can compile it; sinkc-lower-packed-matmuls hands it to the
 // runtime's kernel for the target (docs/codegen.md).
 //
+// The panels are stored as `weights-dtype` (f32, f16 or bf16; the product
+// widens Bp's elements and computes in f32). The constant may be f32, f16 or
+// bf16 itself, read through the elementwise widening that a checkpoint's
+// Cast(to=FLOAT) became: a bf16 checkpoint packed as bf16 is copied exactly,
+// and no f32 copy of it is ever made.
+//
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Support/FileMapping.h"
+#include "sinkc/Support/Location.h"
+#include "sinkc/Support/WeightStorage.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -30,26 +38,44 @@ namespace {
 
 /// Packed weights are produced in pieces of about this size.
 constexpr uint64_t kPackChunkBytes = 4 << 20;
-/// Floats in a (4 KiB or larger) page, for giving source pages back.
-constexpr int64_t kPageFloats = 4096 / sizeof(float);
+/// Bytes in a (4 KiB or larger) page, for giving source pages back.
+constexpr int64_t kPageBytes = 4096;
 
-/// The values of an f32 constant, dense or a resource blob.
-std::optional<ArrayRef<float>> constantValues(Attribute value,
-                                              std::vector<float> &storage) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || !resource.getElementType().isF32())
-      return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    return ArrayRef<float>(reinterpret_cast<const float *>(bytes.data()),
-                           bytes.size() / sizeof(float));
+/// Whether `op` only widens its one operand elementwise (a Cast(to=FLOAT) of
+/// a narrower weight, lowered): its result holds the operand's values
+/// exactly, so packing may read the operand instead.
+bool isWidening(linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  Block &body = op.getRegion().front();
+  auto extend = dyn_cast<arith::ExtFOp>(&body.front());
+  return extend && extend.getIn() == body.getArgument(0) &&
+         body.getOperations().size() == 2 &&
+         body.getTerminator()->getOperand(0) == extend.getResult();
+}
+
+/// `value` without the widening generics that produce it, which are
+/// appended to `chain`.
+Value stripWidening(Value value, SmallVectorImpl<Operation *> &chain) {
+  while (auto generic = value.getDefiningOp<linalg::GenericOp>()) {
+    if (!isWidening(generic))
+      break;
+    chain.push_back(generic);
+    value = generic.getDpsInputs()[0];
   }
-  auto dense = dyn_cast<DenseElementsAttr>(value);
-  if (!dense || !dense.getElementType().isF32())
-    return std::nullopt;
-  storage.assign(dense.getValues<float>().begin(),
-                 dense.getValues<float>().end());
-  return ArrayRef<float>(storage);
+  return value;
+}
+
+/// The name a message gives a weight: its initializer's (the importer
+/// names the blob and the location after it).
+std::string weightName(arith::ConstantOp constant) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    return resource.getRawHandle().getKey().str();
+  StringRef name = onnxNodeName(constant.getLoc());
+  return name.empty() ? "?" : name.str();
 }
 
 /// Whether `value` is a linalg.fill of +0.0.
@@ -66,9 +92,19 @@ struct PackMatmulWeightsPass
   /// pass stays copyable as the pass manager's clones need).
   std::shared_ptr<ScratchFile> scratch;
 
+  /// The element type of the panels.
+  Type storage;
+
   void runOnOperation() override {
     if (panelWidth <= 0)
       return;
+    storage = weightStorageType(&getContext(), weightsDType);
+    if (!storage) {
+      getOperation().emitError("sinkc-pack-matmul-weights: weights-dtype "
+                               "must be f32, f16 or bf16, not '")
+          << weightsDType << "'";
+      return signalPassFailure();
+    }
     unsigned counter = 0;
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
@@ -77,66 +113,72 @@ struct PackMatmulWeightsPass
         return signalPassFailure();
   }
 
-  /// Bp[p, kk, j] = B[kk, p * width + j] (B^T's element when `transposed`),
-  /// zero past column n: the padding columns compute zeros that nobody
-  /// reads, and every panel is a whole register tile wide. A large result is
-  /// written to a scratch file a few panels at a time, and the pages of the
-  /// source are given back as soon as they are read, so packing a model holds
-  /// neither copy of its weights in memory.
-  FailureOr<AsmResourceBlob> packPanels(ArrayRef<float> values, int64_t k,
+  /// Bp[p, kk, j] = B[kk, p * width + j] (B^T's element when `transposed`)
+  /// rounded to the storage type, zero past column n: the padding columns
+  /// compute zeros that nobody reads, and every panel is a whole register
+  /// tile wide. A large result is written to a scratch file a few panels at
+  /// a time, and the pages of the source are given back as soon as they are
+  /// read, so packing a model holds neither copy of its weights in memory.
+  FailureOr<AsmResourceBlob> packPanels(const FloatWeights &values, int64_t k,
                                         int64_t n, int64_t width,
-                                        bool transposed, Operation *op) {
+                                        bool transposed,
+                                        arith::ConstantOp constant) {
     int64_t panels = llvm::divideCeil(n, width);
-    uint64_t panelBytes = k * width * sizeof(float);
+    int64_t elementBytes = storage.getIntOrFloatBitWidth() / 8;
+    uint64_t panelBytes = k * width * elementBytes;
+    // The first value the storage type cannot hold (source index, value).
+    std::optional<std::pair<int64_t, float>> overflow;
     auto fill = [&](int64_t firstPanel, MutableArrayRef<char> bytes) {
-      MutableArrayRef<float> packed(reinterpret_cast<float *>(bytes.data()),
-                                    bytes.size() / sizeof(float));
-      std::fill(packed.begin(), packed.end(), 0.0f);
+      // All-zero bits are +0.0 in each storage type.
+      std::fill(bytes.begin(), bytes.end(), 0);
       int64_t count = bytes.size() / panelBytes;
       for (int64_t panel = 0; panel < count; ++panel) {
         int64_t column = (firstPanel + panel) * width;
-        for (int64_t kk = 0; kk < k; ++kk)
-          for (int64_t j = 0; j < width && column + j < n; ++j)
-            packed[(panel * k + kk) * width + j] =
-                transposed ? values[(column + j) * k + kk]
-                           : values[kk * n + column + j];
+        int64_t columns = std::min(width, n - column);
+        for (int64_t kk = 0; kk < k; ++kk) {
+          int64_t first = transposed ? column * k + kk : kk * n + column;
+          int64_t stride = transposed ? k : 1;
+          int64_t bad = convertWeights(values, first, stride, columns, storage,
+                                       bytes.data() + (panel * k + kk) * width *
+                                                          elementBytes);
+          if (bad >= 0 && !overflow)
+            overflow = {first + bad * stride, values[first + bad * stride]};
+        }
       }
       // The source elements of these panels are not read again: B^T's rows,
       // or B's columns in every row (from a page back, so that pages
       // straddling the previous chunk's end go too).
-      auto release = [](ArrayRef<float> read) {
-        releaseFileBackedPages(
-            ArrayRef<char>(reinterpret_cast<const char *>(read.data()),
-                           read.size() * sizeof(float)));
-      };
       int64_t begin = firstPanel * width;
       int64_t end = std::min(n, (firstPanel + count) * width);
       if (transposed) {
-        release(values.slice(begin * k, (end - begin) * k));
+        releaseFileBackedPages(values.raw(begin * k, end * k));
       } else {
-        int64_t slack = kPageFloats;
+        int64_t slack = kPageBytes / values.elementBytes();
         for (int64_t kk = 0; kk < k; ++kk) {
           int64_t from = std::max<int64_t>(0, begin - slack);
-          release(values.slice(kk * n + from, end - from));
+          releaseFileBackedPages(values.raw(kk * n + from, kk * n + end));
         }
       }
     };
-    uint64_t size = panels * panelBytes;
-    auto releaseSource = [&] {
-      releaseFileBackedPages(
-          ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
-                         values.size() * sizeof(float)));
+    auto finish = [&]() -> LogicalResult {
+      releaseFileBackedPages(values.raw(0, values.size()));
+      if (overflow)
+        return constant.emitError(weightRangeMessage(
+            weightName(constant), storage, overflow->second, overflow->first));
+      return success();
     };
+    uint64_t size = panels * panelBytes;
     if (size < kScratchThresholdBytes) {
       auto blob = HeapAsmResourceBlob::allocate(size, /*align=*/64);
       fill(0, blob.getMutableData());
-      releaseSource();
+      if (failed(finish()))
+        return failure();
       return blob;
     }
     if (!scratch) {
       auto created = ScratchFile::create();
       if (!created)
-        return op->emitError(llvm::toString(created.takeError()));
+        return constant.emitError(llvm::toString(created.takeError()));
       scratch = std::move(*created);
     }
     uint64_t chunk =
@@ -146,9 +188,10 @@ struct PackMatmulWeightsPass
           fill(offset / panelBytes, bytes);
         });
     if (!mapping)
-      return op->emitError("packing the weights: ")
+      return constant.emitError("packing the weights: ")
              << llvm::toString(mapping.takeError());
-    releaseSource();
+    if (failed(finish()))
+      return failure();
     ArrayRef<char> bytes = (*mapping)->bytes();
     return blobFromMapping(std::move(*mapping), bytes, /*alignment=*/64);
   }
@@ -172,34 +215,38 @@ struct PackMatmulWeightsPass
       return success();
     // The weight, or its transpose (a Gemm with transB, a tied embedding
     // used as the vocabulary projection): packing reads it transposed, so
-    // the run no longer transposes a weight on every forward.
-    auto transpose = rhs.getDefiningOp<linalg::TransposeOp>();
+    // the run no longer transposes a weight on every forward. Either may be
+    // the widening of a narrower constant, which packing reads directly.
+    SmallVector<Operation *> chain;
+    Value source = stripWidening(rhs, chain);
+    auto transpose = source.getDefiningOp<linalg::TransposeOp>();
     bool transposed = transpose && transpose.hasPureTensorSemantics() &&
                       transpose.getPermutation() == ArrayRef<int64_t>{1, 0};
-    auto constant = (transposed ? transpose.getInput() : rhs)
-                        .getDefiningOp<arith::ConstantOp>();
+    if (transposed) {
+      chain.push_back(transpose);
+      source = stripWidening(transpose.getInput(), chain);
+    }
+    auto constant = source.getDefiningOp<arith::ConstantOp>();
     if (!constant)
       return success();
-    std::vector<float> storage;
-    std::optional<ArrayRef<float>> values =
-        constantValues(constant.getValue(), storage);
+    std::optional<FloatWeights> values = FloatWeights::get(constant.getValue());
     int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-    // A resource blob is only bytes: one that does not hold K x N floats is
-    // left to the generic schedule rather than read past its end.
-    if (!values || isa<SplatElementsAttr>(constant.getValue()) ||
-        static_cast<int64_t>(values->size()) != k * n)
+    // A resource blob is only bytes: one that does not hold K x N elements
+    // is left to the generic schedule rather than read past its end.
+    if (!values || values->size() != k * n)
       return success();
+    chain.push_back(constant);
 
     int64_t width = panelWidth;
     int64_t panels = llvm::divideCeil(n, width);
     FailureOr<AsmResourceBlob> blob =
-        packPanels(*values, k, n, width, transposed, matmul);
+        packPanels(*values, k, n, width, transposed, constant);
     if (failed(blob))
       return failure();
 
     OpBuilder b(matmul);
     Location loc = matmul.getLoc();
-    auto packedType = RankedTensorType::get({panels, k, width}, b.getF32Type());
+    auto packedType = RankedTensorType::get({panels, k, width}, storage);
     std::string name = "sinkc_packed_" + std::to_string(counter++);
     Value packedWeights = arith::ConstantOp::create(
         b, loc,
@@ -226,8 +273,11 @@ struct PackMatmulWeightsPass
         b, loc, init.getType(), ValueRange{lhs, packedWeights},
         ValueRange{init}, maps, iterators,
         [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-          Value mul =
-              arith::MulFOp::create(nested, nestedLoc, args[0], args[1]);
+          Value weight = args[1];
+          if (weight.getType() != args[0].getType())
+            weight = arith::ExtFOp::create(nested, nestedLoc, args[0].getType(),
+                                           weight);
+          Value mul = arith::MulFOp::create(nested, nestedLoc, args[0], weight);
           Value add = arith::AddFOp::create(nested, nestedLoc, args[2], mul);
           linalg::YieldOp::create(nested, nestedLoc, add);
         });
@@ -251,11 +301,13 @@ struct PackMatmulWeightsPass
       result = tensor::CastOp::create(b, loc, resultType, result);
     matmul.getResult(0).replaceAllUsesWith(result);
     matmul.erase();
-    // The unpacked weight must not reach the weights file as well.
-    if (transposed && transpose->use_empty())
-      transpose.erase();
-    if (constant->use_empty())
-      constant.erase();
+    // The unpacked weight must not reach the weights file as well (nor be
+    // widened on every forward).
+    for (Operation *op : chain) {
+      if (!op->use_empty())
+        break;
+      op->erase();
+    }
     return success();
   }
 };

@@ -57,11 +57,13 @@ ContractionTile selectContractionTile(const llvm::TargetMachine &machine) {
 }
 
 void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel,
-                         bool fuseAttention) {
+                         bool fuseAttention, llvm::StringRef weightsDType) {
   if (fuseAttention)
     pm.addPass(createFuseAttention());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(
+      createNarrowGatherTables(NarrowGatherTablesOptions{weightsDType.str()}));
   pm.addPass(createLowerTfmToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -69,8 +71,8 @@ void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (kernel.id >= 0)
-    pm.addNestedPass<func::FuncOp>(
-        createPackMatmulWeights(PackMatmulWeightsOptions{kernel.panelWidth}));
+    pm.addNestedPass<func::FuncOp>(createPackMatmulWeights(
+        PackMatmulWeightsOptions{kernel.panelWidth, weightsDType.str()}));
 }
 
 LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel,
@@ -161,6 +163,11 @@ struct LowerToLinalgOptions : public PassPipelineOptions<LowerToLinalgOptions> {
       *this, "fuse-attention",
       llvm::cl::desc("Run sinkc-fuse-attention first (sinkc --fuse-attention)"),
       llvm::cl::init(true)};
+  Option<std::string> weightsDType{
+      *this, "weights-dtype",
+      llvm::cl::desc("Storage of the gathered tables and packed weights: "
+                     "f32, f16 or bf16 (sinkc --weights-dtype)"),
+      llvm::cl::init("f32")};
 };
 
 struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
@@ -188,8 +195,8 @@ void registerSinkcPipelines() {
       "sinkc-lower-to-linalg",
       "sinkc's tfm -> linalg pipeline (sinkc --emit=tfm to --emit=linalg)",
       [](OpPassManager &pm, const LowerToLinalgOptions &options) {
-        buildLinalgPipeline(pm, kernelOf(options.kernel),
-                            options.fuseAttention);
+        buildLinalgPipeline(pm, kernelOf(options.kernel), options.fuseAttention,
+                            options.weightsDType);
       });
   PassPipelineRegistration<LowerToLLVMOptions>(
       "sinkc-lower-to-llvm",

@@ -73,6 +73,7 @@ int64_t onnxElementSize(int32_t dataType) {
   case onnx::TensorProto::INT64:
     return 8;
   case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
   case onnx::TensorProto::INT16:
     return 2;
   case onnx::TensorProto::INT8:
@@ -155,6 +156,20 @@ private:
   Error nodeError(const onnx::NodeProto &node,
                   const llvm::Twine &message) const {
     return makeError(path + ": " + describe(node) + ": " + message);
+  }
+  /// The error for an op that the tfm dialect refuses because it computes
+  /// on bf16, which is a storage type only; success otherwise.
+  Error rejectBFloat16Arithmetic(const onnx::NodeProto &node,
+                                 ValueRange operands) const {
+    for (Value operand : operands)
+      if (auto type = dyn_cast<ShapedType>(operand.getType());
+          type && type.getElementType().isBF16())
+        return nodeError(
+            node, "computes in bfloat16, which sinkc does not support: "
+                  "bfloat16 tensors may be stored, cast, moved, compared and "
+                  "selected, and arithmetic runs in float32 (Cast them to "
+                  "FLOAT first, as exports of bfloat16 checkpoints do)");
+    return Error::success();
   }
   std::string nodeName(const onnx::NodeProto &node) const {
     if (!node.name().empty())
@@ -442,6 +457,8 @@ Expected<Type> Importer::elementType(int32_t dataType,
     return builder.getF64Type();
   case onnx::TensorProto::FLOAT16:
     return builder.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return builder.getBF16Type();
   case onnx::TensorProto::INT64:
     return builder.getI64Type();
   case onnx::TensorProto::INT32:
@@ -454,8 +471,8 @@ Expected<Type> Importer::elementType(int32_t dataType,
     return builder.getI1Type();
   default:
     return fileError(what + ": unsupported dtype " + onnxTypeName(dataType) +
-                     " (supported: FLOAT, DOUBLE, FLOAT16, INT64, INT32, "
-                     "INT16, INT8, BOOL)");
+                     " (supported: FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT64, "
+                     "INT32, INT16, INT8, BOOL)");
   }
 }
 
@@ -707,7 +724,8 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
     copyValues(tensor.int64_data().data());
     break;
   default: {
-    // INT32, INT16, INT8, BOOL and FLOAT16 (as bits) live in int32_data.
+    // INT32, INT16, INT8, BOOL, FLOAT16 and BFLOAT16 (as bits) live in
+    // int32_data.
     if (Error e = checkCount(tensor.int32_data_size(), "int32_data"))
       return std::move(e);
     // Narrower types are stored widened: a value that does not fit would be
@@ -724,6 +742,7 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
       low = 0, high = 1;
       break;
     case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16:
       low = 0, high = UINT16_MAX; // bit patterns
       break;
     default:
@@ -925,9 +944,12 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
   SmallVector<Type> resultTypes;
   if (failed(OpTy::inferReturnTypes(&context, loc, operands, dictionary,
                                     OpaqueProperties(&properties), {},
-                                    resultTypes)))
+                                    resultTypes))) {
+    if (Error e = rejectBFloat16Arithmetic(node, operands))
+      return std::move(e);
     return nodeError(node,
                      diagnostics.empty() ? "invalid operands" : diagnostics);
+  }
   OperationState state(loc, OpTy::getOperationName());
   state.addOperands(operands);
   state.addAttributes(attributes);
@@ -950,8 +972,11 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
                            " of shape " + tfm::shapeToString(type.getShape()) +
                            " has more than 2^40 elements");
   }
-  if (failed(verify(op)))
+  if (failed(verify(op))) {
+    if (Error e = rejectBFloat16Arithmetic(node, op->getOperands()))
+      return std::move(e);
     return nodeError(node, diagnostics.empty() ? "invalid op" : diagnostics);
+  }
   if (bindOutputs) {
     for (OpResult result : op->getResults())
       if (result.getResultNumber() < (unsigned)node.output_size())

@@ -71,3 +71,48 @@ func.func @accumulate_without_context(%a: memref<5x3xf32>, %b: memref<1x3x4xf32>
   return
 }
 
+
+// -----
+
+#a = affine_map<(m, p, k, j) -> (m, k)>
+#b = affine_map<(m, p, k, j) -> (p, k, j)>
+#c = affine_map<(m, p, k, j) -> (m, p, j)>
+
+// Weights packed as bf16 and f16 (sinkc --weights-dtype): each storage type
+// has its own entry point, declared once, whose weights operand is an
+// unranked memref of that type; A and C stay f32.
+// CHECK-LABEL: func.func @half_weights
+// CHECK: %[[UB:.*]] = memref.cast %{{.*}} : memref<2x3x4xbf16> to memref<*xbf16>
+// CHECK: call @sinkrt_matmul_bf16_packed(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[UB]], %{{.*}}) : (!llvm.ptr, i64, i64, memref<*xf32>, memref<*xbf16>, memref<*xf32>) -> ()
+// CHECK: %[[UH:.*]] = memref.cast %{{.*}} : memref<2x3x4xf16> to memref<*xf16>
+// CHECK: call @sinkrt_matmul_f16_packed(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[UH]], %{{.*}}) : (!llvm.ptr, i64, i64, memref<*xf32>, memref<*xf16>, memref<*xf32>) -> ()
+// CHECK: call @sinkrt_matmul_bf16_packed(
+// CHECK-NOT: linalg.generic
+// CHECK-DAG: func.func private @sinkrt_matmul_bf16_packed(!llvm.ptr, i64, i64, memref<*xf32>, memref<*xbf16>, memref<*xf32>)
+// CHECK-DAG: func.func private @sinkrt_matmul_f16_packed(!llvm.ptr, i64, i64, memref<*xf32>, memref<*xf16>, memref<*xf32>)
+// NONE-LABEL: func.func @half_weights
+// NONE-NOT: sinkrt_matmul
+func.func @half_weights(%a: memref<5x3xf32>, %b: memref<2x3x4xbf16>, %h: memref<2x3x4xf16>, %c: memref<5x2x4xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%a, %b : memref<5x3xf32>, memref<2x3x4xbf16>) outs(%c : memref<5x2x4xf32>) attrs = {sinkc.packed_matmul = 4 : i64} {
+  ^bb0(%x: f32, %w: bf16, %acc: f32):
+    %wide = arith.extf %w : bf16 to f32
+    %0 = arith.mulf %x, %wide : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%a, %h : memref<5x3xf32>, memref<2x3x4xf16>) outs(%c : memref<5x2x4xf32>) attrs = {sinkc.packed_matmul = 4 : i64} {
+  ^bb0(%x: f32, %w: f16, %acc: f32):
+    %wide = arith.extf %w : f16 to f32
+    %0 = arith.mulf %x, %wide : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%a, %b : memref<5x3xf32>, memref<2x3x4xbf16>) outs(%c : memref<5x2x4xf32>) attrs = {sinkc.packed_matmul = 4 : i64} {
+  ^bb0(%x: f32, %w: bf16, %acc: f32):
+    %wide = arith.extf %w : bf16 to f32
+    %0 = arith.mulf %x, %wide : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

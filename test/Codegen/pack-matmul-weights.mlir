@@ -1,5 +1,7 @@
 // RUN: sinkc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sinkc-pack-matmul-weights{panel-width=4}))" | FileCheck %s
 // RUN: sinkc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sinkc-pack-matmul-weights))" | FileCheck %s --check-prefix=OFF
+// RUN: sinkc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(sinkc-pack-matmul-weights{panel-width=4 weights-dtype=bf16}))" | FileCheck %s --check-prefix=BF16
+// RUN: sinkc-opt %s --split-input-file --verify-diagnostics --pass-pipeline="builtin.module(func.func(sinkc-pack-matmul-weights{panel-width=4 weights-dtype=f16}))" | FileCheck %s --check-prefix=F16
 
 // A 3x6 weight in panels of 4 columns: two panels, the second zero-padded.
 // Panel 0 holds columns 0-3 of each row, panel 1 columns 4-5 and two zeros:
@@ -34,6 +36,21 @@
 // OFF-LABEL: func.func @padded_panels
 // OFF: linalg.matmul
 // OFF-NOT: sinkc.packed_matmul
+// Stored as bf16 or f16 (weights-dtype): the same panels in that type, each
+// element widened in the product's body before the f32 multiply-add.
+// BF16-LABEL: func.func @padded_panels
+// BF16: %[[BP:.*]] = arith.constant dense_resource<sinkc_packed_0> : tensor<2x3x4xbf16>
+// BF16: linalg.generic
+// BF16-SAME: ins(%{{.*}}, %[[BP]] : tensor<?x3xf32>, tensor<2x3x4xbf16>)
+// BF16-SAME: sinkc.packed_matmul = 4 : i64
+// BF16: ^bb0(%[[X:.*]]: f32, %[[W:.*]]: bf16, %[[ACC:.*]]: f32):
+// BF16: %[[WIDE:.*]] = arith.extf %[[W]] : bf16 to f32
+// BF16: arith.mulf %[[X]], %[[WIDE]] : f32
+// BF16: sinkc_packed_0: "0x400000000000803F00404040C040E0400041104140415041604170418040A0400000000020413041000000008041884100000000"
+// F16-LABEL: func.func @padded_panels
+// F16: arith.constant dense_resource<sinkc_packed_0> : tensor<2x3x4xf16>
+// F16: arith.extf %{{.*}} : f16 to f32
+// F16: sinkc_packed_0: "0x400000000000003C004000420046004700488048004A804A004B804B00440045000000000049804900000000004C404C00000000"
 func.func @padded_panels(%a: tensor<?x3xf32>) -> tensor<?x6xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
@@ -108,3 +125,94 @@ func.func @transposed_weight(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
   %c = linalg.matmul ins(%a, %wt : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
   return %c : tensor<3x4xf32>
 }
+
+// -----
+
+// A bf16 checkpoint: the constant and its widening (Cast(to=FLOAT), lowered
+// to an elementwise extf generic). Packing reads the bf16 values directly: as
+// f32 panels, or copied exactly as bf16 panels; the widening and the
+// constant go.
+// CHECK-LABEL: func.func @checkpoint_weight
+// CHECK-NOT: arith.extf
+// CHECK: arith.constant dense_resource<sinkc_packed_0> : tensor<1x2x4xf32>
+// CHECK-NOT: bf16
+// CHECK: sinkc_packed_0: "0x400000000000C03F000000C00000803E00004040000080400000A0400000C0400000E040"
+// BF16-LABEL: func.func @checkpoint_weight
+// BF16: arith.constant dense_resource<sinkc_packed_0> : tensor<1x2x4xbf16>
+// BF16-NOT: tensor<2x4xbf16>
+// BF16: sinkc_packed_0: "0x40000000C03F00C0803E40408040A040C040E040"
+func.func @checkpoint_weight(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<[[1.5, -2.0, 0.25, 3.0], [4.0, 5.0, 6.0, 7.0]]> : tensor<2x4xbf16>
+  %e = tensor.empty() : tensor<2x4xf32>
+  %wide = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<2x4xbf16>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %x = arith.extf %in : bf16 to f32
+    linalg.yield %x : f32
+  } -> tensor<2x4xf32>
+  %empty = tensor.empty() : tensor<3x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<3x4xf32>) -> tensor<3x4xf32>
+  %c = linalg.matmul ins(%a, %wide : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %c : tensor<3x4xf32>
+}
+
+// -----
+
+// The transposed form, widened before or after the transpose (a Gemm with
+// transB on a bf16 weight): both packed from the bf16 constant [N, K].
+// BF16-LABEL: func.func @transposed_checkpoint_weight
+// BF16-NOT: linalg.transpose
+// BF16-NOT: arith.extf %{{.*}} : bf16 to f32
+// BF16: arith.constant dense_resource<sinkc_packed_0> : tensor<1x2x4xbf16>
+// BF16: arith.constant dense_resource<sinkc_packed_1> : tensor<1x2x4xbf16>
+// BF16: sinkc_packed_0: "0x40000000C03F00C0803E40408040A040C040E040"
+// BF16: sinkc_packed_1: "0x40000000C03F00C0803E40408040A040C040E040"
+func.func @transposed_checkpoint_weight(%a: tensor<3x2xf32>) -> (tensor<3x4xf32>, tensor<3x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<[[1.5, 4.0], [-2.0, 5.0], [0.25, 6.0], [3.0, 7.0]]> : tensor<4x2xbf16>
+  %e = tensor.empty() : tensor<4x2xf32>
+  %wide = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<4x2xbf16>) outs(%e : tensor<4x2xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %x = arith.extf %in : bf16 to f32
+    linalg.yield %x : f32
+  } -> tensor<4x2xf32>
+  %t0 = tensor.empty() : tensor<2x4xf32>
+  %wt = linalg.transpose ins(%wide : tensor<4x2xf32>) outs(%t0 : tensor<2x4xf32>) permutation = [1, 0]
+  %empty = tensor.empty() : tensor<3x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<3x4xf32>) -> tensor<3x4xf32>
+  %c = linalg.matmul ins(%a, %wt : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  %t1 = tensor.empty() : tensor<2x4xbf16>
+  %tb = linalg.transpose ins(%w : tensor<4x2xbf16>) outs(%t1 : tensor<2x4xbf16>) permutation = [1, 0]
+  %e2 = tensor.empty() : tensor<2x4xf32>
+  %wide2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%tb : tensor<2x4xbf16>) outs(%e2 : tensor<2x4xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %x = arith.extf %in : bf16 to f32
+    linalg.yield %x : f32
+  } -> tensor<2x4xf32>
+  %d = linalg.matmul ins(%a, %wide2 : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %c, %d : tensor<3x4xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// f16 cannot hold 70000: an error naming the weight (its initializer), not a
+// silent infinity. bf16 holds it.
+// BF16-LABEL: func.func @out_of_half_range
+// BF16: tensor<1x2x4xbf16>
+func.func @out_of_half_range(%a: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  // expected-error @below {{weight 'big' holds 70000 (element 5), outside the range of f16 (|x| < 65520): compile with --weights-dtype=bf16 or f32}}
+  %w = arith.constant dense_resource<big> : tensor<2x4xf32>
+  %empty = tensor.empty() : tensor<3x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<3x4xf32>) -> tensor<3x4xf32>
+  %c = linalg.matmul ins(%a, %w : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %c : tensor<3x4xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      big: "0x040000000000803F0000004000004040000080400000A04000B888470000E04000000041"
+    }
+  }
+#-}

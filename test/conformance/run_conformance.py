@@ -91,13 +91,15 @@ def read_list(path, fields):
 
 
 # Element types sinkc handles: the importer's (lib/Import: FLOAT, DOUBLE,
-# FLOAT16, INT64, INT32, INT16, INT8, BOOL), and of those the ones the runtime
-# ABI exchanges through graph inputs and outputs (docs/runtime-abi.md: no
-# INT16). Other types must be refused at compile time ("unsupported dtype").
+# FLOAT16, BFLOAT16, INT64, INT32, INT16, INT8, BOOL), and of those the ones the
+# runtime ABI exchanges through graph inputs and outputs (docs/runtime-abi.md: no
+# INT16, no BFLOAT16, which is a storage type for weights). Other types must be
+# refused at compile time ("unsupported dtype", or for graph inputs and outputs
+# "an element type the runtime cannot exchange").
 TP = onnx.TensorProto
-SUPPORTED_DTYPES = {TP.FLOAT, TP.DOUBLE, TP.FLOAT16, TP.INT64, TP.INT32, TP.INT16,
-                    TP.INT8, TP.BOOL}
-SUPPORTED_IO_DTYPES = SUPPORTED_DTYPES - {TP.INT16}
+SUPPORTED_DTYPES = {TP.FLOAT, TP.DOUBLE, TP.FLOAT16, TP.BFLOAT16, TP.INT64, TP.INT32,
+                    TP.INT16, TP.INT8, TP.BOOL}
+SUPPORTED_IO_DTYPES = SUPPORTED_DTYPES - {TP.INT16, TP.BFLOAT16}
 
 # Operands that sinkc needs at compile time (attribute-like inputs, constant in
 # every real export): (op_type, input index, first opset where it is an input).

@@ -5,6 +5,7 @@
                     [--layers N] [--hidden N] [--heads N] [--kv-heads N]
                     [--head-dim N] [--ffn N] [--vocab N] [--qkv-bias|--no-qkv-bias]
                     [--tied|--untied] [--legacy] [--data NAME] [--align BYTES]
+                    [--weights-dtype f32|bf16|f16]
                     [--numpy-logits OUT.npy --tokens 1,2,3]
 
 Writes OUT.onnx (the graph, a few KB) and, next to it, one external data file (default
@@ -38,6 +39,11 @@ sequence]); cos/sin are computed from position_ids and keys where attention_mask
 transposed embedding (what an export of a tied model contains). Linear weights and
 biases are N(0, 0.02), norm weights 1 + N(0, 0.02). Every tensor has its own generator
 seeded with (--seed, tensor index), so a preset and seed always give the same bytes.
+
+--weights-dtype bf16 or f16 stores every weight in that type (rounded to nearest even from
+the float32 draw) followed by Cast(to=FLOAT), the graph computing in float32: what the
+torch exporters write for a model whose parameters are bf16 (nearly every current
+checkpoint) but that runs in float32. The data file is then half the size.
 
 Presets (the flags above override single fields):
   tiny          D 64, 2 layers, 4 / 2 heads, FFN 128, vocab 512, Llama (no biases,
@@ -91,7 +97,7 @@ def fail(msg):
 class Builder:
     """Nodes, small constants (inline initializers) and weights (external data)."""
 
-    def __init__(self, data_path, data_name, seed, align):
+    def __init__(self, data_path, data_name, seed, align, weights_dtype="f32"):
         self.nodes = []
         self.initializers = []
         self.consts = {}
@@ -103,6 +109,7 @@ class Builder:
         self.data_name = data_name
         self.data = open(data_path, "wb")
         self.offset = 0
+        self.weights_dtype = weights_dtype
 
     # -- values and nodes -------------------------------------------------------
     def node(self, op, inputs, name, outputs=1, **attrs):
@@ -143,18 +150,34 @@ class Builder:
         return arr
 
     def weight(self, name, arr):
-        """Appends ARR to the data file; adds an initializer pointing at it."""
+        """Appends ARR to the data file; adds an initializer pointing at it. Returns the
+        name of the float32 value to use: the initializer, or with --weights-dtype
+        bf16/f16 the Cast(to=FLOAT) of it."""
         arr = np.ascontiguousarray(arr, dtype=np.float32)
         if self.offset % self.align:
             pad = self.align - self.offset % self.align
             self.data.write(b"\0" * pad)
             self.offset += pad
-        length = arr.nbytes
-        # Little-endian raw bytes, the ONNX external data layout.
-        arr.astype("<f4", copy=False).tofile(self.data)
+        # Little-endian raw bytes, the ONNX external data layout; converted a
+        # few million elements at a time, so that rounding a large table needs
+        # no full-size temporaries.
+        data_type = {"bf16": TensorProto.BFLOAT16, "f16": TensorProto.FLOAT16}.get(
+            self.weights_dtype, TensorProto.FLOAT)
+        flat = arr.reshape(-1)
+        for start in range(0, flat.size, 1 << 22):
+            part = flat[start:start + (1 << 22)]
+            if self.weights_dtype == "bf16":
+                bits = part.view(np.uint32)
+                raw = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
+            elif self.weights_dtype == "f16":
+                raw = part.astype("<f2")
+            else:
+                raw = part.astype("<f4", copy=False)
+            raw.tofile(self.data)
+        length = flat.size * (4 if data_type == TensorProto.FLOAT else 2)
         t = TensorProto()
         t.name = name
-        t.data_type = TensorProto.FLOAT
+        t.data_type = data_type
         t.dims.extend(arr.shape)
         t.data_location = TensorProto.EXTERNAL
         for key, value in (("location", self.data_name), ("offset", str(self.offset)),
@@ -165,7 +188,10 @@ class Builder:
         self.initializers.append(t)
         self.offset += length
         self.params += arr.size
-        return name
+        if data_type == TensorProto.FLOAT:
+            return name
+        return self.node("Cast", [name], "/" + name.replace(".", "/") + "/Cast",
+                         to=TensorProto.FLOAT)
 
     def close(self):
         self.data.close()
@@ -406,6 +432,9 @@ def main():
                              "(default: basename of OUT + '.data')")
     parser.add_argument("--align", type=int, default=4096,
                         help="offset alignment of each tensor in the data file")
+    parser.add_argument("--weights-dtype", choices=("f32", "bf16", "f16"), default="f32",
+                        help="storage of every weight; bf16/f16 add Cast(to=FLOAT) "
+                             "after each (the graph computes in float32)")
     parser.add_argument("--numpy-logits", metavar="OUT.npy", default=None,
                         help="also write numpy's logits of --tokens (float32)")
     parser.add_argument("--tokens", default=None,
@@ -414,7 +443,8 @@ def main():
     if bool(args.numpy_logits) != bool(args.tokens):
         fail("--numpy-logits and --tokens go together")
 
-    cfg = dict(PRESETS[args.preset], legacy=args.legacy)
+    cfg = dict(PRESETS[args.preset], legacy=args.legacy,
+               weights_dtype=args.weights_dtype)
     for field in ("layers", "hidden", "heads", "kv_heads", "head_dim", "ffn", "vocab",
                   "qkv_bias", "tied"):
         value = getattr(args, field)
@@ -441,7 +471,8 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
 
     start = time.time()
-    b = Builder(os.path.join(out_dir, data_name), data_name, args.seed, args.align)
+    b = Builder(os.path.join(out_dir, data_name), data_name, args.seed, args.align,
+                cfg["weights_dtype"])
     try:
         build(b, cfg)
     finally:

@@ -204,6 +204,46 @@ class MakeDecoder(Base):
             self.assertLess(np.abs(np.load(self.path("a.npy")) - ref).max(),
                             1e-5 * np.abs(ref).max())
 
+    def test_half_weights(self):
+        # --weights-dtype bf16/f16: every weight stored in that type, rounded to
+        # nearest even from the same float32 draw, each read through one
+        # Cast(to=FLOAT); half the data; the graph still computes in float32.
+        dims = ["--layers", "1", "--hidden", "32", "--heads", "4", "--kv-heads", "2",
+                "--ffn", "40", "--vocab", "97", "--qkv-bias", "--tied", "--align", "64"]
+        full = self.make("f.onnx", *dims)
+        wf = {t.name: numpy_helper.to_array(t) for t in onnx.load(full).graph.initializer}
+        size = os.path.getsize(full + ".data")
+        for dtype, proto, numpy_type in (("bf16", onnx.TensorProto.BFLOAT16, None),
+                                         ("f16", onnx.TensorProto.FLOAT16, np.float16)):
+            out = self.make(f"{dtype}.onnx", *dims, "--weights-dtype", dtype,
+                            "--numpy-logits", self.path(f"{dtype}.npy"),
+                            "--tokens", self.TOKENS)
+            m = onnx.load(out)
+            external = [t for t in m.graph.initializer
+                        if t.data_location == onnx.TensorProto.EXTERNAL]
+            self.assertTrue(all(t.data_type == proto for t in external))
+            casts = {n.input[0]: n for n in m.graph.node if n.op_type == "Cast"}
+            for t in external:
+                self.assertEqual(casts[t.name].attribute[0].i, onnx.TensorProto.FLOAT)
+                readers = [n for n in m.graph.node if t.name in n.input]
+                self.assertEqual(readers, [casts[t.name]], t.name)
+                value = numpy_helper.to_array(t).astype(np.float32)
+                draw = wf[t.name]
+                if numpy_type is not None:
+                    expected = draw.astype(numpy_type).astype(np.float32)
+                else:
+                    bits = draw.view(np.uint32)
+                    expected = (((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
+                                ).astype(np.uint32).view(np.float32)
+                np.testing.assert_array_equal(value, expected, t.name)
+            self.assertLess(os.path.getsize(out + ".data"), 0.55 * size)
+            if HAVE_ORT or REQUIRE_ORT:
+                o = self.path(f"{dtype}.ort.npy")
+                run(["node", ORT_RUN, out, "--tokens", self.TOKENS, "--out", o])
+                ref = np.load(o)
+                self.assertLess(np.abs(np.load(self.path(f"{dtype}.npy")) - ref).max(),
+                                1e-5 * np.abs(ref).max())
+
     def test_legacy_and_errors(self):
         leg = self.make("l.onnx", "--legacy", "--numpy-logits", self.path("l.npy"),
                         "--tokens", self.TOKENS)

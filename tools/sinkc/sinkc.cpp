@@ -123,6 +123,14 @@ cl::opt<std::string> matmulKernelName(
              "target's best: avx512, avx2 or portable), avx512, avx2, "
              "portable, or none (the generic contraction schedule)"),
     cl::init("auto"), cl::cat(sinkcCategory));
+cl::opt<std::string> weightsDType(
+    "weights-dtype",
+    cl::desc("Storage of the executable's weights: f32, f16 or bf16 (the "
+             "products' packed panels and the embedding tables; small "
+             "weights such as norms and biases stay as the model has them). "
+             "The model computes in f32 either way: f16 and bf16 halve the "
+             "weights file and the memory they take (docs/codegen.md)"),
+    cl::init("f32"), cl::cat(sinkcCategory));
 cl::opt<std::string> logitsPositions(
     "logits",
     cl::desc("Positions whose logits the executable computes: all (the "
@@ -362,6 +370,9 @@ int main(int argc, char **argv) {
       return fail(loaded.getError().message);
     tokenizerJson.emplace(std::move(*loaded));
   }
+  if (weightsDType != "f32" && weightsDType != "f16" && weightsDType != "bf16")
+    return fail("--weights-dtype must be f32, f16 or bf16, not '" +
+                weightsDType + "'");
   if (logitsPositions != "all" && logitsPositions != "last")
     return fail("--logits must be 'all' or 'last', not '" + logitsPositions +
                 "'");
@@ -559,10 +570,16 @@ int main(int argc, char **argv) {
                   (*machine)->getTargetTriple().str());
     matmulKernel = *chosen;
   }
+  // Half-precision products read their weights from the kernel's panels;
+  // without a kernel they would stay f32 while the option promises half.
+  if (weightsDType != "f32" && matmulKernel.id < 0)
+    return fail("--weights-dtype=" + weightsDType +
+                " stores the products' weights in the matrix kernel's "
+                "panels, and --matmul-kernel=none has none");
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    sinkc::buildLinalgPipeline(pm, matmulKernel, fuseAttention);
+    sinkc::buildLinalgPipeline(pm, matmulKernel, fuseAttention, weightsDType);
     if (failed(pm.run(*module)))
       return fail("lowering to linalg failed");
   }

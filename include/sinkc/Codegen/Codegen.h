@@ -87,9 +87,12 @@ MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
 
 /// tfm -> linalg on tensors, simplified and fused; constant matmul weights
 /// packed for `kernel`. With `fuseAttention`, sinkc-fuse-attention first.
+/// `weightsDType` (f32, f16 or bf16) is the storage of the packed weights and
+/// of gathered tables (sinkc --weights-dtype).
 void buildLinalgPipeline(mlir::OpPassManager &pm,
                          const MatmulKernel &kernel = {},
-                         bool fuseAttention = false);
+                         bool fuseAttention = false,
+                         llvm::StringRef weightsDType = "f32");
 
 /// The register tile of sinkc-tile-and-vectorize-contractions (products of
 /// two activations, and weight products without a kernel): rows x columns

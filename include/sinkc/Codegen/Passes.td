@@ -239,7 +239,8 @@ def PackMatmulWeights
     Runs on tensors, after elementwise fusion. Every f32 `linalg.matmul`
     `A[M, K] x B[K, N]` with plain indexing maps, a zero-filled result and a
     constant B (dense or a resource), or B the `linalg.transpose` of a
-    constant `[N, K]` (a Gemm with transB, a tied embedding), becomes a product over a new constant
+    constant `[N, K]` (a Gemm with transB, a tied embedding), becomes a
+    product over a new constant
     `Bp[P, K, panel-width]` holding B's columns in panels, zero-padded to
     whole panels (P = ceil(N / panel-width)):
 
@@ -253,10 +254,21 @@ def PackMatmulWeights
     transposes them. The generic is an ordinary contraction, so every back
     end can compile it; `sinkc-lower-packed-matmuls` hands it to the
     runtime's kernel. `panel-width` 0 leaves the products alone.
+
+    `weights-dtype` is the element type of Bp: `f32`, or `f16` / `bf16`
+    (rounded to nearest even; the generic widens each element with
+    `arith.extf` before the f32 multiply-add). A value outside f16's range
+    is an error naming the weight. The constant may itself be f32, f16 or
+    bf16 behind an elementwise `arith.extf` generic (a checkpoint's
+    `Cast(to=FLOAT)`), before or after the transpose: packing reads its
+    values directly, so a bf16 checkpoint packed as bf16 is copied exactly,
+    and the widening goes with the unpacked constant.
   }];
   let options = [
     Option<"panelWidth", "panel-width", "int64_t", "0",
            "Columns per panel: the kernel's register-tile width (0: off)">,
+    Option<"weightsDType", "weights-dtype", "std::string", "\"f32\"",
+           "Storage of the packed weights: f32, f16 or bf16">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -268,9 +280,11 @@ def LowerPackedMatmuls
   let summary = "Call the runtime's matrix kernel for packed products";
   let description = [{
     Runs on buffers. Each `linalg.generic` marked `sinkc.packed_matmul`
-    becomes `func.call @sinkrt_matmul_f32_packed(ctx, kernel, accumulate,
+    becomes `func.call @sinkrt_matmul_<w>_packed(ctx, kernel, accumulate,
     A, Bp, C3)` with the operands cast to unranked memrefs (the runtime reads
-    their descriptors, strides included). A zero `linalg.fill` of C3 right
+    their descriptors, strides included); `<w>` is the element type of the
+    packed weights Bp, `f32`, `f16` or `bf16` (A and C3 are f32; the kernel
+    widens half-precision weights to f32 as it reads them). A zero `linalg.fill` of C3 right
     before the product is dropped and the kernel overwrites instead
     (accumulate = 0). `ctx` is the function's `sinkc.runtime_context`
     argument (a null pointer without one: the kernel then runs on the

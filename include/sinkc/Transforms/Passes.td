@@ -121,4 +121,35 @@ def FuseAttention : Pass<"sinkc-fuse-attention", "::mlir::ModuleOp"> {
   let dependentDialects = ["::sinkc::sink::SinkDialect"];
 }
 
+def NarrowGatherTables
+    : Pass<"sinkc-narrow-gather-tables", "::mlir::ModuleOp"> {
+  let summary = "Store the tables that gathers read in the weights' type";
+  let description = [{
+    Runs on tfm, before the linalg lowering. A gather reads a few rows of
+    its table per forward pass (an embedding: one row per token), so the
+    table is stored as compactly as `weights-dtype` allows and only the
+    gathered rows are widened:
+
+    1. `gather(cast(T), i)`, the cast widening a float constant `T` (a
+       bf16 checkpoint's embedding followed by `Cast(to=FLOAT)`), becomes
+       `cast(gather(T, i))`. Exact, since widening is, and the run no
+       longer widens the whole table on every forward (545 MB of f32 per
+       forward for a [151936, 896] table).
+    2. A float constant table of at least `min-elements` elements whose
+       type is not `weights-dtype` (f16 or bf16) is replaced, for the
+       gather, by a copy rounded to nearest even, and the result is cast
+       back: `gather(T, i)` becomes `cast(gather(round(T), i))`. Other
+       readers of `T` keep it. A table with a value outside f16's range
+       (|x| >= 65520) is an error naming it. With `f32` (the default)
+       tables keep their type: f32 ones stay f32 and 16-bit ones are not
+       widened (the gather widens the rows it reads, exactly).
+  }];
+  let options = [
+    Option<"weightsDType", "weights-dtype", "std::string", "\"f32\"",
+           "Storage of the weights: f32, f16 or bf16">,
+    Option<"minElements", "min-elements", "int64_t", "1024",
+           "Tables with fewer elements keep their type">,
+  ];
+}
+
 #endif // SINKC_TRANSFORMS_PASSES

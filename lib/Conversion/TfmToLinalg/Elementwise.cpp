@@ -41,7 +41,12 @@ Value convertScalar(OpBuilder &b, Location loc, Value value, Type to) {
     return arith::ExtUIOp::create(b, loc, to, value);
   }
   if (isFloat(from) && isFloat(to)) {
-    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    unsigned fromWidth = from.getIntOrFloatBitWidth();
+    unsigned toWidth = to.getIntOrFloatBitWidth();
+    // f16 <-> bf16: neither holds the other, and f32 holds both exactly.
+    if (fromWidth == toWidth)
+      value = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+    if (fromWidth < toWidth)
       return arith::ExtFOp::create(b, loc, to, value);
     return arith::TruncFOp::create(b, loc, to, value);
   }

@@ -37,6 +37,17 @@ void sinkrt_matmul_f32_packed(void *ctx, int64_t kernel, int64_t accumulate,
                               int64_t rankA, const void *a, int64_t rankB,
                               const void *b, int64_t rankC, const void *c);
 
+/* The same product over weights stored as IEEE half (f16) or bfloat16: B is
+ * a descriptor of 16-bit elements, widened to f32 inside the kernel (A, C
+ * and the arithmetic stay f32), so the result is the f32 product over the
+ * widened weights. The AVX2 kernel on f16 weights also needs F16C. */
+void sinkrt_matmul_f16_packed(void *ctx, int64_t kernel, int64_t accumulate,
+                              int64_t rankA, const void *a, int64_t rankB,
+                              const void *b, int64_t rankC, const void *c);
+void sinkrt_matmul_bf16_packed(void *ctx, int64_t kernel, int64_t accumulate,
+                               int64_t rankA, const void *a, int64_t rankB,
+                               const void *b, int64_t rankC, const void *c);
+
 /* sink.attention (docs/runtime-abi.md): scaled dot-product attention of
  * query [B,H,T,d] with key/value [B,Hkv,S,d] (f32) into output [B,H,T,d],
  * tiled, in O(T d) memory, on the thread pool. Each tensor is an unranked

@@ -154,6 +154,27 @@ func.func @casts(%f: tensor<4xf32>, %i: tensor<4xi64>, %p: tensor<4xi1>, %h: ten
 
 // -----
 
+// bf16, the weights' storage type: widened to f32 (exact), rounded from f32;
+// f16 <-> bf16 goes through f32, which holds both exactly (neither 16-bit
+// type holds the other).
+// CHECK-LABEL: func.func @bfloat16_casts
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.truncf %[[W]] : f32 to bf16
+// CHECK: %[[V:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.truncf %[[V]] : f32 to f16
+func.func @bfloat16_casts(%b: tensor<4xbf16>, %f: tensor<4xf32>, %h: tensor<4xf16>)
+    -> (tensor<4xf32>, tensor<4xbf16>, tensor<4xbf16>, tensor<4xf16>) {
+  %0 = tfm.cast %b {to = f32} : tensor<4xbf16> -> tensor<4xf32>
+  %1 = tfm.cast %f {to = bf16} : tensor<4xf32> -> tensor<4xbf16>
+  %2 = tfm.cast %h {to = bf16} : tensor<4xf16> -> tensor<4xbf16>
+  %3 = tfm.cast %b {to = f16} : tensor<4xbf16> -> tensor<4xf16>
+  return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xbf16>, tensor<4xbf16>, tensor<4xf16>
+}
+
+// -----
+
 // Comparisons: ordered float predicates, signed integer predicates; logic on
 // i1; where is a select.
 // CHECK-LABEL: func.func @compare_logic_where

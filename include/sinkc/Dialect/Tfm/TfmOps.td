@@ -18,9 +18,13 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def Tfm_Element : AnyTypeOf<[F16, F32, F64, I1, I8, I16, I32, I64]>;
+// bf16 is a storage type only (the dtype of most checkpoints' weights):
+// constants, casts, data movement, comparisons and selects take it, and
+// arithmetic does not, so that a model computes in f32 (or f16, f64) and
+// never silently rounds an intermediate to 8 bits of mantissa.
+def Tfm_Element : AnyTypeOf<[F16, BF16, F32, F64, I1, I8, I16, I32, I64]>;
 def Tfm_Float : AnyTypeOf<[F16, F32, F64]>;
-def Tfm_Tensor : RankedTensorOf<[F16, F32, F64, I1, I8, I16, I32, I64]>;
+def Tfm_Tensor : RankedTensorOf<[F16, BF16, F32, F64, I1, I8, I16, I32, I64]>;
 def Tfm_FloatTensor : RankedTensorOf<[F16, F32, F64]>;
 def Tfm_NumericTensor : RankedTensorOf<[F16, F32, F64, I8, I16, I32, I64]>;
 def Tfm_BoolTensor : RankedTensorOf<[I1]>;
