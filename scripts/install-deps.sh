@@ -20,6 +20,9 @@ packages=(
   libc6-dev-armhf-cross libstdc++-12-dev-armhf-cross
   libc6-dev-riscv64-cross libstdc++-12-dev-riscv64-cross
   qemu-user-static
+  # The HTML report test (sink-trace report) renders the page in headless
+  # Chromium and checks the screenshot and the console.
+  chromium
 )
 
 SUDO=""

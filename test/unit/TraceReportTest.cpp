@@ -54,9 +54,20 @@ const std::vector<Metric> kAll = {Metric::BosMass,      Metric::HeadBosMass,
 TEST(TraceReport, TopReceiversSkipBosAndNaNAndBreakTiesByPosition) {
   LayerRecord layer;
   layer.recv = {0.9f, 0.3f, 0.1f, 0.3f, NAN, 0.05f};
-  EXPECT_EQ(topReceivers(layer, 3), (std::vector<int>{1, 3, 2}));
-  EXPECT_EQ(topReceivers(layer, 10), (std::vector<int>{1, 3, 2, 5}));
-  EXPECT_TRUE(topReceivers(LayerRecord(), 3).empty());
+  EXPECT_EQ(topReceivers(layer, 3, 1), (std::vector<int>{1, 3, 2}));
+  EXPECT_EQ(topReceivers(layer, 10, 1), (std::vector<int>{1, 3, 2, 5}));
+  EXPECT_TRUE(topReceivers(LayerRecord(), 3, 4).empty());
+}
+
+TEST(TraceReport, TopReceiversLeaveOutKeysSeenByFewQueries) {
+  // T = 6: key 5 is seen by one query, key 3 by three, key 2 by four.
+  LayerRecord layer;
+  layer.recv = {0.9f, 0.3f, 0.1f, 0.35f, 0.2f, 1.0f};
+  EXPECT_EQ(topReceivers(layer, 3, 0), (std::vector<int>{5, 3, 1}));
+  EXPECT_EQ(topReceivers(layer, 3, 2), (std::vector<int>{3, 1, 4}));
+  EXPECT_EQ(topReceivers(layer, 3, 4), (std::vector<int>{1, 2}));
+  EXPECT_TRUE(topReceivers(layer, 3, 6).empty());
+  EXPECT_TRUE(topReceivers(layer, 3, 100).empty());
 }
 
 TEST(TraceReport, TokenTextForByteLevelModels) {
@@ -79,9 +90,11 @@ TEST(TraceReport, SummaryListsSinksThenLayers) {
   ASSERT_NE(layers, std::string::npos);
   EXPECT_LT(sinks, layers);
   EXPECT_NE(summary.find("<bos>    primary"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("1:10 '\\n' 0.300; 3:38 '&' 0.300; 2:60 '<' 0.100"),
+  // Key 3 is seen by 3 queries, fewer than min_queries (4): not ranked.
+  EXPECT_NE(summary.find("1:10 '\\n' 0.300; 2:60 '<' 0.100     "),
             std::string::npos)
       << summary;
+  EXPECT_EQ(summary.find("3:38"), std::string::npos) << summary;
   EXPECT_NE(summary.find("0.100-0.400"), std::string::npos);
   EXPECT_NE(summary.find("0.90 / 0.19"), std::string::npos) << summary;
 }
@@ -97,8 +110,7 @@ TEST(TraceReport, TokenTextsFromATokenizerJson) {
   std::string summary = renderSummary(trace);
   EXPECT_NE(summary.find("0     256 '<s>'    primary"), std::string::npos)
       << summary;
-  EXPECT_NE(summary.find("1:10 ' ' 0.300; 3:38 '\\xe4' 0.300; 2:60 '1' "
-                         "0.100"),
+  EXPECT_NE(summary.find("1:10 ' ' 0.300; 2:60 '1' 0.100"),
             std::string::npos)
       << summary;
   EXPECT_EQ(tokenText(trace.model, record, 4), "\\u{a0}");
@@ -149,7 +161,9 @@ TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
 }
 
 TEST(TraceReport, SvgEscapesLabels) {
-  std::string svg = renderSvg(smallTrace(kAll), 0);
+  TraceData trace = smallTrace(kAll);
+  trace.records[0].rules.minQueries = 1;
+  std::string svg = renderSvg(trace, 0);
   EXPECT_NE(svg.find("m &quot;quoted&quot;: record 0"), std::string::npos);
   EXPECT_NE(svg.find("3:38 &amp;"), std::string::npos) << svg;
   EXPECT_NE(svg.find("2:60 &lt;"), std::string::npos);
