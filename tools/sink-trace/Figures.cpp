@@ -68,17 +68,17 @@ const size_t kSeriesColours = sizeof(kSeriesPalette) / sizeof(char *);
 
 /// Viridis at t in [0, 1] (ten stops, interpolated linearly).
 std::string viridis(double t) {
-  static const int stops[][3] = {
-      {68, 1, 84},    {72, 40, 120},  {62, 74, 137},  {49, 104, 142},
-      {38, 130, 142}, {31, 158, 137}, {53, 183, 121}, {110, 206, 88},
-      {181, 222, 43}, {253, 231, 37}};
+  static const int stops[][3] = {{68, 1, 84},    {72, 40, 120},  {62, 74, 137},
+                                 {49, 104, 142}, {38, 130, 142}, {31, 158, 137},
+                                 {53, 183, 121}, {110, 206, 88}, {181, 222, 43},
+                                 {253, 231, 37}};
   t = std::clamp(std::isnan(t) ? 0.0 : t, 0.0, 1.0) * 9.0;
   int index = std::min(8, static_cast<int>(t));
   double f = t - index;
   int rgb[3];
   for (int c = 0; c < 3; ++c)
-    rgb[c] = static_cast<int>(std::lround(stops[index][c] * (1 - f) +
-                                          stops[index + 1][c] * f));
+    rgb[c] = static_cast<int>(
+        std::lround(stops[index][c] * (1 - f) + stops[index + 1][c] * f));
   return formatString("#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 }
 
@@ -182,7 +182,8 @@ std::string colourBar(double x, double y, double height,
   const int steps = 64;
   for (int i = 0; i < steps; ++i) {
     double t = (i + 0.5) / steps;
-    svg += formatString("<rect class=\"colorbar\" x=\"%.1f\" y=\"%.2f\" "
+    svg += formatString("<rect class=\"colorbar\" "
+                        "shape-rendering=\"crispEdges\" x=\"%.1f\" y=\"%.2f\" "
                         "width=\"14\" height=\"%.2f\" fill=\"%s\"/>\n",
                         x, y + height * (1 - (i + 1.0) / steps),
                         height / steps + 0.3, colour(t).c_str());
@@ -216,7 +217,8 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   const int length = record.sequenceLength;
   const int minQueries = record.rules.minQueries;
   std::vector<TokenColumn> columns = tokenColumns(record, options.maxColumns);
-  bool binned = !columns.empty() && columns.size() < static_cast<size_t>(length);
+  bool binned =
+      !columns.empty() && columns.size() < static_cast<size_t>(length);
   figure.caption = formatString(
       "recv (the attention a key receives from the queries that see it, "
       "averaged over heads) per layer and %s, log colour scale; grey: keys "
@@ -232,16 +234,16 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   const double plotWidth = width - left - right;
   const double rowHeight =
       rows ? std::clamp(360.0 / static_cast<double>(rows), 6.0, 24.0) : 24;
-  const double plotHeight = rowHeight * static_cast<double>(std::max<size_t>(
-                                            rows, 1));
+  const double plotHeight =
+      rowHeight * static_cast<double>(std::max<size_t>(rows, 1));
   const double labelBand = 110;
   const double height = top + plotHeight + 22 + labelBand + 10;
   std::string svg = svgOpen(width, height);
   svg += title(trace, recordIndex, "recv per layer and token");
 
-  bool haveRecv = std::any_of(
-      record.measurements.begin(), record.measurements.end(),
-      [](const LayerRecord &layer) { return !layer.recv.empty(); });
+  bool haveRecv =
+      std::any_of(record.measurements.begin(), record.measurements.end(),
+                  [](const LayerRecord &layer) { return !layer.recv.empty(); });
   if (!haveRecv || columns.empty()) {
     svg += missing(width, height, "recv");
     figure.svg = svg + "</svg>\n";
@@ -251,14 +253,14 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   // recv of a ranked key, at least 1e-6.
   double smallest = 1;
   for (const LayerRecord &layer : record.measurements)
-    for (int position = 0;
-         position < static_cast<int>(layer.recv.size()) &&
-         length - position >= minQueries;
+    for (int position = 0; position < static_cast<int>(layer.recv.size()) &&
+                           length - position >= minQueries;
          ++position)
       if (layer.recv[position] > 0)
-        smallest = std::min(smallest, static_cast<double>(layer.recv[position]));
-  int lowDecade = std::clamp(static_cast<int>(std::floor(std::log10(smallest))),
-                             -6, -1);
+        smallest =
+            std::min(smallest, static_cast<double>(layer.recv[position]));
+  int lowDecade =
+      std::clamp(static_cast<int>(std::floor(std::log10(smallest))), -6, -1);
   auto scale = [&](double value) {
     double logValue = std::log10(std::max(value, std::pow(10.0, lowDecade)));
     return (logValue - lowDecade) / -lowDecade;
@@ -334,8 +336,8 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
     svg += svgText(tickX, axisY + 15, std::to_string(position),
                    "text-anchor=\"middle\" font-size=\"10\" fill=\"#333\"");
   }
-  svg += svgText(width - right + 4, axisY + 15, "position",
-                 "font-size=\"10\" fill=\"#333\"");
+  svg += svgText(left - 6, axisY + 15, "position",
+                 "text-anchor=\"end\" font-size=\"10\" fill=\"#333\"");
 
   // Sinks: their lifetimes outlined on the heatmap, a mark under the axis
   // and their text below, nudged right so that labels never overlap.
@@ -356,9 +358,8 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
           "stroke-width=\"2\"><title>%s: %s sink created at layer %d, "
           "lifetime %d</title></rect>\n",
           sink->position, sinkKindName(sink->kind), sink->creationLayer,
-          sink->lifetime, centre - barWidth / 2,
-          top + rowHeight * firstRow + 1, barWidth,
-          rowHeight * (lastRow - firstRow + 1) - 2, colour,
+          sink->lifetime, centre - barWidth / 2, top + rowHeight * firstRow + 1,
+          barWidth, rowHeight * (lastRow - firstRow + 1) - 2, colour,
           xmlEscape(tokenLabel(trace, record, sink->position)).c_str(),
           sinkKindName(sink->kind), sink->creationLayer, sink->lifetime);
     }
@@ -369,9 +370,8 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
     svg += formatString("<polygon class=\"sink-mark\" data-position=\"%d\" "
                         "data-kind=\"%s\" points=\"%.1f,%.1f %.1f,%.1f "
                         "%.1f,%.1f\" fill=\"%s\"/>\n",
-                        sink->position, sinkKindName(sink->kind), centre,
-                        axisY, centre - 4, axisY + 7, centre + 4, axisY + 7,
-                        colour);
+                        sink->position, sinkKindName(sink->kind), centre, axisY,
+                        centre - 4, axisY + 7, centre + 4, axisY + 7, colour);
     svg += formatString("<polyline points=\"%.1f,%.1f %.1f,%.1f\" "
                         "fill=\"none\" stroke=\"%s\" stroke-width=\"0.8\"/>\n",
                         centre, axisY + 18, labelX, labelTop - 3, colour);
@@ -435,8 +435,8 @@ Figure headBosMass(const TraceData &trace, size_t recordIndex) {
       heads ? std::clamp(620.0 / static_cast<double>(heads), 8.0, 56.0) : 56;
   const double rowHeight =
       rows ? std::clamp(360.0 / static_cast<double>(rows), 6.0, 24.0) : 24;
-  const double plotWidth = cellWidth * static_cast<double>(std::max<size_t>(
-                                           heads, 1));
+  const double plotWidth =
+      cellWidth * static_cast<double>(std::max<size_t>(heads, 1));
   const double plotHeight =
       rowHeight * static_cast<double>(std::max<size_t>(rows, 1));
   const double width = std::max(560.0, left + plotWidth + 110);
@@ -567,9 +567,9 @@ std::string linePanel(const TraceRecord &record, double x0, double y0,
                    "text-anchor=\"end\" font-size=\"10\"");
   }
   size_t every = 1;
-  while (rows > 1 && width / static_cast<double>(rows - 1) *
-                             static_cast<double>(every) <
-                         22)
+  while (rows > 1 &&
+         width / static_cast<double>(rows - 1) * static_cast<double>(every) <
+             22)
     ++every;
   for (size_t row = 0; row < rows; row += every)
     svg += svgText(xOf(row), y0 + height + 14,
@@ -601,8 +601,8 @@ std::string linePanel(const TraceRecord &record, double x0, double y0,
   return svg;
 }
 
-std::string seriesLegend(const std::vector<Series> &series, double x,
-                         double y, double width) {
+std::string seriesLegend(const std::vector<Series> &series, double x, double y,
+                         double width) {
   std::string svg;
   double cx = x, cy = y;
   for (const Series &s : series) {
@@ -648,13 +648,12 @@ Figure hiddenStates(const TraceData &trace, size_t recordIndex) {
                    "(|hidden_cos_bos|) of each sink, against the median over "
                    "the tokens that are not sinks (dashed).";
   const double width = 980, top = 44, panelHeight = 260;
-  std::vector<const TokenSink *> sinks =
-      plottedSinks(record, kSeriesColours);
+  std::vector<const TokenSink *> sinks = plottedSinks(record, kSeriesColours);
   size_t shownSinks = sinks.size();
   size_t allSinks = sinksOf(record).size();
   if (allSinks > shownSinks)
-    figure.caption += formatString(" The first %zu of %zu sinks.", shownSinks,
-                                   allSinks);
+    figure.caption +=
+        formatString(" The first %zu of %zu sinks.", shownSinks, allSinks);
   const double height = top + panelHeight + 50 + 20 * 3;
   std::string svg = svgOpen(width, height);
   svg += title(trace, recordIndex, "hidden states of the sinks");
@@ -789,8 +788,7 @@ Figure mlpAtCreation(const TraceData &trace, size_t recordIndex) {
     const Pair &pair = pairs[i];
     double x = left + group * static_cast<double>(i) + 6;
     const char *colour = kindColour(pair.sink->kind);
-    auto bar = [&](double v, double bx, const char *series,
-                   const char *fill) {
+    auto bar = [&](double v, double bx, const char *series, const char *fill) {
       if (std::isnan(v))
         return std::string();
       return formatString(
@@ -810,10 +808,10 @@ Figure mlpAtCreation(const TraceData &trace, size_t recordIndex) {
         xmlEscape(tokenLabel(trace, record, pair.sink->position, 10)).c_str(),
         pair.sink->creationLayer);
   }
-  svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                      "stroke=\"black\"/>\n",
-                      left, top + plotHeight, left + plotWidth,
-                      top + plotHeight);
+  svg +=
+      formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"black\"/>\n",
+                   left, top + plotHeight, left + plotWidth, top + plotHeight);
   double legendY = height - 12;
   svg += formatString("<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" "
                       "fill=\"%s\"/>",

@@ -23,7 +23,10 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu San
        color: #1a1a1a; background: #fff; max-width: 1040px; margin: 0 auto; padding: 24px 20px 60px; }
 h1 { font-size: 1.7em; margin: 0.2em 0 0.3em; }
 h2 { font-size: 1.35em; margin-top: 2em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; }
-h3 { font-size: 1.1em; margin-top: 1.6em; }
+h3 { font-size: 1.15em; margin-top: 1.6em; }
+h4 { font-size: 1.05em; margin: 1.2em 0 0.4em; }
+h5 { font-size: 0.95em; margin: 1em 0 0.3em; color: #333; }
+section.record { border-top: 1px solid #eee; margin-top: 1.2em; }
 .meta { color: #555; }
 table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.9em; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 3px 10px 3px 0; text-align: left; vertical-align: top; }
@@ -68,8 +71,7 @@ std::string quotedText(const ModelSummary &model, const TraceRecord &record,
   std::string text = tokenText(model, record, position);
   if (text.empty())
     return "";
-  return text == "<bos>" && record.tokenTexts.empty() ? text
-                                                      : "'" + text + "'";
+  return text == "<bos>" && record.tokenTexts.empty() ? text : "'" + text + "'";
 }
 
 /// The prompt as its tokens' texts (escaped where not printable), at most
@@ -79,16 +81,15 @@ std::string promptText(const ModelSummary &model, const TraceRecord &record,
   std::string text;
   size_t length = static_cast<size_t>(std::max(record.sequenceLength, 0));
   bool anyText = false;
-  for (size_t position = 0; position < length && position < limit;
-       ++position) {
+  for (size_t position = 0; position < length && position < limit; ++position) {
     std::string piece = tokenText(model, record, static_cast<int>(position));
     if (!piece.empty())
       anyText = true;
     if (piece.empty())
-      piece = formatString("[%lld]", static_cast<long long>(
-                                         position < record.tokens.size()
-                                             ? record.tokens[position]
-                                             : -1));
+      piece = formatString(
+          "[%lld]", static_cast<long long>(position < record.tokens.size()
+                                               ? record.tokens[position]
+                                               : -1));
     text += piece;
   }
   if (!anyText)
@@ -104,10 +105,10 @@ std::string rulesSentence(const TraceRecord &record) {
   if (rules.criteriaAvailable & kCriterionHiddenCosine)
     criteria += "|hidden_cos_bos| &#8805; " + formatFloat(rules.tau);
   if (rules.criteriaAvailable & kCriterionAttention)
-    criteria += (criteria.empty() ? "" : " or ") + std::string("recv &#8805; ") +
-                formatFloat(rules.epsilon) +
-                formatString(" (keys seen by &#8805; %d queries)",
-                             rules.minQueries);
+    criteria +=
+        (criteria.empty() ? "" : " or ") + std::string("recv &#8805; ") +
+        formatFloat(rules.epsilon) +
+        formatString(" (keys seen by &#8805; %d queries)", rules.minQueries);
   if (criteria.empty())
     criteria = "no criterion available";
   std::string primary;
@@ -138,10 +139,10 @@ std::string sinksTable(const TraceData &trace, const TraceRecord &record) {
       "<th class=\"num\">end</th><th>criteria</th>"
       "<th class=\"num\">peak recv (layer)</th></tr></thead><tbody>\n";
   for (const TokenSink *sink : sinks) {
-    std::string peak = std::isnan(sink->peakRecv)
-                           ? "-"
-                           : num(sink->peakRecv) +
-                                 formatString(" (%d)", sink->peakRecvLayer);
+    std::string peak =
+        std::isnan(sink->peakRecv)
+            ? "-"
+            : num(sink->peakRecv) + formatString(" (%d)", sink->peakRecvLayer);
     html += formatString(
         "<tr data-position=\"%d\" data-kind=\"%s\" data-creation=\"%d\" "
         "data-lifetime=\"%d\"><td class=\"num\">%d</td><td "
@@ -174,12 +175,11 @@ std::string levelsTable(const TraceData &trace) {
       std::string text =
           hit.record >= 0 &&
                   static_cast<size_t>(hit.record) < trace.records.size()
-              ? quotedText(trace.model, trace.records[hit.record],
-                           hit.position)
+              ? quotedText(trace.model, trace.records[hit.record], hit.position)
               : "";
-      hits += formatString("%sr%d:%d", i ? ", " : "", hit.record,
-                           hit.position) +
-              (text.empty() ? "" : " " + text);
+      hits +=
+          formatString("%sr%d:%d", i ? ", " : "", hit.record, hit.position) +
+          (text.empty() ? "" : " " + text);
     }
     if (level.hits.size() > shown)
       hits += formatString(", ... (%zu more)", level.hits.size() - shown);
@@ -202,9 +202,9 @@ std::string distributionRow(const std::string &name, const Distribution &d) {
                       "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
                       "<td class=\"num\">%s</td></tr>\n",
                       name.c_str(), d.count, num(d.mean).c_str(),
-                      num(d.sd).c_str(), num(d.min).c_str(),
-                      num(d.q1).c_str(), num(d.median).c_str(),
-                      num(d.q3).c_str(), num(d.max).c_str());
+                      num(d.sd).c_str(), num(d.min).c_str(), num(d.q1).c_str(),
+                      num(d.median).c_str(), num(d.q3).c_str(),
+                      num(d.max).c_str());
 }
 
 const char kDistributionHead[] =
@@ -219,7 +219,7 @@ std::string tokensCell(const std::vector<TokenStats> &tokens, size_t limit) {
     text += formatString("%s%lld", i ? ", " : "",
                          static_cast<long long>(tokens[i].token)) +
             (tokens[i].text.empty() ? "" : " '" + tokens[i].text + "'") +
-            formatString(" &#215;%zu", tokens[i].sinks);
+            formatString(" \u00d7%zu", tokens[i].sinks);
   if (tokens.size() > limit)
     text += formatString(", ... (%zu more)", tokens.size() - limit);
   return text;
@@ -232,20 +232,19 @@ std::string statsSection(const CorpusStats &stats) {
       "least one secondary sink: <b>%zu of %zu</b> (%s).</p>\n",
       stats.records, stats.positions, stats.files.size(),
       stats.secondary.sequencesWithSink, stats.records,
-      stats.records ? formatString("%.1f%%", 100.0 *
-                                                 static_cast<double>(
-                                                     stats.secondary
-                                                         .sequencesWithSink) /
-                                                 static_cast<double>(
-                                                     stats.records))
-                          .c_str()
-                    : "-");
-  html += "<h4>Sinks per sequence and their relative position "
-          "(position / (T &#8722; 1))</h4>\n<table class=\"stats\">";
+      stats.records
+          ? formatString(
+                "%.1f%%",
+                100.0 * static_cast<double>(stats.secondary.sequencesWithSink) /
+                    static_cast<double>(stats.records))
+                .c_str()
+          : "-");
+  html += "<h5>Sinks per sequence and their relative position "
+          "(position / (T &#8722; 1))</h5>\n<table class=\"stats\">";
   html += kDistributionHead;
   html += "<tbody>\n";
-  html += distributionRow("primary per sequence",
-                          stats.primary.perSequenceStats);
+  html +=
+      distributionRow("primary per sequence", stats.primary.perSequenceStats);
   html += distributionRow("secondary per sequence",
                           stats.secondary.perSequenceStats);
   html += distributionRow("all per sequence", stats.sinksPerSequenceStats);
@@ -255,9 +254,9 @@ std::string statsSection(const CorpusStats &stats) {
                           stats.secondary.relativePosition);
   html += "</tbody></table>\n";
 
-  html += "<h4>Sink tokens</h4>\n<table class=\"stats\"><thead><tr><th>kind"
+  html += "<h5>Sink tokens</h5>\n<table class=\"stats\"><thead><tr><th>kind"
           "</th><th class=\"num\">sinks</th><th class=\"num\">sequences</th>"
-          "<th>tokens (id 'text' &#215;sinks)</th></tr></thead><tbody>\n";
+          "<th>tokens (id 'text' \u00d7sinks)</th></tr></thead><tbody>\n";
   for (const auto &[name, kind] :
        {std::pair<const char *, const KindStats *>{"primary", &stats.primary},
         {"secondary", &stats.secondary}})
@@ -272,7 +271,7 @@ std::string statsSection(const CorpusStats &stats) {
                          esc(tokensCell(kind->tokens, 10)).c_str());
   html += "</tbody></table>\n";
 
-  html += "<h4>Sink levels</h4>\n";
+  html += "<h5>Sink levels</h5>\n";
   if (stats.levels.empty()) {
     html += "<p class=\"note\">none</p>\n";
   } else {
@@ -293,12 +292,12 @@ std::string statsSection(const CorpusStats &stats) {
     html += "</tbody></table>\n";
   }
 
-  html += "<h4>bos_mass per layer</h4>\n<table class=\"stats\">";
+  html += "<h5>bos_mass per layer</h5>\n<table class=\"stats\">";
   html += kDistributionHead;
   html += "<tbody>\n";
   for (const LayerBosMass &layer : stats.bosMass)
-    html += distributionRow(formatString("layer %d", layer.layer),
-                            layer.bosMass);
+    html +=
+        distributionRow(formatString("layer %d", layer.layer), layer.bosMass);
   html += "</tbody></table>\n";
   html += "<details><summary>sink-trace stats (text)</summary><pre>" +
           esc(renderStatsText(stats)) + "</pre></details>\n";
@@ -350,108 +349,111 @@ std::string renderHtmlReport(const std::vector<ReportTrace> &traces,
                        traces.size(), records, sinks);
   html += "</header>\n";
 
-  // Corpus statistics per model, over the traces that pool (same model,
-  // same instrumentation and rules), when there are several records.
-  std::vector<std::pair<std::string, std::string>> statsSections;
+  // The traces grouped by model (in the order of their first file); per
+  // model the corpus statistics over the traces that pool (same model, same
+  // instrumentation and rules), when there are several records, then the
+  // traces themselves.
+  std::vector<std::vector<size_t>> groups;
   {
-    std::map<std::string, std::vector<const ReportTrace *>> byModel;
-    std::vector<std::string> order;
-    for (const ReportTrace &input : traces) {
-      const ModelSummary &model = input.trace.model;
-      std::string key = model.name +
-                        formatString("/%016llx", static_cast<unsigned long long>(
-                                                     model.weightsHash));
-      if (!byModel.count(key))
-        order.push_back(key);
-      byModel[key].push_back(&input);
-    }
-    for (const std::string &key : order) {
-      const std::vector<const ReportTrace *> &group = byModel[key];
-      size_t groupRecords = 0;
-      for (const ReportTrace *input : group)
-        groupRecords += input->trace.records.size();
-      if (groupRecords < 2)
-        continue;
-      CorpusStatsBuilder builder;
-      std::string error;
-      for (const ReportTrace *input : group)
-        if (Status status = builder.add(input->path, input->trace); !status) {
-          error = status.getError().message;
-          break;
-        }
-      std::string body =
-          error.empty()
-              ? statsSection(builder.finish())
-              : "<p class=\"note\">No statistics: " + esc(error) + "</p>\n";
-      statsSections.push_back({group.front()->trace.model.name, body});
+    std::map<std::string, size_t> groupOf;
+    for (size_t t = 0; t < traces.size(); ++t) {
+      const ModelSummary &model = traces[t].trace.model;
+      std::string key =
+          model.name + formatString("/%016llx", static_cast<unsigned long long>(
+                                                    model.weightsHash));
+      auto [it, inserted] = groupOf.insert({key, groups.size()});
+      if (inserted)
+        groups.emplace_back();
+      groups[it->second].push_back(t);
     }
   }
+  auto statsOf = [&](const std::vector<size_t> &group) -> std::string {
+    size_t groupRecords = 0;
+    for (size_t t : group)
+      groupRecords += traces[t].trace.records.size();
+    if (groupRecords < 2)
+      return "";
+    CorpusStatsBuilder builder;
+    for (size_t t : group)
+      if (Status status = builder.add(traces[t].path, traces[t].trace); !status)
+        return "<p class=\"note\">No statistics: " +
+               esc(status.getError().message) + "</p>\n";
+    return statsSection(builder.finish());
+  };
 
   // Contents.
   html += "<nav><h2 class=\"first\">Contents</h2><ul>\n";
-  for (size_t i = 0; i < statsSections.size(); ++i)
-    html += formatString("<li><a href=\"#stats-%zu\">Sink statistics: %s</a>"
-                         "</li>\n",
-                         i, esc(statsSections[i].first).c_str());
-  for (size_t t = 0; t < traces.size(); ++t)
-    html += formatString("<li><a href=\"#trace-%zu\">%s</a> (%s, %zu "
-                         "records)</li>\n",
-                         t, esc(traces[t].path).c_str(),
-                         esc(traces[t].trace.model.name).c_str(),
-                         traces[t].trace.records.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    html +=
+        formatString("<li><a href=\"#model-%zu\">%s</a>: ", g,
+                     esc(traces[groups[g].front()].trace.model.name).c_str());
+    for (size_t i = 0; i < groups[g].size(); ++i) {
+      size_t t = groups[g][i];
+      html += formatString("%s<a href=\"#trace-%zu\">%s</a> (%zu records)",
+                           i ? ", " : "", t, esc(traces[t].path).c_str(),
+                           traces[t].trace.records.size());
+    }
+    html += "</li>\n";
+  }
   html += "</ul></nav>\n";
 
-  for (size_t i = 0; i < statsSections.size(); ++i)
-    html += formatString("<section class=\"stats\" id=\"stats-%zu\"><h2>Sink "
-                         "statistics: %s</h2>\n",
-                         i, esc(statsSections[i].first).c_str()) +
-            statsSections[i].second + "</section>\n";
-
   size_t drawn = 0;
-  for (size_t t = 0; t < traces.size(); ++t) {
-    const TraceData &trace = traces[t].trace;
-    html += formatString("<section class=\"trace\" id=\"trace-%zu\">"
-                         "<h2>%s</h2>\n",
-                         t, esc(traces[t].path).c_str());
-    html += "<table class=\"metadata\"><tbody>\n";
-    html += "<tr><th>model</th><td>" + esc(modelLine(trace.model)) +
-            "</td></tr>\n";
-    html += formatString("<tr><th>weights</th><td>%llu bytes</td></tr>\n",
-                         static_cast<unsigned long long>(
-                             trace.model.weightsSize));
-    html += formatString("<tr><th>trace</th><td>schema version %u, written "
-                         "by %s, %zu record(s)</td></tr>\n",
-                         trace.schemaVersion, esc(trace.producer).c_str(),
-                         trace.records.size());
-    html += "</tbody></table>\n";
-    html += "<h3>Sink levels (all records of this file)</h3>\n" +
-            levelsTable(trace);
-    for (size_t r = 0; r < trace.records.size(); ++r) {
-      const TraceRecord &record = trace.records[r];
-      html += formatString("<section class=\"record\" data-trace=\"%zu\" "
-                           "data-record=\"%zu\"><div class=\"record-head\">"
-                           "<h3>Record %zu: prompt %d, batch row %d, %d "
-                           "tokens</h3>\n",
-                           t, r, r, record.prompt, record.batchRow,
-                           record.sequenceLength);
-      std::string prompt = promptText(trace.model, record, 400);
-      if (!prompt.empty())
-        html += "<div class=\"prompt\">" + esc(prompt) + "</div>\n";
-      html += "<p class=\"meta\">" + rulesSentence(record) + "</p>\n";
-      html += sinksTable(trace, record) + "</div>\n";
-      if (drawn < options.figureRecords) {
-        ++drawn;
-        for (const Figure &figure :
-             renderFigures(trace, r, options.figures))
-          html += "<figure class=\"" + figure.name + "\">\n" + figure.svg +
-                  "<figcaption>" + esc(figure.caption) +
-                  "</figcaption></figure>\n";
-      } else if (drawn == options.figureRecords) {
-        ++drawn;
-        html += formatString("<p class=\"note\">Figures are drawn for the "
-                             "first %zu records only "
-                             "(sink-trace report --figures=N|all).</p>\n",
-                             options.figureRecords);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const ModelSummary &groupModel = traces[groups[g].front()].trace.model;
+    html += formatString("<section class=\"model\" id=\"model-%zu\">"
+                         "<h2>%s</h2>\n<p class=\"meta\">%s</p>\n",
+                         g, esc(groupModel.name).c_str(),
+                         esc(modelLine(groupModel)).c_str());
+    std::string stats = statsOf(groups[g]);
+    if (!stats.empty())
+      html += "<section class=\"stats\"><h3>Sink statistics over all "
+              "records of this model</h3>\n" +
+              stats + "</section>\n";
+    for (size_t t : groups[g]) {
+      const TraceData &trace = traces[t].trace;
+      html += formatString("<section class=\"trace\" id=\"trace-%zu\">"
+                           "<h3>File %s</h3>\n",
+                           t, esc(traces[t].path).c_str());
+      html += "<table class=\"metadata\"><tbody>\n";
+      html += "<tr><th>model</th><td>" + esc(modelLine(trace.model)) +
+              "</td></tr>\n";
+      html += formatString(
+          "<tr><th>weights</th><td>%llu bytes</td></tr>\n",
+          static_cast<unsigned long long>(trace.model.weightsSize));
+      html += formatString("<tr><th>trace</th><td>schema version %u, written "
+                           "by %s, %zu record(s)</td></tr>\n",
+                           trace.schemaVersion, esc(trace.producer).c_str(),
+                           trace.records.size());
+      html += "</tbody></table>\n";
+      html += "<h4>Sink levels (all records of this file)</h4>\n" +
+              levelsTable(trace);
+      for (size_t r = 0; r < trace.records.size(); ++r) {
+        const TraceRecord &record = trace.records[r];
+        html += formatString("<section class=\"record\" data-trace=\"%zu\" "
+                             "data-record=\"%zu\"><div class=\"record-head\">"
+                             "<h4>Record %zu: prompt %d, batch row %d, %d "
+                             "tokens</h4>\n",
+                             t, r, r, record.prompt, record.batchRow,
+                             record.sequenceLength);
+        std::string prompt = promptText(trace.model, record, 400);
+        if (!prompt.empty())
+          html += "<div class=\"prompt\">" + esc(prompt) + "</div>\n";
+        html += "<p class=\"meta\">" + rulesSentence(record) + "</p>\n";
+        html += sinksTable(trace, record) + "</div>\n";
+        if (drawn < options.figureRecords) {
+          ++drawn;
+          for (const Figure &figure : renderFigures(trace, r, options.figures))
+            html += "<figure class=\"" + figure.name + "\">\n" + figure.svg +
+                    "<figcaption>" + esc(figure.caption) +
+                    "</figcaption></figure>\n";
+        } else if (drawn == options.figureRecords) {
+          ++drawn;
+          html += formatString("<p class=\"note\">Figures are drawn for the "
+                               "first %zu records only "
+                               "(sink-trace report --figures=N|all).</p>\n",
+                               options.figureRecords);
+        }
+        html += "</section>\n";
       }
       html += "</section>\n";
     }

@@ -22,8 +22,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace sinkrt;
@@ -83,8 +83,7 @@ static std::string stemOf(const std::string &path,
 }
 
 static bool writeOutput(const std::string &path, const std::string &text) {
-  if (Status status =
-          writeFileAtomically(path, {{text.data(), text.size()}});
+  if (Status status = writeFileAtomically(path, {{text.data(), text.size()}});
       !status) {
     std::fprintf(stderr, "sink-trace: error: %s\n",
                  oneLine(status.getError().message).c_str());
@@ -266,8 +265,9 @@ int main(int argc, char **argv) {
   sinktrace::FigureOptions figureOptions;
   for (int i = 3; i < argc; ++i) {
     std::string argument = argv[i];
-    if (isPlot && (argument == "-o" || argument == "--record" ||
-                   argument == "--max-columns") &&
+    if (isPlot &&
+        (argument == "-o" || argument == "--record" ||
+         argument == "--max-columns") &&
         i + 1 < argc) {
       std::string value = argv[++i];
       if (argument == "-o") {
@@ -277,9 +277,8 @@ int main(int argc, char **argv) {
       std::optional<uint64_t> number = parseUInt64(value);
       if (argument == "--max-columns") {
         if (!number || *number < 8)
-          return usageError(
-              "--max-columns needs a count of at least 8, got '" + value +
-              "'");
+          return usageError("--max-columns needs a count of at least 8, got '" +
+                            value + "'");
         figureOptions.maxColumns = static_cast<size_t>(*number);
         continue;
       }
@@ -324,10 +323,9 @@ int main(int argc, char **argv) {
     for (const sinktrace::Figure &figure :
          sinktrace::renderFigures(*trace, index, figureOptions)) {
       // The overview keeps the name plot always wrote.
-      std::string path =
-          figure.name == "overview"
-              ? (allRecords ? recordStem + ".svg" : plotPath)
-              : recordStem + "-" + figure.name + ".svg";
+      std::string path = figure.name == "overview"
+                             ? (allRecords ? recordStem + ".svg" : plotPath)
+                             : recordStem + "-" + figure.name + ".svg";
       if (!writeOutput(path, figure.svg))
         return 1;
     }

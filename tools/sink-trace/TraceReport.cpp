@@ -519,7 +519,6 @@ std::string xmlEscape(const std::string &text) {
   return out;
 }
 
-
 std::string shorten(const std::string &text, size_t maxBytes) {
   if (text.size() <= maxBytes)
     return text;
@@ -614,10 +613,9 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
                       "text-anchor=\"middle\">attention mass</text>\n",
                       top + plotHeight / 2);
   size_t tickEvery = 1;
-  while (layerCount > 1 &&
-         plotWidth / static_cast<double>(layerCount - 1) *
-                 static_cast<double>(tickEvery) <
-             24)
+  while (layerCount > 1 && plotWidth / static_cast<double>(layerCount - 1) *
+                                   static_cast<double>(tickEvery) <
+                               24)
     ++tickEvery;
   std::string line;
   for (size_t i = 0; i < layerCount; ++i) {
@@ -636,12 +634,12 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
     }
     for (int position : perLayer[i]) {
       double cy = y(layer.recv[position]);
-      svg += formatString(
-          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" "
-          "stroke=\"white\" stroke-width=\"0.8\"><title>"
-          "layer %d position %d recv %s</title></circle>\n",
-          x(i), cy, colourOf(position), layer.layer, position,
-          formatFloat(layer.recv[position]).c_str());
+      svg +=
+          formatString("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" "
+                       "stroke=\"white\" stroke-width=\"0.8\"><title>"
+                       "layer %d position %d recv %s</title></circle>\n",
+                       x(i), cy, colourOf(position), layer.layer, position,
+                       formatFloat(layer.recv[position]).c_str());
     }
   }
   if (!line.empty())
