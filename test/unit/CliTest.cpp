@@ -262,9 +262,8 @@ TEST(SinkTrace, PlotWritesAnSvg) {
                             "\nwrote " + directory.file("golden-mlp.svg") +
                             "\nwrote " + svgPath + "\n");
   for (const char *figure : {"heatmap", "heads", "hidden", "mlp"}) {
-    std::string other =
-        testutil::readFile(directory.file("golden-" + std::string(figure) +
-                                          ".svg"));
+    std::string other = testutil::readFile(
+        directory.file("golden-" + std::string(figure) + ".svg"));
     EXPECT_EQ(other.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u)
         << figure;
     EXPECT_NE(other.find("</svg>"), std::string::npos) << figure;
@@ -320,7 +319,7 @@ TEST(SinkTrace, ReportWritesOneHtmlFile) {
   // Self-contained: no scripts, nothing fetched.
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
-  EXPECT_EQ(html.find("http://") , html.find("http://www.w3.org/2000/svg"));
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
   EXPECT_NE(html.find("Sink statistics: fake lm"), std::string::npos);
   EXPECT_NE(html.find("<tr data-position=\"6\" data-kind=\"secondary\" "
                       "data-creation=\"6\" data-lifetime=\"1\">"),
@@ -332,9 +331,9 @@ TEST(SinkTrace, ReportWritesOneHtmlFile) {
     ++figures;
   EXPECT_EQ(figures, 10u);
 
-  RunResult one = testutil::runProcess({kSinkTrace, "report", trace, trace,
-                                        "--figures", "1", "-o",
-                                        directory.file("r.html")});
+  RunResult one =
+      testutil::runProcess({kSinkTrace, "report", trace, trace, "--figures",
+                            "1", "-o", directory.file("r.html")});
   ASSERT_EQ(one.exitCode, 0) << one.err;
   std::string twice = testutil::readFile(directory.file("r.html"));
   EXPECT_NE(twice.find("Figures are drawn for the first 1 records only"),
