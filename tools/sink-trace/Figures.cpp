@@ -236,7 +236,13 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
       rows ? std::clamp(360.0 / static_cast<double>(rows), 6.0, 24.0) : 24;
   const double plotHeight =
       rowHeight * static_cast<double>(std::max<size_t>(rows, 1));
-  const double labelBand = 110;
+  // Room for the longest sink label, drawn at 60 degrees.
+  size_t longestLabel = 0;
+  for (const TokenSink *sink : sinksOf(record))
+    longestLabel = std::max(
+        longestLabel, tokenLabel(trace, record, sink->position).size());
+  const double labelBand =
+      24 + 0.87 * 6.6 * static_cast<double>(std::max<size_t>(longestLabel, 6));
   const double height = top + plotHeight + 22 + labelBand + 10;
   std::string svg = svgOpen(width, height);
   svg += title(trace, recordIndex, "recv per layer and token");
@@ -350,12 +356,13 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
     int lastRow = rowOfLayer(record, sink->endLayer);
     const char *colour = kindColour(sink->kind);
     if (firstRow >= 0 && lastRow >= firstRow) {
-      double barWidth = std::max(columnWidth, 4.0);
+      // Just outside the column, so that its cells stay visible.
+      double barWidth = std::max(columnWidth, 4.0) + 3;
       svg += formatString(
           "<rect class=\"lifetime\" data-position=\"%d\" data-kind=\"%s\" "
           "data-creation=\"%d\" data-lifetime=\"%d\" x=\"%.2f\" y=\"%.2f\" "
           "width=\"%.2f\" height=\"%.2f\" fill=\"none\" stroke=\"%s\" "
-          "stroke-width=\"2\"><title>%s: %s sink created at layer %d, "
+          "stroke-width=\"1.5\"><title>%s: %s sink created at layer %d, "
           "lifetime %d</title></rect>\n",
           sink->position, sinkKindName(sink->kind), sink->creationLayer,
           sink->lifetime, centre - barWidth / 2, top + rowHeight * firstRow + 1,
