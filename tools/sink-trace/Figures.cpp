@@ -239,8 +239,8 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   // Room for the longest sink label, drawn at 60 degrees.
   size_t longestLabel = 0;
   for (const TokenSink *sink : sinksOf(record))
-    longestLabel = std::max(
-        longestLabel, tokenLabel(trace, record, sink->position).size());
+    longestLabel = std::max(longestLabel,
+                            tokenLabel(trace, record, sink->position).size());
   const double labelBand =
       24 + 0.87 * 6.6 * static_cast<double>(std::max<size_t>(longestLabel, 6));
   const double height = top + plotHeight + 22 + labelBand + 10;
