@@ -320,7 +320,9 @@ TEST(SinkTrace, ReportWritesOneHtmlFile) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
-  EXPECT_NE(html.find("Sink statistics: fake lm"), std::string::npos);
+  EXPECT_NE(html.find("<h2>fake lm</h2>"), std::string::npos);
+  EXPECT_NE(html.find("Sink statistics over all records of this model"),
+            std::string::npos);
   EXPECT_NE(html.find("<tr data-position=\"6\" data-kind=\"secondary\" "
                       "data-creation=\"6\" data-lifetime=\"1\">"),
             std::string::npos);
