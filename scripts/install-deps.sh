@@ -23,6 +23,8 @@ packages=(
   # The HTML report test (sink-trace report) renders the page in headless
   # Chromium and checks the screenshot and the console.
   chromium
+  # Trace.to_dataframe() of the Python reader, tested against sink-trace csv.
+  python3-pandas python3-venv
 )
 
 SUDO=""
