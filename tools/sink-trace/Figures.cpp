@@ -446,7 +446,7 @@ Figure headBosMass(const TraceData &trace, size_t recordIndex) {
       cellWidth * static_cast<double>(std::max<size_t>(heads, 1));
   const double plotHeight =
       rowHeight * static_cast<double>(std::max<size_t>(rows, 1));
-  const double width = std::max(560.0, left + plotWidth + 110);
+  const double width = std::max(640.0, left + plotWidth + 110);
   const double height = top + plotHeight + 44;
   std::string svg = svgOpen(width, height);
   svg += title(trace, recordIndex, "BOS mass per head");
@@ -741,7 +741,7 @@ Figure mlpAtCreation(const TraceData &trace, size_t recordIndex) {
   const double group = 44;
   const double plotWidth =
       std::max(300.0, group * static_cast<double>(sinks.size()));
-  const double width = std::max(560.0, left + plotWidth + 40);
+  const double width = std::max(720.0, left + plotWidth + 40);
   const double height = top + plotHeight + 110;
   std::string svg = svgOpen(width, height);
   svg += title(trace, recordIndex, "MLP output at creation");
