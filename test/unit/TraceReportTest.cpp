@@ -338,3 +338,22 @@ TEST(HtmlReport, PoolsRecordsOfOneModelAndEscapesText) {
   none.figureRecords = 0;
   EXPECT_EQ(countOf(renderHtmlReport({{"a", trace}}, none), "<figure"), 0u);
 }
+
+TEST(Figures, LabelsThatDoNotFitAreLeftOutAndCounted) {
+  // 150 secondary sinks in 3000 positions: 150 marks, but only as many
+  // labels as fit 12 px apart on the axis.
+  std::vector<int> flagged;
+  for (int position = 10; flagged.size() < 150; position += 19)
+    flagged.push_back(position);
+  TraceData trace = longTrace(3000, 6, flagged);
+  std::string heatmap = renderFigures(trace, 0)[0].svg;
+  size_t marks = countOf(heatmap, "<polygon class=\"sink-mark\"");
+  size_t labels = countOf(heatmap, "class=\"sink-label\"");
+  EXPECT_EQ(marks, 151u);
+  EXPECT_LT(labels, marks);
+  EXPECT_GT(labels, 40u);
+  EXPECT_NE(heatmap.find(formatString("%zu sinks unlabelled", marks - labels)),
+            std::string::npos);
+  size_t columns = tokenColumns(trace.records[0], 256).size();
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell"), 6 * columns);
+}

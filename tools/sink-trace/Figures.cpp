@@ -349,6 +349,7 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   // and their text below, nudged right so that labels never overlap.
   double labelTop = axisY + 24;
   double nextLabelX = 0;
+  size_t unlabelled = 0;
   for (const TokenSink *sink : sinksOf(record)) {
     size_t c = columnOf(sink->position);
     double centre = columnX(c) + columnWidth / 2;
@@ -370,8 +371,6 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
           xmlEscape(tokenLabel(trace, record, sink->position)).c_str(),
           sinkKindName(sink->kind), sink->creationLayer, sink->lifetime);
     }
-    double labelX = std::max(centre, nextLabelX);
-    nextLabelX = labelX + 12;
     // A triangle under the column, and a leader from below the position
     // numbers to the label.
     svg += formatString("<polygon class=\"sink-mark\" data-position=\"%d\" "
@@ -379,6 +378,14 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
                         "%.1f,%.1f\" fill=\"%s\"/>\n",
                         sink->position, sinkKindName(sink->kind), centre, axisY,
                         centre - 4, axisY + 7, centre + 4, axisY + 7, colour);
+    // The label, nudged right of the one before; labels that would run
+    // past the colour bar are left out (and counted below the legend).
+    double labelX = std::max(centre, nextLabelX);
+    if (labelX > left + plotWidth + 40) {
+      ++unlabelled;
+      continue;
+    }
+    nextLabelX = labelX + 12;
     svg += formatString("<polyline points=\"%.1f,%.1f %.1f,%.1f\" "
                         "fill=\"none\" stroke=\"%s\" stroke-width=\"0.8\"/>\n",
                         centre, axisY + 18, labelX, labelTop - 3, colour);
@@ -415,6 +422,10 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   if (binned)
     svg += svgText(width - right + 8, legendY + 60,
                    formatString("%zu columns", columns.size()),
+                   "font-size=\"10\" fill=\"#333\"");
+  if (unlabelled)
+    svg += svgText(width - right + 8, legendY + 74,
+                   formatString("%zu sinks unlabelled", unlabelled),
                    "font-size=\"10\" fill=\"#333\"");
   figure.svg = svg + "</svg>\n";
   return figure;
