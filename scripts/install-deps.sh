@@ -20,6 +20,11 @@ packages=(
   libc6-dev-armhf-cross libstdc++-12-dev-armhf-cross
   libc6-dev-riscv64-cross libstdc++-12-dev-riscv64-cross
   qemu-user-static
+  # The HTML report test (sink-trace report) renders the page in headless
+  # Chromium and checks the screenshot and the console.
+  chromium
+  # Trace.to_dataframe() of the Python reader, tested against sink-trace csv.
+  python3-pandas python3-venv
 )
 
 SUDO=""

@@ -256,7 +256,18 @@ TEST(SinkTrace, PlotWritesAnSvg) {
   RunResult result = testutil::runProcess({kSinkTrace, "plot", trace});
   ASSERT_EQ(result.exitCode, 0) << result.err;
   std::string svgPath = directory.file("golden.svg");
-  EXPECT_EQ(result.out, "wrote " + svgPath + "\n");
+  EXPECT_EQ(result.out, "wrote " + directory.file("golden-heatmap.svg") +
+                            "\nwrote " + directory.file("golden-heads.svg") +
+                            "\nwrote " + directory.file("golden-hidden.svg") +
+                            "\nwrote " + directory.file("golden-mlp.svg") +
+                            "\nwrote " + svgPath + "\n");
+  for (const char *figure : {"heatmap", "heads", "hidden", "mlp"}) {
+    std::string other = testutil::readFile(
+        directory.file("golden-" + std::string(figure) + ".svg"));
+    EXPECT_EQ(other.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u)
+        << figure;
+    EXPECT_NE(other.find("</svg>"), std::string::npos) << figure;
+  }
   std::string svg = testutil::readFile(svgPath);
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
@@ -280,7 +291,64 @@ TEST(SinkTrace, PlotWritesAnSvg) {
       "sink-trace", "--record 2: the trace has 2 records");
   expectOneLineError(testutil::runProcess({kSinkTrace, "plot", trace, "-o",
                                            "/nonexistent/p.svg"}),
-                     1, "sink-trace", "cannot create '/nonexistent/p.svg'");
+                     1, "sink-trace",
+                     "cannot create '/nonexistent/p-heatmap.svg'");
+
+  // --record all: the figures of every record, named by record.
+  RunResult all = testutil::runProcess({kSinkTrace, "plot", trace, "--record",
+                                        "all", "-o", directory.file("a.svg")});
+  ASSERT_EQ(all.exitCode, 0) << all.err;
+  EXPECT_EQ(testutil::countLines(all.out), 10) << all.out;
+  for (const char *name : {"a-r0.svg", "a-r1.svg", "a-r0-heatmap.svg",
+                           "a-r1-heatmap.svg", "a-r1-mlp.svg"})
+    EXPECT_NE(testutil::readFile(directory.file(name)).find("</svg>"),
+              std::string::npos)
+        << name;
+}
+
+TEST(SinkTrace, ReportWritesOneHtmlFile) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  RunResult result = testutil::runProcess({kSinkTrace, "report", trace});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  std::string htmlPath = directory.file("golden.html");
+  EXPECT_EQ(result.out, "wrote " + htmlPath + "\n");
+  std::string html = testutil::readFile(htmlPath);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+  // Self-contained: no scripts, nothing fetched.
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
+  EXPECT_NE(html.find("<h2>fake lm</h2>"), std::string::npos);
+  EXPECT_NE(html.find("Sink statistics over all records of this model"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr data-position=\"6\" data-kind=\"secondary\" "
+                      "data-creation=\"6\" data-lifetime=\"1\">"),
+            std::string::npos);
+  // Two records, five figures each.
+  size_t figures = 0;
+  for (size_t at = html.find("<figure"); at != std::string::npos;
+       at = html.find("<figure", at + 1))
+    ++figures;
+  EXPECT_EQ(figures, 10u);
+
+  RunResult one =
+      testutil::runProcess({kSinkTrace, "report", trace, trace, "--figures",
+                            "1", "-o", directory.file("r.html")});
+  ASSERT_EQ(one.exitCode, 0) << one.err;
+  std::string twice = testutil::readFile(directory.file("r.html"));
+  EXPECT_NE(twice.find("Figures are drawn for the first 1 records only"),
+            std::string::npos);
+
+  expectOneLineError(testutil::runProcess({kSinkTrace, "report"}), 2,
+                     "sink-trace", "report needs at least one trace file");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "report", trace, "--figures", "x"}), 2,
+      "sink-trace", "--figures needs a count or 'all'");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "report", directory.file("none")}), 1,
+      "sink-trace", "none");
 }
 
 TEST(SinkTrace, UsageErrors) {

@@ -2,11 +2,15 @@
 
 #include "TraceReport.h"
 
+#include "Figures.h"
+#include "HtmlReport.h"
+
 #include "TestUtil.h"
 #include "sinkrt/Classify.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace sinkrt;
@@ -54,9 +58,20 @@ const std::vector<Metric> kAll = {Metric::BosMass,      Metric::HeadBosMass,
 TEST(TraceReport, TopReceiversSkipBosAndNaNAndBreakTiesByPosition) {
   LayerRecord layer;
   layer.recv = {0.9f, 0.3f, 0.1f, 0.3f, NAN, 0.05f};
-  EXPECT_EQ(topReceivers(layer, 3), (std::vector<int>{1, 3, 2}));
-  EXPECT_EQ(topReceivers(layer, 10), (std::vector<int>{1, 3, 2, 5}));
-  EXPECT_TRUE(topReceivers(LayerRecord(), 3).empty());
+  EXPECT_EQ(topReceivers(layer, 3, 1), (std::vector<int>{1, 3, 2}));
+  EXPECT_EQ(topReceivers(layer, 10, 1), (std::vector<int>{1, 3, 2, 5}));
+  EXPECT_TRUE(topReceivers(LayerRecord(), 3, 4).empty());
+}
+
+TEST(TraceReport, TopReceiversLeaveOutKeysSeenByFewQueries) {
+  // T = 6: key 5 is seen by one query, key 3 by three, key 2 by four.
+  LayerRecord layer;
+  layer.recv = {0.9f, 0.3f, 0.1f, 0.35f, 0.2f, 1.0f};
+  EXPECT_EQ(topReceivers(layer, 3, 0), (std::vector<int>{5, 3, 1}));
+  EXPECT_EQ(topReceivers(layer, 3, 2), (std::vector<int>{3, 1, 4}));
+  EXPECT_EQ(topReceivers(layer, 3, 4), (std::vector<int>{1, 2}));
+  EXPECT_TRUE(topReceivers(layer, 3, 6).empty());
+  EXPECT_TRUE(topReceivers(layer, 3, 100).empty());
 }
 
 TEST(TraceReport, TokenTextForByteLevelModels) {
@@ -79,9 +94,11 @@ TEST(TraceReport, SummaryListsSinksThenLayers) {
   ASSERT_NE(layers, std::string::npos);
   EXPECT_LT(sinks, layers);
   EXPECT_NE(summary.find("<bos>    primary"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("1:10 '\\n' 0.300; 3:38 '&' 0.300; 2:60 '<' 0.100"),
+  // Key 3 is seen by 3 queries, fewer than min_queries (4): not ranked.
+  EXPECT_NE(summary.find("1:10 '\\n' 0.300; 2:60 '<' 0.100     "),
             std::string::npos)
       << summary;
+  EXPECT_EQ(summary.find("3:38"), std::string::npos) << summary;
   EXPECT_NE(summary.find("0.100-0.400"), std::string::npos);
   EXPECT_NE(summary.find("0.90 / 0.19"), std::string::npos) << summary;
 }
@@ -97,9 +114,7 @@ TEST(TraceReport, TokenTextsFromATokenizerJson) {
   std::string summary = renderSummary(trace);
   EXPECT_NE(summary.find("0     256 '<s>'    primary"), std::string::npos)
       << summary;
-  EXPECT_NE(summary.find("1:10 ' ' 0.300; 3:38 '\\xe4' 0.300; 2:60 '1' "
-                         "0.100"),
-            std::string::npos)
+  EXPECT_NE(summary.find("1:10 ' ' 0.300; 2:60 '1' 0.100"), std::string::npos)
       << summary;
   EXPECT_EQ(tokenText(trace.model, record, 4), "\\u{a0}");
   EXPECT_EQ(tokenText(trace.model, record, 5), "\xe4\xb8\xad");
@@ -149,8 +164,196 @@ TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
 }
 
 TEST(TraceReport, SvgEscapesLabels) {
-  std::string svg = renderSvg(smallTrace(kAll), 0);
+  TraceData trace = smallTrace(kAll);
+  trace.records[0].rules.minQueries = 1;
+  std::string svg = renderSvg(trace, 0);
   EXPECT_NE(svg.find("m &quot;quoted&quot;: record 0"), std::string::npos);
   EXPECT_NE(svg.find("3:38 &amp;"), std::string::npos) << svg;
   EXPECT_NE(svg.find("2:60 &lt;"), std::string::npos);
+}
+
+//===----------------------------------------------------------------------===//
+// figures
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+size_t countOf(const std::string &text, const std::string &needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
+/// A long record: T positions, `layers` layers, recv 1/T everywhere but for
+/// the flagged positions, which are secondary sinks.
+TraceData longTrace(int length, int layers, std::vector<int> flagged) {
+  TraceData trace = smallTrace(kAll);
+  TraceRecord &record = trace.records[0];
+  record.sequenceLength = length;
+  record.tokens.assign(static_cast<size_t>(length), 'a');
+  record.tokens[0] = 256;
+  record.layers.clear();
+  record.measurements.clear();
+  for (int l = 0; l < layers; ++l) {
+    record.layers.push_back(l);
+    LayerRecord layer;
+    layer.layer = l;
+    layer.bosMass = 0.5f;
+    layer.headBosMass = {0.4f, 0.6f};
+    std::vector<float> uniform(static_cast<size_t>(length),
+                               1.0f / static_cast<float>(length));
+    layer.recv = uniform;
+    layer.recv[0] = 0.5f;
+    layer.hiddenNorm.assign(static_cast<size_t>(length), 5.0f);
+    layer.hiddenCosBos.assign(static_cast<size_t>(length), 0.1f);
+    layer.hiddenCosBos[0] = 1.0f;
+    layer.mlpNorm.assign(static_cast<size_t>(length), 1.0f);
+    layer.mlpCosBos.assign(static_cast<size_t>(length), 0.0f);
+    for (int position : flagged)
+      if (l >= 2 && l < 4)
+        layer.hiddenCosBos[static_cast<size_t>(position)] = 0.95f;
+    record.measurements.push_back(layer);
+  }
+  record.rules =
+      makeClassificationRules(record.layers, record.metrics, Thresholds());
+  classifyRecord(record);
+  trace.levels = aggregateSinkLevels(trace.records);
+  return trace;
+}
+
+} // namespace
+
+TEST(Figures, OneColumnPerPositionForShortRecords) {
+  TraceData trace = smallTrace(kAll);
+  std::vector<TokenColumn> columns = tokenColumns(trace.records[0], 256);
+  ASSERT_EQ(columns.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(columns[i].first, i);
+    EXPECT_EQ(columns[i].last, i);
+  }
+  std::string heatmap = renderFigures(trace, 0)[0].svg;
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell"), 2u * 6u);
+  // T = 6, min_queries 4: keys 3, 4 and 5 are greyed in both layers.
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell masked\""), 2u * 3u);
+}
+
+TEST(Figures, LongRecordsAreBinnedWithoutLosingFlaggedTokens) {
+  // 5000 positions, sinks at odd places, among them one at the very end of a
+  // bin and one next to another.
+  std::vector<int> flagged = {19, 20, 1234, 2047, 4093};
+  TraceData trace = longTrace(5000, 6, flagged);
+  const TraceRecord &record = trace.records[0];
+  std::vector<int> sinks;
+  for (const TokenSink &sink : record.sinks)
+    if (sink.kind != SinkKind::None)
+      sinks.push_back(sink.position);
+  ASSERT_EQ(sinks, (std::vector<int>{0, 19, 20, 1234, 2047, 4093}));
+
+  std::vector<TokenColumn> columns = tokenColumns(record, 256);
+  // Bins of ceil(5000 / 256) = 20 positions, plus the sinks' own columns
+  // and the pieces they split off.
+  EXPECT_LE(columns.size(), 256u + 2 * sinks.size());
+  EXPECT_GE(columns.size(), 250u);
+  int next = 0;
+  for (const TokenColumn &column : columns) {
+    EXPECT_EQ(column.first, next);
+    EXPECT_GE(column.last, column.first);
+    EXPECT_LE(column.last - column.first, 19);
+    next = column.last + 1;
+  }
+  EXPECT_EQ(next, 5000);
+  for (int position : sinks)
+    EXPECT_TRUE(std::any_of(columns.begin(), columns.end(),
+                            [&](const TokenColumn &column) {
+                              return column.first == position &&
+                                     column.last == position;
+                            }))
+        << position;
+
+  std::vector<Figure> figures = renderFigures(trace, 0);
+  ASSERT_EQ(figures.size(), 5u);
+  EXPECT_EQ(figures[0].name, "heatmap");
+  const std::string &heatmap = figures[0].svg;
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell"), 6u * columns.size());
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"lifetime\""), sinks.size());
+  EXPECT_EQ(countOf(heatmap, "<polygon class=\"sink-mark\""), sinks.size());
+  EXPECT_NE(heatmap.find("data-first=\"4093\" data-last=\"4093\""),
+            std::string::npos);
+  // The last bin holds keys seen by >= 4 queries: not greyed; only a column
+  // whose keys all see fewer is.
+  EXPECT_EQ(countOf(heatmap, "cell masked"), 0u);
+  EXPECT_NE(figures[0].caption.find("bin"), std::string::npos);
+
+  // Sink labels never overlap: each is at least 12 px right of the one
+  // before (19 and 20 share a bin width of about 3 px).
+  std::vector<double> labelX;
+  for (size_t at = heatmap.find("class=\"sink-label\"");
+       at != std::string::npos;
+       at = heatmap.find("class=\"sink-label\"", at + 1)) {
+    size_t translate = heatmap.find("translate(", at);
+    labelX.push_back(std::stod(heatmap.substr(translate + 10)));
+  }
+  ASSERT_EQ(labelX.size(), sinks.size());
+  for (size_t i = 1; i < labelX.size(); ++i)
+    EXPECT_GE(labelX[i] - labelX[i - 1], 11.99) << i;
+}
+
+TEST(Figures, FiguresSayWhatIsNotInstrumented) {
+  TraceData trace = smallTrace({Metric::BosMass, Metric::Recv});
+  std::vector<Figure> figures = renderFigures(trace, 0);
+  ASSERT_EQ(figures.size(), 5u);
+  EXPECT_NE(figures[1].svg.find("head_bos_mass not instrumented"),
+            std::string::npos);
+  EXPECT_NE(figures[2].svg.find("not instrumented"), std::string::npos);
+  EXPECT_NE(figures[3].svg.find("mlp_norm not instrumented"),
+            std::string::npos);
+  for (const Figure &figure : figures) {
+    EXPECT_EQ(figure.svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0),
+              0u)
+        << figure.name;
+    EXPECT_EQ(figure.svg.find("<script"), std::string::npos);
+    EXPECT_EQ(figure.svg.find("href"), std::string::npos);
+  }
+}
+
+TEST(HtmlReport, PoolsRecordsOfOneModelAndEscapesText) {
+  TraceData trace = smallTrace(kAll);
+  trace.records.push_back(trace.records[0]);
+  trace.levels = aggregateSinkLevels(trace.records);
+  std::string html = renderHtmlReport({{"a<b>.sinktrace", trace}});
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("a&lt;b&gt;.sinktrace"), std::string::npos);
+  EXPECT_EQ(html.find("a<b>"), std::string::npos);
+  EXPECT_NE(html.find("m &quot;quoted&quot;"), std::string::npos);
+  EXPECT_NE(html.find("Sink statistics over all records of this model"),
+            std::string::npos);
+  EXPECT_EQ(countOf(html, "<section class=\"record\""), 2u);
+  EXPECT_EQ(countOf(html, "<figure"), 10u);
+  // One record: no statistics.
+  std::string single = renderHtmlReport({{"one.sinktrace", smallTrace(kAll)}});
+  EXPECT_EQ(single.find("Sink statistics"), std::string::npos);
+  ReportOptions none;
+  none.figureRecords = 0;
+  EXPECT_EQ(countOf(renderHtmlReport({{"a", trace}}, none), "<figure"), 0u);
+}
+
+TEST(Figures, LabelsThatDoNotFitAreLeftOutAndCounted) {
+  // 150 secondary sinks in 3000 positions: 150 marks, but only as many
+  // labels as fit 12 px apart on the axis.
+  std::vector<int> flagged;
+  for (int position = 10; flagged.size() < 150; position += 19)
+    flagged.push_back(position);
+  TraceData trace = longTrace(3000, 6, flagged);
+  std::string heatmap = renderFigures(trace, 0)[0].svg;
+  size_t marks = countOf(heatmap, "<polygon class=\"sink-mark\"");
+  size_t labels = countOf(heatmap, "class=\"sink-label\"");
+  EXPECT_EQ(marks, 151u);
+  EXPECT_LT(labels, marks);
+  EXPECT_GT(labels, 40u);
+  EXPECT_NE(heatmap.find(formatString("%zu sinks unlabelled", marks - labels)),
+            std::string::npos);
+  size_t columns = tokenColumns(trace.records[0], 256).size();
+  EXPECT_EQ(countOf(heatmap, "<rect class=\"cell"), 6 * columns);
 }

@@ -1,7 +1,8 @@
 //===- SinkTrace.cpp - Read sink traces -----------------------------------===//
 //
 // sink-trace summary|json|csv F.sinktrace
-// sink-trace plot F.sinktrace [-o OUT.svg] [--record N]
+// sink-trace plot F.sinktrace [-o OUT.svg] [--record N|all] [--max-columns N]
+// sink-trace report T1.sinktrace [T2 ...] [-o OUT.html] [--figures N|all]
 // sink-trace stats [--format=text|json] T1.sinktrace [T2.sinktrace ...]
 //
 // Every trace is verified (FlatBuffers verifier, file identifier, schema
@@ -11,21 +12,28 @@
 //===----------------------------------------------------------------------===//
 
 #include "CorpusStats.h"
+#include "Figures.h"
+#include "HtmlReport.h"
 #include "TraceReport.h"
 
 #include "sinkrt/AtomicFile.h"
 #include "sinkrt/Text.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace sinkrt;
 
 static const char *const kUsage =
     "usage: sink-trace summary|json|csv F.sinktrace\n"
-    "       sink-trace plot F.sinktrace [-o OUT.svg] [--record N]\n"
+    "       sink-trace plot F.sinktrace [-o OUT.svg] [--record N|all] "
+    "[--max-columns N]\n"
+    "       sink-trace report T1.sinktrace [T2.sinktrace ...] [-o OUT.html]\n"
+    "                         [--figures N|all] [--max-columns N]\n"
     "       sink-trace stats [--format=text|json] T1.sinktrace "
     "[T2.sinktrace ...]\n"
     "\n"
@@ -33,8 +41,18 @@ static const char *const kUsage =
     "  json     the whole trace as JSON (fields: docs/trace-format.md)\n"
     "  csv      one row per (record, layer, position), every per-token "
     "metric\n"
-    "  plot     SVG chart of one record (default record 0) written to OUT.svg\n"
-    "           (default: the trace name with .sinktrace replaced by .svg)\n"
+    "  plot     SVG figures of one record (default record 0, or all): OUT.svg\n"
+    "           (bos_mass and top receivers; default: the trace name with\n"
+    "           .sinktrace replaced by .svg) and OUT-heatmap.svg (recv per\n"
+    "           layer and token), OUT-heads.svg (BOS mass per head),\n"
+    "           OUT-hidden.svg (hidden norm and cosine of the sinks),\n"
+    "           OUT-mlp.svg (MLP output norm at creation); with --record all\n"
+    "           OUT-r<N>.svg, OUT-r<N>-heatmap.svg, ... per record. Token\n"
+    "           axes longer than --max-columns (256) are binned, flagged\n"
+    "           tokens keeping a column each\n"
+    "  report   one self-contained HTML page (default: the first trace's\n"
+    "           name with .html): metadata, sinks, sink levels, the figures\n"
+    "           of the first --figures (16) records, statistics per model\n"
     "  stats    sink statistics over every record of one model's traces:\n"
     "           sequences with secondary sinks, sinks per sequence, relative\n"
     "           positions, sink tokens, sink levels, bos_mass per layer\n";
@@ -53,6 +71,36 @@ static std::string defaultPlotPath(const std::string &tracePath) {
                    extension) == 0)
     stem.resize(stem.size() - extension.size());
   return stem + ".svg";
+}
+
+static std::string stemOf(const std::string &path,
+                          const std::string &extension) {
+  if (path.size() > extension.size() &&
+      path.compare(path.size() - extension.size(), extension.size(),
+                   extension) == 0)
+    return path.substr(0, path.size() - extension.size());
+  return path;
+}
+
+static bool writeOutput(const std::string &path, const std::string &text) {
+  if (Status status = writeFileAtomically(path, {{text.data(), text.size()}});
+      !status) {
+    std::fprintf(stderr, "sink-trace: error: %s\n",
+                 oneLine(status.getError().message).c_str());
+    return false;
+  }
+  std::printf("wrote %s\n", path.c_str());
+  return true;
+}
+
+/// Progress for long runs, only when stderr is a terminal.
+static void progress(const char *what, size_t done, size_t total) {
+  static const bool terminal = isatty(2);
+  if (!terminal || total < 2)
+    return;
+  std::fprintf(stderr, "\r%s %zu/%zu%s", what, done, total,
+               done == total ? "\n" : "");
+  std::fflush(stderr);
 }
 
 static bool writeStdout(const std::string &text) {
@@ -112,6 +160,87 @@ static int runStats(int argc, char **argv) {
              : 1;
 }
 
+static bool parseCount(const std::string &value, size_t &count) {
+  if (value == "all") {
+    count = SIZE_MAX;
+    return true;
+  }
+  std::optional<uint64_t> parsed = parseUInt64(value);
+  if (!parsed)
+    return false;
+  count = static_cast<size_t>(*parsed);
+  return true;
+}
+
+/// `sink-trace report`: every trace is read (and verified) first, then the
+/// page is written at once.
+static int runReport(int argc, char **argv) {
+  std::vector<std::string> paths;
+  std::string output;
+  sinktrace::ReportOptions options;
+  bool optionsDone = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string argument = argv[i];
+    std::string value;
+    auto takeValue = [&](const char *name) {
+      std::string prefix = std::string(name) + "=";
+      if (argument.rfind(prefix, 0) == 0) {
+        value = argument.substr(prefix.size());
+        return true;
+      }
+      if (argument == name && i + 1 < argc) {
+        value = argv[++i];
+        return true;
+      }
+      return false;
+    };
+    if (!optionsDone && argument == "--") {
+      optionsDone = true;
+      continue;
+    }
+    if (!optionsDone && takeValue("-o")) {
+      output = value;
+      continue;
+    }
+    if (!optionsDone && takeValue("--figures")) {
+      if (!parseCount(value, options.figureRecords))
+        return usageError("--figures needs a count or 'all', got '" + value +
+                          "'");
+      continue;
+    }
+    if (!optionsDone && takeValue("--max-columns")) {
+      std::optional<uint64_t> columns = parseUInt64(value);
+      if (!columns || *columns < 8)
+        return usageError("--max-columns needs a count of at least 8, got '" +
+                          value + "'");
+      options.figures.maxColumns = static_cast<size_t>(*columns);
+      continue;
+    }
+    if (!optionsDone && argument.size() > 1 && argument[0] == '-')
+      return usageError("unexpected option '" + argument + "'");
+    paths.push_back(argument);
+  }
+  if (paths.empty())
+    return usageError("report needs at least one trace file");
+  if (output.empty())
+    output = stemOf(paths.front(), ".sinktrace") + ".html";
+  std::vector<sinktrace::ReportTrace> traces;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    progress("reading traces", i, paths.size());
+    Expected<TraceData> trace = readTraceFile(paths[i]);
+    if (!trace) {
+      progress("reading traces", paths.size(), paths.size());
+      std::fprintf(stderr, "sink-trace: error: %s\n",
+                   oneLine(trace.getError().message).c_str());
+      return 1;
+    }
+    traces.push_back({paths[i], std::move(*trace)});
+  }
+  progress("reading traces", paths.size(), paths.size());
+  return writeOutput(output, sinktrace::renderHtmlReport(traces, options)) ? 0
+                                                                           : 1;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 ||
                     std::strcmp(argv[1], "-h") == 0)) {
@@ -120,6 +249,8 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && std::strcmp(argv[1], "stats") == 0)
     return runStats(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "report") == 0)
+    return runReport(argc, argv);
   if (argc < 3)
     return usageError("expected a command and a trace file");
   std::string command = argv[1];
@@ -130,19 +261,35 @@ int main(int argc, char **argv) {
 
   std::string plotPath;
   size_t recordIndex = 0;
+  bool allRecords = false;
+  sinktrace::FigureOptions figureOptions;
   for (int i = 3; i < argc; ++i) {
     std::string argument = argv[i];
-    if (isPlot && (argument == "-o" || argument == "--record") &&
+    if (isPlot &&
+        (argument == "-o" || argument == "--record" ||
+         argument == "--max-columns") &&
         i + 1 < argc) {
       std::string value = argv[++i];
       if (argument == "-o") {
         plotPath = value;
         continue;
       }
-      std::optional<uint64_t> index = parseUInt64(value);
-      if (!index)
-        return usageError("--record needs a record index, got '" + value + "'");
-      recordIndex = static_cast<size_t>(*index);
+      std::optional<uint64_t> number = parseUInt64(value);
+      if (argument == "--max-columns") {
+        if (!number || *number < 8)
+          return usageError("--max-columns needs a count of at least 8, got '" +
+                            value + "'");
+        figureOptions.maxColumns = static_cast<size_t>(*number);
+        continue;
+      }
+      if (value == "all") {
+        allRecords = true;
+        continue;
+      }
+      if (!number)
+        return usageError("--record needs a record index or 'all', got '" +
+                          value + "'");
+      recordIndex = static_cast<size_t>(*number);
       continue;
     }
     return usageError("unexpected argument '" + argument + "'");
@@ -161,18 +308,28 @@ int main(int argc, char **argv) {
   if (command == "csv")
     return writeStdout(sinktrace::renderCsv(*trace)) ? 0 : 1;
 
-  if (recordIndex >= trace->records.size())
+  if (!allRecords && recordIndex >= trace->records.size())
     return usageError(formatString("--record %zu: the trace has %zu records",
                                    recordIndex, trace->records.size()));
   if (plotPath.empty())
     plotPath = defaultPlotPath(tracePath);
-  std::string svg = sinktrace::renderSvg(*trace, recordIndex);
-  if (Status status = writeFileAtomically(plotPath, {{svg.data(), svg.size()}});
-      !status) {
-    std::fprintf(stderr, "sink-trace: error: %s\n",
-                 oneLine(status.getError().message).c_str());
-    return 1;
+  std::string stem = stemOf(plotPath, ".svg");
+  size_t first = allRecords ? 0 : recordIndex;
+  size_t end = allRecords ? trace->records.size() : recordIndex + 1;
+  for (size_t index = first; index < end; ++index) {
+    progress("plotting records", index - first, end - first);
+    std::string recordStem =
+        allRecords ? formatString("%s-r%zu", stem.c_str(), index) : stem;
+    for (const sinktrace::Figure &figure :
+         sinktrace::renderFigures(*trace, index, figureOptions)) {
+      // The overview keeps the name plot always wrote.
+      std::string path = figure.name == "overview"
+                             ? (allRecords ? recordStem + ".svg" : plotPath)
+                             : recordStem + "-" + figure.name + ".svg";
+      if (!writeOutput(path, figure.svg))
+        return 1;
+    }
   }
-  std::printf("wrote %s\n", plotPath.c_str());
+  progress("plotting records", end - first, end - first);
   return 0;
 }

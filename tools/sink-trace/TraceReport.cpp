@@ -11,9 +11,16 @@ using namespace sinkrt;
 
 namespace sinktrace {
 
-std::vector<int> topReceivers(const LayerRecord &layer, size_t count) {
+std::vector<int> topReceivers(const LayerRecord &layer, size_t count,
+                              int minQueries) {
   std::vector<int> positions;
-  for (size_t position = 1; position < layer.recv.size(); ++position)
+  // Key k is seen by the T - k queries q >= k.
+  size_t length = layer.recv.size();
+  size_t ranked =
+      minQueries <= 1
+          ? length
+          : length - std::min(length, static_cast<size_t>(minQueries - 1));
+  for (size_t position = 1; position < ranked; ++position)
     if (!std::isnan(layer.recv[position]))
       positions.push_back(static_cast<int>(position));
   std::sort(positions.begin(), positions.end(), [&](int a, int b) {
@@ -158,7 +165,7 @@ void appendLayerTable(std::string &out, const TraceData &trace,
       headRange = fixed(*low) + "-" + fixed(*high);
     }
     std::string receivers;
-    for (int position : topReceivers(layer, 3)) {
+    for (int position : topReceivers(layer, 3, record.rules.minQueries)) {
       int64_t token = static_cast<size_t>(position) < record.tokens.size()
                           ? record.tokens[position]
                           : -1;
@@ -489,8 +496,6 @@ std::string renderCsv(const TraceData &trace) {
 // plot
 //===----------------------------------------------------------------------===//
 
-namespace {
-
 std::string xmlEscape(const std::string &text) {
   std::string out;
   for (char c : text) {
@@ -514,12 +519,25 @@ std::string xmlEscape(const std::string &text) {
   return out;
 }
 
-} // namespace
+std::string shorten(const std::string &text, size_t maxBytes) {
+  if (text.size() <= maxBytes)
+    return text;
+  size_t cut = maxBytes;
+  // Never in the middle of a UTF-8 character.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return text.substr(0, cut) + "...";
+}
 
 std::string renderSvg(const TraceData &trace, size_t recordIndex) {
   const TraceRecord &record = trace.records[recordIndex];
-  const double width = 860, height = 460;
-  const double left = 70, right = 30, top = 60, bottom = 60;
+  // The receivers are named once each in a legend to the right of the chart
+  // and the points carry the legend's colour: labels beside the points
+  // overlapped when a position ranked in several neighbouring layers and ran
+  // off the right edge at the last layer.
+  const double legendWidth = 230;
+  const double width = 860 + legendWidth, height = 460;
+  const double left = 70, right = 30 + legendWidth, top = 60, bottom = 60;
   const double plotWidth = width - left - right;
   const double plotHeight = height - top - bottom;
   size_t layerCount = record.measurements.size();
@@ -531,6 +549,27 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
   };
   auto y = [&](double value) {
     return top + plotHeight * (1.0 - std::clamp(value, 0.0, 1.0));
+  };
+  static const char *const kPalette[] = {
+      "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+      "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79"};
+  const size_t paletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
+
+  // Receivers in order of first appearance (layer, then rank).
+  std::vector<int> receivers;
+  std::vector<std::vector<int>> perLayer;
+  for (const LayerRecord &layer : record.measurements) {
+    perLayer.push_back(topReceivers(layer, 3, record.rules.minQueries));
+    for (int position : perLayer.back())
+      if (std::find(receivers.begin(), receivers.end(), position) ==
+          receivers.end())
+        receivers.push_back(position);
+  }
+  auto colourOf = [&](int position) {
+    size_t index = static_cast<size_t>(
+        std::find(receivers.begin(), receivers.end(), position) -
+        receivers.begin());
+    return index < paletteSize ? kPalette[index] : "#999999";
   };
 
   std::string svg = formatString(
@@ -544,24 +583,26 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
       "%d, %d tokens)</text>\n",
       left, xmlEscape(trace.model.name).c_str(), recordIndex, record.prompt,
       record.sequenceLength);
-  svg += formatString("<text x=\"%.0f\" y=\"44\" fill=\"#1f77b4\">&#9679; "
-                      "bos_mass</text><text x=\"%.0f\" y=\"44\" "
-                      "fill=\"#ff7f0e\">&#9679; top-3 recv besides position "
-                      "0 (position:token)</text>\n",
-                      left, left + 110);
-  // Axes, y grid at 0.25 steps, one x tick per instrumented layer.
+  svg += formatString(
+      "<text x=\"%.0f\" y=\"44\" fill=\"#1f77b4\">&#9679; "
+      "bos_mass</text><text x=\"%.0f\" y=\"44\" "
+      "fill=\"#444\">&#9679; top-3 recv besides position 0 (keys seen by "
+      "&#8805; %d queries)</text>\n",
+      left, left + 110, record.rules.minQueries);
+  // Axes, y grid at 0.25 steps, one x tick per instrumented layer (thinned
+  // so that the numbers never touch).
   for (int step = 0; step <= 4; ++step) {
     double value = step / 4.0;
     svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#ddd\"/>\n"
                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">"
                         "%.2f</text>\n",
-                        left, y(value), width - right, y(value), left - 8,
+                        left, y(value), left + plotWidth, y(value), left - 8,
                         y(value) + 4, value);
   }
   svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                       "stroke=\"black\"/>\n",
-                      left, y(0), width - right, y(0));
+                      left, y(0), left + plotWidth, y(0));
   svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                       "stroke=\"black\"/>\n",
                       left, y(0), left, y(1));
@@ -571,47 +612,70 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
   svg += formatString("<text transform=\"translate(18 %.1f) rotate(-90)\" "
                       "text-anchor=\"middle\">attention mass</text>\n",
                       top + plotHeight / 2);
+  size_t tickEvery = 1;
+  while (layerCount > 1 && plotWidth / static_cast<double>(layerCount - 1) *
+                                   static_cast<double>(tickEvery) <
+                               24)
+    ++tickEvery;
   std::string line;
   for (size_t i = 0; i < layerCount; ++i) {
     const LayerRecord &layer = record.measurements[i];
-    svg += formatString("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
-                        "%d</text>\n",
-                        x(i), y(0) + 18, layer.layer);
+    if (i % tickEvery == 0 || i + 1 == layerCount)
+      svg += formatString("<text x=\"%.1f\" y=\"%.1f\" "
+                          "text-anchor=\"middle\">%d</text>\n",
+                          x(i), y(0) + 18, layer.layer);
     if (!std::isnan(layer.bosMass)) {
-      line += formatString("%s%.1f,%.1f ", line.empty() ? "" : "", x(i),
-                           y(layer.bosMass));
+      line += formatString("%.1f,%.1f ", x(i), y(layer.bosMass));
       svg += formatString("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
                           "fill=\"#1f77b4\"><title>layer %d bos_mass "
                           "%s</title></circle>\n",
                           x(i), y(layer.bosMass), layer.layer,
                           formatFloat(layer.bosMass).c_str());
     }
-    int rank = 0;
-    for (int position : topReceivers(layer, 3)) {
-      int64_t token = static_cast<size_t>(position) < record.tokens.size()
-                          ? record.tokens[position]
-                          : -1;
-      std::string label =
-          formatString("%d:%lld", position, static_cast<long long>(token));
-      std::string text = tokenText(trace.model, record, position);
-      if (!text.empty())
-        label += " " + text;
+    for (int position : perLayer[i]) {
       double cy = y(layer.recv[position]);
-      svg += formatString(
-          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#ff7f0e\"><title>"
-          "layer %d position %d recv %s</title></circle>\n"
-          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#a04000\">"
-          "%s</text>\n",
-          x(i), cy, layer.layer, position,
-          formatFloat(layer.recv[position]).c_str(), x(i) + 6,
-          cy + 4 + 11 * rank, xmlEscape(label).c_str());
-      ++rank;
+      svg +=
+          formatString("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" "
+                       "stroke=\"white\" stroke-width=\"0.8\"><title>"
+                       "layer %d position %d recv %s</title></circle>\n",
+                       x(i), cy, colourOf(position), layer.layer, position,
+                       formatFloat(layer.recv[position]).c_str());
     }
   }
   if (!line.empty())
     svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
            "points=\"" +
            line + "\"/>\n";
+  // The legend: one row per receiver, as many as fit, then "+N more".
+  double legendX = left + plotWidth + 24;
+  size_t rows = static_cast<size_t>((plotHeight - 16) / 15);
+  svg += formatString("<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">"
+                      "position:token</text>\n",
+                      legendX, top);
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    double rowY = top + 16 + 15 * static_cast<double>(i);
+    if (i + 1 == rows && receivers.size() > rows) {
+      svg += formatString("<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\">+%zu "
+                          "more (grey points)</text>\n",
+                          legendX, rowY, receivers.size() - i);
+      break;
+    }
+    int position = receivers[i];
+    int64_t token = static_cast<size_t>(position) < record.tokens.size()
+                        ? record.tokens[position]
+                        : -1;
+    std::string label =
+        formatString("%d:%lld", position, static_cast<long long>(token));
+    std::string text = tokenText(trace.model, record, position);
+    text = shorten(text, 18);
+    if (!text.empty())
+      label += " " + text;
+    svg += formatString(
+        "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" fill=\"%s\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%s</text>\n",
+        legendX, rowY - 8, colourOf(position), legendX + 14, rowY,
+        xmlEscape(label).c_str());
+  }
   svg += "</svg>\n";
   return svg;
 }

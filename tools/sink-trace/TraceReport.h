@@ -28,12 +28,17 @@ std::string renderJson(const sinkrt::TraceData &trace);
 std::string renderCsv(const sinkrt::TraceData &trace);
 
 /// An SVG chart of one record: bos_mass per layer and the top-3 receiving
-/// positions (besides position 0) per layer.
+/// positions (besides position 0, keys seen by at least min_queries queries)
+/// per layer, the receivers named in a legend beside the chart.
 std::string renderSvg(const sinkrt::TraceData &trace, size_t recordIndex);
 
 /// Positions with the largest recv in the layer, position 0 excluded,
-/// largest first, ties broken by position; empty without recv.
-std::vector<int> topReceivers(const sinkrt::LayerRecord &layer, size_t count);
+/// largest first, ties broken by position; empty without recv. Keys seen by
+/// fewer than `minQueries` queries (the last minQueries - 1 positions, whose
+/// recv averages one to three probabilities) are not ranked: the
+/// classification's min_queries rule (docs/metrics.md).
+std::vector<int> topReceivers(const sinkrt::LayerRecord &layer, size_t count,
+                              int minQueries);
 
 /// How a token prints: "<bos>" for the BOS id, the escaped byte for ids
 /// below 256 of byte-level models, else empty.
@@ -42,6 +47,13 @@ std::string tokenText(const sinkrt::ModelSummary &model, int64_t token);
 /// `text` as a JSON string literal (quotes, backslashes and control
 /// characters escaped).
 std::string jsonString(const std::string &text);
+
+/// `text` with the XML special characters (& < > ") escaped.
+std::string xmlEscape(const std::string &text);
+
+/// At most `maxBytes` bytes of `text` (never a partial UTF-8 character),
+/// "..." appended when cut.
+std::string shorten(const std::string &text, size_t maxBytes);
 
 /// Ascending layers as ranges: "0-3,5"; "none" when empty.
 std::string layerRange(const std::vector<int> &layers);

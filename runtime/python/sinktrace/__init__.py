@@ -119,6 +119,66 @@ class Trace:
     records: List[Record] = field(default_factory=list)
     levels: List[SinkLevel] = field(default_factory=list)
 
+    def to_dataframe(self):
+        """The trace as a pandas DataFrame in the layout of ``sink-trace
+        csv``: one row per (record, instrumented layer, position) with the
+        columns record, prompt, batch_row, layer, position, token, every
+        per-token metric (NaN where not measured), flag_hidden_cosine,
+        flag_attention (bool), sink_kind, and text (the token's bytes decoded
+        as UTF-8 with replacement, "" without token texts). Needs pandas
+        (``pip install runtime/python[pandas]`` or Debian's python3-pandas);
+        without it, ImportError says so."""
+        try:
+            import pandas as pd
+        except ImportError as error:
+            raise ImportError(
+                "Trace.to_dataframe needs pandas (pip install pandas, or "
+                "apt-get install python3-pandas)") from error
+        columns: Dict[str, list] = {name: [] for name in (
+            "record", "prompt", "batch_row", "layer", "position", "token")}
+        values: Dict[str, list] = {name: [] for name in TOKEN_METRICS}
+        flags_cos, flags_attn, kinds, texts = [], [], [], []
+        for index, record in enumerate(self.records):
+            length = int(record.sequence_length)
+            positions = np.arange(length)
+            kind_of = np.full(length, "", dtype=object)
+            if len(record.sinks):
+                kind_of[record.sinks["position"]] = record.sinks["kind"]
+            text_of = [_text(t) for t in record.token_texts] \
+                if record.token_texts else [""] * length
+            for layer_number in record.layers:
+                layer = record.measurements[int(layer_number)]
+                columns["record"].append(np.full(length, index))
+                columns["prompt"].append(np.full(length, record.prompt))
+                columns["batch_row"].append(np.full(length, record.batch_row))
+                columns["layer"].append(np.full(length, layer.layer))
+                columns["position"].append(positions)
+                columns["token"].append(np.asarray(record.tokens[:length]))
+                for name in TOKEN_METRICS:
+                    row = getattr(layer, name)
+                    column = np.full(length, np.nan, dtype=np.float32)
+                    if row is not None:
+                        column[:len(row)] = row[:length]
+                    values[name].append(column)
+                flags = np.zeros(length, dtype=np.uint8)
+                flags[:len(layer.flags)] = layer.flags[:length]
+                flags_cos.append((flags & CRITERION_HIDDEN_COSINE) != 0)
+                flags_attn.append((flags & CRITERION_ATTENTION) != 0)
+                kinds.append(kind_of)
+                texts.append(np.asarray(text_of, dtype=object))
+
+        def join(parts, dtype):
+            return np.concatenate(parts) if parts else np.array([], dtype)
+
+        data = {name: join(parts, np.int64) for name, parts in columns.items()}
+        data.update({name: join(parts, np.float32)
+                     for name, parts in values.items()})
+        data["flag_hidden_cosine"] = join(flags_cos, bool)
+        data["flag_attention"] = join(flags_attn, bool)
+        data["sink_kind"] = join(kinds, object)
+        data["text"] = join(texts, object)
+        return pd.DataFrame(data)
+
 
 _SINK_DTYPE = np.dtype([
     ("position", np.int32), ("token", np.int64), ("kind", "U9"),

@@ -5,7 +5,8 @@ import sys
 import sinktrace
 
 
-def main(argv):
+def main(argv=None):
+    argv = sys.argv if argv is None else argv
     if len(argv) != 2 or argv[1] in ("-h", "--help"):
         print("usage: python3 -m sinktrace F.sinktrace", file=sys.stderr)
         return 2
