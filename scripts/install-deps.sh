@@ -20,6 +20,10 @@ packages=(
   libc6-dev-armhf-cross libstdc++-12-dev-armhf-cross
   libc6-dev-riscv64-cross libstdc++-12-dev-riscv64-cross
   qemu-user-static
+  # tools/sink-batch's tests (test/e2e/cluster) start a throw-away Slurm
+  # cluster on localhost: controller, node daemon, client commands, munge.
+  # The tests use their own slurm.conf and munge key, never the system's.
+  slurmctld slurmd slurm-client munge
 )
 
 SUDO=""
