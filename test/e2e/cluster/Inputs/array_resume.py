@@ -108,6 +108,10 @@ def main():
         run(["scancel", victim], env)
         print("cancelled array task %s while it was running" % "_".join(
             ["JOB", str(task)]))
+        # Submitting again while tasks still run would run shards twice.
+        early = run(submit, env, check=False)
+        print("resubmitted while the job runs: exit %d: %s" % (
+            early.returncode, early.stderr.strip()))
         wait_for(job, env, args.timeout)
         if os.path.exists(os.path.join(out, "shard-%d.sinktrace" % task)):
             raise RuntimeError("shard %d finished before it was cancelled; "
