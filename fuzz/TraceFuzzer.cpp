@@ -4,11 +4,13 @@
 // file (sinkrt::parseTrace: size prefix, identifier, FlatBuffers verifier,
 // schema version, lengths and enum ranges) and, when it accepts them, renders
 // every report `sink-trace` can print (summary, JSON, CSV, the SVG plot of
-// the first and last record, the statistics of the trace pooled with itself).
+// the first and last record, the statistics of the trace pooled with itself,
+// the trace merged with itself, serialized and read back).
 //
 //===----------------------------------------------------------------------===//
 
 #include "CorpusStats.h"
+#include "TraceMerge.h"
 #include "TraceReport.h"
 #include "sinkrt/TraceData.h"
 
@@ -31,6 +33,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (stats.add("a", *trace) && stats.add("b", *trace)) {
     (void)sinktrace::renderStatsText(stats.finish());
     (void)sinktrace::renderStatsJson(stats.finish());
+  }
+  // `sink-trace merge a b -o ...` of the trace with itself.
+  sinktrace::TraceMerger merger;
+  if (merger.add("a", *trace) && merger.add("b", *trace)) {
+    sinkrt::TraceData merged = merger.finish();
+    if (sinkrt::Expected<std::vector<uint8_t>> bytes =
+            sinkrt::serializeTrace(merged))
+      (void)sinkrt::parseTrace(bytes->data(), bytes->size());
+    (void)sinktrace::renderSummary(merged);
   }
   return 0;
 }

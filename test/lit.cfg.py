@@ -21,7 +21,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.sinkc_tools_dir, append_path=True)
 
 tools = [ToolSubst("sinkc-opt", unresolved="fatal")]
-for optional_tool in ["sinkc", "sink-trace"]:
+for optional_tool in ["sinkc", "sink-trace", "sink-batch"]:
     tools.append(ToolSubst(optional_tool, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, [config.sinkc_tools_dir,
                                            config.llvm_tools_dir])

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -360,8 +361,8 @@ TEST(SinkTrace, UsageErrors) {
                      "expected a command and a trace file");
   expectOneLineError(testutil::runProcess({kSinkTrace, "frob", "x"}), 2,
                      "sink-trace", "unknown command 'frob'");
-  expectOneLineError(testutil::runProcess({kSinkTrace, "json", "x", "y"}), 2,
-                     "sink-trace", "unexpected argument 'y'");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "json", "x", "-y"}), 2,
+                     "sink-trace", "unexpected argument '-y'");
   expectOneLineError(
       testutil::runProcess({kSinkTrace, "plot", "x", "--record", "a"}), 2,
       "sink-trace", "--record needs a record index");
@@ -470,4 +471,145 @@ TEST(SinkTrace, RejectsBrokenFilesCleanly) {
   RunResult missing =
       testutil::runProcess({kSinkTrace, "summary", directory.file("nope")});
   expectOneLineError(missing, 1, "sink-trace", "No such file or directory");
+}
+
+/// The fake model run once over all prompts, and over the same prompts cut
+/// into shards whose traces `sink-trace merge` joins: the same bytes.
+TEST(SinkTrace, MergeShardsEqualsOneRun) {
+  TempDir directory;
+  const char *lines[] = {"256,104,105,10,45,120,33,97,98,99",
+                         "256 60 38 34 10 0 7 255 92 33 62", "256,1,2,3",
+                         "256,97,98,99,100,10,33", "256,200,201"};
+  std::string all;
+  for (const char *line : lines)
+    all += std::string(line) + "\n";
+  testutil::writeFile(directory.file("all.txt"), all);
+  RunResult one = testutil::runProcess(
+      {kFakeLmEmbedded, "--tokens-file", directory.file("all.txt"), "--trace",
+       directory.file("one.sinktrace"), "--quiet"});
+  ASSERT_EQ(one.exitCode, 0) << one.err;
+
+  // Shards of 2, 2 and 1 prompts.
+  std::vector<std::string> command = {kSinkTrace, "merge"};
+  for (int shard = 0; shard < 3; ++shard) {
+    std::string text;
+    for (int i = 2 * shard; i < std::min(2 * shard + 2, 5); ++i)
+      text += std::string(lines[i]) + "\n";
+    std::string prompts = directory.file("shard-" + std::to_string(shard));
+    testutil::writeFile(prompts, text);
+    std::string trace = prompts + ".sinktrace";
+    RunResult run = testutil::runProcess(
+        {kFakeLmEmbedded, "--tokens-file", prompts, "--trace", trace});
+    ASSERT_EQ(run.exitCode, 0) << run.err;
+    command.push_back(trace);
+  }
+  command.push_back("-o");
+  command.push_back(directory.file("merged.sinktrace"));
+  RunResult merge = testutil::runProcess(command);
+  ASSERT_EQ(merge.exitCode, 0) << merge.err;
+  EXPECT_NE(merge.out.find("merged 3 traces (5 records) into"),
+            std::string::npos)
+      << merge.out;
+  EXPECT_EQ(testutil::readFile(directory.file("merged.sinktrace")),
+            testutil::readFile(directory.file("one.sinktrace")));
+
+  // summary and json of the shards read them merged.
+  std::vector<std::string> shards(command.begin() + 2, command.end() - 2);
+  for (const char *format : {"summary", "json", "csv"}) {
+    std::vector<std::string> several = {kSinkTrace, format};
+    several.insert(several.end(), shards.begin(), shards.end());
+    RunResult fromShards = testutil::runProcess(several);
+    RunResult fromOne = testutil::runProcess(
+        {kSinkTrace, format, directory.file("one.sinktrace")});
+    ASSERT_EQ(fromShards.exitCode, 0) << fromShards.err;
+    EXPECT_EQ(fromShards.out, fromOne.out) << format;
+  }
+  // stats of the merged trace is stats of the shards (file names aside).
+  RunResult statsMerged =
+      testutil::runProcess({kSinkTrace, "stats", "--format=json",
+                            directory.file("merged.sinktrace")});
+  std::vector<std::string> statsCommand = {kSinkTrace, "stats",
+                                           "--format=json"};
+  statsCommand.insert(statsCommand.end(), shards.begin(), shards.end());
+  RunResult statsShards = testutil::runProcess(statsCommand);
+  ASSERT_EQ(statsMerged.exitCode, 0) << statsMerged.err;
+  ASSERT_EQ(statsShards.exitCode, 0) << statsShards.err;
+  auto withoutFiles = [](const std::string &json) {
+    return json.substr(json.find("\"model\""));
+  };
+  EXPECT_EQ(withoutFiles(statsMerged.out), withoutFiles(statsShards.out));
+}
+
+TEST(SinkTrace, MergeRefusals) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  sinkrt::Expected<sinkrt::TraceData> data = sinkrt::readTraceFile(trace);
+  ASSERT_TRUE(data.isOk());
+  auto write = [&](const sinkrt::TraceData &changed, const std::string &name) {
+    sinkrt::Expected<std::vector<uint8_t>> bytes =
+        sinkrt::serializeTrace(changed);
+    EXPECT_TRUE(bytes.isOk());
+    std::string path = directory.file(name);
+    testutil::writeFile(path, std::string(bytes->begin(), bytes->end()));
+    return path;
+  };
+  std::string out = directory.file("all.sinktrace");
+
+  sinkrt::TraceData otherWeights = *data;
+  otherWeights.model.weightsHash ^= 1;
+  std::string weights = write(otherWeights, "weights.sinktrace");
+  RunResult refused =
+      testutil::runProcess({kSinkTrace, "merge", trace, weights, "-o", out});
+  expectOneLineError(refused, 1, "sink-trace",
+                     "'" + weights + "' is a trace of model");
+  EXPECT_NE(refused.err.find("merge joins the traces of one executable"),
+            std::string::npos);
+  EXPECT_FALSE(testutil::fileExists(out));
+
+  sinkrt::TraceData newer = *data;
+  newer.schemaVersion = 2;
+  std::string version = write(newer, "version.sinktrace");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "merge", trace, version, "-o", out}), 1,
+      "sink-trace",
+      "'" + version + "' has trace schema version 2, but '" + trace +
+          "' has version 1");
+
+  sinkrt::TraceData spec = *data;
+  spec.records[1].instrumentSpec = "layers=0";
+  std::string specPath = write(spec, "spec.sinktrace");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "merge", trace, specPath, "-o", out}),
+      1, "sink-trace", "'" + specPath + "' record 1 was compiled with");
+
+  sinkrt::TraceData tau = *data;
+  tau.records[0].rules.tau = 0.5f;
+  std::string tauPath = write(tau, "tau.sinktrace");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "merge", trace, tauPath, "-o", out}), 1,
+      "sink-trace",
+      "'" + tauPath + "' record 0 was instrumented or classified with");
+  // summary of several traces refuses the same way.
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "summary", trace, weights}), 1,
+      "sink-trace", "merge joins the traces of one executable");
+  EXPECT_FALSE(testutil::fileExists(out));
+
+  expectOneLineError(testutil::runProcess({kSinkTrace, "merge", trace}), 2,
+                     "sink-trace", "merge needs an output file");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "merge", "-o", out}), 2,
+                     "sink-trace", "merge needs at least one trace file");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "merge", trace, "-o", out, "-o", out}),
+      2, "sink-trace", "-o given twice");
+  std::string content = testutil::readFile(trace);
+  std::string truncated = directory.file("truncated.sinktrace");
+  testutil::writeFile(truncated, content.substr(0, content.size() - 3));
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "merge", trace, truncated, "-o", out}),
+      1, "sink-trace", "'" + truncated + "': ");
+  expectOneLineError(testutil::runProcess({kSinkTrace, "merge", trace, "-o",
+                                           "/nonexistent/all.sinktrace"}),
+                     1, "sink-trace", "cannot create '/nonexistent/");
+  EXPECT_FALSE(testutil::fileExists(out));
 }

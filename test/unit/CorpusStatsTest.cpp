@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CorpusStats.h"
+#include "TraceMerge.h"
 
 #include "sinkrt/Classify.h"
 
@@ -419,5 +420,128 @@ TEST(CorpusStats, EmptyCorpus) {
             std::string::npos)
       << text;
   EXPECT_NE(renderStatsJson(stats).find("\"fraction_with_secondary\": null"),
+            std::string::npos);
+}
+
+//===----------------------------------------------------------------------===//
+// sink-trace merge (TraceMerge.h)
+//===----------------------------------------------------------------------===//
+
+TEST(TraceMerge, RenumbersPromptsAndAggregatesLevelsAgain) {
+  // a: prompts 0 and 1; b: one run of batch 2 (prompt 0, rows 0 and 1) and
+  // prompt 1; c: no records; d: prompt 0.
+  TraceRecord a0 = makeRecord({256, 10, 65}, {{0, kPrimary, 0, 4}},
+                              {0.5f, 0.4f, 0.3f, 0.2f});
+  TraceRecord a1 = makeRecord({256, 65, 67, 10},
+                              {{0, kPrimary, 0, 4}, {3, kSecondary, 2, 1}},
+                              {0.5f, 0.4f, 0.3f, 0.2f});
+  a1.prompt = 1;
+  TraceRecord b0 = makeRecord({256, 1, 2}, {{1, kSecondary, 1, 2}},
+                              {0.9f, 0.6f, 0.3f, 0.2f});
+  TraceRecord b1 = b0;
+  b1.batchRow = 1;
+  TraceRecord b2 =
+      makeRecord({256, 7}, {{0, kPrimary, 0, 4}}, {0.9f, 0.6f, 0.3f, 0.2f});
+  b2.prompt = 1;
+  TraceRecord d0 = makeRecord({256, 3, 10}, {{2, kSecondary, 2, 1}},
+                              {0.9f, 0.6f, 0.3f, 0.2f});
+
+  TraceMerger merger;
+  ASSERT_TRUE(merger.add("a", makeTrace({a0, a1})).isOk());
+  ASSERT_TRUE(merger.add("b", makeTrace({b0, b1, b2})).isOk());
+  ASSERT_TRUE(merger.add("c", makeTrace({})).isOk());
+  ASSERT_TRUE(merger.add("d", makeTrace({d0})).isOk());
+  EXPECT_EQ(merger.traces(), 4u);
+  TraceData merged = merger.finish();
+
+  ASSERT_EQ(merged.records.size(), 6u);
+  std::vector<int> prompts, rows;
+  for (const TraceRecord &record : merged.records) {
+    prompts.push_back(record.prompt);
+    rows.push_back(record.batchRow);
+  }
+  EXPECT_EQ(prompts, (std::vector<int>{0, 1, 2, 2, 3, 4}));
+  EXPECT_EQ(rows, (std::vector<int>{0, 0, 0, 1, 0, 0}));
+  EXPECT_EQ(merged.records[5].tokens, (std::vector<int64_t>{256, 3, 10}));
+  EXPECT_EQ(merged.model.name, "tiny");
+  EXPECT_EQ(merged.producer, "test");
+
+  // The levels name records of the merged trace: the secondary sink of d is
+  // record 5, b's two rows are records 2 and 3.
+  std::vector<TraceRecord> all = {a0, a1, b0, b1, b2, d0};
+  std::vector<SinkLevel> expected = aggregateSinkLevels(all);
+  ASSERT_EQ(merged.levels.size(), expected.size());
+  bool sawRecord5 = false;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(merged.levels[i].count, expected[i].count);
+    ASSERT_EQ(merged.levels[i].hits.size(), expected[i].hits.size());
+    for (size_t h = 0; h < expected[i].hits.size(); ++h) {
+      EXPECT_EQ(merged.levels[i].hits[h].record, expected[i].hits[h].record);
+      sawRecord5 |= merged.levels[i].hits[h].record == 5;
+    }
+  }
+  EXPECT_TRUE(sawRecord5);
+
+  // Byte-identical to the trace of one run over all records.
+  TraceData one = makeTrace(all);
+  for (size_t i = 0; i < all.size(); ++i)
+    one.records[i].prompt = prompts[i];
+  Expected<std::vector<uint8_t>> oneBytes = serializeTrace(one);
+  Expected<std::vector<uint8_t>> mergedBytes = serializeTrace(merged);
+  ASSERT_TRUE(oneBytes.isOk());
+  ASSERT_TRUE(mergedBytes.isOk());
+  EXPECT_EQ(*oneBytes, *mergedBytes);
+}
+
+TEST(TraceMerge, RefusesTracesOfAnotherExecutable) {
+  TraceRecord record = makeRecord({256, 10, 65}, {{0, kPrimary, 0, 4}},
+                                  {0.5f, 0.4f, 0.3f, 0.2f});
+  auto refusal = [&](const TraceData &second) {
+    TraceMerger merger;
+    EXPECT_TRUE(merger.add("a.sinktrace", makeTrace({record})).isOk());
+    Status status = merger.add("b.sinktrace", second);
+    EXPECT_FALSE(status.isOk());
+    EXPECT_EQ(merger.traces(), 1u);
+    return status.isOk() ? std::string() : status.getError().message;
+  };
+
+  TraceData weights = makeTrace({record});
+  weights.model.weightsHash = 8;
+  EXPECT_EQ(refusal(weights),
+            "'b.sinktrace' is a trace of model 'tiny' (4 layers, 2 heads, "
+            "vocabulary 260, weights hash 0000000000000008), but "
+            "'a.sinktrace' is of model 'tiny' (4 layers, 2 heads, vocabulary "
+            "260, weights hash 0000000000000007); merge joins the traces of "
+            "one executable");
+  TraceData size = makeTrace({record});
+  size.model.weightsSize = 11;
+  EXPECT_NE(refusal(size).find("is a trace of model 'tiny'"),
+            std::string::npos);
+
+  TraceData version = makeTrace({record});
+  version.schemaVersion = 1;
+  TraceMerger merger;
+  TraceData first = makeTrace({record});
+  first.schemaVersion = 2;
+  ASSERT_TRUE(merger.add("a.sinktrace", first).isOk());
+  Status status = merger.add("b.sinktrace", version);
+  ASSERT_FALSE(status.isOk());
+  EXPECT_EQ(status.getError().message,
+            "'b.sinktrace' has trace schema version 1, but 'a.sinktrace' has "
+            "version 2; merge joins traces of one schema version");
+
+  TraceRecord spec = record;
+  spec.instrumentSpec = "layers=0-1";
+  EXPECT_NE(refusal(makeTrace({record, spec}))
+                .find("'b.sinktrace' record 1 was compiled with --instrument "
+                      "'layers=0-1' (metrics bos_mass,recv,hidden_cos_bos), "
+                      "but 'a.sinktrace' record 0 with 'layers=all'"),
+            std::string::npos);
+
+  TraceRecord rules = record;
+  rules.rules.epsilon = 0.5f;
+  EXPECT_NE(refusal(makeTrace({rules}))
+                .find("'b.sinktrace' record 0 was instrumented or classified "
+                      "with layers 0-3, tau 0.9, epsilon 0.5"),
             std::string::npos);
 }

@@ -65,8 +65,7 @@ Distribution describe(std::vector<double> values) {
 // Accumulation
 //===----------------------------------------------------------------------===//
 
-namespace {
-
+// Shared with TraceMerge.cpp (declared in CorpusStats.h).
 std::string modelIdentity(const ModelSummary &model) {
   return formatString("model '%s' (%d layers, %d heads, vocabulary %lld, "
                       "weights hash %016llx)",
@@ -99,8 +98,6 @@ bool sameRules(const ClassificationRules &a, const ClassificationRules &b) {
          a.windowFirst == b.windowFirst && a.windowLast == b.windowLast &&
          a.earlyLayers == b.earlyLayers && a.lateIndex == b.lateIndex;
 }
-
-} // namespace
 
 Status CorpusStatsBuilder::add(const std::string &path,
                                const TraceData &trace) {

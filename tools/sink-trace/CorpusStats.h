@@ -110,6 +110,18 @@ struct CorpusStats {
   std::vector<LayerBosMass> bosMass;
 };
 
+/// "model 'NAME' (L layers, H heads, vocabulary V, weights hash HASH)".
+std::string modelIdentity(const sinkrt::ModelSummary &model);
+/// Same network and weights: name, layers, heads, vocabulary, BOS,
+/// tokenizer, weights size and hash.
+bool sameModel(const sinkrt::ModelSummary &a, const sinkrt::ModelSummary &b);
+/// The instrumented layers and classification rules in words.
+std::string rulesText(const std::vector<int> &layers,
+                      const sinkrt::ClassificationRules &rules);
+/// Every threshold, criterion and window the same.
+bool sameRules(const sinkrt::ClassificationRules &a,
+               const sinkrt::ClassificationRules &b);
+
 /// Accumulates the records of trace after trace, so that only one trace is
 /// in memory at a time, and refuses traces that cannot be pooled: of another
 /// model, or with records instrumented or classified differently.

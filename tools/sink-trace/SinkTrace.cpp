@@ -1,9 +1,10 @@
 //===- SinkTrace.cpp - Read sink traces -----------------------------------===//
 //
-// sink-trace summary|json|csv F.sinktrace
+// sink-trace summary|json|csv F.sinktrace [F2.sinktrace ...]
 // sink-trace plot F.sinktrace [-o OUT.svg] [--record N|all] [--max-columns N]
 // sink-trace report T1.sinktrace [T2 ...] [-o OUT.html] [--figures N|all]
 // sink-trace stats [--format=text|json] T1.sinktrace [T2.sinktrace ...]
+// sink-trace merge T1.sinktrace [T2.sinktrace ...] -o ALL.sinktrace
 //
 // Every trace is verified (FlatBuffers verifier, file identifier, schema
 // version) before anything is read from it. Exit codes: 0 success, 1 the
@@ -14,6 +15,7 @@
 #include "CorpusStats.h"
 #include "Figures.h"
 #include "HtmlReport.h"
+#include "TraceMerge.h"
 #include "TraceReport.h"
 
 #include "sinkrt/AtomicFile.h"
@@ -29,13 +31,15 @@
 using namespace sinkrt;
 
 static const char *const kUsage =
-    "usage: sink-trace summary|json|csv F.sinktrace\n"
+    "usage: sink-trace summary|json|csv F.sinktrace [F2.sinktrace ...]\n"
     "       sink-trace plot F.sinktrace [-o OUT.svg] [--record N|all] "
     "[--max-columns N]\n"
     "       sink-trace report T1.sinktrace [T2.sinktrace ...] [-o OUT.html]\n"
     "                         [--figures N|all] [--max-columns N]\n"
     "       sink-trace stats [--format=text|json] T1.sinktrace "
     "[T2.sinktrace ...]\n"
+    "       sink-trace merge T1.sinktrace [T2.sinktrace ...] -o "
+    "ALL.sinktrace\n"
     "\n"
     "  summary  classified sinks, then a per-layer table per record\n"
     "  json     the whole trace as JSON (fields: docs/trace-format.md)\n"
@@ -55,7 +59,11 @@ static const char *const kUsage =
     "           of the first --figures (16) records, statistics per model\n"
     "  stats    sink statistics over every record of one model's traces:\n"
     "           sequences with secondary sinks, sinks per sequence, relative\n"
-    "           positions, sink tokens, sink levels, bos_mass per layer\n";
+    "           positions, sink tokens, sink levels, bos_mass per layer\n"
+    "  merge    one trace of the records of several traces of one executable\n"
+    "           (in the order given, prompts renumbered), written atomically\n"
+    "\n"
+    "summary, json and csv given several traces report them merged.\n";
 
 static int usageError(const std::string &message) {
   std::fprintf(stderr, "sink-trace: error: %s (see --help)\n",
@@ -239,6 +247,67 @@ static int runReport(int argc, char **argv) {
   progress("reading traces", paths.size(), paths.size());
   return writeOutput(output, sinktrace::renderHtmlReport(traces, options)) ? 0
                                                                            : 1;
+/// Reads `paths` in order and merges them (one trace: as read).
+static Expected<TraceData> readMerged(const std::vector<std::string> &paths) {
+  if (paths.size() == 1)
+    return readTraceFile(paths.front());
+  sinktrace::TraceMerger merger;
+  for (const std::string &path : paths) {
+    Expected<TraceData> trace = readTraceFile(path);
+    if (!trace)
+      return trace.takeError();
+    if (Status status = merger.add(path, std::move(*trace)); !status)
+      return status.getError();
+  }
+  return merger.finish();
+}
+
+/// `sink-trace merge T1 T2 ... -o ALL`.
+static int runMerge(int argc, char **argv) {
+  std::string outPath;
+  std::vector<std::string> paths;
+  bool options = true;
+  for (int i = 2; i < argc; ++i) {
+    std::string argument = argv[i];
+    if (options && argument == "--") {
+      options = false;
+      continue;
+    }
+    if (options && argument == "-o") {
+      if (i + 1 >= argc)
+        return usageError("-o needs a file name");
+      if (!outPath.empty())
+        return usageError("-o given twice");
+      outPath = argv[++i];
+      continue;
+    }
+    if (options && argument.size() > 1 && argument[0] == '-')
+      return usageError("unexpected option '" + argument + "'");
+    paths.push_back(argument);
+  }
+  if (outPath.empty())
+    return usageError("merge needs an output file (-o ALL.sinktrace)");
+  if (paths.empty())
+    return usageError("merge needs at least one trace file");
+
+  Expected<TraceData> merged = readMerged(paths);
+  if (!merged) {
+    std::fprintf(stderr, "sink-trace: error: %s\n",
+                 oneLine(merged.getError().message).c_str());
+    return 1;
+  }
+  Expected<std::vector<uint8_t>> bytes = serializeTrace(*merged);
+  Status status =
+      bytes ? writeFileAtomically(outPath, {{bytes->data(), bytes->size()}})
+            : Status(bytes.takeError());
+  if (!status) {
+    std::fprintf(stderr, "sink-trace: error: %s\n",
+                 oneLine(status.getError().message).c_str());
+    return 1;
+  }
+  std::printf("merged %zu traces (%zu records) into %s\n", paths.size(),
+              merged->records.size(), outPath.c_str());
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -251,10 +320,13 @@ int main(int argc, char **argv) {
     return runStats(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "report") == 0)
     return runReport(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "merge") == 0)
+    return runMerge(argc, argv);
   if (argc < 3)
     return usageError("expected a command and a trace file");
   std::string command = argv[1];
   std::string tracePath = argv[2];
+  std::vector<std::string> tracePaths = {tracePath};
   bool isPlot = command == "plot";
   if (!isPlot && command != "summary" && command != "json" && command != "csv")
     return usageError("unknown command '" + command + "'");
@@ -292,10 +364,14 @@ int main(int argc, char **argv) {
       recordIndex = static_cast<size_t>(*number);
       continue;
     }
+    if (!isPlot && (argument.empty() || argument[0] != '-')) {
+      tracePaths.push_back(argument);
+      continue;
+    }
     return usageError("unexpected argument '" + argument + "'");
   }
 
-  Expected<TraceData> trace = readTraceFile(tracePath);
+  Expected<TraceData> trace = readMerged(tracePaths);
   if (!trace) {
     std::fprintf(stderr, "sink-trace: error: %s\n",
                  oneLine(trace.getError().message).c_str());
