@@ -247,6 +247,8 @@ static int runReport(int argc, char **argv) {
   progress("reading traces", paths.size(), paths.size());
   return writeOutput(output, sinktrace::renderHtmlReport(traces, options)) ? 0
                                                                            : 1;
+}
+
 /// Reads `paths` in order and merges them (one trace: as read).
 static Expected<TraceData> readMerged(const std::vector<std::string> &paths) {
   if (paths.size() == 1)
