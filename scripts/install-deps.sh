@@ -25,6 +25,8 @@ packages=(
   chromium
   # Trace.to_dataframe() of the Python reader, tested against sink-trace csv.
   python3-pandas python3-venv
+  # docs/examples/recv_heatmap.py, the notebook-style example of the Python reader.
+  python3-matplotlib
   # tools/sink-batch's tests (test/e2e/cluster) start a throw-away Slurm
   # cluster on localhost: controller, node daemon, client commands, munge.
   # The tests use their own slurm.conf and munge key, never the system's.

@@ -97,6 +97,8 @@ void ProbeCollector::receive(int64_t probeId, int64_t rank,
   slot.sizes = view.sizes;
   slot.values.assign(dense->as<float>(),
                      dense->as<float>() + dense->elementCount());
+  if (layerListener)
+    layerListener(slot.spec.layer);
 }
 
 Expected<std::vector<std::vector<LayerRecord>>> ProbeCollector::finishRun() {

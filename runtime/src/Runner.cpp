@@ -16,6 +16,7 @@
 #include "sinkrt/MemRef.h"
 #include "sinkrt/Options.h"
 #include "sinkrt/Probes.h"
+#include "sinkrt/Progress.h"
 #include "sinkrt/TensorIO.h"
 #include "sinkrt/Text.h"
 #include "sinkrt/ThreadPool.h"
@@ -674,6 +675,11 @@ Status Runner::execute() {
     return pool.takeError();
   ProbeCollector probes(manifest);
   RunContext context{pool->get(), &probes};
+  ProgressLine progress(streams.err, !options.quiet &&
+                                         ProgressLine::isTerminal(streams.err));
+  int layerCount = manifest.languageModel ? manifest.languageModel->layers : 0;
+  probes.setLayerListener(
+      [&](int layer) { progress.layerMeasured(layer, layerCount); });
   ClassificationRules rules = makeClassificationRules(
       probes.layers(), probes.metrics(), options.thresholds);
 
@@ -683,6 +689,7 @@ Status Runner::execute() {
     std::vector<double> runMilliseconds;
     Expected<std::vector<HostTensor>> outputs = std::vector<HostTensor>();
     for (int repetition = 0; repetition < options.repeat; ++repetition) {
+      progress.startPrompt(runIndex, invocations.size(), invocation.sequence);
       probes.beginRun(invocation.batch, invocation.sequence);
       auto start = std::chrono::steady_clock::now();
       outputs = invoke(invocation, *weights, context);
@@ -692,6 +699,7 @@ Status Runner::execute() {
       runMilliseconds.push_back(
           std::chrono::duration<double, std::milli>(stop - start).count());
     }
+    progress.clear();
     if (options.repeat > 1)
       printTimes(runIndex, runMilliseconds);
     if (probes.hasProbes()) {

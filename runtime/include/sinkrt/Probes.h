@@ -7,6 +7,7 @@
 #include "sinkrt/Status.h"
 #include "sinkrt/TraceData.h"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,10 @@ public:
   /// for a size the runtime does not know (taken from the probes then).
   void beginRun(int64_t batch, int64_t sequence);
   void receive(int64_t probeId, int64_t rank, const void *descriptor);
+  /// Called with the layer of every probe received (the progress line).
+  void setLayerListener(std::function<void(int layer)> listener) {
+    layerListener = std::move(listener);
+  }
   /// Checks that every probe reported exactly once with consistent shapes;
   /// returns one list of layer records per batch row.
   Expected<std::vector<std::vector<LayerRecord>>> finishRun();
@@ -62,6 +67,7 @@ private:
   int64_t runBatch = -1;
   int64_t runSequence = -1;
   std::optional<Error> firstError;
+  std::function<void(int)> layerListener;
 };
 
 /// What the generated code's `ctx` points to.
