@@ -299,8 +299,18 @@ struct PackMatmulWeightsPass
     }
     if (result.getType() != resultType)
       result = tensor::CastOp::create(b, loc, resultType, result);
+    auto zeroFill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
     matmul.getResult(0).replaceAllUsesWith(result);
     matmul.erase();
+    // The product's old zero-filled output: bufferized, a dead fill still
+    // writes its buffer, so it would be allocated and cleared on every
+    // forward pass ([T, V] floats for the vocabulary projection).
+    if (zeroFill && zeroFill->use_empty()) {
+      auto empty = zeroFill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+      zeroFill.erase();
+      if (empty && empty->use_empty())
+        empty.erase();
+    }
     // The unpacked weight must not reach the weights file as well (nor be
     // widened on every forward).
     for (Operation *op : chain) {
