@@ -211,12 +211,13 @@ Expected<std::vector<TokenSequence>> Runner::collectPrompts() {
   return prompts;
 }
 
-/// Fills an attention_mask input: ones of its element type.
-/// Whether `view` is its whole allocation from the first byte, dense and
-/// row-major, and 64-byte aligned (what AlignedBuffer promises).
+/// Whether `view` starts at its allocation's aligned pointer, is dense and
+/// row-major, and 64-byte aligned (what AlignedBuffer promises). The
+/// generated code allocates `memref.alloc {alignment = 64}` as malloc of
+/// the size plus 63 bytes, rounded up: the data rarely starts at the
+/// allocation itself.
 bool isDenseAlignedAllocation(const MemRefView &view) {
-  if (view.aligned != view.allocated || view.offset != 0 ||
-      reinterpret_cast<uintptr_t>(view.aligned) % 64 != 0)
+  if (view.offset != 0 || reinterpret_cast<uintptr_t>(view.aligned) % 64 != 0)
     return false;
   int64_t stride = 1;
   for (size_t d = view.sizes.size(); d-- > 0;) {
@@ -227,6 +228,7 @@ bool isDenseAlignedAllocation(const MemRefView &view) {
   return true;
 }
 
+/// Fills an attention_mask input: ones of its element type.
 void fillOnes(HostTensor &tensor) {
   size_t count = tensor.elementCount();
   for (size_t i = 0; i < count; ++i) {
@@ -466,7 +468,8 @@ Expected<std::vector<HostTensor>> Runner::invoke(Invocation &invocation,
       for (int64_t size : view.sizes)
         bytes *= static_cast<size_t>(size);
       tensor.buffer = AlignedBuffer::adopt(
-          static_cast<unsigned char *>(view.allocated), bytes);
+          static_cast<unsigned char *>(view.allocated),
+          static_cast<unsigned char *>(view.aligned), bytes);
       allocations.erase(view.allocated);
       outputs.push_back(std::move(tensor));
       continue;

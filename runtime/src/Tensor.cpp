@@ -93,9 +93,11 @@ void AlignedBuffer::FreeDeleter::operator()(unsigned char *p) const {
   std::free(p);
 }
 
-AlignedBuffer AlignedBuffer::adopt(unsigned char *memory, size_t size) {
+AlignedBuffer AlignedBuffer::adopt(unsigned char *allocation,
+                                   unsigned char *data, size_t size) {
   AlignedBuffer buffer;
-  buffer.bytes.reset(memory);
+  buffer.allocation.reset(allocation);
+  buffer.start = data;
   buffer.byteCount = size;
   return buffer;
 }
@@ -113,7 +115,8 @@ Expected<AlignedBuffer> AlignedBuffer::allocate(size_t size) {
     return failure("out of memory allocating %zu bytes", size);
   std::memset(memory, 0, rounded);
   AlignedBuffer buffer;
-  buffer.bytes.reset(static_cast<unsigned char *>(memory));
+  buffer.allocation.reset(static_cast<unsigned char *>(memory));
+  buffer.start = buffer.allocation.get();
   buffer.byteCount = size;
   return buffer;
 }

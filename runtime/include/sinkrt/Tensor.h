@@ -46,20 +46,24 @@ class AlignedBuffer {
 public:
   AlignedBuffer() = default;
   static Expected<AlignedBuffer> allocate(size_t size);
-  /// Takes over `memory` (from malloc, aligned_alloc or posix_memalign, at
-  /// least 64-byte aligned) holding `size` bytes: the model's own output
-  /// buffers become tensors without a copy.
-  static AlignedBuffer adopt(unsigned char *memory, size_t size);
+  /// Takes over `allocation` (from malloc, aligned_alloc or
+  /// posix_memalign; freed with the buffer), whose `size` bytes start at
+  /// `data`, 64-byte aligned: the model's own output buffers become tensors
+  /// without a copy. The generated code over-allocates by the alignment and
+  /// rounds up, so `data` may lie past `allocation`.
+  static AlignedBuffer adopt(unsigned char *allocation, unsigned char *data,
+                             size_t size);
 
-  unsigned char *data() { return bytes.get(); }
-  const unsigned char *data() const { return bytes.get(); }
+  unsigned char *data() { return start; }
+  const unsigned char *data() const { return start; }
   size_t size() const { return byteCount; }
 
 private:
   struct FreeDeleter {
     void operator()(unsigned char *p) const;
   };
-  std::unique_ptr<unsigned char, FreeDeleter> bytes;
+  std::unique_ptr<unsigned char, FreeDeleter> allocation;
+  unsigned char *start = nullptr;
   size_t byteCount = 0;
 };
 
