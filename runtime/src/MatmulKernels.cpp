@@ -194,6 +194,35 @@ float *conversionScratch() {
   return static_cast<float *>(buffer.data);
 }
 
+/// Asks for share `share` of `shares` of the cache lines of K rows [k0,
+/// k0 + kc) of the panels [group, groupEnd) to be brought into L2. The
+/// weights are read once per product: without this, each K block's first
+/// row tile waits for memory, which the hardware prefetchers, following
+/// eight interleaved panel streams, do not hide. Spread over the row tiles of
+/// the block before, the requests overlap with their arithmetic.
+template <int NR, typename Storage>
+__attribute__((always_inline)) inline void
+prefetchBlockShare(const PackedMatmul &p, const Storage *b, int64_t group,
+                   int64_t groupEnd, int64_t k0, int64_t kc, int64_t share,
+                   int64_t shares) {
+  constexpr int64_t kLine = 64;
+  int64_t linesPerPanel =
+      (kc * NR * static_cast<int64_t>(sizeof(Storage)) + kLine - 1) / kLine;
+  int64_t lines = (groupEnd - group) * linesPerPanel;
+  int64_t first = lines * share / shares, end = lines * (share + 1) / shares;
+  int64_t panel = group + first / linesPerPanel;
+  int64_t line = first % linesPerPanel;
+  for (int64_t l = first; l < end; ++l) {
+    const char *start =
+        reinterpret_cast<const char *>(b + panel * p.panelStride + k0 * NR);
+    __builtin_prefetch(start + line * kLine, /*rw=*/0, /*locality=*/2);
+    if (++line == linesPerPanel) {
+      line = 0;
+      ++panel;
+    }
+  }
+}
+
 /// All row tiles of the panels [firstPanel, endPanel), blocked for the
 /// caches: K in blocks of 32 KiB of one panel (a whole panel of a K = 896
 /// product is 112 KiB, and every row tile would re-read it from L2), and
@@ -224,8 +253,21 @@ panels(const PackedMatmul &p, int64_t firstPanel, int64_t endPanel) {
           }
         }
       }
+      // The block after this one: the next K block of the group, else the
+      // first of the next group.
+      int64_t nextGroup = group, nextK0 = k0 + kBlock;
+      if (nextK0 >= p.k) {
+        nextGroup = groupEnd;
+        nextK0 = 0;
+      }
+      int64_t nextGroupEnd = std::min(nextGroup + kPanelGroup, endPanel);
+      int64_t nextKc = std::min<int64_t>(kBlock, p.k - nextK0);
+      int64_t rowTiles = (p.m + MR - 1) / MR;
       for (int64_t m = 0; m < p.m; m += MR) {
         int mr = static_cast<int>(std::min<int64_t>(MR, p.m - m));
+        if (nextGroup < endPanel)
+          prefetchBlockShare<NR>(p, b, nextGroup, nextGroupEnd, nextK0, nextKc,
+                                 m / MR, rowTiles);
         const float *a = p.a + m * p.lda + k0 * p.strideAk;
         for (int64_t panel = group; panel < groupEnd; ++panel) {
           float *c = p.c + panel * p.panelStrideC + m * p.ldc;
