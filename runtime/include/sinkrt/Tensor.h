@@ -9,6 +9,7 @@
 #ifndef SINKRT_TENSOR_H
 #define SINKRT_TENSOR_H
 
+#include "sinkrt/HalfFloat.h" // halfToFloat, floatToHalf for f16 tensors
 #include "sinkrt/Status.h"
 
 #include <cstddef>
@@ -84,10 +85,6 @@ struct HostTensor {
     return reinterpret_cast<const T *>(data());
   }
 };
-
-/// IEEE half <-> float conversions (round to nearest even).
-float halfToFloat(uint16_t half);
-uint16_t floatToHalf(float value);
 
 } // namespace sinkrt
 
