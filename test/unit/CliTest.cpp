@@ -273,7 +273,10 @@ TEST(SinkTrace, PlotWritesAnSvg) {
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
-  EXPECT_NE(svg.find("layer 6 position 6 recv 0.45"), std::string::npos);
+  // The '!' of the prompt (position 6 of 10): recv 0.45 from 4 queries,
+  // 0.45 x 4 / 10 of the layer's attention.
+  EXPECT_NE(svg.find("layer 6 position 6 attention share 0.18 (recv 0.45)"),
+            std::string::npos);
   EXPECT_NE(svg.find("fake lm: record 0"), std::string::npos);
   compareWithGolden(svg, "fake_lm.svg");
 

@@ -63,12 +63,26 @@ TEST(TraceReport, TopReceiversSkipBosAndNaNAndBreakTiesByPosition) {
   EXPECT_TRUE(topReceivers(LayerRecord(), 3, 4).empty());
 }
 
-TEST(TraceReport, TopReceiversLeaveOutKeysSeenByFewQueries) {
-  // T = 6: key 5 is seen by one query, key 3 by three, key 2 by four.
+TEST(TraceReport, AttentionShareIsRecvTimesQueriesOverLength) {
+  // T = 4: key k is seen by 4 - k queries; the shares sum to 1 when every
+  // query's probabilities do (query q spreads 1 over keys 0..q).
   LayerRecord layer;
-  layer.recv = {0.9f, 0.3f, 0.1f, 0.35f, 0.2f, 1.0f};
-  EXPECT_EQ(topReceivers(layer, 3, 0), (std::vector<int>{5, 3, 1}));
-  EXPECT_EQ(topReceivers(layer, 3, 2), (std::vector<int>{3, 1, 4}));
+  layer.recv = {0.5f, 0.25f, 0.5f, 1.0f};
+  EXPECT_DOUBLE_EQ(attentionShare(layer, 0), 0.5);
+  EXPECT_DOUBLE_EQ(attentionShare(layer, 1), 0.25 * 3 / 4);
+  EXPECT_DOUBLE_EQ(attentionShare(layer, 2), 0.5 * 2 / 4);
+  EXPECT_DOUBLE_EQ(attentionShare(layer, 3), 0.25);
+  EXPECT_TRUE(std::isnan(attentionShare(layer, 4)));
+}
+
+TEST(TraceReport, TopReceiversRankByShareAndLeaveOutKeysSeenByFewQueries) {
+  // T = 6: key 5 is seen by one query, key 4 by two, key 3 by three. Key
+  // 5's recv of 1.0 is one probability (share 1/6); key 3's 0.35 comes
+  // from three queries (0.175); key 1's 0.3 from five (0.25).
+  LayerRecord layer;
+  layer.recv = {0.9f, 0.3f, 0.1f, 0.35f, 0.3f, 1.0f};
+  EXPECT_EQ(topReceivers(layer, 3, 0), (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(topReceivers(layer, 3, 2), (std::vector<int>{1, 3, 4}));
   EXPECT_EQ(topReceivers(layer, 3, 4), (std::vector<int>{1, 2}));
   EXPECT_TRUE(topReceivers(layer, 3, 6).empty());
   EXPECT_TRUE(topReceivers(layer, 3, 100).empty());
@@ -95,7 +109,8 @@ TEST(TraceReport, SummaryListsSinksThenLayers) {
   EXPECT_LT(sinks, layers);
   EXPECT_NE(summary.find("<bos>    primary"), std::string::npos) << summary;
   // Key 3 is seen by 3 queries, fewer than min_queries (4): not ranked.
-  EXPECT_NE(summary.find("1:10 '\\n' 0.300; 2:60 '<' 0.100     "),
+  // Attention shares: 0.3 x 5 / 6 and 0.1 x 4 / 6.
+  EXPECT_NE(summary.find("1:10 '\\n' 0.250; 2:60 '<' 0.067     "),
             std::string::npos)
       << summary;
   EXPECT_EQ(summary.find("3:38"), std::string::npos) << summary;
@@ -114,7 +129,7 @@ TEST(TraceReport, TokenTextsFromATokenizerJson) {
   std::string summary = renderSummary(trace);
   EXPECT_NE(summary.find("0     256 '<s>'    primary"), std::string::npos)
       << summary;
-  EXPECT_NE(summary.find("1:10 ' ' 0.300; 2:60 '1' 0.100"), std::string::npos)
+  EXPECT_NE(summary.find("1:10 ' ' 0.250; 2:60 '1' 0.067"), std::string::npos)
       << summary;
   EXPECT_EQ(tokenText(trace.model, record, 4), "\\u{a0}");
   EXPECT_EQ(tokenText(trace.model, record, 5), "\xe4\xb8\xad");

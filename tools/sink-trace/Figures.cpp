@@ -859,7 +859,9 @@ std::vector<Figure> renderFigures(const TraceData &trace, size_t recordIndex,
   figures.push_back(mlpAtCreation(trace, recordIndex));
   figures.push_back({"overview",
                      "bos_mass per layer and the top-3 receivers besides "
-                     "position 0 (keys seen by at least min_queries queries).",
+                     "position 0 by attention share (the fraction of the "
+                     "layer's attention a key receives, recv x (T - k) / T; "
+                     "keys seen by at least min_queries queries).",
                      renderSvg(trace, recordIndex)});
   return figures;
 }

@@ -11,6 +11,14 @@ using namespace sinkrt;
 
 namespace sinktrace {
 
+double attentionShare(const LayerRecord &layer, size_t position) {
+  size_t length = layer.recv.size();
+  if (position >= length)
+    return std::nan("");
+  return static_cast<double>(layer.recv[position]) *
+         static_cast<double>(length - position) / static_cast<double>(length);
+}
+
 std::vector<int> topReceivers(const LayerRecord &layer, size_t count,
                               int minQueries) {
   std::vector<int> positions;
@@ -23,9 +31,12 @@ std::vector<int> topReceivers(const LayerRecord &layer, size_t count,
   for (size_t position = 1; position < ranked; ++position)
     if (!std::isnan(layer.recv[position]))
       positions.push_back(static_cast<int>(position));
+  std::vector<double> share(length);
+  for (int position : positions)
+    share[position] = attentionShare(layer, position);
   std::sort(positions.begin(), positions.end(), [&](int a, int b) {
-    if (layer.recv[a] != layer.recv[b])
-      return layer.recv[a] > layer.recv[b];
+    if (share[a] != share[b])
+      return share[a] > share[b];
     return a < b;
   });
   if (positions.size() > count)
@@ -155,7 +166,7 @@ void appendLayerTable(std::string &out, const TraceData &trace,
       });
   out += formatString(
       "  %5s %8s %-13s %-52s %-15s %s\n", "layer", "bos_mass", "head bos_mass",
-      "top receivers besides position 0", "hidden bos/rest",
+      "top receivers besides position 0 (attention share)", "hidden bos/rest",
       kv ? "mlp bos/rest    key bos/rest    value bos/rest" : "mlp bos/rest");
   for (const LayerRecord &layer : record.measurements) {
     std::string headRange = "-";
@@ -176,7 +187,7 @@ void appendLayerTable(std::string &out, const TraceData &trace,
       std::string text = quotedToken(trace.model, record, position);
       if (!text.empty())
         receivers += " " + text;
-      receivers += " " + fixed(layer.recv[position]);
+      receivers += " " + fixed(attentionShare(layer, position));
     }
     if (receivers.empty())
       receivers = "-";
@@ -586,7 +597,8 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
   svg += formatString(
       "<text x=\"%.0f\" y=\"44\" fill=\"#1f77b4\">&#9679; "
       "bos_mass</text><text x=\"%.0f\" y=\"44\" "
-      "fill=\"#444\">&#9679; top-3 recv besides position 0 (keys seen by "
+      "fill=\"#444\">&#9679; top-3 attention shares besides position 0 (keys "
+      "seen by "
       "&#8805; %d queries)</text>\n",
       left, left + 110, record.rules.minQueries);
   // Axes, y grid at 0.25 steps, one x tick per instrumented layer (thinned
@@ -633,12 +645,15 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
                           formatFloat(layer.bosMass).c_str());
     }
     for (int position : perLayer[i]) {
-      double cy = y(layer.recv[position]);
+      double share = attentionShare(layer, position);
+      double cy = y(share);
       svg +=
           formatString("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" "
                        "stroke=\"white\" stroke-width=\"0.8\"><title>"
-                       "layer %d position %d recv %s</title></circle>\n",
+                       "layer %d position %d attention share %s (recv %s)"
+                       "</title></circle>\n",
                        x(i), cy, colourOf(position), layer.layer, position,
+                       formatString("%.4g", share).c_str(),
                        formatFloat(layer.recv[position]).c_str());
     }
   }

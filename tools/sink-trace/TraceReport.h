@@ -32,11 +32,21 @@ std::string renderCsv(const sinkrt::TraceData &trace);
 /// per layer, the receivers named in a legend beside the chart.
 std::string renderSvg(const sinkrt::TraceData &trace, size_t recordIndex);
 
-/// Positions with the largest recv in the layer, position 0 excluded,
-/// largest first, ties broken by position; empty without recv. Keys seen by
-/// fewer than `minQueries` queries (the last minQueries - 1 positions, whose
-/// recv averages one to three probabilities) are not ranked: the
-/// classification's min_queries rule (docs/metrics.md).
+/// The share of the layer's attention that key `position` receives: every
+/// one of the T queries gives out one unit over the keys it sees, and key k
+/// receives recv[k] on average from each of its T - k queries, so its share
+/// is recv[k] * (T - k) / T. Shares sum to 1 over the keys; position 0's is
+/// bos_mass. NaN where recv is.
+double attentionShare(const sinkrt::LayerRecord &layer, size_t position);
+
+/// Positions with the largest attention share in the layer, position 0
+/// excluded, largest first, ties broken by position; empty without recv.
+/// Ranked by share, not recv: the recv of a late key averages only the few
+/// queries just after it, which attend to their recent tokens, so the last
+/// positions of a long prompt topped a recv ranking in every layer
+/// (docs/trace-format.md). Keys seen by fewer than `minQueries` queries are
+/// not ranked either: the classification's min_queries rule
+/// (docs/metrics.md).
 std::vector<int> topReceivers(const sinkrt::LayerRecord &layer, size_t count,
                               int minQueries);
 
