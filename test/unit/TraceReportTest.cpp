@@ -178,6 +178,16 @@ TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
       << csv;
 }
 
+TEST(TraceReport, SvgAxisEndsAboveTheLargestValueShown) {
+  // bos_mass 0.25 and the largest share 0.3f x 5 / 6, just above 0.25
+  // (0.3f is): the axis ends at the next step, 0.5, in quarters, not at 1.
+  std::string svg = renderSvg(smallTrace(kAll), 0);
+  EXPECT_NE(svg.find("text-anchor=\"end\">0.375</text>"), std::string::npos)
+      << svg;
+  EXPECT_NE(svg.find("text-anchor=\"end\">0.5</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("text-anchor=\"end\">1</text>"), std::string::npos);
+}
+
 TEST(TraceReport, SvgEscapesLabels) {
   TraceData trace = smallTrace(kAll);
   trace.records[0].rules.minQueries = 1;

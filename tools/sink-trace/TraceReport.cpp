@@ -558,9 +558,6 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
                                          static_cast<double>(layerCount - 1)
                                    : 0.5);
   };
-  auto y = [&](double value) {
-    return top + plotHeight * (1.0 - std::clamp(value, 0.0, 1.0));
-  };
   static const char *const kPalette[] = {
       "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
       "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79"};
@@ -576,6 +573,31 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
           receivers.end())
         receivers.push_back(position);
   }
+  // The y axis ends at the next of 1, 2, 2.5 and 5 times a power of ten
+  // above the largest value shown (at most 1): over thousands of tokens BOS
+  // mass and the shares are below 0.01 and would lie flat on a 0-1 axis.
+  double largest = 0;
+  for (size_t i = 0; i < layerCount; ++i) {
+    const LayerRecord &layer = record.measurements[i];
+    if (!std::isnan(layer.bosMass))
+      largest = std::max(largest, static_cast<double>(layer.bosMass));
+    for (int position : perLayer[i])
+      largest = std::max(largest, attentionShare(layer, position));
+  }
+  double yMax = 1.0;
+  for (double decade = 1e-4; decade < 1.0; decade *= 10) {
+    double candidate = 0;
+    for (double step : {1.0, 2.0, 2.5, 5.0})
+      if (candidate == 0 && largest <= step * decade)
+        candidate = step * decade;
+    if (candidate != 0) {
+      yMax = std::min(candidate, 1.0);
+      break;
+    }
+  }
+  auto y = [&](double value) {
+    return top + plotHeight * (1.0 - std::clamp(value / yMax, 0.0, 1.0));
+  };
   auto colourOf = [&](int position) {
     size_t index = static_cast<size_t>(
         std::find(receivers.begin(), receivers.end(), position) -
@@ -604,11 +626,11 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
   // Axes, y grid at 0.25 steps, one x tick per instrumented layer (thinned
   // so that the numbers never touch).
   for (int step = 0; step <= 4; ++step) {
-    double value = step / 4.0;
+    double value = yMax * step / 4.0;
     svg += formatString("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#ddd\"/>\n"
                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">"
-                        "%.2f</text>\n",
+                        "%g</text>\n",
                         left, y(value), left + plotWidth, y(value), left - 8,
                         y(value) + 4, value);
   }
