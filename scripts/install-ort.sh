@@ -12,25 +12,17 @@
 # inside the npm tarball itself.
 set -euo pipefail
 
-ORT_VERSION=1.30.0
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/npm-reference.sh
+source "$repo/scripts/lib/npm-reference.sh"
+
+tool=install-ort
+package=onnxruntime-node
+version=1.30.0
+description="ONNX Runtime reference for sinkc, installed by scripts/install-ort.sh"
 dest="${SINKC_ORT_DIR:-$repo/.deps/ort}"
-pkg="$dest/node_modules/onnxruntime-node/package.json"
-
-mode=install
-case "${1:-}" in
-  --check) mode=check ;;
-  --force) mode=force ;;
-  "") ;;
-  *) echo "usage: $0 [--check|--force]" >&2; exit 2 ;;
-esac
-
-command -v node >/dev/null || { echo "install-ort: node not found (need node >= 18)" >&2; exit 1; }
-command -v npm >/dev/null || { echo "install-ort: npm not found" >&2; exit 1; }
-
-installed_version() {
-  [ -f "$pkg" ] && node -e 'console.log(require(process.argv[1]).version)' "$pkg" 2>/dev/null || true
-}
+# No GPU binaries to download (see above).
+npm_env=(ONNXRUNTIME_NODE_INSTALL=skip)
 
 # Loads the binding and runs a one-node model (Add) on the CPU execution provider.
 smoke_test() {
@@ -57,35 +49,4 @@ smoke_test() {
   ')
 }
 
-have="$(installed_version)"
-if [ "$mode" = check ]; then
-  if [ "$have" = "$ORT_VERSION" ] && smoke_test; then exit 0; fi
-  echo "install-ort: onnxruntime-node $ORT_VERSION not usable in $dest (found: ${have:-none}); run scripts/install-ort.sh" >&2
-  exit 1
-fi
-
-if [ "$mode" = install ] && [ "$have" = "$ORT_VERSION" ]; then
-  echo "install-ort: onnxruntime-node $ORT_VERSION already installed in $dest"
-else
-  echo "install-ort: installing onnxruntime-node@$ORT_VERSION into $dest (found: ${have:-none})"
-  mkdir -p "$dest"
-  if [ ! -f "$dest/package.json" ]; then
-    printf '{\n  "name": "sinkc-ort-deps",\n  "private": true,\n  "description": "ONNX Runtime reference for sinkc, installed by scripts/install-ort.sh"\n}\n' > "$dest/package.json"
-  fi
-  if ! ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix "$dest" --save-exact \
-        --no-audit --no-fund --loglevel=error "onnxruntime-node@$ORT_VERSION"; then
-    echo "install-ort: npm install of onnxruntime-node@$ORT_VERSION failed" >&2
-    exit 1
-  fi
-  have="$(installed_version)"
-  if [ "$have" != "$ORT_VERSION" ]; then
-    echo "install-ort: after npm install found version '${have:-none}', expected $ORT_VERSION" >&2
-    exit 1
-  fi
-  echo "install-ort: installed onnxruntime-node $have"
-fi
-
-if ! smoke_test; then
-  echo "install-ort: onnxruntime-node $ORT_VERSION is installed but the CPU execution provider failed to run a model" >&2
-  exit 1
-fi
+npm_reference_main "$@"

@@ -10,25 +10,18 @@
 #   scripts/install-tokenizers.sh --force    reinstall even if present
 set -euo pipefail
 
-TOKENIZERS_VERSION=0.23.2
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/npm-reference.sh
+source "$repo/scripts/lib/npm-reference.sh"
+
+tool=install-tokenizers
+package=tokenizers
+version=0.23.2
+description="Hugging Face tokenizers reference for sinkc, installed by scripts/install-tokenizers.sh"
 dest="${SINKC_TOKENIZERS_DIR:-$repo/.deps/tokenizers}"
-pkg="$dest/node_modules/tokenizers/package.json"
-
-mode=install
-case "${1:-}" in
-  --check) mode=check ;;
-  --force) mode=force ;;
-  "") ;;
-  *) echo "usage: $0 [--check|--force]" >&2; exit 2 ;;
-esac
-
-command -v node >/dev/null || { echo "install-tokenizers: node not found (need node >= 18)" >&2; exit 1; }
-command -v npm >/dev/null || { echo "install-tokenizers: npm not found" >&2; exit 1; }
-
-installed_version() {
-  [ -f "$pkg" ] && node -e 'console.log(require(process.argv[1]).version)' "$pkg" 2>/dev/null || true
-}
+# The package carries its native binaries for every platform (no
+# per-platform optional packages, no postinstall download).
+npm_env=()
 
 # Loads the native binding and encodes with a two-merge byte-level BPE.
 smoke_test() {
@@ -48,37 +41,4 @@ smoke_test() {
   ')
 }
 
-have="$(installed_version)"
-if [ "$mode" = check ]; then
-  if [ "$have" = "$TOKENIZERS_VERSION" ] && smoke_test; then exit 0; fi
-  echo "install-tokenizers: tokenizers $TOKENIZERS_VERSION not usable in $dest (found: ${have:-none}); run scripts/install-tokenizers.sh" >&2
-  exit 1
-fi
-
-if [ "$mode" = install ] && [ "$have" = "$TOKENIZERS_VERSION" ]; then
-  echo "install-tokenizers: tokenizers $TOKENIZERS_VERSION already installed in $dest"
-else
-  echo "install-tokenizers: installing tokenizers@$TOKENIZERS_VERSION into $dest (found: ${have:-none})"
-  mkdir -p "$dest"
-  if [ ! -f "$dest/package.json" ]; then
-    printf '{\n  "name": "sinkc-tokenizers-deps",\n  "private": true,\n  "description": "Hugging Face tokenizers reference for sinkc, installed by scripts/install-tokenizers.sh"\n}\n' > "$dest/package.json"
-  fi
-  # The package carries its native binaries for every platform (no
-  # per-platform optional packages, no postinstall download).
-  if ! npm install --prefix "$dest" --save-exact --no-audit --no-fund \
-        --loglevel=error "tokenizers@$TOKENIZERS_VERSION"; then
-    echo "install-tokenizers: npm install of tokenizers@$TOKENIZERS_VERSION failed" >&2
-    exit 1
-  fi
-  have="$(installed_version)"
-  if [ "$have" != "$TOKENIZERS_VERSION" ]; then
-    echo "install-tokenizers: after npm install found version '${have:-none}', expected $TOKENIZERS_VERSION" >&2
-    exit 1
-  fi
-  echo "install-tokenizers: installed tokenizers $have"
-fi
-
-if ! smoke_test; then
-  echo "install-tokenizers: tokenizers $TOKENIZERS_VERSION is installed but does not load or encode" >&2
-  exit 1
-fi
+npm_reference_main "$@"
