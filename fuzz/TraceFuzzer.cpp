@@ -5,11 +5,13 @@
 // schema version, lengths and enum ranges) and, when it accepts them, renders
 // every report `sink-trace` can print (summary, JSON, CSV, the SVG plot of
 // the first and last record, the statistics of the trace pooled with itself,
-// the trace merged with itself, serialized and read back).
+// the trace merged with itself, serialized and read back, the diff of the
+// trace with itself).
 //
 //===----------------------------------------------------------------------===//
 
 #include "CorpusStats.h"
+#include "TraceDiff.h"
 #include "TraceMerge.h"
 #include "TraceReport.h"
 #include "sinkrt/TraceData.h"
@@ -42,6 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             sinkrt::serializeTrace(merged))
       (void)sinkrt::parseTrace(bytes->data(), bytes->size());
     (void)sinktrace::renderSummary(merged);
+  }
+  // `sink-trace diff a b` of the trace with itself.
+  if (sinkrt::Expected<sinktrace::TraceDiff> diff =
+          sinktrace::diffTraces("a", *trace, "b", *trace)) {
+    (void)sinktrace::renderDiffText(*diff);
+    (void)sinktrace::renderDiffJson(*diff);
   }
   return 0;
 }

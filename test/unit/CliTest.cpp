@@ -616,3 +616,123 @@ TEST(SinkTrace, MergeRefusals) {
                      1, "sink-trace", "cannot create '/nonexistent/");
   EXPECT_FALSE(testutil::fileExists(out));
 }
+
+/// `sink-trace diff` of the golden prompts run with two attention
+/// thresholds: '!' (recv 0.45 in layer 6) is a sink at epsilon 0.3, not at
+/// 0.5.
+TEST(SinkTrace, DiffShowsTheSinksOfOtherThresholds) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  std::string strict = directory.file("strict.sinktrace");
+  RunResult run = testutil::runProcess(
+      {kFakeLmEmbedded, "--tokens-file", directory.file("prompts.txt"),
+       "--epsilon", "0.5", "--trace", strict, "--quiet"});
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+
+  RunResult text = testutil::runProcess({kSinkTrace, "diff", trace, strict});
+  ASSERT_EQ(text.exitCode, 0) << text.err;
+  EXPECT_TRUE(text.err.empty()) << text.err;
+  EXPECT_NE(text.out.find("model B: the same model and weights\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("epsilon 0.5, min_queries 4, criteria cos+attn, "
+                          "early_layers 2, late_index 6 -- other rules\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("record 0 (prompt 0, 10 tokens): 0 sinks gained, 1 "
+                          "lost, 0 changed\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("  lost            6     33 '!'          secondary "
+                          "none              6         -          1          "
+                          "-\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("record 1 (prompt 1, 11 tokens): no differences\n"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("  sinks lost: 0 primary, 1 secondary\n"),
+            std::string::npos)
+      << text.out;
+
+  RunResult json = testutil::runProcess(
+      {kSinkTrace, "diff", "--format=json", trace, strict});
+  ASSERT_EQ(json.exitCode, 0) << json.err;
+  EXPECT_NE(json.out.find("\"files\": {\"a\": \"" + trace + "\", \"b\": \"" +
+                          strict + "\"}"),
+            std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("{\"change\": \"lost\", \"position\": 6, \"token\": "
+                          "33, \"text\": \"!\""),
+            std::string::npos)
+      << json.out;
+
+  // The other way round, '!' is gained.
+  RunResult reverse = testutil::runProcess({kSinkTrace, "diff", strict, trace});
+  ASSERT_EQ(reverse.exitCode, 0) << reverse.err;
+  EXPECT_NE(reverse.out.find("  sinks gained: 0 primary, 1 secondary\n"),
+            std::string::npos)
+      << reverse.out;
+}
+
+TEST(SinkTrace, DiffOfATraceWithItselfAndRefusals) {
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  RunResult same = testutil::runProcess({kSinkTrace, "diff", trace, trace});
+  ASSERT_EQ(same.exitCode, 0) << same.err;
+  EXPECT_NE(same.out.find("record 0 (prompt 0, 10 tokens): no differences\n"
+                          "\nrecord 1 (prompt 1, 11 tokens): no differences\n"),
+            std::string::npos)
+      << same.out;
+  EXPECT_NE(same.out.find("totals: 2 records, 0 with sink changes, 0 with any "
+                          "difference\n"),
+            std::string::npos)
+      << same.out;
+
+  // Other prompts: the second prompt's fourth token differs.
+  std::string prompts = directory.file("other.txt");
+  testutil::writeFile(prompts, "256,104,105,10,45,120,33,97,98,99\n"
+                               "256 60 38 35 10 0 7 255 92 33 62\n");
+  std::string other = directory.file("other.sinktrace");
+  RunResult run = testutil::runProcess(
+      {kFakeLmEmbedded, "--tokens-file", prompts, "--trace", other, "--quiet"});
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  RunResult refused = testutil::runProcess({kSinkTrace, "diff", trace, other});
+  expectOneLineError(refused, 1, "sink-trace",
+                     "record 1 differs in its tokens: position 3 is token 35 "
+                     "in '" +
+                         other + "', but 34 in '" + trace +
+                         "'; diff compares runs over the same token sequences");
+  EXPECT_TRUE(refused.out.empty());
+
+  // One prompt only: another number of records.
+  std::string single = directory.file("single.sinktrace");
+  run = testutil::runProcess({kFakeLmEmbedded, "--tokens",
+                              "256,104,105,10,45,120,33,97,98,99", "--trace",
+                              single, "--quiet"});
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  expectOneLineError(testutil::runProcess({kSinkTrace, "diff", trace, single}),
+                     1, "sink-trace",
+                     "'" + single + "' has 1 records, but '" + trace +
+                         "' has 2");
+
+  std::string content = testutil::readFile(trace);
+  std::string truncated = directory.file("truncated.sinktrace");
+  testutil::writeFile(truncated, content.substr(0, content.size() / 2));
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "diff", trace, truncated}), 1,
+      "sink-trace", "'" + truncated + "': ");
+
+  expectOneLineError(testutil::runProcess({kSinkTrace, "diff", trace}), 2,
+                     "sink-trace",
+                     "diff needs two trace files (A and B), got 1");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "diff", trace, trace, trace}), 2,
+      "sink-trace", "diff needs two trace files (A and B), got 3");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "diff", "--format=csv", trace, trace}),
+      2, "sink-trace", "--format must be text or json");
+  expectOneLineError(
+      testutil::runProcess({kSinkTrace, "diff", "-x", trace, trace}), 2,
+      "sink-trace", "unexpected option '-x'");
+}

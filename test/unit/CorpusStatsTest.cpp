@@ -9,6 +9,7 @@
 #include "CorpusStats.h"
 #include "TraceMerge.h"
 
+#include "TraceBuilders.h"
 #include "sinkrt/Classify.h"
 
 #include <gtest/gtest.h>
@@ -17,65 +18,9 @@
 
 using namespace sinkrt;
 using namespace sinktrace;
+using namespace testtrace;
 
 namespace {
-
-ModelSummary byteModel() { return {"tiny", 4, 2, 260, 256, "bytes", 10, 7}; }
-
-struct PlantedSink {
-  int position;
-  SinkKind kind;
-  int creation;
-  int lifetime;
-};
-
-/// A record over layers 0-3 whose sinks are given directly; bos_mass per
-/// layer as listed (NaN: not measured).
-TraceRecord makeRecord(std::vector<int64_t> tokens,
-                       const std::vector<PlantedSink> &planted,
-                       std::vector<float> bosMass) {
-  TraceRecord record;
-  record.sequenceLength = static_cast<int>(tokens.size());
-  record.tokens = std::move(tokens);
-  record.layers = {0, 1, 2, 3};
-  record.metrics = {Metric::BosMass, Metric::Recv, Metric::HiddenCosBos};
-  record.instrumentSpec = "layers=all";
-  record.rules =
-      makeClassificationRules(record.layers, record.metrics, Thresholds());
-  for (int l = 0; l < 4; ++l) {
-    LayerRecord layer;
-    layer.layer = l;
-    layer.bosMass = bosMass[l];
-    record.measurements.push_back(layer);
-  }
-  for (int t = 0; t < record.sequenceLength; ++t) {
-    TokenSink sink;
-    sink.position = t;
-    sink.token = record.tokens[t];
-    record.sinks.push_back(sink);
-  }
-  for (const PlantedSink &p : planted) {
-    TokenSink &sink = record.sinks[p.position];
-    sink.kind = p.kind;
-    sink.creationLayer = p.creation;
-    sink.lifetime = p.lifetime;
-    sink.endLayer = p.creation + p.lifetime - 1;
-    sink.flaggedLayers = p.lifetime;
-  }
-  return record;
-}
-
-TraceData makeTrace(std::vector<TraceRecord> records) {
-  TraceData trace;
-  trace.producer = "test";
-  trace.model = byteModel();
-  trace.records = std::move(records);
-  trace.levels = aggregateSinkLevels(trace.records);
-  return trace;
-}
-
-constexpr SinkKind kPrimary = SinkKind::Primary;
-constexpr SinkKind kSecondary = SinkKind::Secondary;
 
 /// Two files, three records:
 ///   a/0: T=5  256 10 65 10 66   primary 0; secondary 1 and 3 (2+1)

@@ -445,31 +445,6 @@ std::string renderStatsText(const CorpusStats &stats) {
 
 namespace {
 
-/// The fewest digits that read back as the same double; null for NaN.
-std::string jsonDouble(double value) {
-  if (!std::isfinite(value))
-    return "null";
-  for (int digits = 15; digits < 17; ++digits) {
-    std::string text = formatString("%.*g", digits, value);
-    if (std::strtod(text.c_str(), nullptr) == value)
-      return text;
-  }
-  return formatString("%.17g", value);
-}
-
-/// As in `sink-trace json`: ["hidden_cosine", "attention"].
-std::string jsonCriteria(uint8_t criteria) {
-  std::vector<std::string> names;
-  if (criteria & kCriterionHiddenCosine)
-    names.push_back("\"hidden_cosine\"");
-  if (criteria & kCriterionAttention)
-    names.push_back("\"attention\"");
-  std::string out = "[";
-  for (size_t i = 0; i < names.size(); ++i)
-    out += (i ? ", " : "") + names[i];
-  return out + "]";
-}
-
 std::string jsonDistribution(const Distribution &distribution) {
   return formatString(
       "{\"count\": %zu, \"mean\": %s, \"sd\": %s, \"min\": %s, \"q1\": %s, "

@@ -5,16 +5,20 @@
 // sink-trace report T1.sinktrace [T2 ...] [-o OUT.html] [--figures N|all]
 // sink-trace stats [--format=text|json] T1.sinktrace [T2.sinktrace ...]
 // sink-trace merge T1.sinktrace [T2.sinktrace ...] -o ALL.sinktrace
+// sink-trace diff A.sinktrace B.sinktrace [--format=text|json]
 //
 // Every trace is verified (FlatBuffers verifier, file identifier, schema
-// version) before anything is read from it. Exit codes: 0 success, 1 the
-// trace cannot be read or the output not written, 2 bad usage.
+// version) before anything is read from it. Exit codes: 0 success (for diff
+// also when the traces differ: it reports, it does not check), 1 the trace
+// cannot be read, the traces cannot be pooled, merged or compared, or the
+// output not written, 2 bad usage.
 //
 //===----------------------------------------------------------------------===//
 
 #include "CorpusStats.h"
 #include "Figures.h"
 #include "HtmlReport.h"
+#include "TraceDiff.h"
 #include "TraceMerge.h"
 #include "TraceReport.h"
 
@@ -24,6 +28,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -40,6 +45,7 @@ static const char *const kUsage =
     "[T2.sinktrace ...]\n"
     "       sink-trace merge T1.sinktrace [T2.sinktrace ...] -o "
     "ALL.sinktrace\n"
+    "       sink-trace diff A.sinktrace B.sinktrace [--format=text|json]\n"
     "\n"
     "  summary  classified sinks, then a per-layer table per record\n"
     "  json     the whole trace as JSON (fields: docs/trace-format.md)\n"
@@ -62,6 +68,10 @@ static const char *const kUsage =
     "           positions, sink tokens, sink levels, bos_mass per layer\n"
     "  merge    one trace of the records of several traces of one executable\n"
     "           (in the order given, prompts renumbered), written atomically\n"
+    "  diff     two traces of the same token sequences (other models,\n"
+    "           weights or thresholds) record by record: sinks gained, lost\n"
+    "           and changed, bos_mass and recv changes per layer, totals;\n"
+    "           exit code 0 whether or not they differ\n"
     "\n"
     "summary, json and csv given several traces report them merged.\n";
 
@@ -121,11 +131,13 @@ static bool writeStdout(const std::string &text) {
   return true;
 }
 
-/// `sink-trace stats`: the traces are read one at a time and folded into the
-/// statistics, so a corpus need not fit in memory at once.
-static int runStats(int argc, char **argv) {
-  std::string format = "text";
-  std::vector<std::string> paths;
+/// The command line of `stats` and `diff`: `--format=text|json` (or
+/// `--format X`) and trace files; `--` ends the options. Returns the exit
+/// code of a usage error, none when the command line is good.
+static std::optional<int> parseFormatAndPaths(int argc, char **argv,
+                                              std::string &format,
+                                              std::vector<std::string> &paths) {
+  format = "text";
   bool options = true;
   for (int i = 2; i < argc; ++i) {
     std::string argument = argv[i];
@@ -147,6 +159,17 @@ static int runStats(int argc, char **argv) {
   }
   if (format != "text" && format != "json")
     return usageError("--format must be text or json, got '" + format + "'");
+  return std::nullopt;
+}
+
+/// `sink-trace stats`: the traces are read one at a time and folded into the
+/// statistics, so a corpus need not fit in memory at once.
+static int runStats(int argc, char **argv) {
+  std::string format;
+  std::vector<std::string> paths;
+  if (std::optional<int> exitCode =
+          parseFormatAndPaths(argc, argv, format, paths))
+    return *exitCode;
   if (paths.empty())
     return usageError("stats needs at least one trace file");
 
@@ -249,6 +272,41 @@ static int runReport(int argc, char **argv) {
                                                                            : 1;
 }
 
+/// `sink-trace diff A B`: a report, so differences exit with 0 too; only
+/// traces that cannot be read or compared exit with 1.
+static int runDiff(int argc, char **argv) {
+  std::string format;
+  std::vector<std::string> paths;
+  if (std::optional<int> exitCode =
+          parseFormatAndPaths(argc, argv, format, paths))
+    return *exitCode;
+  if (paths.size() != 2)
+    return usageError(formatString(
+        "diff needs two trace files (A and B), got %zu", paths.size()));
+
+  std::vector<TraceData> traces;
+  for (const std::string &path : paths) {
+    Expected<TraceData> trace = readTraceFile(path);
+    if (!trace) {
+      std::fprintf(stderr, "sink-trace: error: %s\n",
+                   oneLine(trace.getError().message).c_str());
+      return 1;
+    }
+    traces.push_back(std::move(*trace));
+  }
+  Expected<sinktrace::TraceDiff> diff =
+      sinktrace::diffTraces(paths[0], traces[0], paths[1], traces[1]);
+  if (!diff) {
+    std::fprintf(stderr, "sink-trace: error: %s\n",
+                 oneLine(diff.getError().message).c_str());
+    return 1;
+  }
+  return writeStdout(format == "json" ? sinktrace::renderDiffJson(*diff)
+                                      : sinktrace::renderDiffText(*diff))
+             ? 0
+             : 1;
+}
+
 /// Reads `paths` in order and merges them (one trace: as read).
 static Expected<TraceData> readMerged(const std::vector<std::string> &paths) {
   if (paths.size() == 1)
@@ -324,6 +382,8 @@ int main(int argc, char **argv) {
     return runReport(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "merge") == 0)
     return runMerge(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "diff") == 0)
+    return runDiff(argc, argv);
   if (argc < 3)
     return usageError("expected a command and a trace file");
   std::string command = argv[1];

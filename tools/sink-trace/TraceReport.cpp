@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 using namespace sinkrt;
 
@@ -298,6 +299,31 @@ std::string renderSummary(const TraceData &trace) {
 // json
 //===----------------------------------------------------------------------===//
 
+std::string jsonFloat(float value) {
+  return std::isfinite(value) ? formatFloat(value) : std::string("null");
+}
+
+std::string jsonDouble(double value) {
+  if (!std::isfinite(value))
+    return "null";
+  for (int digits = 15; digits < 17; ++digits) {
+    std::string text = formatString("%.*g", digits, value);
+    if (std::strtod(text.c_str(), nullptr) == value)
+      return text;
+  }
+  return formatString("%.17g", value);
+}
+
+std::string jsonCriteria(uint8_t criteria) {
+  std::string out = "[";
+  if (criteria & kCriterionHiddenCosine)
+    out += "\"hidden_cosine\"";
+  if (criteria & kCriterionAttention)
+    out += std::string(criteria & kCriterionHiddenCosine ? ", " : "") +
+           "\"attention\"";
+  return out + "]";
+}
+
 std::string jsonString(const std::string &text) {
   std::string out = "\"";
   for (char c : text) {
@@ -322,12 +348,6 @@ std::string jsonString(const std::string &text) {
 
 namespace {
 
-std::string jsonNumber(float value) {
-  if (!std::isfinite(value))
-    return "null";
-  return formatFloat(value);
-}
-
 template <typename T> std::string jsonIntegers(const std::vector<T> &values) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i)
@@ -340,17 +360,7 @@ std::string jsonFloats(const std::vector<float> &values) {
     return "null";
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i)
-    out += (i ? ", " : "") + jsonNumber(values[i]);
-  return out + "]";
-}
-
-std::string jsonCriteria(uint8_t criteria) {
-  std::string out = "[";
-  if (criteria & kCriterionHiddenCosine)
-    out += "\"hidden_cosine\"";
-  if (criteria & kCriterionAttention)
-    out += std::string(criteria & kCriterionHiddenCosine ? ", " : "") +
-           "\"attention\"";
+    out += (i ? ", " : "") + jsonFloat(values[i]);
   return out + "]";
 }
 
@@ -399,8 +409,8 @@ std::string renderJson(const TraceData &trace) {
       out += (i ? ", " : "") + jsonString(metricName(record.metrics[i]));
     out += "],\n";
     out += "      \"classification\": {";
-    out += "\"tau\": " + jsonNumber(rules.tau);
-    out += ", \"epsilon\": " + jsonNumber(rules.epsilon);
+    out += "\"tau\": " + jsonFloat(rules.tau);
+    out += ", \"epsilon\": " + jsonFloat(rules.epsilon);
     out += formatString(", \"min_queries\": %d", rules.minQueries);
     out += ", \"criteria_available\": " + jsonCriteria(rules.criteriaAvailable);
     out += formatString(", \"window_first\": %d, \"window_last\": %d",
@@ -412,7 +422,7 @@ std::string renderJson(const TraceData &trace) {
       const LayerRecord &layer = record.measurements[i];
       out += i ? ",\n" : "\n";
       out += formatString("        {\"layer\": %d", layer.layer);
-      out += ", \"bos_mass\": " + jsonNumber(layer.bosMass);
+      out += ", \"bos_mass\": " + jsonFloat(layer.bosMass);
       out += ", \"head_bos_mass\": " + jsonFloats(layer.headBosMass);
       for (Metric metric :
            {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
@@ -438,7 +448,7 @@ std::string renderJson(const TraceData &trace) {
           "%d, \"criteria\": %s}",
           sink.position, static_cast<long long>(sink.token),
           sinkKindName(sink.kind), sink.creationLayer, sink.lifetime,
-          sink.endLayer, sink.flaggedLayers, jsonNumber(sink.peakRecv).c_str(),
+          sink.endLayer, sink.flaggedLayers, jsonFloat(sink.peakRecv).c_str(),
           sink.peakRecvLayer, jsonCriteria(sink.criteria).c_str());
     }
     out += record.sinks.empty() ? "]\n    }" : "\n      ]\n    }";

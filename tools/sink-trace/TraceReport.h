@@ -58,6 +58,17 @@ std::string tokenText(const sinkrt::ModelSummary &model, int64_t token);
 /// characters escaped).
 std::string jsonString(const std::string &text);
 
+/// The shortest text that reads back as `value`; null for NaN and infinity.
+std::string jsonFloat(float value);
+
+/// The fewest digits (15 to 17) that read back as the same double; null for
+/// NaN and infinity.
+std::string jsonDouble(double value);
+
+/// A criteria bit set as `sink-trace json` writes it: ["hidden_cosine",
+/// "attention"].
+std::string jsonCriteria(uint8_t criteria);
+
 /// `text` with the XML special characters (& < > ") escaped.
 std::string xmlEscape(const std::string &text);
 

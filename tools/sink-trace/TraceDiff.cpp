@@ -1,0 +1,562 @@
+//===- TraceDiff.cpp - Two traces of the same prompts compared ------------===//
+
+#include "TraceDiff.h"
+
+#include "CorpusStats.h"
+#include "TraceReport.h"
+
+#include "sinkrt/Text.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+
+using namespace sinkrt;
+
+namespace sinktrace {
+
+const char *sinkChangeName(SinkChange change) {
+  switch (change) {
+  case SinkChange::Gained:
+    return "gained";
+  case SinkChange::Lost:
+    return "lost";
+  case SinkChange::Changed:
+    return "changed";
+  }
+  return "?";
+}
+
+bool RecordDiff::differs() const {
+  if (!sinks.empty())
+    return true;
+  for (const LayerDiff &layer : layers)
+    if (layer.changed)
+      return true;
+  return false;
+}
+
+namespace {
+
+bool sameValue(float a, float b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
+
+/// The sink entry of every position (kind None where the trace has none).
+std::vector<TokenSink> sinksByPosition(const TraceRecord &record) {
+  auto count = static_cast<size_t>(std::max(record.sequenceLength, 0));
+  std::vector<TokenSink> sinks(count);
+  std::vector<bool> seen(count, false);
+  for (size_t position = 0; position < count; ++position) {
+    sinks[position].position = static_cast<int>(position);
+    if (position < record.tokens.size())
+      sinks[position].token = record.tokens[position];
+  }
+  for (const TokenSink &sink : record.sinks) {
+    if (sink.position < 0 || static_cast<size_t>(sink.position) >= count ||
+        seen[sink.position])
+      continue;
+    seen[sink.position] = true;
+    sinks[sink.position] = sink;
+  }
+  return sinks;
+}
+
+bool sameSink(const TokenSink &a, const TokenSink &b) {
+  if (a.kind != b.kind)
+    return false;
+  // A position that is no sink has no creation layer or lifetime.
+  return a.kind == SinkKind::None ||
+         (a.creationLayer == b.creationLayer && a.lifetime == b.lifetime);
+}
+
+/// The measurements of each layer (the first, should a file list a layer
+/// twice).
+std::map<int, const LayerRecord *> layersByNumber(const TraceRecord &record) {
+  std::map<int, const LayerRecord *> layers;
+  for (const LayerRecord &entry : record.measurements)
+    layers.emplace(entry.layer, &entry);
+  return layers;
+}
+
+const LayerRecord *findLayer(const std::map<int, const LayerRecord *> &layers,
+                             int layer) {
+  auto found = layers.find(layer);
+  return found == layers.end() ? nullptr : found->second;
+}
+
+LayerDiff diffLayer(int layerIndex, const TraceRecord &recordA,
+                    const LayerRecord *a, const LayerRecord *b) {
+  LayerDiff diff;
+  diff.layer = layerIndex;
+  if (a)
+    diff.bosMassA = a->bosMass;
+  if (b)
+    diff.bosMassB = b->bosMass;
+  if (!std::isnan(diff.bosMassA) && !std::isnan(diff.bosMassB))
+    diff.bosMassDelta =
+        static_cast<double>(diff.bosMassB) - static_cast<double>(diff.bosMassA);
+  diff.changed = !sameValue(diff.bosMassA, diff.bosMassB);
+
+  auto tokenCount = static_cast<size_t>(recordA.sequenceLength);
+  bool hasA = a && a->recv.size() == tokenCount && tokenCount > 0;
+  bool hasB = b && b->recv.size() == tokenCount && tokenCount > 0;
+  if (hasA != hasB)
+    diff.changed = true;
+  if (!hasA || !hasB)
+    return diff;
+  diff.recvCompared = true;
+  diff.maxRecvDelta = 0;
+  double largest = 0;
+  for (size_t position = 0; position < tokenCount; ++position) {
+    // Keys seen by fewer than min_queries queries are not ranked (the
+    // classification's rule): their recv averages a handful of queries.
+    if (static_cast<int64_t>(tokenCount - position) < recordA.rules.minQueries)
+      break;
+    double delta = static_cast<double>(b->recv[position]) -
+                   static_cast<double>(a->recv[position]);
+    if (std::isnan(delta) || std::fabs(delta) <= largest)
+      continue;
+    largest = std::fabs(delta);
+    diff.maxRecvDelta = delta;
+    diff.maxRecvPosition = static_cast<int>(position);
+  }
+  if (diff.maxRecvPosition >= 0)
+    diff.changed = true;
+  return diff;
+}
+
+TraceSide describeSide(const std::string &path, const TraceData &trace) {
+  TraceSide side;
+  side.path = path;
+  side.model = trace.model;
+  if (!trace.records.empty()) {
+    const TraceRecord &first = trace.records.front();
+    side.instrumentSpec = first.instrumentSpec;
+    side.layers = first.layers;
+    side.metrics = first.metrics;
+    side.rules = first.rules;
+  }
+  return side;
+}
+
+/// Why records `index` of the two traces cannot be compared; empty when
+/// they can.
+Status checkComparable(size_t index, const std::string &pathA,
+                       const TraceRecord &a, const std::string &pathB,
+                       const TraceRecord &b) {
+  const char *why = "diff compares runs over the same token sequences";
+  if (a.sequenceLength != b.sequenceLength)
+    return failure("record %zu has %d tokens in '%s', but %d in '%s'; %s",
+                   index, b.sequenceLength, pathB.c_str(), a.sequenceLength,
+                   pathA.c_str(), why);
+  if (a.tokens.size() != b.tokens.size())
+    return failure("record %zu has %zu token ids in '%s', but %zu in '%s'; %s",
+                   index, b.tokens.size(), pathB.c_str(), a.tokens.size(),
+                   pathA.c_str(), why);
+  for (size_t position = 0; position < a.tokens.size(); ++position)
+    if (a.tokens[position] != b.tokens[position])
+      return failure("record %zu differs in its tokens: position %zu is "
+                     "token %lld in '%s', but %lld in '%s'; %s",
+                     index, position,
+                     static_cast<long long>(b.tokens[position]), pathB.c_str(),
+                     static_cast<long long>(a.tokens[position]), pathA.c_str(),
+                     why);
+  if (a.layers != b.layers)
+    return failure("record %zu was instrumented at layers %s in '%s', but at "
+                   "layers %s in '%s'; diff compares the same instrumented "
+                   "layers",
+                   index, layerRange(b.layers).c_str(), pathB.c_str(),
+                   layerRange(a.layers).c_str(), pathA.c_str());
+  return Status::ok();
+}
+
+} // namespace
+
+Expected<TraceDiff> diffTraces(const std::string &pathA, const TraceData &a,
+                               const std::string &pathB, const TraceData &b) {
+  if (a.records.size() != b.records.size())
+    return failure("'%s' has %zu records, but '%s' has %zu; diff compares two "
+                   "runs over the same prompts, record by record",
+                   pathB.c_str(), b.records.size(), pathA.c_str(),
+                   a.records.size());
+  for (size_t index = 0; index < a.records.size(); ++index)
+    if (Status status = checkComparable(index, pathA, a.records[index], pathB,
+                                        b.records[index]);
+        !status)
+      return status.takeError();
+
+  TraceDiff diff;
+  diff.a = describeSide(pathA, a);
+  diff.b = describeSide(pathB, b);
+  diff.sameModel = sameModel(a.model, b.model);
+  diff.sameInstrumentation = diff.a.instrumentSpec == diff.b.instrumentSpec &&
+                             diff.a.metrics == diff.b.metrics;
+  diff.sameRules = sinktrace::sameRules(diff.a.rules, diff.b.rules);
+
+  std::map<int, std::pair<size_t, double>> bosMassSums;
+  for (size_t index = 0; index < a.records.size(); ++index) {
+    const TraceRecord &recordA = a.records[index];
+    const TraceRecord &recordB = b.records[index];
+    RecordDiff record;
+    record.record = index;
+    record.prompt = recordA.prompt;
+    record.sequenceLength = recordA.sequenceLength;
+    record.rulesA = recordA.rules;
+    record.rulesB = recordB.rules;
+    record.rulesOwn = !sinktrace::sameRules(recordA.rules, diff.a.rules) ||
+                      !sinktrace::sameRules(recordB.rules, diff.b.rules);
+
+    std::vector<TokenSink> sinksA = sinksByPosition(recordA);
+    std::vector<TokenSink> sinksB = sinksByPosition(recordB);
+    for (size_t position = 0; position < sinksA.size(); ++position) {
+      const TokenSink &sinkA = sinksA[position];
+      const TokenSink &sinkB = sinksB[position];
+      if (sameSink(sinkA, sinkB))
+        continue;
+      SinkDiff change;
+      change.change = sinkA.kind == SinkKind::None   ? SinkChange::Gained
+                      : sinkB.kind == SinkKind::None ? SinkChange::Lost
+                                                     : SinkChange::Changed;
+      change.position = static_cast<int>(position);
+      change.token = position < recordA.tokens.size() ? recordA.tokens[position]
+                                                      : sinkA.token;
+      change.text = tokenText(a.model, recordA, static_cast<int>(position));
+      change.a = sinkA;
+      change.b = sinkB;
+      if (change.change == SinkChange::Gained)
+        ++diff.gained[static_cast<size_t>(sinkB.kind)];
+      else if (change.change == SinkChange::Lost)
+        ++diff.lost[static_cast<size_t>(sinkA.kind)];
+      else
+        ++diff.changed;
+      record.sinks.push_back(std::move(change));
+    }
+
+    std::map<int, const LayerRecord *> layersA = layersByNumber(recordA);
+    std::map<int, const LayerRecord *> layersB = layersByNumber(recordB);
+    for (int layer : recordA.layers) {
+      LayerDiff layerDiff = diffLayer(layer, recordA, findLayer(layersA, layer),
+                                      findLayer(layersB, layer));
+      std::pair<size_t, double> &sum = bosMassSums[layer];
+      if (!std::isnan(layerDiff.bosMassDelta)) {
+        ++sum.first;
+        sum.second += layerDiff.bosMassDelta;
+      }
+      record.layers.push_back(layerDiff);
+    }
+    diff.recordsWithSinkChanges += record.sinksChanged();
+    diff.recordsWithDifferences += record.differs();
+    diff.records.push_back(std::move(record));
+  }
+  for (const auto &[layer, sum] : bosMassSums) {
+    LayerMeanDelta mean;
+    mean.layer = layer;
+    mean.records = sum.first;
+    if (sum.first)
+      mean.mean = sum.second / static_cast<double>(sum.first);
+    diff.bosMassDelta.push_back(mean);
+  }
+  return diff;
+}
+
+//===----------------------------------------------------------------------===//
+// text
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string fixed(double value) {
+  if (std::isnan(value))
+    return "-";
+  return formatString("%.4f", value);
+}
+
+std::string signedFixed(double value) {
+  if (std::isnan(value))
+    return "-";
+  return formatString("%+.4f", value);
+}
+
+/// As `sink-trace summary` prints a token: quoted, except the "<bos>" that
+/// stands for the BOS id of a model without token texts.
+std::string quoted(const ModelSummary &model, const std::string &text) {
+  if (text.empty() || (text == "<bos>" && model.tokenizer != "json"))
+    return text;
+  return "'" + text + "'";
+}
+
+std::string metricList(const std::vector<Metric> &metrics) {
+  std::string text;
+  for (Metric metric : metrics)
+    text += (text.empty() ? "" : ",") + std::string(metricName(metric));
+  return text.empty() ? "none" : text;
+}
+
+std::string instrumentationText(const TraceSide &side) {
+  return formatString("%s (layers %s; metrics %s)", side.instrumentSpec.c_str(),
+                      layerRange(side.layers).c_str(),
+                      metricList(side.metrics).c_str());
+}
+
+std::string orDash(int value, bool present) {
+  return present ? std::to_string(value) : std::string("-");
+}
+
+std::string plural(size_t count, const char *singular, const char *many) {
+  return formatString("%zu %s", count, count == 1 ? singular : many);
+}
+
+void appendSinkRows(std::string &out, const ModelSummary &model,
+                    const RecordDiff &record) {
+  out += formatString("  %-8s %8s %6s %-12s %-9s %-9s %9s %9s %10s %10s\n",
+                      "change", "position", "token", "text", "kind A", "kind B",
+                      "created A", "created B", "lifetime A", "lifetime B");
+  for (const SinkDiff &sink : record.sinks) {
+    bool inA = sink.a.kind != SinkKind::None;
+    bool inB = sink.b.kind != SinkKind::None;
+    out += formatString("  %-8s %8d %6lld %-12s %-9s %-9s %9s %9s %10s %10s\n",
+                        sinkChangeName(sink.change), sink.position,
+                        static_cast<long long>(sink.token),
+                        quoted(model, shorten(sink.text, 20)).c_str(),
+                        sinkKindName(sink.a.kind), sinkKindName(sink.b.kind),
+                        orDash(sink.a.creationLayer, inA).c_str(),
+                        orDash(sink.b.creationLayer, inB).c_str(),
+                        orDash(sink.a.lifetime, inA).c_str(),
+                        orDash(sink.b.lifetime, inB).c_str());
+  }
+}
+
+void appendLayerRows(std::string &out, const RecordDiff &record) {
+  out += formatString("  %5s %10s %10s %14s %16s %8s\n", "layer", "bos_mass A",
+                      "bos_mass B", "delta bos_mass", "max delta recv",
+                      "position");
+  for (const LayerDiff &layer : record.layers)
+    out += formatString(
+        "  %5d %10s %10s %14s %16s %8s\n", layer.layer,
+        fixed(layer.bosMassA).c_str(), fixed(layer.bosMassB).c_str(),
+        signedFixed(layer.bosMassDelta).c_str(),
+        signedFixed(layer.maxRecvDelta).c_str(),
+        orDash(layer.maxRecvPosition, layer.maxRecvPosition >= 0).c_str());
+}
+
+} // namespace
+
+std::string renderDiffText(const TraceDiff &diff) {
+  std::string out = formatString(
+      "diff: A = '%s', B = '%s'; %zu records matched by index, the same "
+      "tokens\n",
+      diff.a.path.c_str(), diff.b.path.c_str(), diff.records.size());
+  out += "model A: " + modelIdentity(diff.a.model) + "\n";
+  out += "model B: " +
+         (diff.sameModel ? std::string("the same model and weights")
+                         : modelIdentity(diff.b.model) +
+                               " -- another model or weights: two models "
+                               "compared on the same tokens") +
+         "\n";
+  if (!diff.records.empty()) {
+    out += "instrumented A: " + instrumentationText(diff.a) + "\n";
+    out += "instrumented B: " +
+           (diff.sameInstrumentation
+                ? std::string("the same")
+                : instrumentationText(diff.b) + " -- another instrumentation") +
+           "\n";
+    out += "classification A: " + rulesText(diff.a.layers, diff.a.rules) + "\n";
+    out += "classification B: " +
+           (diff.sameRules
+                ? std::string("the same")
+                : rulesText(diff.b.layers, diff.b.rules) + " -- other rules") +
+           "\n";
+  }
+  out += "deltas are B - A; recv over the keys seen by at least min_queries "
+         "queries (A's rules)\n";
+
+  for (const RecordDiff &record : diff.records) {
+    out += formatString("\nrecord %zu (prompt %d, %d tokens): ", record.record,
+                        record.prompt, record.sequenceLength);
+    if (!record.differs()) {
+      out += "no differences\n";
+      continue;
+    }
+    size_t gained = 0, lost = 0, changed = 0;
+    for (const SinkDiff &sink : record.sinks)
+      ++(sink.change == SinkChange::Gained ? gained
+         : sink.change == SinkChange::Lost ? lost
+                                           : changed);
+    out += formatString("%s gained, %zu lost, %zu changed\n",
+                        plural(gained, "sink", "sinks").c_str(), lost, changed);
+    if (record.rulesOwn) {
+      std::vector<int> layers;
+      for (const LayerDiff &layer : record.layers)
+        layers.push_back(layer.layer);
+      out += "  classification A: " + rulesText(layers, record.rulesA) + "\n";
+      out += "  classification B: " + rulesText(layers, record.rulesB) + "\n";
+    }
+    if (!record.sinks.empty())
+      appendSinkRows(out, diff.a.model, record);
+    appendLayerRows(out, record);
+  }
+
+  out += formatString(
+      "\ntotals: %s, %zu with sink changes, %zu with any difference\n",
+      plural(diff.records.size(), "record", "records").c_str(),
+      diff.recordsWithSinkChanges, diff.recordsWithDifferences);
+  out += formatString("  sinks gained: %zu primary, %zu secondary\n",
+                      diff.gained[1], diff.gained[2]);
+  out += formatString("  sinks lost: %zu primary, %zu secondary\n",
+                      diff.lost[1], diff.lost[2]);
+  out +=
+      formatString("  sinks changed (kind, creation layer or lifetime): %zu\n",
+                   diff.changed);
+  out += "  mean delta bos_mass per layer (over the records that measured it "
+         "in both):\n";
+  if (diff.bosMassDelta.empty()) {
+    out += "    none\n";
+    return out;
+  }
+  out += formatString("  %5s %7s %10s\n", "layer", "records", "mean delta");
+  for (const LayerMeanDelta &layer : diff.bosMassDelta)
+    out += formatString("  %5d %7zu %10s\n", layer.layer, layer.records,
+                        signedFixed(layer.mean).c_str());
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// json
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string jsonIntegers(const std::vector<int> &values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i)
+    out += formatString("%s%d", i ? ", " : "", values[i]);
+  return out + "]";
+}
+
+std::string jsonModel(const ModelSummary &model) {
+  return formatString(
+      "{\"name\": %s, \"layers\": %d, \"heads\": %d, \"vocab\": %lld, "
+      "\"bos\": %lld, \"tokenizer\": %s, \"weights_size\": %llu, "
+      "\"weights_hash\": \"%016llx\"}",
+      jsonString(model.name).c_str(), model.layers, model.heads,
+      static_cast<long long>(model.vocab), static_cast<long long>(model.bos),
+      jsonString(model.tokenizer).c_str(),
+      static_cast<unsigned long long>(model.weightsSize),
+      static_cast<unsigned long long>(model.weightsHash));
+}
+
+std::string jsonInstrumentation(const TraceSide &side) {
+  std::string metrics = "[";
+  for (size_t i = 0; i < side.metrics.size(); ++i)
+    metrics +=
+        formatString("%s\"%s\"", i ? ", " : "", metricName(side.metrics[i]));
+  metrics += "]";
+  return "{\"instrument_spec\": " + jsonString(side.instrumentSpec) +
+         ", \"layers\": " + jsonIntegers(side.layers) +
+         ", \"metrics\": " + metrics + "}";
+}
+
+std::string jsonRules(const ClassificationRules &rules) {
+  return formatString(
+      "{\"tau\": %s, \"epsilon\": %s, \"min_queries\": %d, "
+      "\"criteria_available\": %s, \"window_first\": %d, \"window_last\": "
+      "%d, \"early_layers\": %d, \"late_index\": %d}",
+      jsonFloat(rules.tau).c_str(), jsonFloat(rules.epsilon).c_str(),
+      rules.minQueries, jsonCriteria(rules.criteriaAvailable).c_str(),
+      rules.windowFirst, rules.windowLast, rules.earlyLayers, rules.lateIndex);
+}
+
+std::string jsonSink(const TokenSink &sink) {
+  return formatString("{\"kind\": \"%s\", \"creation_layer\": %d, "
+                      "\"lifetime\": %d}",
+                      sinkKindName(sink.kind), sink.creationLayer,
+                      sink.lifetime);
+}
+
+std::string jsonKinds(const size_t counts[3]) {
+  return formatString("{\"primary\": %zu, \"secondary\": %zu}", counts[1],
+                      counts[2]);
+}
+
+} // namespace
+
+std::string renderDiffJson(const TraceDiff &diff) {
+  std::string out = "{\n";
+  out += "  \"files\": {\"a\": " + jsonString(diff.a.path) +
+         ", \"b\": " + jsonString(diff.b.path) + "},\n";
+  out += formatString("  \"same_model\": %s,\n",
+                      diff.sameModel ? "true" : "false");
+  out += "  \"models\": {\"a\": " + jsonModel(diff.a.model) +
+         ", \"b\": " + jsonModel(diff.b.model) + "},\n";
+  out += formatString("  \"same_instrumentation\": %s,\n",
+                      diff.sameInstrumentation ? "true" : "false");
+  out += "  \"instrumentation\": {\"a\": " + jsonInstrumentation(diff.a) +
+         ", \"b\": " + jsonInstrumentation(diff.b) + "},\n";
+  out += formatString("  \"same_classification\": %s,\n",
+                      diff.sameRules ? "true" : "false");
+  out += "  \"classification\": {\"a\": " + jsonRules(diff.a.rules) +
+         ", \"b\": " + jsonRules(diff.b.rules) + "},\n";
+  out += "  \"records\": [";
+  for (size_t i = 0; i < diff.records.size(); ++i) {
+    const RecordDiff &record = diff.records[i];
+    out +=
+        formatString("%s\n    {\"record\": %zu, \"prompt\": %d, "
+                     "\"sequence_length\": %d, \"differences\": %s, "
+                     "\"sink_changes\": %s,\n",
+                     i ? "," : "", record.record, record.prompt,
+                     record.sequenceLength, record.differs() ? "true" : "false",
+                     record.sinksChanged() ? "true" : "false");
+    out += "     \"classification\": {\"a\": " + jsonRules(record.rulesA) +
+           ", \"b\": " + jsonRules(record.rulesB) + "},\n";
+    out += "     \"sinks\": [";
+    for (size_t s = 0; s < record.sinks.size(); ++s) {
+      const SinkDiff &sink = record.sinks[s];
+      out += formatString("%s\n       {\"change\": \"%s\", \"position\": %d, "
+                          "\"token\": %lld, \"text\": %s, \"a\": %s, \"b\": "
+                          "%s}",
+                          s ? "," : "", sinkChangeName(sink.change),
+                          sink.position, static_cast<long long>(sink.token),
+                          jsonString(sink.text).c_str(),
+                          jsonSink(sink.a).c_str(), jsonSink(sink.b).c_str());
+    }
+    out += record.sinks.empty() ? "],\n" : "\n     ],\n";
+    out += "     \"layers\": [";
+    for (size_t l = 0; l < record.layers.size(); ++l) {
+      const LayerDiff &layer = record.layers[l];
+      std::string position = layer.maxRecvPosition >= 0
+                                 ? std::to_string(layer.maxRecvPosition)
+                                 : std::string("null");
+      out += formatString(
+          "%s\n       {\"layer\": %d, \"bos_mass_a\": %s, \"bos_mass_b\": "
+          "%s, \"bos_mass_delta\": %s, \"max_recv_delta\": %s, "
+          "\"max_recv_position\": %s, \"changed\": %s}",
+          l ? "," : "", layer.layer, jsonFloat(layer.bosMassA).c_str(),
+          jsonFloat(layer.bosMassB).c_str(),
+          jsonDouble(layer.bosMassDelta).c_str(),
+          jsonDouble(layer.maxRecvDelta).c_str(), position.c_str(),
+          layer.changed ? "true" : "false");
+    }
+    out += record.layers.empty() ? "]}" : "\n     ]}";
+  }
+  out += diff.records.empty() ? "],\n" : "\n  ],\n";
+  out += formatString(
+      "  \"totals\": {\"records\": %zu, \"records_with_sink_changes\": %zu, "
+      "\"records_with_differences\": %zu,\n",
+      diff.records.size(), diff.recordsWithSinkChanges,
+      diff.recordsWithDifferences);
+  out += "    \"gained\": " + jsonKinds(diff.gained) +
+         ", \"lost\": " + jsonKinds(diff.lost) +
+         formatString(", \"changed\": %zu,\n", diff.changed);
+  out += "    \"bos_mass_delta\": [";
+  for (size_t i = 0; i < diff.bosMassDelta.size(); ++i)
+    out += formatString("%s\n      {\"layer\": %d, \"records\": %zu, "
+                        "\"mean\": %s}",
+                        i ? "," : "", diff.bosMassDelta[i].layer,
+                        diff.bosMassDelta[i].records,
+                        jsonDouble(diff.bosMassDelta[i].mean).c_str());
+  out += diff.bosMassDelta.empty() ? "]}\n}\n" : "\n    ]}\n}\n";
+  return out;
+}
+
+} // namespace sinktrace
