@@ -414,7 +414,9 @@ int main(int argc, char **argv) {
   // Diagnostics from the passes: one line each, naming the ONNX node, and
   // each message once (a failing op is often reported by several patterns).
   std::set<std::string> reported;
+  bool errorReported = false;
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diagnostic) {
+    errorReported |= diagnostic.getSeverity() == DiagnosticSeverity::Error;
     std::string where;
     if (StringRef name = sinkc::onnxNodeName(diagnostic.getLocation());
         !name.empty())
@@ -429,6 +431,13 @@ int main(int argc, char **argv) {
       llvm::errs() << "sinkc: " << line << "\n";
     return success();
   });
+
+  // A stage that failed has said why in a diagnostic; the stage's own
+  // message is for the rare failure that reported nothing, so that every
+  // error is one line.
+  auto failStage = [&](const llvm::Twine &message) {
+    return errorReported ? 1 : fail(message);
+  };
 
   auto imported = sinkc::importOnnxModel(context, inputPath, importOptions);
   if (!imported)
@@ -447,7 +456,7 @@ int main(int argc, char **argv) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(*module)))
-      return fail("simplification of the imported module failed");
+      return failStage("simplification of the imported module failed");
   }
 
   // Recognition marks the decoder blocks; instrumentation (only when asked
@@ -486,7 +495,7 @@ int main(int argc, char **argv) {
     pm.addPass(sinkc::createSelectLogits(sinkc::SelectLogitsOptions{
         sinkc::kEntryFunctionName.str(), logitsPositions}));
     if (failed(pm.run(*module)))
-      return fail(inputPath + ": --logits=" + logitsPositions + " failed");
+      return failStage(inputPath + ": --logits=" + logitsPositions + " failed");
   }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);
@@ -581,7 +590,7 @@ int main(int argc, char **argv) {
     (void)applyCLOptions(pm);
     sinkc::buildLinalgPipeline(pm, matmulKernel, fuseAttention, weightsDType);
     if (failed(pm.run(*module)))
-      return fail("lowering to linalg failed");
+      return failStage("lowering to linalg failed");
   }
   if (emitKind == EmitKind::Linalg)
     return writeOutput(print);
@@ -594,7 +603,7 @@ int main(int argc, char **argv) {
   if (failed(sinkc::externalizeWeights(*module, sinkc::kEntryFunctionName,
                                        sinkc::kWeightsThresholdBytes,
                                        &weights)))
-    return fail("moving the weights out of the IR failed");
+    return failStage("moving the weights out of the IR failed");
   {
     PassManager pm(&context);
     (void)applyCLOptions(pm);
@@ -604,7 +613,7 @@ int main(int argc, char **argv) {
     if (debugLines)
       pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
     if (failed(pm.run(*module)))
-      return fail("lowering to the LLVM dialect failed");
+      return failStage("lowering to the LLVM dialect failed");
   }
   if (emitKind == EmitKind::LLVMDialect)
     return writeOutput(print);
@@ -613,7 +622,7 @@ int main(int argc, char **argv) {
     (void)applyCLOptions(pm);
     pm.addPass(sinkc::createStripAbiAttributes());
     if (failed(pm.run(*module)))
-      return fail("stripping the ABI attributes failed");
+      return failStage("stripping the ABI attributes failed");
   }
 
   bool embed = weightsMode == WeightsMode::Embed ||
