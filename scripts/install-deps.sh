@@ -27,6 +27,8 @@ packages=(
   python3-pandas python3-venv
   # docs/examples/recv_heatmap.py, the notebook-style example of the Python reader.
   python3-matplotlib
+  # sink-trace plot --png renders the SVG figures with rsvg-convert.
+  librsvg2-bin
   # tools/sink-batch's tests (test/e2e/cluster) start a throw-away Slurm
   # cluster on localhost: controller, node daemon, client commands, munge.
   # The tests use their own slurm.conf and munge key, never the system's.

@@ -251,6 +251,53 @@ TEST(SinkTrace, GoldenSummaryJsonAndCsv) {
   }
 }
 
+TEST(SinkTrace, PlotPngRendersEveryFigureWithRsvgConvert) {
+  if (testutil::runProcess({"/bin/sh", "-c", "command -v rsvg-convert"})
+          .exitCode != 0)
+    GTEST_SKIP() << "rsvg-convert (Debian librsvg2-bin) is not installed";
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+  std::string out = directory.file("f.svg");
+  RunResult result =
+      testutil::runProcess({kSinkTrace, "plot", trace, "-o", out, "--png"});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  for (const char *name : {"f", "f-heatmap", "f-heads", "f-hidden", "f-mlp"}) {
+    std::string svg =
+        testutil::readFile(directory.file(name + std::string(".svg")));
+    std::string png =
+        testutil::readFile(directory.file(name + std::string(".png")));
+    EXPECT_NE(
+        result.out.find("wrote " + directory.file(name + std::string(".png"))),
+        std::string::npos)
+        << result.out;
+    // The signature, then IHDR: the width one pixel per SVG unit.
+    ASSERT_GT(png.size(), 24u) << name;
+    EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n") << name;
+    auto byte = [&](size_t i) { return static_cast<unsigned char>(png[i]); };
+    unsigned width = byte(16) << 24 | byte(17) << 16 | byte(18) << 8 | byte(19);
+    size_t at = svg.find("width=\"");
+    ASSERT_NE(at, std::string::npos) << name;
+    EXPECT_EQ(width, std::stoul(svg.substr(at + 7))) << name;
+  }
+  for (const std::string &entry : directory.entries())
+    EXPECT_EQ(entry.find(".tmp"), std::string::npos) << entry;
+
+  // Without the rasteriser: one line naming the package, exit 1, no PNG.
+  TempDir other;
+  std::string alone = writeGoldenTrace(other);
+  RunResult missing = testutil::runProcess(
+      {kSinkTrace, "plot", alone, "-o", other.file("g.svg"), "--png"},
+      {{"PATH", "/nonexistent"}});
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_EQ(testutil::countLines(missing.err), 1) << missing.err;
+  EXPECT_NE(missing.err.find("--png needs rsvg-convert (Debian package "
+                             "librsvg2-bin)"),
+            std::string::npos)
+      << missing.err;
+  for (const std::string &entry : other.entries())
+    EXPECT_EQ(entry.find(".png"), std::string::npos) << entry;
+}
+
 TEST(SinkTrace, PlotWritesAnSvg) {
   TempDir directory;
   std::string trace = writeGoldenTrace(directory);

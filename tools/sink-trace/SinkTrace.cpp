@@ -2,6 +2,7 @@
 //
 // sink-trace summary|json|csv F.sinktrace [F2.sinktrace ...]
 // sink-trace plot F.sinktrace [-o OUT.svg] [--record N|all] [--max-columns N]
+//                 [--png]
 // sink-trace report T1.sinktrace [T2 ...] [-o OUT.html] [--figures N|all]
 // sink-trace stats [--format=text|json] T1.sinktrace [T2.sinktrace ...]
 // sink-trace merge T1.sinktrace [T2.sinktrace ...] -o ALL.sinktrace
@@ -25,11 +26,14 @@
 #include "sinkrt/AtomicFile.h"
 #include "sinkrt/Text.h"
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <spawn.h>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -38,7 +42,7 @@ using namespace sinkrt;
 static const char *const kUsage =
     "usage: sink-trace summary|json|csv F.sinktrace [F2.sinktrace ...]\n"
     "       sink-trace plot F.sinktrace [-o OUT.svg] [--record N|all] "
-    "[--max-columns N]\n"
+    "[--max-columns N] [--png]\n"
     "       sink-trace report T1.sinktrace [T2.sinktrace ...] [-o OUT.html]\n"
     "                         [--figures N|all] [--max-columns N]\n"
     "       sink-trace stats [--format=text|json] T1.sinktrace "
@@ -59,7 +63,8 @@ static const char *const kUsage =
     "           OUT-mlp.svg (MLP output norm at creation); with --record all\n"
     "           OUT-r<N>.svg, OUT-r<N>-heatmap.svg, ... per record. Token\n"
     "           axes longer than --max-columns (256) are binned, flagged\n"
-    "           tokens keeping a column each\n"
+    "           tokens keeping a column each; --png also renders each\n"
+    "           figure as OUT...png with rsvg-convert (librsvg2-bin)\n"
     "  report   one self-contained HTML page (default: the first trace's\n"
     "           name with .html): metadata, sinks, sink levels, the figures\n"
     "           of the first --figures (16) records, statistics per model\n"
@@ -98,6 +103,50 @@ static std::string stemOf(const std::string &path,
                    extension) == 0)
     return path.substr(0, path.size() - extension.size());
   return path;
+}
+
+/// Renders the SVG file `svgPath` as `pngPath` with Debian's rsvg-convert
+/// (package librsvg2-bin; one pixel per SVG unit), through a temporary file
+/// renamed into place, so that a PNG is whole or absent.
+static bool rasterize(const std::string &svgPath, const std::string &pngPath) {
+  std::string temporary =
+      formatString("%s.tmp-%d", pngPath.c_str(), static_cast<int>(::getpid()));
+  std::vector<std::string> arguments = {"rsvg-convert", "--format=png", "-o",
+                                        temporary, svgPath};
+  std::vector<char *> argv;
+  for (std::string &argument : arguments)
+    argv.push_back(argument.data());
+  argv.push_back(nullptr);
+  pid_t child = 0;
+  int spawned = ::posix_spawnp(&child, "rsvg-convert", nullptr, nullptr,
+                               argv.data(), environ);
+  if (spawned != 0) {
+    std::fprintf(stderr,
+                 "sink-trace: error: --png needs rsvg-convert (Debian package "
+                 "librsvg2-bin): %s\n",
+                 std::strerror(spawned));
+    return false;
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    ::unlink(temporary.c_str());
+    std::fprintf(
+        stderr, "sink-trace: error: rsvg-convert could not render %s (%s %d)\n",
+        svgPath.c_str(), WIFEXITED(status) ? "exit" : "signal",
+        WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    return false;
+  }
+  if (::rename(temporary.c_str(), pngPath.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    std::fprintf(stderr, "sink-trace: error: cannot write %s: %s\n",
+                 pngPath.c_str(), std::strerror(error));
+    return false;
+  }
+  std::printf("wrote %s\n", pngPath.c_str());
+  return true;
 }
 
 static bool writeOutput(const std::string &path, const std::string &text) {
@@ -396,9 +445,14 @@ int main(int argc, char **argv) {
   std::string plotPath;
   size_t recordIndex = 0;
   bool allRecords = false;
+  bool png = false;
   sinktrace::FigureOptions figureOptions;
   for (int i = 3; i < argc; ++i) {
     std::string argument = argv[i];
+    if (isPlot && argument == "--png") {
+      png = true;
+      continue;
+    }
     if (isPlot &&
         (argument == "-o" || argument == "--record" ||
          argument == "--max-columns") &&
@@ -465,6 +519,8 @@ int main(int argc, char **argv) {
                              ? (allRecords ? recordStem + ".svg" : plotPath)
                              : recordStem + "-" + figure.name + ".svg";
       if (!writeOutput(path, figure.svg))
+        return 1;
+      if (png && !rasterize(path, stemOf(path, ".svg") + ".png"))
         return 1;
     }
   }
