@@ -417,16 +417,20 @@ int main(int argc, char **argv) {
   bool errorReported = false;
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diagnostic) {
     errorReported |= diagnostic.getSeverity() == DiagnosticSeverity::Error;
+    // The node's name leads the line unless the message names it already
+    // (a weight's messages name the initializer, which is not a node).
     std::string where;
+    std::string message = diagnostic.str();
     if (StringRef name = sinkc::onnxNodeName(diagnostic.getLocation());
-        !name.empty())
+        !name.empty() &&
+        message.find("'" + name.str() + "'") == std::string::npos)
       where = "ONNX node '" + name.str() + "': ";
     const char *severity =
         diagnostic.getSeverity() == DiagnosticSeverity::Error     ? "error"
         : diagnostic.getSeverity() == DiagnosticSeverity::Warning ? "warning"
                                                                   : "note";
-    std::string line = std::string(severity) + ": " + inputPath + ": " + where +
-                       diagnostic.str();
+    std::string line =
+        std::string(severity) + ": " + inputPath + ": " + where + message;
     if (reported.insert(line).second)
       llvm::errs() << "sinkc: " << line << "\n";
     return success();
