@@ -457,16 +457,6 @@ std::string jsonInstrumentation(const TraceSide &side) {
          ", \"metrics\": " + metrics + "}";
 }
 
-std::string jsonRules(const ClassificationRules &rules) {
-  return formatString(
-      "{\"tau\": %s, \"epsilon\": %s, \"min_queries\": %d, "
-      "\"criteria_available\": %s, \"window_first\": %d, \"window_last\": "
-      "%d, \"early_layers\": %d, \"late_index\": %d}",
-      jsonFloat(rules.tau).c_str(), jsonFloat(rules.epsilon).c_str(),
-      rules.minQueries, jsonCriteria(rules.criteriaAvailable).c_str(),
-      rules.windowFirst, rules.windowLast, rules.earlyLayers, rules.lateIndex);
-}
-
 std::string jsonSink(const TokenSink &sink) {
   return formatString("{\"kind\": \"%s\", \"creation_layer\": %d, "
                       "\"lifetime\": %d}",

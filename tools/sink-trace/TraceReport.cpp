@@ -324,6 +324,16 @@ std::string jsonCriteria(uint8_t criteria) {
   return out + "]";
 }
 
+std::string jsonRules(const sinkrt::ClassificationRules &rules) {
+  return formatString(
+      "{\"tau\": %s, \"epsilon\": %s, \"min_queries\": %d, "
+      "\"criteria_available\": %s, \"window_first\": %d, \"window_last\": "
+      "%d, \"early_layers\": %d, \"late_index\": %d}",
+      jsonFloat(rules.tau).c_str(), jsonFloat(rules.epsilon).c_str(),
+      rules.minQueries, jsonCriteria(rules.criteriaAvailable).c_str(),
+      rules.windowFirst, rules.windowLast, rules.earlyLayers, rules.lateIndex);
+}
+
 std::string jsonString(const std::string &text) {
   std::string out = "\"";
   for (char c : text) {
@@ -408,15 +418,7 @@ std::string renderJson(const TraceData &trace) {
     for (size_t i = 0; i < record.metrics.size(); ++i)
       out += (i ? ", " : "") + jsonString(metricName(record.metrics[i]));
     out += "],\n";
-    out += "      \"classification\": {";
-    out += "\"tau\": " + jsonFloat(rules.tau);
-    out += ", \"epsilon\": " + jsonFloat(rules.epsilon);
-    out += formatString(", \"min_queries\": %d", rules.minQueries);
-    out += ", \"criteria_available\": " + jsonCriteria(rules.criteriaAvailable);
-    out += formatString(", \"window_first\": %d, \"window_last\": %d",
-                        rules.windowFirst, rules.windowLast);
-    out += formatString(", \"early_layers\": %d, \"late_index\": %d},\n",
-                        rules.earlyLayers, rules.lateIndex);
+    out += "      \"classification\": " + jsonRules(rules) + ",\n";
     out += "      \"measurements\": [";
     for (size_t i = 0; i < record.measurements.size(); ++i) {
       const LayerRecord &layer = record.measurements[i];

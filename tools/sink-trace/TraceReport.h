@@ -69,6 +69,11 @@ std::string jsonDouble(double value);
 /// "attention"].
 std::string jsonCriteria(uint8_t criteria);
 
+/// A record's classification rules as `sink-trace json` and `diff` write
+/// them: {"tau", "epsilon", "min_queries", "criteria_available",
+/// "window_first", "window_last", "early_layers", "late_index"}.
+std::string jsonRules(const sinkrt::ClassificationRules &rules);
+
 /// `text` with the XML special characters (& < > ") escaped.
 std::string xmlEscape(const std::string &text);
 
