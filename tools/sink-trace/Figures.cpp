@@ -99,6 +99,25 @@ std::string svgText(double x, double y, const std::string &text,
                       xmlEscape(text).c_str());
 }
 
+/// The layer axis of a layers x something grid: the layer of each row,
+/// thinned to readable labels, and the axis title.
+std::string layerAxis(const TraceRecord &record, size_t rows, double left,
+                      double top, double rowHeight, double plotHeight) {
+  std::string svg;
+  size_t every = 1;
+  while (rowHeight * static_cast<double>(every) < 12)
+    ++every;
+  for (size_t row = 0; row < rows; row += every)
+    svg += svgText(left - 6,
+                   top + rowHeight * (static_cast<double>(row) + 0.5) + 4,
+                   std::to_string(record.measurements[row].layer),
+                   "text-anchor=\"end\" font-size=\"10\"");
+  svg += formatString("<text transform=\"translate(16 %.1f) rotate(-90)\" "
+                      "text-anchor=\"middle\">layer</text>\n",
+                      top + plotHeight / 2);
+  return svg;
+}
+
 std::string title(const TraceData &trace, size_t recordIndex,
                   const std::string &what) {
   const TraceRecord &record = trace.records[recordIndex];
@@ -313,18 +332,7 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
     }
   }
   svg += "</g>\n";
-  // Layer axis (thinned to readable labels).
-  size_t every = 1;
-  while (rowHeight * static_cast<double>(every) < 12)
-    ++every;
-  for (size_t row = 0; row < rows; row += every)
-    svg += svgText(left - 6,
-                   top + rowHeight * (static_cast<double>(row) + 0.5) + 4,
-                   std::to_string(record.measurements[row].layer),
-                   "text-anchor=\"end\" font-size=\"10\"");
-  svg += formatString("<text transform=\"translate(16 %.1f) rotate(-90)\" "
-                      "text-anchor=\"middle\">layer</text>\n",
-                      top + plotHeight / 2);
+  svg += layerAxis(record, rows, left, top, rowHeight, plotHeight);
   // Position axis: a tick at the start of the record and about eight more.
   double axisY = top + plotHeight;
   int step = 1;
@@ -492,14 +500,7 @@ Figure headBosMass(const TraceData &trace, size_t recordIndex) {
     }
   }
   svg += "</g>\n";
-  size_t every = 1;
-  while (rowHeight * static_cast<double>(every) < 12)
-    ++every;
-  for (size_t row = 0; row < rows; row += every)
-    svg += svgText(left - 6,
-                   top + rowHeight * (static_cast<double>(row) + 0.5) + 4,
-                   std::to_string(record.measurements[row].layer),
-                   "text-anchor=\"end\" font-size=\"10\"");
+  svg += layerAxis(record, rows, left, top, rowHeight, plotHeight);
   size_t headEvery = 1;
   while (cellWidth * static_cast<double>(headEvery) < 18)
     ++headEvery;
@@ -509,9 +510,6 @@ Figure headBosMass(const TraceData &trace, size_t recordIndex) {
                    "text-anchor=\"middle\" font-size=\"10\"");
   svg += svgText(left + plotWidth / 2, top + plotHeight + 32, "head",
                  "text-anchor=\"middle\"");
-  svg += formatString("<text transform=\"translate(16 %.1f) rotate(-90)\" "
-                      "text-anchor=\"middle\">layer</text>\n",
-                      top + plotHeight / 2);
   svg += colourBar(left + plotWidth + 40, top, std::min(plotHeight, 200.0),
                    {{0, "0"}, {0.5, "0.5"}, {1, "1"}}, viridisColour,
                    "head_bos_mass");
