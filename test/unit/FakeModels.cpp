@@ -233,4 +233,13 @@ void fakeGenericEntry(void **args) {
                        [](uint8_t x) { return static_cast<uint8_t>(!x); });
 }
 
+sinkrt::ModelBinding embeddedLm() {
+  sinkrt::ModelBinding model;
+  model.manifest = kLmManifestEmbedded;
+  model.entry = fakeLmEntry;
+  model.embeddedWeights = kWeights;
+  model.executablePath = "/nonexistent/fake-lm";
+  return model;
+}
+
 } // namespace fake

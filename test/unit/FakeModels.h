@@ -27,6 +27,8 @@
 #ifndef SINKRT_TEST_FAKEMODELS_H
 #define SINKRT_TEST_FAKEMODELS_H
 
+#include "sinkrt/Runner.h"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -101,6 +103,10 @@ extern unsigned reportedMetrics;
 
 void fakeLmEntry(void **args);
 void fakeGenericEntry(void **args);
+
+/// fake-lm bound for in-process runs (sinkrt::runMain): embedded weights,
+/// instrumented, at a path with no weights file beside it.
+sinkrt::ModelBinding embeddedLm();
 
 } // namespace fake
 

@@ -46,15 +46,6 @@ private:
 
 const std::string kErase = "\r\033[K";
 
-ModelBinding instrumentedLm() {
-  ModelBinding model;
-  model.manifest = fake::kLmManifestEmbedded;
-  model.entry = fake::fakeLmEntry;
-  model.embeddedWeights = fake::kWeights;
-  model.executablePath = "/nonexistent/fake-lm";
-  return model;
-}
-
 /// Runs the fake LM with stderr on a pseudo-terminal; returns what the
 /// terminal received and the exit code.
 std::pair<int, std::string> runOnTerminal(std::vector<std::string> argv) {
@@ -67,7 +58,7 @@ std::pair<int, std::string> runOnTerminal(std::vector<std::string> argv) {
   for (const std::string &arg : argv)
     args.push_back(arg.c_str());
   int exitCode = runMain(static_cast<int>(args.size()), args.data(),
-                         instrumentedLm(), OutputStreams{out.get(), err});
+                         fake::embeddedLm(), OutputStreams{out.get(), err});
   std::fclose(err);
   ::fcntl(controller, F_SETFL, O_NONBLOCK);
   std::string received;
@@ -141,7 +132,7 @@ TEST(ProgressLine, RunnerDrawsOnATerminalOnly) {
   // Not a terminal: the in-process runs of RunnerTest write stderr to
   // memory and see no progress; the same here.
   testutil::RunResult toMemory = testutil::runInProcess(
-      instrumentedLm(), {"fake-lm", "--tokens-file", prompts});
+      fake::embeddedLm(), {"fake-lm", "--tokens-file", prompts});
   EXPECT_EQ(toMemory.exitCode, 0);
   EXPECT_EQ(toMemory.err, "");
 }

@@ -27,14 +27,7 @@ using testutil::TempDir;
 
 namespace {
 
-ModelBinding embeddedLm() {
-  ModelBinding model;
-  model.manifest = fake::kLmManifestEmbedded;
-  model.entry = fake::fakeLmEntry;
-  model.embeddedWeights = fake::kWeights;
-  model.executablePath = "/nonexistent/fake-lm";
-  return model;
-}
+using fake::embeddedLm;
 
 ModelBinding generic() {
   ModelBinding model;
