@@ -383,7 +383,8 @@ void runChunk(void *data, int64_t begin, int64_t end) {
 
 } // namespace
 
-bool matmulKernelSupported(int64_t kernel, WeightType weights) {
+bool matmulKernelSupported(int64_t kernel,
+                           [[maybe_unused]] WeightType weights) {
   switch (kernel) {
   case kMatmulKernelPortable:
     return true;
