@@ -38,12 +38,39 @@ def squeue(job, env, states=None):
     return [line.split() for line in out.splitlines() if line.strip()]
 
 
-def wait_for(job, env, timeout):
+def diagnose(cluster, out):
+    """What a person would look at when the job hangs: the queue with the
+    pending reasons, the node's state and reason, the shard logs and the
+    daemons' logs (stderr of the test, shown by lit on failure)."""
+    env = cluster.env
+    parts = []
+    for command in (["squeue", "-h", "-r", "-o", "%i %t %r %M"],
+                    ["sinfo", "-N", "-h", "-o", "%N %T %E"],
+                    ["scontrol", "show", "node"]):
+        result = run(command, env, check=False)
+        parts.append("$ %s\n%s%s" % (" ".join(command), result.stdout,
+                                      result.stderr))
+    logs = os.path.join(out, "logs")
+    for name in sorted(os.listdir(logs)) if os.path.isdir(logs) else []:
+        with open(os.path.join(logs, name)) as f:
+            parts.append("--- %s\n%s" % (name, f.read()[-800:]))
+    for name in ("slurmctld.log", "slurmd.log"):
+        try:
+            with open(cluster.path("log", name)) as f:
+                parts.append("--- %s (last lines)\n%s" % (
+                    name, "".join(f.readlines()[-40:])))
+        except OSError:
+            pass
+    sys.stderr.write("\n".join(parts) + "\n")
+
+
+def wait_for(job, cluster, out, timeout):
     deadline = time.monotonic() + timeout
-    while squeue(job, env):
+    while squeue(job, cluster.env):
         if time.monotonic() > deadline:
-            raise RuntimeError("job %s still queued after %d s" % (job,
-                                                                   timeout))
+            diagnose(cluster, out)
+            raise RuntimeError("job %s still queued after %d s (queue, node "
+                               "and logs above)" % (job, timeout))
         time.sleep(0.2)
 
 
@@ -58,7 +85,9 @@ def main():
     parser.add_argument("--shard-size", type=int, required=True)
     parser.add_argument("--repeat", type=int, default=1,
                         help="--repeat of the executable (longer tasks)")
-    parser.add_argument("--timeout", type=int, default=100)
+    # Waits, not timing assertions: a task takes about a second; the limit
+    # only turns a hung cluster into a diagnosed failure.
+    parser.add_argument("--timeout", type=int, default=300)
     args = parser.parse_args()
 
     reason = slurm.unavailable()
@@ -85,6 +114,7 @@ def main():
         victim = None
         while victim is None:
             if time.monotonic() > deadline:
+                diagnose(cluster, out)
                 raise RuntimeError("no task of job %s ever ran" % job)
             running = squeue(job, env, "R")
             if running:
@@ -112,7 +142,7 @@ def main():
         early = run(submit, env, check=False)
         print("resubmitted while the job runs: exit %d: %s" % (
             early.returncode, early.stderr.strip()))
-        wait_for(job, env, args.timeout)
+        wait_for(job, cluster, out, args.timeout)
         if os.path.exists(os.path.join(out, "shard-%d.sinktrace" % task)):
             raise RuntimeError("shard %d finished before it was cancelled; "
                                "make the shards longer" % task)
@@ -131,7 +161,7 @@ def main():
         second = run(submit, env).stdout
         sys.stdout.write(second.replace("array %d " % task, "array TASK "))
         job2 = re.search(r"submitted job (\d+)", second).group(1)
-        wait_for(job2, env, args.timeout)
+        wait_for(job2, cluster, out, args.timeout)
         status = run([args.sink_batch, "status", out], env, check=False)
         print("status exit %d: %s" % (status.returncode,
                                       status.stdout.splitlines()[-1]))

@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd", "sbatch", "squeue",
@@ -50,9 +51,19 @@ class LocalSlurm:
         self.dir = os.path.realpath(directory)
         self.env = dict(os.environ)
         self.pidfiles = []
+        self.sockets = None
 
     def path(self, *parts):
+        """State and logs: under the test's own directory."""
         return os.path.join(self.dir, *parts)
+
+    def socket_path(self, *parts):
+        """munge's socket, slurmd's spool (one Unix socket per job step,
+        named <node>_<job>.<step>) and the pid files: under a short directory
+        in /tmp, because a Unix socket path has at most 107 bytes and a build
+        tree's test directory is already ~85 (the steps of a batch job then
+        fail to start or to be cancelled, and the array job hangs)."""
+        return os.path.join(self.sockets, *parts)
 
     def __enter__(self):
         try:
@@ -67,20 +78,24 @@ class LocalSlurm:
 
     def start(self):
         # munged insists on private directories along the key's path.
-        for sub in ("munge", "state", "spool", "log", "run"):
+        self.sockets = tempfile.mkdtemp(prefix="sinkc-slurm-")
+        os.chmod(self.sockets, 0o755)
+        for sub in ("munge", "spool", "run"):
+            os.makedirs(self.socket_path(sub), mode=0o700, exist_ok=True)
+        for sub in ("state", "log"):
             os.makedirs(self.path(sub), mode=0o700, exist_ok=True)
         os.chmod(self.dir, 0o755)
-        key = self.path("munge", "munge.key")
+        key = self.socket_path("munge", "munge.key")
         subprocess.run([find("mungekey"), "--create", "--keyfile", key,
                         "--force"], check=True, stdout=subprocess.DEVNULL)
         os.chmod(key, 0o400)
-        socket_path = self.path("munge", "munge.sock")
-        munge_pid = self.path("run", "munged.pid")
+        socket_path = self.socket_path("munge", "munge.sock")
+        munge_pid = self.socket_path("run", "munged.pid")
         self.pidfiles.append(munge_pid)
         subprocess.run([find("munged"), "--force", "--key-file", key,
                         "--socket", socket_path, "--pid-file", munge_pid,
                         "--log-file", self.path("log", "munged.log"),
-                        "--seed-file", self.path("munge", "munge.seed")],
+                        "--seed-file", self.socket_path("munge", "munge.seed")],
                        check=True)
         cpus = os.cpu_count() or 1
         conf = self.path("slurm.conf")
@@ -96,9 +111,9 @@ class LocalSlurm:
             "SlurmUser=root",
             "SlurmdUser=root",
             "StateSaveLocation=%s" % self.path("state"),
-            "SlurmdSpoolDir=%s" % self.path("spool"),
-            "SlurmctldPidFile=%s" % self.path("run", "slurmctld.pid"),
-            "SlurmdPidFile=%s" % self.path("run", "slurmd.pid"),
+            "SlurmdSpoolDir=%s" % self.socket_path("spool"),
+            "SlurmctldPidFile=%s" % self.socket_path("run", "slurmctld.pid"),
+            "SlurmdPidFile=%s" % self.socket_path("run", "slurmd.pid"),
             "SlurmctldLogFile=%s" % self.path("log", "slurmctld.log"),
             "SlurmdLogFile=%s" % self.path("log", "slurmd.log"),
             "ProctrackType=proctrack/linuxproc",
@@ -125,8 +140,8 @@ class LocalSlurm:
         with open(conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.env["SLURM_CONF"] = conf
-        self.pidfiles += [self.path("run", "slurmctld.pid"),
-                          self.path("run", "slurmd.pid")]
+        self.pidfiles += [self.socket_path("run", "slurmctld.pid"),
+                          self.socket_path("run", "slurmd.pid")]
         subprocess.run([find("slurmctld"), "-f", conf, "-i"], check=True,
                        env=self.env)
         subprocess.run([find("slurmd"), "-f", conf, "-N", host], check=True,
@@ -172,3 +187,6 @@ class LocalSlurm:
                 except ProcessLookupError:
                     pass
         self.pidfiles = []
+        if self.sockets:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            self.sockets = None
