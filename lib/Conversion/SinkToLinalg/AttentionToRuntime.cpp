@@ -3,9 +3,17 @@
 // Lowers sink.attention to a call of the runtime's tiled attention kernel,
 // sinkrt_attention (docs/runtime-abi.md). Operands are handed over as
 // unranked memrefs of any layout (bufferization.to_buffer read_only, as
-// sink.emit does); the result and the column sums are fresh identity-layout
-// buffers the kernel fills, seen again as tensors through
-// bufferization.to_tensor restrict writable.
+// sink.emit does); the result and the column sums are fresh buffers the
+// kernel fills, seen again as tensors through bufferization.to_tensor
+// restrict writable.
+//
+// The kernel honours any strides, so the head transposes around attention
+// need no copies: an operand that is a linalg.transpose of a [B, T, H, D]
+// projection is handed over as a transposed view of that projection, and a
+// result whose only use transposes it back to [B, T, H, D] is written
+// through a transposed view straight into a buffer of that layout. Exported
+// graphs have five such copies per layer; two of them (v and the output)
+// always go this way, q and k's fold into their rotary embedding instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,9 +25,11 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace sinkc {
 #define GEN_PASS_DEF_LOWERATTENTIONTORUNTIME
@@ -67,6 +77,67 @@ Value allocate(OpBuilder &b, Location loc, RankedTensorType type,
                                  b.getI64IntegerAttr(64));
 }
 
+/// The permutation of `value`'s defining linalg.transpose, if there is one.
+std::optional<ArrayRef<int64_t>> transposedFrom(Value value, Value &source) {
+  auto transpose = value.getDefiningOp<linalg::TransposeOp>();
+  if (!transpose)
+    return std::nullopt;
+  source = transpose.getInput();
+  return transpose.getPermutation();
+}
+
+/// `buffer` seen through `permutation` (dimension i of the view is dimension
+/// permutation[i] of the buffer, as linalg.transpose defines it), as a
+/// `memref<*xf32>`.
+Value permutedView(OpBuilder &b, Location loc, Value buffer,
+                   ArrayRef<int64_t> permutation) {
+  SmallVector<unsigned> dims(permutation.begin(), permutation.end());
+  AffineMap map = AffineMap::getPermutationMap(dims, b.getContext());
+  Value view =
+      memref::TransposeOp::create(b, loc, buffer, AffineMapAttr::get(map));
+  auto element = cast<MemRefType>(buffer.getType()).getElementType();
+  return memref::CastOp::create(b, loc, UnrankedMemRefType::get(element, 0),
+                                view);
+}
+
+/// An attention operand for the kernel: a transposed tensor as a view of
+/// the transpose's input (no copy), anything else as it is.
+Value operandView(OpBuilder &b, Location loc, Value tensor) {
+  Value source;
+  std::optional<ArrayRef<int64_t>> permutation = transposedFrom(tensor, source);
+  if (!permutation)
+    return toUnrankedReadOnly(b, loc, tensor);
+  auto type = cast<RankedTensorType>(source.getType());
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  auto memrefType = MemRefType::get(
+      type.getShape(), type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
+  Value buffer = bufferization::ToBufferOp::create(b, loc, memrefType, source,
+                                                   /*read_only=*/true);
+  return permutedView(b, loc, buffer, *permutation);
+}
+
+/// Dimension `dim` of an operand, read from the transpose's input when the
+/// operand is a transpose (so that nothing but the call reads it).
+Value operandDim(OpBuilder &b, Location loc, Value operand, int64_t dim) {
+  Value source;
+  if (std::optional<ArrayRef<int64_t>> permutation =
+          transposedFrom(operand, source))
+    return dimOf(b, loc, source, (*permutation)[dim]);
+  return dimOf(b, loc, operand, dim);
+}
+
+/// The linalg.transpose that is the only use of `result`, if any: the
+/// kernel then writes the transposed layout directly.
+linalg::TransposeOp soleTransposeUser(Value result) {
+  if (!result.hasOneUse())
+    return {};
+  auto transpose = dyn_cast<linalg::TransposeOp>(*result.user_begin());
+  if (!transpose || transpose.getInput() != result)
+    return {};
+  return transpose;
+}
+
 /// An empty rank-1 buffer standing in for an operand the flags leave out.
 Value placeholder(OpBuilder &b, Location loc, Type element) {
   Value buffer =
@@ -82,16 +153,38 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey();
-  SmallVector<Value> outSizes = {dimOf(b, loc, q, 0), dimOf(b, loc, q, 1),
-                                 dimOf(b, loc, q, 2), dimOf(b, loc, q, 3)};
-  Value output = allocate(b, loc, op.getResult().getType(), outSizes);
+  SmallVector<Value> outSizes = {
+      operandDim(b, loc, q, 0), operandDim(b, loc, q, 1),
+      operandDim(b, loc, q, 2), operandDim(b, loc, q, 3)};
+  // The result in the layout its only user wants, or as the op defines it.
+  linalg::TransposeOp outTranspose = soleTransposeUser(op.getResult());
+  RankedTensorType outputType = op.getResult().getType();
+  SmallVector<Value> outputSizes = outSizes;
+  if (outTranspose) {
+    outputType = cast<RankedTensorType>(outTranspose.getInit().getType());
+    outputSizes.clear();
+    for (int64_t from : outTranspose.getPermutation())
+      outputSizes.push_back(outSizes[from]);
+  }
+  Value output = allocate(b, loc, outputType, outputSizes);
+  Value outputArg;
+  if (outTranspose) {
+    // The view that reads the transposed buffer in the op's own layout.
+    SmallVector<int64_t> inverse(outTranspose.getPermutation().size());
+    for (auto [i, from] : llvm::enumerate(outTranspose.getPermutation()))
+      inverse[from] = i;
+    outputArg = permutedView(b, loc, output, inverse);
+  } else {
+    outputArg = memref::CastOp::create(
+        b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), output);
+  }
   Value sums;
   int64_t flags = 0;
   if (op.getCausal())
     flags |= kCausal;
-  SmallVector<Value> args = {*context, toUnrankedReadOnly(b, loc, q),
-                             toUnrankedReadOnly(b, loc, k),
-                             toUnrankedReadOnly(b, loc, op.getValue())};
+  SmallVector<Value> args = {*context, operandView(b, loc, q),
+                             operandView(b, loc, k),
+                             operandView(b, loc, op.getValue())};
   if (!op.getSegments().empty()) {
     flags |= kSegments;
     args.push_back(toUnrankedReadOnly(b, loc, op.getSegments()[0]));
@@ -106,12 +199,11 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
   } else {
     args.push_back(placeholder(b, loc, b.getI64Type()));
   }
-  args.push_back(memref::CastOp::create(
-      b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), output));
+  args.push_back(outputArg);
   if (Value columnSums = op.getColumnSums()) {
     flags |= kColumnSums;
     sums = allocate(b, loc, cast<RankedTensorType>(columnSums.getType()),
-                    {outSizes[0], outSizes[1], dimOf(b, loc, k, 2)});
+                    {outSizes[0], outSizes[1], operandDim(b, loc, k, 2)});
     args.push_back(memref::CastOp::create(
         b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), sums));
   } else {
@@ -122,14 +214,29 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
       b, loc, b.getI64IntegerAttr(op.getWindow().value_or(0))));
   args.push_back(arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(flags)));
   func::CallOp::create(b, loc, callee, args);
-  op.getResult().replaceAllUsesWith(bufferization::ToTensorOp::create(
-      b, loc, op.getResult().getType(), output, /*restrict=*/true,
-      /*writable=*/true));
+  Value result = bufferization::ToTensorOp::create(
+      b, loc, outputType, output, /*restrict=*/true, /*writable=*/true);
+  if (outTranspose) {
+    outTranspose.getResult()[0].replaceAllUsesWith(result);
+    outTranspose.erase();
+  } else {
+    op.getResult().replaceAllUsesWith(result);
+  }
   if (Value columnSums = op.getColumnSums())
     columnSums.replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, columnSums.getType(), sums, /*restrict=*/true,
         /*writable=*/true));
+  llvm::SmallSetVector<Operation *, 3> producers;
+  for (Value operand : {q, k, Value(op.getValue())})
+    if (Operation *producer = operand.getDefiningOp())
+      producers.insert(producer);
   op.erase();
+  // Transposes now only read through views; bufferization would still
+  // materialise them.
+  for (Operation *producer : producers)
+    if (auto transpose = dyn_cast<linalg::TransposeOp>(producer))
+      if (transpose->use_empty())
+        transpose.erase();
   return success();
 }
 

@@ -5,6 +5,9 @@
 // 2 segments, 4 column sums, 8 key mask) after the scale and the window (0:
 // none); missing operands are empty allocas. The
 // metrics then reduce the column sums (sinkc-lower-sink-to-linalg).
+// Head transposes around the op cost no copy: a transposed operand is a
+// memref.transpose view of the transpose's input, and a result whose only use
+// is a transpose is written through a view into a buffer of that layout.
 //
 // RUN: sinkc-opt %s --split-input-file --verify-diagnostics \
 // RUN:   --pass-pipeline='builtin.module(sinkc-lower-attention-to-runtime,sinkc-lower-sink-to-linalg,cse)' | FileCheck %s
@@ -56,6 +59,50 @@ func.func @key_mask(%q: tensor<?x4x?x8xf32>, %m: tensor<?x?xi64>, %ctx: !llvm.pt
 func.func @plain(%q: tensor<2x4x16x8xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) -> tensor<2x4x16x8xf32> {
   %o = sink.attention %q, %q, %q {scale = 1.0 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32>
   return %o : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+// q and v come from [B, T, H, D] projections through linalg.transpose, k does
+// not; the result goes back to [B, T, H, D].
+// CHECK-LABEL: func.func @head_transposes
+// CHECK-SAME: (%[[QP:.*]]: tensor<2x16x4x8xf32>, %[[K:.*]]: tensor<2x4x16x8xf32>, %[[VP:.*]]: tensor<2x16x4x8xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16x4x8xf32>
+// CHECK: %[[OV:.*]] = memref.transpose %[[OUT]] (d0, d1, d2, d3) -> (d0, d2, d1, d3) : memref<2x16x4x8xf32> to memref<2x4x16x8xf32, strided<[512, 8, 32, 1]>>
+// CHECK: %[[QB:.*]] = bufferization.to_buffer %[[QP]] read_only : tensor<2x16x4x8xf32> to memref<2x16x4x8xf32, strided<[?, ?, ?, ?], offset: ?>>
+// CHECK: memref.transpose %[[QB]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
+// CHECK: bufferization.to_buffer %[[K]] read_only : tensor<2x4x16x8xf32>
+// CHECK-NOT: memref.transpose
+// CHECK: %[[VB:.*]] = bufferization.to_buffer %[[VP]] read_only
+// CHECK: memref.transpose %[[VB]] (d0, d1, d2, d3) -> (d0, d2, d1, d3)
+// CHECK: call @sinkrt_attention(
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[O:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<2x16x4x8xf32> to tensor<2x16x4x8xf32>
+// CHECK: return %[[O]]
+func.func @head_transposes(%qp: tensor<2x16x4x8xf32>, %k: tensor<2x4x16x8xf32>, %vp: tensor<2x16x4x8xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) -> tensor<2x16x4x8xf32> {
+  %e = tensor.empty() : tensor<2x4x16x8xf32>
+  %q = linalg.transpose ins(%qp : tensor<2x16x4x8xf32>) outs(%e : tensor<2x4x16x8xf32>) permutation = [0, 2, 1, 3]
+  %v = linalg.transpose ins(%vp : tensor<2x16x4x8xf32>) outs(%e : tensor<2x4x16x8xf32>) permutation = [0, 2, 1, 3]
+  %o = sink.attention %q, %k, %v {causal, scale = 1.0 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32>
+  %e2 = tensor.empty() : tensor<2x16x4x8xf32>
+  %t = linalg.transpose ins(%o : tensor<2x4x16x8xf32>) outs(%e2 : tensor<2x16x4x8xf32>) permutation = [0, 2, 1, 3]
+  return %t : tensor<2x16x4x8xf32>
+}
+
+// -----
+
+// A result with other uses keeps the op's own layout.
+// CHECK-LABEL: func.func @result_used_twice
+// CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x4x16x8xf32>
+// CHECK: call @sinkrt_attention(
+// CHECK: %[[O:.*]] = bufferization.to_tensor %[[OUT]]
+// CHECK: linalg.transpose ins(%[[O]]
+func.func @result_used_twice(%q: tensor<2x4x16x8xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) -> (tensor<2x16x4x8xf32>, tensor<2x4x16x8xf32>) {
+  %o = sink.attention %q, %q, %q {scale = 1.0 : f32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32>
+  %e = tensor.empty() : tensor<2x16x4x8xf32>
+  %t = linalg.transpose ins(%o : tensor<2x4x16x8xf32>) outs(%e : tensor<2x16x4x8xf32>) permutation = [0, 2, 1, 3]
+  return %t, %o : tensor<2x16x4x8xf32>, tensor<2x4x16x8xf32>
 }
 
 // -----
