@@ -10,7 +10,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "sinkc/Codegen/Codegen.h"
-#include "sinkc/Codegen/Manifest.h"
 #include "sinkc/Codegen/Passes.h"
 #include "sinkc/Conversion/Passes.h"
 #include "sinkc/Dialect/Sink/SinkDialect.h"
@@ -18,6 +17,8 @@
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Import/OnnxImporter.h"
 #include "sinkc/Support/Location.h"
+#include "sinkc/Target/Manifest.h"
+#include "sinkc/Target/Target.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Passes.h"
 #include "sinkrt/WeightsHash.h"

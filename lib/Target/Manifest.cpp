@@ -1,6 +1,6 @@
 //===- Manifest.cpp - the model manifest of docs/runtime-abi.md -----------===//
 
-#include "sinkc/Codegen/Manifest.h"
+#include "sinkc/Target/Manifest.h"
 #include "sinkc/Support/Error.h"
 
 #include "mlir/IR/BuiltinTypes.h"

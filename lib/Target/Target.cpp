@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinkc/Codegen/Codegen.h"
+#include "sinkc/Target/Target.h"
 #include "sinkc/Support/Error.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"

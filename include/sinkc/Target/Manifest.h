@@ -1,7 +1,7 @@
 //===- Manifest.h - the model manifest of docs/runtime-abi.md ---*- C++ -*-===//
 
-#ifndef SINKC_CODEGEN_MANIFEST_H
-#define SINKC_CODEGEN_MANIFEST_H
+#ifndef SINKC_TARGET_MANIFEST_H
+#define SINKC_TARGET_MANIFEST_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/Error.h"
@@ -51,4 +51,4 @@ std::string renderManifest(const ManifestInfo &info);
 
 } // namespace sinkc
 
-#endif // SINKC_CODEGEN_MANIFEST_H
+#endif // SINKC_TARGET_MANIFEST_H

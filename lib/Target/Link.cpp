@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinkc/Codegen/Codegen.h"
+#include "sinkc/Target/Target.h"
 #include "sinkc/Support/Error.h"
 
 #include "llvm/Support/FileSystem.h"
