@@ -118,6 +118,7 @@ void populateShapePatterns(RewritePatternSet &patterns);
 void populateContractionPatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
 void populateGatherPatterns(RewritePatternSet &patterns);
+void populateRotaryEmbeddingPatterns(RewritePatternSet &patterns);
 
 } // namespace sinkc::lowering
 

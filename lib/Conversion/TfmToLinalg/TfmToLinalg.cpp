@@ -33,6 +33,7 @@ struct LowerTfmToLinalg : public impl::LowerTfmToLinalgBase<LowerTfmToLinalg> {
     lowering::populateContractionPatterns(patterns);
     lowering::populateNormalizationPatterns(patterns);
     lowering::populateGatherPatterns(patterns);
+    lowering::populateRotaryEmbeddingPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();
