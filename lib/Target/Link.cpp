@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "sinkc/Target/Target.h"
 #include "sinkc/Support/Error.h"
+#include "sinkc/Target/Target.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
