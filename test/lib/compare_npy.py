@@ -16,12 +16,13 @@ size-1 dimensions first). Exit status: 0 all pass, 1 any failure, 2 usage or fil
 
 As a module: compare(a, b, rtol, atol, elementwise=False) -> dict with 'ok' and the stats.
 """
-import argparse
 import json
 import os
 import sys
 
 import numpy as np
+
+from script_help import argument_parser
 
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-6
@@ -113,9 +114,7 @@ def fmt(r, label):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap = argument_parser(__doc__)
     ap.add_argument("a")
     ap.add_argument("b")
     ap.add_argument("--rtol", type=float, default=DEFAULT_RTOL)

@@ -26,7 +26,6 @@ DTYPE: float32 float16 float64 int64 int32 int16 int8 uint8 uint16 uint32 uint64
 (float and double are accepted aliases). Text-syntax initializers (`<float[3] B = {...}>`)
 work as well.
 """
-import argparse
 import os
 import re
 import sys
@@ -35,6 +34,8 @@ import numpy as np
 import onnx
 import onnx.parser
 from onnx import helper, numpy_helper
+
+from script_help import argument_parser
 
 DTYPES = {
     "float32": np.float32, "float": np.float32, "float16": np.float16, "half": np.float16,
@@ -167,9 +168,7 @@ def name_nodes(graph, counter):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap = argument_parser(__doc__)
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--opset", type=int, help="default-domain opset version (overrides the header)")

@@ -161,6 +161,16 @@ class MakeDecoder(Base):
         self.assertIn("make_decoder: wrote", p.stdout)
         return out
 
+    def check_numpy_logits(self, model, name):
+        """With ONNX Runtime: the logits make_decoder wrote for TOKENS with
+        --numpy-logits NAME.npy are ORT's for the model."""
+        if HAVE_ORT or REQUIRE_ORT:
+            o = self.path(f"{name}.ort.npy")
+            run(["node", ORT_RUN, model, "--tokens", self.TOKENS, "--out", o])
+            ref = np.load(o)
+            self.assertLess(np.abs(np.load(self.path(f"{name}.npy")) - ref).max(),
+                            1e-5 * np.abs(ref).max())
+
     def test_layout_determinism_numpy(self):
         # Odd dimensions: 6 query / 3 KV heads of 8, FFN 40, vocab 97, one layer.
         dims = ["--layers", "1", "--hidden", "48", "--heads", "6", "--kv-heads", "3",
@@ -197,12 +207,7 @@ class MakeDecoder(Base):
         np.testing.assert_array_equal(wa["lm_head.weight"], wa["model.embed_tokens.weight"].T)
         self.assertNotIn("model.layers.0.self_attn.q_proj.bias", wc)
         self.assertEqual(np.load(self.path("a.npy")).shape, (1, 11, 97))
-        if HAVE_ORT or REQUIRE_ORT:
-            o = self.path("a.ort.npy")
-            run(["node", ORT_RUN, a, "--tokens", self.TOKENS, "--out", o])
-            ref = np.load(o)
-            self.assertLess(np.abs(np.load(self.path("a.npy")) - ref).max(),
-                            1e-5 * np.abs(ref).max())
+        self.check_numpy_logits(a, "a")
 
     def test_half_weights(self):
         # --weights-dtype bf16/f16: every weight stored in that type, rounded to
@@ -237,12 +242,7 @@ class MakeDecoder(Base):
                                 ).astype(np.uint32).view(np.float32)
                 np.testing.assert_array_equal(value, expected, t.name)
             self.assertLess(os.path.getsize(out + ".data"), 0.55 * size)
-            if HAVE_ORT or REQUIRE_ORT:
-                o = self.path(f"{dtype}.ort.npy")
-                run(["node", ORT_RUN, out, "--tokens", self.TOKENS, "--out", o])
-                ref = np.load(o)
-                self.assertLess(np.abs(np.load(self.path(f"{dtype}.npy")) - ref).max(),
-                                1e-5 * np.abs(ref).max())
+            self.check_numpy_logits(out, dtype)
 
     def test_legacy_and_errors(self):
         leg = self.make("l.onnx", "--legacy", "--numpy-logits", self.path("l.npy"),
@@ -251,12 +251,7 @@ class MakeDecoder(Base):
         self.assertEqual([i.name for i in m.graph.input],
                          ["input_ids", "attention_mask", "position_ids"])
         self.assertEqual(m.opset_import[0].version, 14)
-        if HAVE_ORT or REQUIRE_ORT:
-            o = self.path("l.ort.npy")
-            run(["node", ORT_RUN, leg, "--tokens", self.TOKENS, "--out", o])
-            ref = np.load(o)
-            self.assertLess(np.abs(np.load(self.path("l.npy")) - ref).max(),
-                            1e-5 * np.abs(ref).max())
+        self.check_numpy_logits(leg, "l")
         for extra in (["--heads", "4", "--kv-heads", "3"], ["--hidden", "60", "--heads", "8"],
                       ["--data", "sub/x.data"], ["--numpy-logits", self.path("x.npy")],
                       ["--numpy-logits", self.path("x.npy"), "--tokens", "1,512"]):

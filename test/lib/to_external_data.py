@@ -16,7 +16,6 @@ first so that every tensor above the threshold moves. Data files that the output
 are truncated first, so re-running is safe. IN may itself use external data.
 Prints one summary line. Exit 1 on errors.
 """
-import argparse
 import os
 import re
 import sys
@@ -24,6 +23,8 @@ import sys
 import onnx
 from onnx import TensorProto, numpy_helper
 from onnx.external_data_helper import set_external_data
+
+from script_help import argument_parser
 
 
 def fail(msg):
@@ -69,9 +70,7 @@ def safe_file_name(name, used):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap = argument_parser(__doc__)
     ap.add_argument("input")
     ap.add_argument("out_dir")
     ap.add_argument("--threshold", type=int, default=1024,

@@ -70,6 +70,21 @@ const llamaDecoder = {
 const metaspace = (scheme, splitWords) => ({
   type: "Metaspace", replacement: SP, prepend_scheme: scheme, split: splitWords,
 });
+// Llama 2's sections (SentencePiece converted, legacy): Prepend + Replace
+// normalizer, no pre-tokenizer, byte_fallback, <unk>/<s>/</s> first, bytes
+// next. Phi-3 has them too.
+const llama2 = {
+  train: { pre_tokenizer: metaspace("always", true) },
+  prefix: ["<unk>", "<s>", "</s>"].map((t) => special(t)),
+  byteFallback: true,
+  model: { unk_token: "<unk>", fuse_unk: true, byte_fallback: true },
+  normalizer: { type: "Sequence", normalizers: [
+    { type: "Prepend", prepend: SP },
+    { type: "Replace", pattern: { String: " " }, content: SP }] },
+  pre_tokenizer: null,
+  post_processor: template("<s>"),
+  decoder: llamaDecoder,
+};
 
 // Per family: the sections of its tokenizer.json, how to train the vocabulary,
 // and the tokens the vocabulary starts with (specials, bytes).
@@ -108,21 +123,8 @@ const FAMILIES = {
     post_processor: byteLevel(false, false, false),
     decoder: byteLevel(false, false, false),
   },
-  // Llama 2 (SentencePiece converted, legacy): Prepend + Replace normalizer,
-  // no pre-tokenizer, byte_fallback, <unk>/<s>/</s> first, bytes next.
-  llama2: {
-    train: { pre_tokenizer: metaspace("always", true) },
-    prefix: ["<unk>", "<s>", "</s>"].map((t) => special(t)),
-    byteFallback: true,
-    legacyMerges: true,
-    model: { unk_token: "<unk>", fuse_unk: true, byte_fallback: true },
-    normalizer: { type: "Sequence", normalizers: [
-      { type: "Prepend", prepend: SP },
-      { type: "Replace", pattern: { String: " " }, content: SP }] },
-    pre_tokenizer: null,
-    post_processor: template("<s>"),
-    decoder: llamaDecoder,
-  },
+  // Llama 2: the sections above; legacy "a b" merges.
+  llama2: { ...llama2, legacyMerges: true },
   // Mistral (v0.3 style, legacy=false): Metaspace pre-tokenizer with
   // prepend_scheme "first" and no split; Metaspace decoder.
   mistral: {
@@ -153,9 +155,7 @@ const FAMILIES = {
   // Phi-3: Llama 2's sections plus chat tokens that strip the whitespace
   // after them (rstrip), and one non-special single_word/lstrip token.
   phi3: {
-    train: { pre_tokenizer: metaspace("always", true) },
-    prefix: ["<unk>", "<s>", "</s>"].map((t) => special(t)),
-    byteFallback: true,
+    ...llama2,
     appended: [
       special("<|endoftext|>"),
       special("<|assistant|>", { rstrip: true }),
@@ -164,13 +164,6 @@ const FAMILIES = {
       special("<|system|>", { rstrip: true }),
       { content: "<mask>", single_word: true, lstrip: true, rstrip: false, normalized: false, special: false },
     ],
-    model: { unk_token: "<unk>", fuse_unk: true, byte_fallback: true },
-    normalizer: { type: "Sequence", normalizers: [
-      { type: "Prepend", prepend: SP },
-      { type: "Replace", pattern: { String: " " }, content: SP }] },
-    pre_tokenizer: null,
-    post_processor: template("<s>"),
-    decoder: llamaDecoder,
   },
   // T5/ALBERT-like SentencePiece Unigram: NFKC, collapsed spaces, Metaspace
   // (always, split), byte_fallback, unk_id 0.

@@ -4,6 +4,7 @@
 
 #include "TestUtil.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
 using testutil::TempDir;
 
 namespace {
@@ -91,9 +93,8 @@ TEST_P(AtomicFile, UnwritablePathsFailWithoutLeftovers) {
     Status status = writeString(c.path, "data");
     ASSERT_FALSE(status) << c.path;
     EXPECT_EQ(status.getError().kind, ErrorKind::Failure);
-    EXPECT_NE(status.getError().message.find(c.path), std::string::npos);
-    EXPECT_NE(status.getError().message.find(c.message), std::string::npos)
-        << status.getError().message;
+    EXPECT_THAT(status.getError().message, HasSubstr(c.path));
+    EXPECT_THAT(status.getError().message, HasSubstr(c.message));
     EXPECT_FALSE(checkOutputPath(c.path));
   }
   EXPECT_EQ(directory.entries(), (std::vector<std::string>{"plain", "sub"}));
@@ -121,10 +122,9 @@ TEST_P(AtomicFile, InjectedFailuresLeaveTheOldFileAndNoTemporary) {
     ScopedHooks scoped(hooks);
     Status status = writeString(path, bigContent());
     ASSERT_FALSE(status) << fault.message;
-    EXPECT_NE(status.getError().message.find(fault.message), std::string::npos)
-        << status.getError().message;
-    EXPECT_NE(status.getError().message.find(std::strerror(fault.errorNumber)),
-              std::string::npos);
+    EXPECT_THAT(status.getError().message, HasSubstr(fault.message));
+    EXPECT_THAT(status.getError().message,
+                HasSubstr(std::strerror(fault.errorNumber)));
     EXPECT_EQ(testutil::readFile(path), "old content");
     EXPECT_EQ(directory.entries(), std::vector<std::string>{"out.bin"});
   }
@@ -137,8 +137,7 @@ TEST_P(AtomicFile, DiskFullIsReported) {
   TempDir directory;
   Status status = writeString(directory.file("out"), "data");
   ASSERT_FALSE(status);
-  EXPECT_NE(status.getError().message.find("No space left on device"),
-            std::string::npos);
+  EXPECT_THAT(status.getError().message, HasSubstr("No space left on device"));
   EXPECT_TRUE(directory.entries().empty());
 }
 

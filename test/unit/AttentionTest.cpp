@@ -175,49 +175,39 @@ void checkAgainstReference(const Case &c, const AttentionProblem &p) {
   EXPECT_LT(worstSum, 2e-5 * c.T);
 }
 
-TEST(Attention, CausalWithColumnSumsMatchesReference) {
-  Case c{1, 2, 2, 150, 32};
+/// runAttention on the problem of `c` with data from `seed`, against the
+/// reference.
+void expectMatchesReference(const Case &c, uint32_t seed) {
   Data data;
-  AttentionProblem p = makeProblem(c, data, 1);
+  AttentionProblem p = makeProblem(c, data, seed);
   ASSERT_TRUE(runAttention(p, nullptr));
   checkAgainstReference(c, p);
+}
+
+TEST(Attention, CausalWithColumnSumsMatchesReference) {
+  expectMatchesReference({1, 2, 2, 150, 32}, 1);
 }
 
 TEST(Attention, PlainCausalOddHeadDimension) {
   Case c{2, 2, 2, 70, 12};
   c.sums = false;
-  Data data;
-  AttentionProblem p = makeProblem(c, data, 2);
-  ASSERT_TRUE(runAttention(p, nullptr));
-  checkAgainstReference(c, p);
+  expectMatchesReference(c, 2);
 }
 
 TEST(Attention, GroupedQueryAndPackedSequences) {
   Case c{2, 4, 2, 131, 20};
   c.segments = true;
-  Data data;
-  AttentionProblem p = makeProblem(c, data, 3);
-  ASSERT_TRUE(runAttention(p, nullptr));
-  checkAgainstReference(c, p);
+  expectMatchesReference(c, 3);
   c.sums = false;
-  Data plain;
-  AttentionProblem q = makeProblem(c, plain, 3);
-  ASSERT_TRUE(runAttention(q, nullptr));
-  checkAgainstReference(c, q);
+  expectMatchesReference(c, 3);
 }
 
 TEST(Attention, PaddingKeyMaskWithFullyMaskedQueries) {
   Case c{2, 2, 1, 100, 16};
   c.keyMask = true;
-  Data data;
-  AttentionProblem p = makeProblem(c, data, 8);
-  ASSERT_TRUE(runAttention(p, nullptr));
-  checkAgainstReference(c, p);
+  expectMatchesReference(c, 8);
   c.sums = false;
-  Data plain;
-  AttentionProblem q = makeProblem(c, plain, 8);
-  ASSERT_TRUE(runAttention(q, nullptr));
-  checkAgainstReference(c, q);
+  expectMatchesReference(c, 8);
 }
 
 TEST(Attention, SlidingWindow) {
@@ -225,20 +215,14 @@ TEST(Attention, SlidingWindow) {
   // query blocks (tiles before the window are skipped).
   Case c{1, 2, 1, 300, 16};
   c.window = 77;
-  Data data;
-  AttentionProblem p = makeProblem(c, data, 9);
-  ASSERT_TRUE(runAttention(p, nullptr));
-  checkAgainstReference(c, p);
+  expectMatchesReference(c, 9);
 }
 
 TEST(Attention, NonCausal) {
   Case c{1, 3, 1, 77, 16};
   c.causal = false;
   c.sums = false;
-  Data data;
-  AttentionProblem p = makeProblem(c, data, 4);
-  ASSERT_TRUE(runAttention(p, nullptr));
-  checkAgainstReference(c, p);
+  expectMatchesReference(c, 4);
 }
 
 TEST(Attention, StridedQueryAndOutput) {

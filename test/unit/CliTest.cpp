@@ -16,6 +16,7 @@
 
 #include "FakeModels.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,6 +25,8 @@
 #include <random>
 #include <sys/stat.h>
 
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testutil::RunResult;
 using testutil::TempDir;
 
@@ -42,7 +45,7 @@ void expectOneLineError(const RunResult &result, int exitCode,
   EXPECT_EQ(result.exitCode, exitCode) << result.err;
   EXPECT_EQ(result.err.rfind(program + ": error: ", 0), 0u) << result.err;
   EXPECT_EQ(testutil::countLines(result.err), 1) << result.err;
-  EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+  EXPECT_THAT(result.err, HasSubstr(message));
 }
 
 void writeFakeWeights(const std::string &path) {
@@ -91,12 +94,12 @@ void compareWithGolden(const std::string &actual, const std::string &name) {
 TEST(Executable, MainComesFromTheRuntimeLibrary) {
   RunResult help = testutil::runProcess({kFakeLmEmbedded, "--help"});
   EXPECT_EQ(help.exitCode, 0);
-  EXPECT_NE(help.out.find("usage: fake-lm-embedded"), std::string::npos);
-  EXPECT_NE(help.out.find("Model 'fake lm'"), std::string::npos);
+  EXPECT_THAT(help.out, HasSubstr("usage: fake-lm-embedded"));
+  EXPECT_THAT(help.out, HasSubstr("Model 'fake lm'"));
   RunResult run =
       testutil::runProcess({kFakeLmEmbedded, "--tokens", "256,104,105"});
   EXPECT_EQ(run.exitCode, 0) << run.err;
-  EXPECT_NE(run.out.find("prompt: 3 tokens, next token "), std::string::npos);
+  EXPECT_THAT(run.out, HasSubstr("prompt: 3 tokens, next token "));
 }
 
 TEST(Executable, ErrorsArePrefixedOneLinersWithExitCodes) {
@@ -197,8 +200,7 @@ TEST(Executable, StaticallyLinkedLikeSinkcDefault) {
                                            "256,104,105,10,45,120,33,97,98,99",
                                            "--threads", "3", "--trace", trace});
   ASSERT_EQ(result.exitCode, 0) << result.err;
-  EXPECT_NE(result.out.find("1 primary and 3 secondary"), std::string::npos)
-      << result.out;
+  EXPECT_THAT(result.out, HasSubstr("1 primary and 3 secondary"));
 #else
   GTEST_SKIP() << "no static fake model in sanitizer builds";
 #endif
@@ -266,10 +268,9 @@ TEST(SinkTrace, PlotPngRendersEveryFigureWithRsvgConvert) {
         testutil::readFile(directory.file(name + std::string(".svg")));
     std::string png =
         testutil::readFile(directory.file(name + std::string(".png")));
-    EXPECT_NE(
-        result.out.find("wrote " + directory.file(name + std::string(".png"))),
-        std::string::npos)
-        << result.out;
+    EXPECT_THAT(
+        result.out,
+        HasSubstr("wrote " + directory.file(name + std::string(".png"))));
     // The signature, then IHDR: the width one pixel per SVG unit.
     ASSERT_GT(png.size(), 24u) << name;
     EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n") << name;
@@ -280,7 +281,7 @@ TEST(SinkTrace, PlotPngRendersEveryFigureWithRsvgConvert) {
     EXPECT_EQ(width, std::stoul(svg.substr(at + 7))) << name;
   }
   for (const std::string &entry : directory.entries())
-    EXPECT_EQ(entry.find(".tmp"), std::string::npos) << entry;
+    EXPECT_THAT(entry, Not(HasSubstr(".tmp")));
 
   // Without the rasteriser: one line naming the package, exit 1, no PNG.
   TempDir other;
@@ -290,12 +291,10 @@ TEST(SinkTrace, PlotPngRendersEveryFigureWithRsvgConvert) {
       {{"PATH", "/nonexistent"}});
   EXPECT_EQ(missing.exitCode, 1);
   EXPECT_EQ(testutil::countLines(missing.err), 1) << missing.err;
-  EXPECT_NE(missing.err.find("--png needs rsvg-convert (Debian package "
-                             "librsvg2-bin)"),
-            std::string::npos)
-      << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("--png needs rsvg-convert (Debian package "
+                                     "librsvg2-bin)"));
   for (const std::string &entry : other.entries())
-    EXPECT_EQ(entry.find(".png"), std::string::npos) << entry;
+    EXPECT_THAT(entry, Not(HasSubstr(".png")));
 }
 
 TEST(SinkTrace, PlotWritesAnSvg) {
@@ -314,17 +313,17 @@ TEST(SinkTrace, PlotWritesAnSvg) {
         directory.file("golden-" + std::string(figure) + ".svg"));
     EXPECT_EQ(other.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u)
         << figure;
-    EXPECT_NE(other.find("</svg>"), std::string::npos) << figure;
+    EXPECT_THAT(other, HasSubstr("</svg>")) << figure;
   }
   std::string svg = testutil::readFile(svgPath);
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
-  EXPECT_NE(svg.find("</svg>"), std::string::npos);
-  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  EXPECT_THAT(svg, HasSubstr("</svg>"));
+  EXPECT_THAT(svg, HasSubstr("<polyline"));
   // The '!' of the prompt (position 6 of 10): recv 0.45 from 4 queries,
   // 0.45 x 4 / 10 of the layer's attention.
-  EXPECT_NE(svg.find("layer 6 position 6 attention share 0.18 (recv 0.45)"),
-            std::string::npos);
-  EXPECT_NE(svg.find("fake lm: record 0"), std::string::npos);
+  EXPECT_THAT(svg,
+              HasSubstr("layer 6 position 6 attention share 0.18 (recv 0.45)"));
+  EXPECT_THAT(svg, HasSubstr("fake lm: record 0"));
   compareWithGolden(svg, "fake_lm.svg");
 
   RunResult second =
@@ -333,9 +332,9 @@ TEST(SinkTrace, PlotWritesAnSvg) {
   ASSERT_EQ(second.exitCode, 0) << second.err;
   std::string svg1 = testutil::readFile(directory.file("r1.svg"));
   // Record 1 has '"', '<', '>' and '&' bytes among its tokens: escaped.
-  EXPECT_NE(svg1.find("&lt;"), std::string::npos);
-  EXPECT_NE(svg1.find("&amp;"), std::string::npos);
-  EXPECT_EQ(svg1.find("'<'"), std::string::npos);
+  EXPECT_THAT(svg1, HasSubstr("&lt;"));
+  EXPECT_THAT(svg1, HasSubstr("&amp;"));
+  EXPECT_THAT(svg1, Not(HasSubstr("'<'")));
 
   expectOneLineError(
       testutil::runProcess({kSinkTrace, "plot", trace, "--record", "2"}), 2,
@@ -352,8 +351,7 @@ TEST(SinkTrace, PlotWritesAnSvg) {
   EXPECT_EQ(testutil::countLines(all.out), 10) << all.out;
   for (const char *name : {"a-r0.svg", "a-r1.svg", "a-r0-heatmap.svg",
                            "a-r1-heatmap.svg", "a-r1-mlp.svg"})
-    EXPECT_NE(testutil::readFile(directory.file(name)).find("</svg>"),
-              std::string::npos)
+    EXPECT_THAT(testutil::readFile(directory.file(name)), HasSubstr("</svg>"))
         << name;
 }
 
@@ -366,17 +364,16 @@ TEST(SinkTrace, ReportWritesOneHtmlFile) {
   EXPECT_EQ(result.out, "wrote " + htmlPath + "\n");
   std::string html = testutil::readFile(htmlPath);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  EXPECT_NE(html.find("</html>"), std::string::npos);
+  EXPECT_THAT(html, HasSubstr("</html>"));
   // Self-contained: no scripts, nothing fetched.
-  EXPECT_EQ(html.find("<script"), std::string::npos);
-  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
-  EXPECT_NE(html.find("<h2>fake lm</h2>"), std::string::npos);
-  EXPECT_NE(html.find("Sink statistics over all records of this model"),
-            std::string::npos);
-  EXPECT_NE(html.find("<tr data-position=\"6\" data-kind=\"secondary\" "
-                      "data-creation=\"6\" data-lifetime=\"1\">"),
-            std::string::npos);
+  EXPECT_THAT(html, HasSubstr("<h2>fake lm</h2>"));
+  EXPECT_THAT(html,
+              HasSubstr("Sink statistics over all records of this model"));
+  EXPECT_THAT(html, HasSubstr("<tr data-position=\"6\" data-kind=\"secondary\" "
+                              "data-creation=\"6\" data-lifetime=\"1\">"));
   // Two records, five figures each.
   size_t figures = 0;
   for (size_t at = html.find("<figure"); at != std::string::npos;
@@ -389,8 +386,8 @@ TEST(SinkTrace, ReportWritesOneHtmlFile) {
                             "1", "-o", directory.file("r.html")});
   ASSERT_EQ(one.exitCode, 0) << one.err;
   std::string twice = testutil::readFile(directory.file("r.html"));
-  EXPECT_NE(twice.find("Figures are drawn for the first 1 records only"),
-            std::string::npos);
+  EXPECT_THAT(twice,
+              HasSubstr("Figures are drawn for the first 1 records only"));
 
   expectOneLineError(testutil::runProcess({kSinkTrace, "report"}), 2,
                      "sink-trace", "report needs at least one trace file");
@@ -405,8 +402,7 @@ TEST(SinkTrace, ReportWritesOneHtmlFile) {
 TEST(SinkTrace, UsageErrors) {
   RunResult help = testutil::runProcess({kSinkTrace, "--help"});
   EXPECT_EQ(help.exitCode, 0);
-  EXPECT_NE(help.out.find("usage: sink-trace summary|json|csv"),
-            std::string::npos);
+  EXPECT_THAT(help.out, HasSubstr("usage: sink-trace summary|json|csv"));
   expectOneLineError(testutil::runProcess({kSinkTrace}), 2, "sink-trace",
                      "expected a command and a trace file");
   expectOneLineError(testutil::runProcess({kSinkTrace, "frob", "x"}), 2,
@@ -425,15 +421,13 @@ TEST(SinkTrace, StatsPoolTracesOfOneModel) {
   testutil::copyFile(trace, copy);
   RunResult text = testutil::runProcess({kSinkTrace, "stats", trace, copy});
   ASSERT_EQ(text.exitCode, 0) << text.err;
-  EXPECT_NE(text.out.find("corpus: 2 trace file(s), 4 records, 42 positions"),
-            std::string::npos)
-      << text.out;
+  EXPECT_THAT(text.out,
+              HasSubstr("corpus: 2 trace file(s), 4 records, 42 positions"));
   compareWithGolden(text.out, "fake_lm.stats.txt");
   RunResult json =
       testutil::runProcess({kSinkTrace, "stats", "--format=json", trace});
   ASSERT_EQ(json.exitCode, 0) << json.err;
-  EXPECT_NE(json.out.find("\"files\": [\"" + trace + "\"]"), std::string::npos)
-      << json.out;
+  EXPECT_THAT(json.out, HasSubstr("\"files\": [\"" + trace + "\"]"));
 
   // Another model (here: the same trace renamed) cannot be pooled.
   sinkrt::Expected<sinkrt::TraceData> data = sinkrt::readTraceFile(trace);
@@ -557,9 +551,7 @@ TEST(SinkTrace, MergeShardsEqualsOneRun) {
   command.push_back(directory.file("merged.sinktrace"));
   RunResult merge = testutil::runProcess(command);
   ASSERT_EQ(merge.exitCode, 0) << merge.err;
-  EXPECT_NE(merge.out.find("merged 3 traces (5 records) into"),
-            std::string::npos)
-      << merge.out;
+  EXPECT_THAT(merge.out, HasSubstr("merged 3 traces (5 records) into"));
   EXPECT_EQ(testutil::readFile(directory.file("merged.sinktrace")),
             testutil::readFile(directory.file("one.sinktrace")));
 
@@ -612,8 +604,8 @@ TEST(SinkTrace, MergeRefusals) {
       testutil::runProcess({kSinkTrace, "merge", trace, weights, "-o", out});
   expectOneLineError(refused, 1, "sink-trace",
                      "'" + weights + "' is a trace of model");
-  EXPECT_NE(refused.err.find("merge joins the traces of one executable"),
-            std::string::npos);
+  EXPECT_THAT(refused.err,
+              HasSubstr("merge joins the traces of one executable"));
   EXPECT_FALSE(testutil::fileExists(out));
 
   sinkrt::TraceData newer = *data;
@@ -679,47 +671,35 @@ TEST(SinkTrace, DiffShowsTheSinksOfOtherThresholds) {
   RunResult text = testutil::runProcess({kSinkTrace, "diff", trace, strict});
   ASSERT_EQ(text.exitCode, 0) << text.err;
   EXPECT_TRUE(text.err.empty()) << text.err;
-  EXPECT_NE(text.out.find("model B: the same model and weights\n"),
-            std::string::npos)
-      << text.out;
-  EXPECT_NE(text.out.find("epsilon 0.5, min_queries 4, criteria cos+attn, "
-                          "early_layers 2, late_index 6 -- other rules\n"),
-            std::string::npos)
-      << text.out;
-  EXPECT_NE(text.out.find("record 0 (prompt 0, 10 tokens): 0 sinks gained, 1 "
-                          "lost, 0 changed\n"),
-            std::string::npos)
-      << text.out;
-  EXPECT_NE(text.out.find("  lost            6     33 '!'          secondary "
-                          "none              6         -          1          "
-                          "-\n"),
-            std::string::npos)
-      << text.out;
-  EXPECT_NE(text.out.find("record 1 (prompt 1, 11 tokens): no differences\n"),
-            std::string::npos)
-      << text.out;
-  EXPECT_NE(text.out.find("  sinks lost: 0 primary, 1 secondary\n"),
-            std::string::npos)
-      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("model B: the same model and weights\n"));
+  EXPECT_THAT(text.out,
+              HasSubstr("epsilon 0.5, min_queries 4, criteria cos+attn, "
+                        "early_layers 2, late_index 6 -- other rules\n"));
+  EXPECT_THAT(text.out,
+              HasSubstr("record 0 (prompt 0, 10 tokens): 0 sinks gained, 1 "
+                        "lost, 0 changed\n"));
+  EXPECT_THAT(text.out,
+              HasSubstr("  lost            6     33 '!'          secondary "
+                        "none              6         -          1          "
+                        "-\n"));
+  EXPECT_THAT(text.out,
+              HasSubstr("record 1 (prompt 1, 11 tokens): no differences\n"));
+  EXPECT_THAT(text.out, HasSubstr("  sinks lost: 0 primary, 1 secondary\n"));
 
   RunResult json = testutil::runProcess(
       {kSinkTrace, "diff", "--format=json", trace, strict});
   ASSERT_EQ(json.exitCode, 0) << json.err;
-  EXPECT_NE(json.out.find("\"files\": {\"a\": \"" + trace + "\", \"b\": \"" +
-                          strict + "\"}"),
-            std::string::npos)
-      << json.out;
-  EXPECT_NE(json.out.find("{\"change\": \"lost\", \"position\": 6, \"token\": "
-                          "33, \"text\": \"!\""),
-            std::string::npos)
-      << json.out;
+  EXPECT_THAT(json.out, HasSubstr("\"files\": {\"a\": \"" + trace +
+                                  "\", \"b\": \"" + strict + "\"}"));
+  EXPECT_THAT(json.out,
+              HasSubstr("{\"change\": \"lost\", \"position\": 6, \"token\": "
+                        "33, \"text\": \"!\""));
 
   // The other way round, '!' is gained.
   RunResult reverse = testutil::runProcess({kSinkTrace, "diff", strict, trace});
   ASSERT_EQ(reverse.exitCode, 0) << reverse.err;
-  EXPECT_NE(reverse.out.find("  sinks gained: 0 primary, 1 secondary\n"),
-            std::string::npos)
-      << reverse.out;
+  EXPECT_THAT(reverse.out,
+              HasSubstr("  sinks gained: 0 primary, 1 secondary\n"));
 }
 
 TEST(SinkTrace, DiffOfATraceWithItselfAndRefusals) {
@@ -727,14 +707,12 @@ TEST(SinkTrace, DiffOfATraceWithItselfAndRefusals) {
   std::string trace = writeGoldenTrace(directory);
   RunResult same = testutil::runProcess({kSinkTrace, "diff", trace, trace});
   ASSERT_EQ(same.exitCode, 0) << same.err;
-  EXPECT_NE(same.out.find("record 0 (prompt 0, 10 tokens): no differences\n"
-                          "\nrecord 1 (prompt 1, 11 tokens): no differences\n"),
-            std::string::npos)
-      << same.out;
-  EXPECT_NE(same.out.find("totals: 2 records, 0 with sink changes, 0 with any "
-                          "difference\n"),
-            std::string::npos)
-      << same.out;
+  EXPECT_THAT(same.out,
+              HasSubstr("record 0 (prompt 0, 10 tokens): no differences\n"
+                        "\nrecord 1 (prompt 1, 11 tokens): no differences\n"));
+  EXPECT_THAT(same.out,
+              HasSubstr("totals: 2 records, 0 with sink changes, 0 with any "
+                        "difference\n"));
 
   // Other prompts: the second prompt's fourth token differs.
   std::string prompts = directory.file("other.txt");

@@ -12,6 +12,7 @@
 #include "TraceBuilders.h"
 #include "sinkrt/Classify.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,6 +20,7 @@
 using namespace sinkrt;
 using namespace sinktrace;
 using namespace testtrace;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -169,11 +171,9 @@ TEST(CorpusStats, TokenTextsComeFromTheTrace) {
   EXPECT_EQ(stats.primary.tokens[0].text, "<s>");
   EXPECT_EQ(stats.primary.tokens[1].text, "\xe4\xb8\xad");
   std::string text = renderStatsText(stats);
-  EXPECT_NE(text.find("'<s>'"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("'<s>'"));
   std::string json = renderStatsJson(stats);
-  EXPECT_NE(json.find("\"token\": 50, \"text\": \"\xe4\xb8\xad\""),
-            std::string::npos)
-      << json;
+  EXPECT_THAT(json, HasSubstr("\"token\": 50, \"text\": \"\xe4\xb8\xad\""));
 }
 
 TEST(CorpusStats, SinkLevelsPoolAllFiles) {
@@ -283,12 +283,11 @@ TEST(CorpusStats, RefusesTracesThatCannotBePooled) {
   ASSERT_TRUE(third.add("a", a).isOk());
   status = third.add("p", partial);
   ASSERT_FALSE(status.isOk());
-  EXPECT_NE(status.getError().message.find(
-                "'p' record 0 was instrumented or classified with layers 0-1"),
-            std::string::npos)
-      << status.getError().message;
-  EXPECT_NE(status.getError().message.find("but 'a' record 0 with layers 0-3"),
-            std::string::npos);
+  EXPECT_THAT(
+      status.getError().message,
+      HasSubstr("'p' record 0 was instrumented or classified with layers 0-1"));
+  EXPECT_THAT(status.getError().message,
+              HasSubstr("but 'a' record 0 with layers 0-3"));
 
   TraceData thresholds = a;
   thresholds.records[0].rules.epsilon = 0.2f;
@@ -300,58 +299,42 @@ TEST(CorpusStats, RefusesTracesThatCannotBePooled) {
 TEST(CorpusStats, TextAndJson) {
   CorpusStats stats = threeRecords();
   std::string text = renderStatsText(stats);
-  EXPECT_NE(text.find("corpus: 2 trace file(s), 3 records, 17 positions"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("sequences with >= 1 secondary sink: 2 of 3 (66.7%)"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("  secondary   1.00   1.00    0   0.50   1.00   1.50"
-                      "    2  0:1 1:1 2:1"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("  secondary      3  0.250  0.312  0.375  0.562  0.750"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("primary sinks by position (position:sinks): 0:3 1:1"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("  secondary      10 '\\n'                3         2"
-                      "           3  100.0%"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("  primary         0        4     4         3  256 "
-                      "<bos> x3, 1 '\\x01' x1"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("      0       3   0.700   0.200   0.500   0.900"),
-            std::string::npos)
-      << text;
+  EXPECT_THAT(text,
+              HasSubstr("corpus: 2 trace file(s), 3 records, 17 positions"));
+  EXPECT_THAT(text,
+              HasSubstr("sequences with >= 1 secondary sink: 2 of 3 (66.7%)"));
+  EXPECT_THAT(text,
+              HasSubstr("  secondary   1.00   1.00    0   0.50   1.00   1.50"
+                        "    2  0:1 1:1 2:1"));
+  EXPECT_THAT(
+      text, HasSubstr("  secondary      3  0.250  0.312  0.375  0.562  0.750"));
+  EXPECT_THAT(text,
+              HasSubstr("primary sinks by position (position:sinks): 0:3 1:1"));
+  EXPECT_THAT(text,
+              HasSubstr("  secondary      10 '\\n'                3         2"
+                        "           3  100.0%"));
+  EXPECT_THAT(text,
+              HasSubstr("  primary         0        4     4         3  256 "
+                        "<bos> x3, 1 '\\x01' x1"));
+  EXPECT_THAT(text,
+              HasSubstr("      0       3   0.700   0.200   0.500   0.900"));
 
   std::string json = renderStatsJson(stats);
-  EXPECT_NE(json.find("\"fraction_with_secondary\": 0.666666666666666"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("\"relative_position\": {\"count\": 3, \"mean\": "
-                      "0.458333333333333"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("\"q1\": 0.3125, \"median\": 0.375, \"q3\": 0.5625, "
-                      "\"max\": 0.75}"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("{\"token\": 10, \"text\": \"\\\\n\", \"sinks\": 3, "
-                      "\"sequences\": 2, \"occurrences\": 3}"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("{\"kind\": \"secondary\", \"creation_layer\": 2, "
-                      "\"lifetime\": 1, \"count\": 2, \"sequences\": 1"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("\"criteria_available\": [\"hidden_cosine\", "
-                      "\"attention\"]"),
-            std::string::npos)
-      << json;
+  EXPECT_THAT(json,
+              HasSubstr("\"fraction_with_secondary\": 0.666666666666666"));
+  EXPECT_THAT(json, HasSubstr("\"relative_position\": {\"count\": 3, \"mean\": "
+                              "0.458333333333333"));
+  EXPECT_THAT(json,
+              HasSubstr("\"q1\": 0.3125, \"median\": 0.375, \"q3\": 0.5625, "
+                        "\"max\": 0.75}"));
+  EXPECT_THAT(json,
+              HasSubstr("{\"token\": 10, \"text\": \"\\\\n\", \"sinks\": 3, "
+                        "\"sequences\": 2, \"occurrences\": 3}"));
+  EXPECT_THAT(json,
+              HasSubstr("{\"kind\": \"secondary\", \"creation_layer\": 2, "
+                        "\"lifetime\": 1, \"count\": 2, \"sequences\": 1"));
+  EXPECT_THAT(json, HasSubstr("\"criteria_available\": [\"hidden_cosine\", "
+                              "\"attention\"]"));
 }
 
 TEST(CorpusStats, EmptyCorpus) {
@@ -361,11 +344,10 @@ TEST(CorpusStats, EmptyCorpus) {
   CorpusStats stats = builder.finish();
   EXPECT_EQ(stats.records, 0u);
   std::string text = renderStatsText(stats);
-  EXPECT_NE(text.find("sequences with >= 1 secondary sink: 0 of 0 (-)"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(renderStatsJson(stats).find("\"fraction_with_secondary\": null"),
-            std::string::npos);
+  EXPECT_THAT(text,
+              HasSubstr("sequences with >= 1 secondary sink: 0 of 0 (-)"));
+  EXPECT_THAT(renderStatsJson(stats),
+              HasSubstr("\"fraction_with_secondary\": null"));
 }
 
 //===----------------------------------------------------------------------===//
@@ -460,8 +442,7 @@ TEST(TraceMerge, RefusesTracesOfAnotherExecutable) {
             "one executable");
   TraceData size = makeTrace({record});
   size.model.weightsSize = 11;
-  EXPECT_NE(refusal(size).find("is a trace of model 'tiny'"),
-            std::string::npos);
+  EXPECT_THAT(refusal(size), HasSubstr("is a trace of model 'tiny'"));
 
   TraceData version = makeTrace({record});
   version.schemaVersion = 1;
@@ -477,16 +458,14 @@ TEST(TraceMerge, RefusesTracesOfAnotherExecutable) {
 
   TraceRecord spec = record;
   spec.instrumentSpec = "layers=0-1";
-  EXPECT_NE(refusal(makeTrace({record, spec}))
-                .find("'b.sinktrace' record 1 was compiled with --instrument "
-                      "'layers=0-1' (metrics bos_mass,recv,hidden_cos_bos), "
-                      "but 'a.sinktrace' record 0 with 'layers=all'"),
-            std::string::npos);
+  EXPECT_THAT(refusal(makeTrace({record, spec})),
+              HasSubstr("'b.sinktrace' record 1 was compiled with --instrument "
+                        "'layers=0-1' (metrics bos_mass,recv,hidden_cos_bos), "
+                        "but 'a.sinktrace' record 0 with 'layers=all'"));
 
   TraceRecord rules = record;
   rules.rules.epsilon = 0.5f;
-  EXPECT_NE(refusal(makeTrace({rules}))
-                .find("'b.sinktrace' record 0 was instrumented or classified "
-                      "with layers 0-3, tau 0.9, epsilon 0.5"),
-            std::string::npos);
+  EXPECT_THAT(refusal(makeTrace({rules})),
+              HasSubstr("'b.sinktrace' record 0 was instrumented or classified "
+                        "with layers 0-3, tau 0.9, epsilon 0.5"));
 }

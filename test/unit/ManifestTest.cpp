@@ -4,9 +4,11 @@
 
 #include "FakeModels.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
 
 TEST(Manifest, ParsesTheFakeLanguageModel) {
   Expected<Manifest> manifest = parseManifest(fake::kLmManifestExternal);
@@ -60,9 +62,8 @@ TEST_P(ManifestErrors, AreRejectedWithTheReason) {
   Expected<Manifest> manifest = parseManifest(GetParam().text);
   ASSERT_FALSE(manifest);
   EXPECT_EQ(manifest.getError().kind, ErrorKind::Failure);
-  EXPECT_NE(manifest.getError().message.find(GetParam().expectedMessage),
-            std::string::npos)
-      << manifest.getError().message;
+  EXPECT_THAT(manifest.getError().message,
+              HasSubstr(GetParam().expectedMessage));
 }
 
 #define HEAD "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"

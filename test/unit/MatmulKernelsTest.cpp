@@ -153,13 +153,25 @@ std::vector<KernelCase> kernelCases(bool withF32) {
   return cases;
 }
 
-class Kernels : public ::testing::TestWithParam<KernelCase> {};
+/// A kernel case, skipped where this CPU does not support the kernel.
+class KernelTest : public ::testing::TestWithParam<KernelCase> {
+protected:
+  void SetUp() override {
+    std::tie(kernel, type, widening) = GetParam();
+    if (!matmulKernelSupported(kernel, type))
+      GTEST_SKIP() << matmulKernelName(kernel) << " not supported by this CPU";
+    width = matmulKernelPanelWidth(kernel);
+  }
+
+  int64_t kernel = 0;
+  WeightType type = WeightType::F32;
+  Widening widening = Widening::Auto;
+  int64_t width = 0;
+};
+
+class Kernels : public KernelTest {};
 
 TEST_P(Kernels, MatchADoublePrecisionProduct) {
-  auto [kernel, type, widening] = GetParam();
-  if (!matmulKernelSupported(kernel, type))
-    GTEST_SKIP() << matmulKernelName(kernel) << " not supported by this CPU";
-  int64_t width = matmulKernelPanelWidth(kernel);
   struct Shape {
     int64_t m, k, n, lda;
   };
@@ -180,13 +192,9 @@ TEST_P(Kernels, MatchADoublePrecisionProduct) {
   }
 }
 
-class HalfKernels : public ::testing::TestWithParam<KernelCase> {};
+class HalfKernels : public KernelTest {};
 
 TEST_P(HalfKernels, GiveTheBitsOfTheF32ProductOverTheirValues) {
-  auto [kernel, type, widening] = GetParam();
-  if (!matmulKernelSupported(kernel, type))
-    GTEST_SKIP() << matmulKernelName(kernel) << " not supported by this CPU";
-  int64_t width = matmulKernelPanelWidth(kernel);
   for (int64_t m : {1, 5, 40}) {
     Problem half = makeProblem(m, 600, 11 * width - 7, width, 600, 5, type);
     PackedMatmul d = describe(half, false, widening);
@@ -202,10 +210,6 @@ TEST_P(HalfKernels, GiveTheBitsOfTheF32ProductOverTheirValues) {
 }
 
 TEST_P(Kernels, ThreadCountDoesNotChangeTheBits) {
-  auto [kernel, type, widening] = GetParam();
-  if (!matmulKernelSupported(kernel, type))
-    GTEST_SKIP() << matmulKernelName(kernel) << " not supported by this CPU";
-  int64_t width = matmulKernelPanelWidth(kernel);
   Problem serial = makeProblem(29, 96, 9 * width - 3, width, 96, 11, type);
   PackedMatmul d = describe(serial, false, widening);
   runPackedMatmul(d, kernel, nullptr);
@@ -237,16 +241,20 @@ TEST(MatmulKernels, LayoutsTheKernelsDoNotTakeUseTheReferenceLoop) {
   }
 }
 
+/// The words of a memref descriptor (allocated and aligned pointer, offset,
+/// sizes, strides) as the ABI entries read them.
+std::vector<int64_t> descriptor(const void *data, std::vector<int64_t> sizes,
+                                std::vector<int64_t> strides,
+                                int64_t offset = 0) {
+  std::vector<int64_t> words = {reinterpret_cast<intptr_t>(data),
+                                reinterpret_cast<intptr_t>(data), offset};
+  words.insert(words.end(), sizes.begin(), sizes.end());
+  words.insert(words.end(), strides.begin(), strides.end());
+  return words;
+}
+
 TEST(MatmulKernels, AbiEntryReadsDescriptors) {
   Problem p = makeProblem(6, 10, 8, 8, 10, 5);
-  auto descriptor = [](const void *data, std::vector<int64_t> sizes,
-                       std::vector<int64_t> strides, int64_t offset = 0) {
-    std::vector<int64_t> words = {reinterpret_cast<intptr_t>(data),
-                                  reinterpret_cast<intptr_t>(data), offset};
-    words.insert(words.end(), sizes.begin(), sizes.end());
-    words.insert(words.end(), strides.begin(), strides.end());
-    return words;
-  };
   auto a = descriptor(p.a.data(), {6, 10}, {10, 1});
   auto b = descriptor(p.packed.data(), {1, 10, 8}, {80, 8, 1});
   auto c = descriptor(p.c.data(), {6, 1, 8}, {8, 8, 1});
@@ -258,14 +266,6 @@ TEST(MatmulKernels, AbiEntryReadsDescriptors) {
 TEST(MatmulKernels, HalfAbiEntriesReadSixteenBitDescriptors) {
   for (WeightType type : {WeightType::F16, WeightType::BF16}) {
     Problem p = makeProblem(6, 10, 8, 8, 10, 5, type);
-    auto descriptor = [](const void *data, std::vector<int64_t> sizes,
-                         std::vector<int64_t> strides, int64_t offset) {
-      std::vector<int64_t> words = {reinterpret_cast<intptr_t>(data),
-                                    reinterpret_cast<intptr_t>(data), offset};
-      words.insert(words.end(), sizes.begin(), sizes.end());
-      words.insert(words.end(), strides.begin(), strides.end());
-      return words;
-    };
     // B at an element offset into its buffer, as a view into the weights
     // blob: counted in 16-bit elements.
     std::vector<uint16_t> shifted(3, 0);

@@ -2,11 +2,13 @@
 
 #include "sinkrt/MemRef.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <numeric>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
 
 TEST(MemRef, DescriptorOfARowMajorTensor) {
   Expected<HostTensor> tensor = HostTensor::create(DType::F32, {2, 3, 4});
@@ -64,6 +66,5 @@ TEST(MemRef, RejectsNegativeSizesAndNullData) {
   MemRefView null{nullptr, nullptr, 0, {2}, {1}};
   Expected<HostTensor> copy = copyMemRefToTensor(null, DType::F32);
   ASSERT_FALSE(copy);
-  EXPECT_NE(copy.getError().message.find("null data pointer"),
-            std::string::npos);
+  EXPECT_THAT(copy.getError().message, HasSubstr("null data pointer"));
 }

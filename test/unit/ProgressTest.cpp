@@ -12,6 +12,7 @@
 #include "FakeModels.h"
 #include "TestUtil.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -118,10 +120,8 @@ TEST(ProgressLine, RunnerDrawsOnATerminalOnly) {
   EXPECT_EQ(exitCode, 0);
   // Both prompts drawn, and the line erased at the end (the terminal turns
   // "\n" into "\r\n", which none of this contains).
-  EXPECT_NE(received.find("prompt 1/2, 3 tokens"), std::string::npos)
-      << received;
-  EXPECT_NE(received.find("prompt 2/2, 4 tokens"), std::string::npos)
-      << received;
+  EXPECT_THAT(received, HasSubstr("prompt 1/2, 3 tokens"));
+  EXPECT_THAT(received, HasSubstr("prompt 2/2, 4 tokens"));
   EXPECT_EQ(received.substr(received.size() - kErase.size()), kErase);
 
   auto [quietExit, quietReceived] =

@@ -15,6 +15,7 @@
 #include "sinkrt/Weights.h"
 #include "sinkrt/WeightsHash.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,6 +23,8 @@
 #include <sys/stat.h>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testutil::RunResult;
 using testutil::TempDir;
 
@@ -48,7 +51,7 @@ void expectError(const RunResult &result, int exitCode,
   EXPECT_EQ(result.exitCode, exitCode) << result.err;
   EXPECT_EQ(result.err.rfind("fake-lm: error: ", 0), 0u) << result.err;
   EXPECT_EQ(testutil::countLines(result.err), 1) << result.err;
-  EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+  EXPECT_THAT(result.err, HasSubstr(message));
 }
 
 HostTensor loadTensor(const std::string &path) {
@@ -79,12 +82,33 @@ TraceData loadTrace(const std::string &path) {
   return std::move(*trace);
 }
 
+/// The embedded fake LM's manifest with its first `from` replaced by `to`.
+std::string editedManifest(const std::string &from, const std::string &to) {
+  std::string manifest = fake::kLmManifestEmbedded;
+  manifest.replace(manifest.find(from), from.size(), to);
+  return manifest;
+}
+
+/// The embedded fake LM with another manifest (which must outlive it).
+ModelBinding embeddedLmWith(const std::string &manifest) {
+  ModelBinding model = embeddedLm();
+  model.manifest = manifest.c_str();
+  return model;
+}
+ModelBinding embeddedLmWith(std::string &&) = delete;
+
 class ScopedFault {
 public:
   explicit ScopedFault(const char *fault) {
     ::setenv("FAKE_MODEL_FAULT", fault, 1);
   }
   ~ScopedFault() { ::unsetenv("FAKE_MODEL_FAULT"); }
+};
+
+/// The content of an input file, and the error it gives.
+struct FileError {
+  std::string content;
+  std::string message;
 };
 
 /// "hi\n-x!abc": BOS, 'h', 'i', '\n', '-', 'x', '!', 'a', 'b', 'c'.
@@ -105,7 +129,7 @@ TEST(Runner, HelpDescribesOptionsAndModel) {
         "tokenizer bytes",
         "input 1: attention_mask i64[?,?] (attention_mask)",
         "output 0: logits f32[?,?,260] (logits)"})
-    EXPECT_NE(result.out.find(text), std::string::npos) << text;
+    EXPECT_THAT(result.out, HasSubstr(text));
   EXPECT_TRUE(result.err.empty());
 }
 
@@ -126,10 +150,8 @@ TEST(Runner, RunsAPromptAndWritesStridedLogits) {
   for (size_t v = 1; v < 260; ++v)
     if (expected[2 * 260 + v] > expected[2 * 260 + best])
       best = v;
-  EXPECT_NE(
-      result.out.find(formatString("prompt: 3 tokens, next token %zu", best)),
-      std::string::npos)
-      << result.out;
+  EXPECT_THAT(result.out, HasSubstr(formatString(
+                              "prompt: 3 tokens, next token %zu", best)));
   EXPECT_EQ(directory.entries(), std::vector<std::string>{"logits.npy"});
 }
 
@@ -178,11 +200,8 @@ TEST(Runner, PromptBecomesBosPlusUtf8Bytes) {
 }
 
 TEST(Runner, PromptNeedsAByteLevelModel) {
-  std::string manifest = fake::kLmManifestEmbedded;
-  manifest.replace(manifest.find("tokenizer=bytes"), 15, "tokenizer=none");
-  ModelBinding model = embeddedLm();
-  model.manifest = manifest.c_str();
-  expectError(run(model, {"--prompt", "hi"}), 2,
+  std::string manifest = editedManifest("tokenizer=bytes", "tokenizer=none");
+  expectError(run(embeddedLmWith(manifest), {"--prompt", "hi"}), 2,
               "text prompts need a model compiled with --tokenizer");
 }
 
@@ -208,26 +227,22 @@ TEST(Runner, PromptsFileRunsEveryTextPrompt) {
 TEST(Runner, PromptsFileErrorsNameTheLine) {
   TempDir directory;
   std::string prompts = directory.file("prompts.jsonl");
-  testutil::writeFile(prompts, "ok\n{\"text\": 3}\n");
-  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
-              "prompts.jsonl' line 2: \"text\" is not a string");
-  testutil::writeFile(prompts, "{\"prompt\": \"x\"}\n");
-  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
-              "line 1: the JSON object has no \"text\" field");
-  testutil::writeFile(prompts, "{\"text\": \"x\"\n");
-  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
-              "line 1: not a JSON object: expected ',' or '}'");
-  testutil::writeFile(prompts, "\n\n");
-  expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2,
-              "contains no prompts");
+  for (const FileError &e :
+       {FileError{"ok\n{\"text\": 3}\n",
+                  "prompts.jsonl' line 2: \"text\" is not a string"},
+        FileError{"{\"prompt\": \"x\"}\n",
+                  "line 1: the JSON object has no \"text\" field"},
+        FileError{"{\"text\": \"x\"\n",
+                  "line 1: not a JSON object: expected ',' or '}'"},
+        FileError{"\n\n", "contains no prompts"}}) {
+    testutil::writeFile(prompts, e.content);
+    expectError(run(embeddedLm(), {"--prompts-file", prompts}), 2, e.message);
+  }
 }
 
 TEST(Runner, TokenizerJsonManifestNeedsAnEmbeddedTokenizer) {
-  std::string manifest = fake::kLmManifestEmbedded;
-  manifest.replace(manifest.find("tokenizer=bytes"), 15, "tokenizer=json");
-  ModelBinding model = embeddedLm();
-  model.manifest = manifest.c_str();
-  expectError(run(model, {"--prompt", "hi"}), 1,
+  std::string manifest = editedManifest("tokenizer=bytes", "tokenizer=json");
+  expectError(run(embeddedLmWith(manifest), {"--prompt", "hi"}), 1,
               "the manifest says tokenizer=json but no tokenizer.json is "
               "embedded");
 }
@@ -247,7 +262,7 @@ TEST(Runner, TokensFileRunsEveryPrompt) {
                                         logits, "--trace", trace});
   ASSERT_EQ(result.exitCode, 0) << result.err;
   EXPECT_EQ(testutil::countLines(result.out), 4) << result.out;
-  EXPECT_NE(result.out.find("prompt 2: 4 tokens"), std::string::npos);
+  EXPECT_THAT(result.out, HasSubstr("prompt 2: 4 tokens"));
   EXPECT_EQ(directory.entries(),
             (std::vector<std::string>{"out.0.npy", "out.1.npy", "out.2.npy",
                                       "prompts.txt", "t.sinktrace"}));
@@ -268,15 +283,15 @@ TEST(Runner, TokensFileRunsEveryPrompt) {
 TEST(Runner, TokensFileErrorsNameTheLine) {
   TempDir directory;
   std::string prompts = directory.file("p.txt");
-  testutil::writeFile(prompts, "1,2\n# ok\n3,x\n");
-  expectError(run(embeddedLm(), {"--tokens-file", prompts}), 2,
-              "'" + prompts + "' line 3: token id 'x' is not an integer");
-  testutil::writeFile(prompts, "1,2\n1,2,700\n");
-  expectError(run(embeddedLm(), {"--tokens-file", prompts}), 2,
-              "token id 700 at position 2 of prompt 1 is out of range");
-  testutil::writeFile(prompts, "# nothing\n\n");
-  expectError(run(embeddedLm(), {"--tokens-file", prompts}), 2,
-              "contains no prompts");
+  for (const FileError &e :
+       {FileError{"1,2\n# ok\n3,x\n",
+                  "'" + prompts + "' line 3: token id 'x' is not an integer"},
+        FileError{"1,2\n1,2,700\n",
+                  "token id 700 at position 2 of prompt 1 is out of range"},
+        FileError{"# nothing\n\n", "contains no prompts"}}) {
+    testutil::writeFile(prompts, e.content);
+    expectError(run(embeddedLm(), {"--tokens-file", prompts}), 2, e.message);
+  }
   expectError(run(embeddedLm(), {"--tokens-file", directory.file("none")}), 2,
               "cannot read '" + directory.file("none") +
                   "': No such file or directory");
@@ -322,11 +337,10 @@ TEST(Runner, TraceRecordsMeasurementsAndSinks) {
   RunResult result =
       run(embeddedLm(), {"--tokens", kSinkPromptIds, "--trace", trace});
   ASSERT_EQ(result.exitCode, 0) << result.err;
-  EXPECT_NE(result.out.find("trace: " + trace +
-                            " (1 records; 1 primary and 3 secondary sink "
-                            "tokens)"),
-            std::string::npos)
-      << result.out;
+  EXPECT_THAT(result.out,
+              HasSubstr("trace: " + trace +
+                        " (1 records; 1 primary and 3 secondary sink "
+                        "tokens)"));
   TraceData data = loadTrace(trace);
   EXPECT_EQ(data.model.name, "fake lm");
   EXPECT_EQ(data.model.layers, 8);
@@ -403,12 +417,11 @@ TEST(Runner, AttentionOnlyInstrumentation) {
       manifest += line;
     start = end;
   }
-  ModelBinding model = embeddedLm();
-  model.manifest = manifest.c_str();
   fake::reportedMetrics = 0x7f & ~(1u << 4);
   TempDir directory;
   std::string trace = directory.file("t.sinktrace");
-  RunResult result = run(model, {"--tokens", kSinkPromptIds, "--trace", trace});
+  RunResult result = run(embeddedLmWith(manifest),
+                         {"--tokens", kSinkPromptIds, "--trace", trace});
   fake::reportedMetrics = 0x7f;
   ASSERT_EQ(result.exitCode, 0) << result.err;
   TraceData data = loadTrace(trace);
@@ -485,28 +498,24 @@ TEST(Runner, MalformedManifestIsARuntimeFailure) {
   // --help still works and says what it can.
   RunResult help = run(model, {"--help"});
   EXPECT_EQ(help.exitCode, 0);
-  EXPECT_EQ(help.out.find("Model '"), std::string::npos);
+  EXPECT_THAT(help.out, Not(HasSubstr("Model '")));
 }
 
 TEST(Runner, FixedShapesAndDataInputsNeedInputFiles) {
-  std::string fixed = fake::kLmManifestEmbedded;
-  fixed.replace(fixed.find("input_ids i64 2 -1 -1"), 21, "input_ids i64 2 1 4");
-  ModelBinding model = embeddedLm();
-  model.manifest = fixed.c_str();
-  expectError(run(model, {"--tokens", "1,2,3"}), 2,
-              "the prompt has 3 tokens, but the model takes exactly 4");
-  std::string batched = fake::kLmManifestEmbedded;
-  batched.replace(batched.find("input_ids i64 2 -1 -1"), 21,
-                  "input_ids i64 2 2 -1");
-  model.manifest = batched.c_str();
-  expectError(run(model, {"--tokens", "1,2,3"}), 2,
-              "has a fixed batch of 2, but prompts run with batch 1");
-  std::string withData = fake::kLmManifestEmbedded;
-  withData.replace(withData.find("output 0"), 0,
-                   "input 3 extra f32 1 4 data\n");
-  model.manifest = withData.c_str();
-  expectError(run(model, {"--tokens", "1,2,3"}), 2,
-              "model input 3 'extra' has no automatic value");
+  struct Case {
+    const char *from, *to, *message;
+  };
+  for (const Case &c :
+       {Case{"input_ids i64 2 -1 -1", "input_ids i64 2 1 4",
+             "the prompt has 3 tokens, but the model takes exactly 4"},
+        Case{"input_ids i64 2 -1 -1", "input_ids i64 2 2 -1",
+             "has a fixed batch of 2, but prompts run with batch 1"},
+        Case{"output 0", "input 3 extra f32 1 4 data\noutput 0",
+             "model input 3 'extra' has no automatic value"}}) {
+    std::string manifest = editedManifest(c.from, c.to);
+    expectError(run(embeddedLmWith(manifest), {"--tokens", "1,2,3"}), 2,
+                c.message);
+  }
 }
 
 TEST(Runner, InputFilesFeedABatchThroughTheLanguageModel) {
@@ -533,8 +542,7 @@ TEST(Runner, InputFilesFeedABatchThroughTheLanguageModel) {
            "--trace", trace, "--logits", directory.file("l.npy"),
            "--output-dir", directory.file("out")});
   ASSERT_EQ(result.exitCode, 0) << result.err;
-  EXPECT_NE(result.out.find("prompt row 1: 5 tokens"), std::string::npos)
-      << result.out;
+  EXPECT_THAT(result.out, HasSubstr("prompt row 1: 5 tokens"));
   HostTensor logits = loadTensor(directory.file("l.npy"));
   EXPECT_EQ(logits.shape, (std::vector<int64_t>{2, 5, 260}));
   std::vector<float> second = expectedLogits({256, 45, 3, 4, 5});

@@ -4,12 +4,14 @@
 
 #include "TestUtil.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -59,15 +61,13 @@ TEST(Npy, HeaderIsWhatNumpyWrites) {
   std::string header = npyHeader(DType::F32, {1, 5, 260});
   EXPECT_EQ(header.size() % 64, 0u);
   EXPECT_EQ(header.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
-  EXPECT_NE(header.find("{'descr': '<f4', 'fortran_order': False, 'shape': "
-                        "(1, 5, 260), }"),
-            std::string::npos);
+  EXPECT_THAT(header,
+              HasSubstr("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                        "(1, 5, 260), }"));
   EXPECT_EQ(header.back(), '\n');
-  EXPECT_NE(npyHeader(DType::I64, {7}).find("'shape': (7,)"),
-            std::string::npos);
-  EXPECT_NE(npyHeader(DType::Bool, {}).find("'descr': '|b1'"),
-            std::string::npos);
-  EXPECT_NE(npyHeader(DType::Bool, {}).find("'shape': ()"), std::string::npos);
+  EXPECT_THAT(npyHeader(DType::I64, {7}), HasSubstr("'shape': (7,)"));
+  EXPECT_THAT(npyHeader(DType::Bool, {}), HasSubstr("'descr': '|b1'"));
+  EXPECT_THAT(npyHeader(DType::Bool, {}), HasSubstr("'shape': ()"));
 }
 
 TEST(Npy, RoundTripsEveryType) {
@@ -112,8 +112,7 @@ TEST(Npy, RejectsWhatItCannotRead) {
     Expected<HostTensor> parsed = parseNpy(bytes.data(), bytes.size());
     ASSERT_FALSE(parsed) << message;
     EXPECT_EQ(parsed.getError().kind, ErrorKind::BadInput);
-    EXPECT_NE(parsed.getError().message.find(message), std::string::npos)
-        << parsed.getError().message;
+    EXPECT_THAT(parsed.getError().message, HasSubstr(message));
   };
   auto withDict = [](const std::string &dict, const std::string &data) {
     std::string file("\x93NUMPY\x01\x00", 8);
@@ -260,8 +259,7 @@ TEST(TensorProto, RejectsInconsistentOrUnsupportedTensors) {
   auto expectError = [](const std::string &bytes, const char *message) {
     Expected<NamedTensor> parsed = parseProto(bytes);
     ASSERT_FALSE(parsed) << message;
-    EXPECT_NE(parsed.getError().message.find(message), std::string::npos)
-        << parsed.getError().message;
+    EXPECT_THAT(parsed.getError().message, HasSubstr(message));
   };
   std::string dims23 = lengthDelimited(1, varint(2) + varint(3));
   expectError(dims23 + key(2, 0) + varint(1) +
@@ -323,7 +321,7 @@ TEST(TensorProtoFile, ReadsByExtension) {
   EXPECT_FALSE(readTensorFile(directory.file("npy-as.pb")));
   Expected<NamedTensor> missing = readTensorFile(directory.file("none.pb"));
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.getError().message.find("No such file"), std::string::npos);
+  EXPECT_THAT(missing.getError().message, HasSubstr("No such file"));
 }
 
 TEST(Half, ConvertsExactlyAndRoundsToNearestEven) {

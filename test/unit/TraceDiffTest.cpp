@@ -10,12 +10,16 @@
 #include "TraceBuilders.h"
 #include "sinkrt/Classify.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 using namespace sinkrt;
 using namespace sinktrace;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testtrace::kPrimary;
 using testtrace::kSecondary;
 using testtrace::makeTrace;
@@ -80,22 +84,17 @@ TEST(TraceDiff, IdenticalTracesHaveNoDifferences) {
   EXPECT_EQ(diff->bosMassDelta[0].mean, 0);
 
   std::string text = renderDiffText(*diff);
-  EXPECT_NE(text.find("model B: the same model and weights\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("\nrecord 0 (prompt 0, 5 tokens): no differences\n"
-                      "\nrecord 1 (prompt 0, 9 tokens): no differences\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("totals: 2 records, 0 with sink changes, 0 with any "
-                      "difference\n"),
-            std::string::npos)
-      << text;
+  EXPECT_THAT(text, HasSubstr("model B: the same model and weights\n"));
+  EXPECT_THAT(text,
+              HasSubstr("\nrecord 0 (prompt 0, 5 tokens): no differences\n"
+                        "\nrecord 1 (prompt 0, 9 tokens): no differences\n"));
+  EXPECT_THAT(text,
+              HasSubstr("totals: 2 records, 0 with sink changes, 0 with any "
+                        "difference\n"));
   std::string json = renderDiffJson(*diff);
-  EXPECT_NE(json.find("\"differences\": false, \"sink_changes\": false"),
-            std::string::npos)
-      << json;
-  EXPECT_EQ(json.find("\"differences\": true"), std::string::npos);
+  EXPECT_THAT(json,
+              HasSubstr("\"differences\": false, \"sink_changes\": false"));
+  EXPECT_THAT(json, Not(HasSubstr("\"differences\": true")));
 }
 
 TEST(TraceDiff, SinksGainedLostAndChanged) {
@@ -152,8 +151,9 @@ TEST(TraceDiff, SinksGainedLostAndChanged) {
   EXPECT_EQ(diff->recordsWithDifferences, 2u);
 
   std::string text = renderDiffText(*diff);
-  EXPECT_NE(
-      text.find("record 0 (prompt 0, 5 tokens): 1 sink gained, 1 lost, 1 "
+  EXPECT_THAT(
+      text,
+      HasSubstr("record 0 (prompt 0, 5 tokens): 1 sink gained, 1 lost, 1 "
                 "changed\n"
                 "  change   position  token text         kind A    kind B    "
                 "created A created B lifetime A lifetime B\n"
@@ -162,28 +162,22 @@ TEST(TraceDiff, SinksGainedLostAndChanged) {
                 "  lost            3     10 '\\n'         secondary none      "
                 "        2         -          1          -\n"
                 "  gained          4     66 'B'          none      secondary "
-                "        -         1          -          1\n"),
-      std::string::npos)
-      << text;
-  EXPECT_NE(
-      text.find("  sinks gained: 1 primary, 1 secondary\n"
+                "        -         1          -          1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("  sinks gained: 1 primary, 1 secondary\n"
                 "  sinks lost: 0 primary, 1 secondary\n"
-                "  sinks changed (kind, creation layer or lifetime): 2\n"),
-      std::string::npos)
-      << text;
+                "  sinks changed (kind, creation layer or lifetime): 2\n"));
   std::string json = renderDiffJson(*diff);
-  EXPECT_NE(json.find("{\"change\": \"lost\", \"position\": 3, \"token\": 10, "
+  EXPECT_THAT(
+      json, HasSubstr("{\"change\": \"lost\", \"position\": 3, \"token\": 10, "
                       "\"text\": \"\\\\n\", \"a\": {\"kind\": \"secondary\", "
                       "\"creation_layer\": 2, \"lifetime\": 1}, \"b\": "
                       "{\"kind\": \"none\", \"creation_layer\": -1, "
-                      "\"lifetime\": 0}}"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("\"gained\": {\"primary\": 1, \"secondary\": 1}, "
-                      "\"lost\": {\"primary\": 0, \"secondary\": 1}, "
-                      "\"changed\": 2"),
-            std::string::npos)
-      << json;
+                      "\"lifetime\": 0}}"));
+  EXPECT_THAT(json, HasSubstr("\"gained\": {\"primary\": 1, \"secondary\": 1}, "
+                              "\"lost\": {\"primary\": 0, \"secondary\": 1}, "
+                              "\"changed\": 2"));
 }
 
 TEST(TraceDiff, BosMassAndRecvDeltas) {
@@ -239,7 +233,8 @@ TEST(TraceDiff, BosMassAndRecvDeltas) {
                    (double(0.5f) - double(0.6f)) / 2);
 
   std::string text = renderDiffText(*diff);
-  EXPECT_NE(text.find("record 0 (prompt 0, 5 tokens): 0 sinks gained, 0 lost, "
+  EXPECT_THAT(
+      text, HasSubstr("record 0 (prompt 0, 5 tokens): 0 sinks gained, 0 lost, "
                       "0 changed\n"
                       "  layer bos_mass A bos_mass B delta bos_mass   max "
                       "delta recv position\n"
@@ -248,26 +243,19 @@ TEST(TraceDiff, BosMassAndRecvDeltas) {
                       "      1     0.4000     0.4000        +0.0000          "
                       "+0.0000        -\n"
                       "      2     0.3000          -              -          "
-                      "+0.0000        -\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("      2     0.3000     0.3000        +0.0000          "
-                      "+0.2500        2\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("  layer records mean delta\n"
-                      "      0       2    +0.1250\n"),
-            std::string::npos)
-      << text;
+                      "+0.0000        -\n"));
+  EXPECT_THAT(text,
+              HasSubstr("      2     0.3000     0.3000        +0.0000          "
+                        "+0.2500        2\n"));
+  EXPECT_THAT(text, HasSubstr("  layer records mean delta\n"
+                              "      0       2    +0.1250\n"));
   std::string json = renderDiffJson(*diff);
-  EXPECT_NE(json.find("{\"layer\": 2, \"bos_mass_a\": 0.3, \"bos_mass_b\": "
+  EXPECT_THAT(
+      json, HasSubstr("{\"layer\": 2, \"bos_mass_a\": 0.3, \"bos_mass_b\": "
                       "null, \"bos_mass_delta\": null, \"max_recv_delta\": 0, "
-                      "\"max_recv_position\": null, \"changed\": true}"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("{\"layer\": 0, \"records\": 2, \"mean\": 0.125}"),
-            std::string::npos)
-      << json;
+                      "\"max_recv_position\": null, \"changed\": true}"));
+  EXPECT_THAT(json,
+              HasSubstr("{\"layer\": 0, \"records\": 2, \"mean\": 0.125}"));
 }
 
 TEST(TraceDiff, OtherModelsAndRulesAreComparedAndSaidSo) {
@@ -283,20 +271,18 @@ TEST(TraceDiff, OtherModelsAndRulesAreComparedAndSaidSo) {
   EXPECT_FALSE(diff->sameRules);
   EXPECT_TRUE(diff->sameInstrumentation);
   std::string text = renderDiffText(*diff);
-  EXPECT_NE(text.find("model B: model 'other' (4 layers, 2 heads, vocabulary "
+  EXPECT_THAT(
+      text, HasSubstr("model B: model 'other' (4 layers, 2 heads, vocabulary "
                       "260, weights hash 0000000000001234) -- another model "
-                      "or weights: two models compared on the same tokens\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("classification B: layers 0-3, tau 0.9, epsilon 0.5, "
-                      "min_queries 4, criteria cos+attn, early_layers 1, "
-                      "late_index 3 -- other rules\n"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("instrumented B: the same\n"), std::string::npos) << text;
+                      "or weights: two models compared on the same tokens\n"));
+  EXPECT_THAT(text,
+              HasSubstr("classification B: layers 0-3, tau 0.9, epsilon 0.5, "
+                        "min_queries 4, criteria cos+attn, early_layers 1, "
+                        "late_index 3 -- other rules\n"));
+  EXPECT_THAT(text, HasSubstr("instrumented B: the same\n"));
   std::string json = renderDiffJson(*diff);
-  EXPECT_NE(json.find("\"same_model\": false"), std::string::npos);
-  EXPECT_NE(json.find("\"same_classification\": false"), std::string::npos);
+  EXPECT_THAT(json, HasSubstr("\"same_model\": false"));
+  EXPECT_THAT(json, HasSubstr("\"same_classification\": false"));
 
   // A record classified unlike its trace's record 0 shows its own rules.
   b.records[1].rules.tau = 0.8f;
@@ -308,48 +294,46 @@ TEST(TraceDiff, OtherModelsAndRulesAreComparedAndSaidSo) {
 
 TEST(TraceDiff, RefusesTracesOfOtherTokensOrLayers) {
   TraceData a = traceA();
-  auto refusal = [&](const TraceData &b) {
-    Expected<TraceDiff> diff = diffTraces("a.sinktrace", a, "b.sinktrace", b);
-    EXPECT_FALSE(diff.isOk());
-    return diff ? std::string() : diff.getError().message;
+  // B, a copy of A that `change` makes another run: diffTraces refuses it.
+  struct Case {
+    std::function<void(TraceData &)> change;
+    const char *refusal;
   };
-
-  TraceData fewer = a;
-  fewer.records.pop_back();
-  EXPECT_EQ(refusal(fewer),
+  for (const Case &c : std::vector<Case>{
+           {[](TraceData &b) { b.records.pop_back(); },
             "'b.sinktrace' has 1 records, but 'a.sinktrace' has 2; diff "
-            "compares two runs over the same prompts, record by record");
-
-  TraceData longer = a;
-  longer.records[1] = makeRecord({256, 1, 2, 33, 3, 4, 5, 6, 7, 8}, {},
-                                 {0.9f, 0.6f, 0.3f, 0.2f});
-  EXPECT_EQ(refusal(longer),
+            "compares two runs over the same prompts, record by record"},
+           {[](TraceData &b) {
+              b.records[1] = makeRecord({256, 1, 2, 33, 3, 4, 5, 6, 7, 8}, {},
+                                        {0.9f, 0.6f, 0.3f, 0.2f});
+            },
             "record 1 has 10 tokens in 'b.sinktrace', but 9 in "
             "'a.sinktrace'; diff compares runs over the same token "
-            "sequences");
-
-  TraceData other = a;
-  other.records[1].tokens[4] = 44;
-  other.records[1].tokens[6] = 45;
-  EXPECT_EQ(refusal(other),
+            "sequences"},
+           {[](TraceData &b) {
+              b.records[1].tokens[4] = 44;
+              b.records[1].tokens[6] = 45;
+            },
             "record 1 differs in its tokens: position 4 is token 44 in "
             "'b.sinktrace', but 3 in 'a.sinktrace'; diff compares runs over "
-            "the same token sequences");
-
-  TraceData noIds = a;
-  noIds.records[0].tokens.clear();
-  EXPECT_EQ(refusal(noIds),
+            "the same token sequences"},
+           {[](TraceData &b) { b.records[0].tokens.clear(); },
             "record 0 has 0 token ids in 'b.sinktrace', but 5 in "
             "'a.sinktrace'; diff compares runs over the same token "
-            "sequences");
-
-  TraceData layers = a;
-  layers.records[1].layers = {0, 1, 2};
-  layers.records[1].measurements.pop_back();
-  EXPECT_EQ(refusal(layers),
+            "sequences"},
+           {[](TraceData &b) {
+              b.records[1].layers = {0, 1, 2};
+              b.records[1].measurements.pop_back();
+            },
             "record 1 was instrumented at layers 0-2 in 'b.sinktrace', but "
             "at layers 0-3 in 'a.sinktrace'; diff compares the same "
-            "instrumented layers");
+            "instrumented layers"}}) {
+    TraceData b = a;
+    c.change(b);
+    Expected<TraceDiff> diff = diffTraces("a.sinktrace", a, "b.sinktrace", b);
+    EXPECT_FALSE(diff.isOk());
+    EXPECT_EQ(diff ? std::string() : diff.getError().message, c.refusal);
+  }
 
   // Other metrics are compared: without recv in B, nothing to rank.
   TraceData noRecv = a;
@@ -372,9 +356,9 @@ TEST(TraceDiff, EmptyTraces) {
       diffTraces("a.sinktrace", empty, "b.sinktrace", empty);
   ASSERT_TRUE(diff.isOk());
   std::string text = renderDiffText(*diff);
-  EXPECT_NE(text.find("0 records matched by index"), std::string::npos);
-  EXPECT_NE(text.find("    none\n"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("0 records matched by index"));
+  EXPECT_THAT(text, HasSubstr("    none\n"));
   std::string json = renderDiffJson(*diff);
-  EXPECT_NE(json.find("\"records\": [],"), std::string::npos) << json;
-  EXPECT_NE(json.find("\"bos_mass_delta\": []}"), std::string::npos) << json;
+  EXPECT_THAT(json, HasSubstr("\"records\": [],"));
+  EXPECT_THAT(json, HasSubstr("\"bos_mass_delta\": []}"));
 }

@@ -8,6 +8,7 @@
 #include "TestUtil.h"
 #include "sinkrt/Classify.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 
 using namespace sinkrt;
 using namespace sinktrace;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -107,15 +110,13 @@ TEST(TraceReport, SummaryListsSinksThenLayers) {
   ASSERT_NE(sinks, std::string::npos) << summary;
   ASSERT_NE(layers, std::string::npos);
   EXPECT_LT(sinks, layers);
-  EXPECT_NE(summary.find("<bos>    primary"), std::string::npos) << summary;
+  EXPECT_THAT(summary, HasSubstr("<bos>    primary"));
   // Key 3 is seen by 3 queries, fewer than min_queries (4): not ranked.
   // Attention shares: 0.3 x 5 / 6 and 0.1 x 4 / 6.
-  EXPECT_NE(summary.find("1:10 '\\n' 0.250; 2:60 '<' 0.067     "),
-            std::string::npos)
-      << summary;
-  EXPECT_EQ(summary.find("3:38"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("0.100-0.400"), std::string::npos);
-  EXPECT_NE(summary.find("0.90 / 0.19"), std::string::npos) << summary;
+  EXPECT_THAT(summary, HasSubstr("1:10 '\\n' 0.250; 2:60 '<' 0.067     "));
+  EXPECT_THAT(summary, Not(HasSubstr("3:38")));
+  EXPECT_THAT(summary, HasSubstr("0.100-0.400"));
+  EXPECT_THAT(summary, HasSubstr("0.90 / 0.19"));
 }
 
 TEST(TraceReport, TokenTextsFromATokenizerJson) {
@@ -127,44 +128,35 @@ TEST(TraceReport, TokenTextsFromATokenizerJson) {
   TraceRecord &record = trace.records[0];
   record.tokenTexts = {"<s>", " ", "1", "\xe4", "\xc2\xa0", "\xe4\xb8\xad"};
   std::string summary = renderSummary(trace);
-  EXPECT_NE(summary.find("0     256 '<s>'    primary"), std::string::npos)
-      << summary;
-  EXPECT_NE(summary.find("1:10 ' ' 0.250; 2:60 '1' 0.067"), std::string::npos)
-      << summary;
+  EXPECT_THAT(summary, HasSubstr("0     256 '<s>'    primary"));
+  EXPECT_THAT(summary, HasSubstr("1:10 ' ' 0.250; 2:60 '1' 0.067"));
   EXPECT_EQ(tokenText(trace.model, record, 4), "\\u{a0}");
   EXPECT_EQ(tokenText(trace.model, record, 5), "\xe4\xb8\xad");
   std::string json = renderJson(trace);
-  EXPECT_NE(json.find("\"token_texts\": [\"<s>\", \" \", \"1\", "
-                      "\"\\\\xe4\", \"\\\\u{a0}\", \"\xe4\xb8\xad\"]"),
-            std::string::npos)
-      << json;
+  EXPECT_THAT(json, HasSubstr("\"token_texts\": [\"<s>\", \" \", \"1\", "
+                              "\"\\\\xe4\", \"\\\\u{a0}\", \"\xe4\xb8\xad\"]"));
 }
 
 TEST(TraceReport, SummarySaysWhichCriteriaWereAvailable) {
   std::string attention =
       renderSummary(smallTrace({Metric::BosMass, Metric::Recv}));
-  EXPECT_NE(attention.find("recv >= 0.3 (keys seen by >= 4 queries) "
-                           "(hidden_cos_bos not instrumented: attention "
-                           "only)"),
-            std::string::npos)
-      << attention;
+  EXPECT_THAT(attention,
+              HasSubstr("recv >= 0.3 (keys seen by >= 4 queries) "
+                        "(hidden_cos_bos not instrumented: attention "
+                        "only)"));
   std::string neither = renderSummary(smallTrace({Metric::MlpNorm}));
-  EXPECT_NE(neither.find("flagged when: none"), std::string::npos);
-  EXPECT_NE(neither.find("sinks: none"), std::string::npos);
+  EXPECT_THAT(neither, HasSubstr("flagged when: none"));
+  EXPECT_THAT(neither, HasSubstr("sinks: none"));
 }
 
 TEST(TraceReport, JsonUsesNullForWhatWasNotMeasured) {
   std::string json = renderJson(smallTrace({Metric::Recv}));
-  EXPECT_NE(json.find("\"name\": \"m \\\"quoted\\\"\""), std::string::npos);
-  EXPECT_NE(json.find("\"bos_mass\": null, \"head_bos_mass\": null, "
-                      "\"recv\": [0.9, 0.3, 0.1, 0.3, null, 0.05], "
-                      "\"hidden_norm\": null"),
-            std::string::npos)
-      << json;
-  EXPECT_NE(json.find("\"criteria_available\": [\"attention\"]"),
-            std::string::npos);
-  EXPECT_NE(json.find("\"weights_hash\": \"0000000000000000\""),
-            std::string::npos);
+  EXPECT_THAT(json, HasSubstr("\"name\": \"m \\\"quoted\\\"\""));
+  EXPECT_THAT(json, HasSubstr("\"bos_mass\": null, \"head_bos_mass\": null, "
+                              "\"recv\": [0.9, 0.3, 0.1, 0.3, null, 0.05], "
+                              "\"hidden_norm\": null"));
+  EXPECT_THAT(json, HasSubstr("\"criteria_available\": [\"attention\"]"));
+  EXPECT_THAT(json, HasSubstr("\"weights_hash\": \"0000000000000000\""));
 }
 
 TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
@@ -174,27 +166,25 @@ TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
             "record,prompt,batch_row,layer,position,token,recv,hidden_norm,"
             "hidden_cos_bos,mlp_norm,mlp_cos_bos,flag_hidden_cosine,"
             "flag_attention,sink_kind,key_norm,value_norm");
-  EXPECT_NE(csv.find("\n0,0,0,1,4,270,,,,,,0,0,none,,\n"), std::string::npos)
-      << csv;
+  EXPECT_THAT(csv, HasSubstr("\n0,0,0,1,4,270,,,,,,0,0,none,,\n"));
 }
 
 TEST(TraceReport, SvgAxisEndsAboveTheLargestValueShown) {
   // bos_mass 0.25 and the largest share 0.3f x 5 / 6, just above 0.25
   // (0.3f is): the axis ends at the next step, 0.5, in quarters, not at 1.
   std::string svg = renderSvg(smallTrace(kAll), 0);
-  EXPECT_NE(svg.find("text-anchor=\"end\">0.375</text>"), std::string::npos)
-      << svg;
-  EXPECT_NE(svg.find("text-anchor=\"end\">0.5</text>"), std::string::npos);
-  EXPECT_EQ(svg.find("text-anchor=\"end\">1</text>"), std::string::npos);
+  EXPECT_THAT(svg, HasSubstr("text-anchor=\"end\">0.375</text>"));
+  EXPECT_THAT(svg, HasSubstr("text-anchor=\"end\">0.5</text>"));
+  EXPECT_THAT(svg, Not(HasSubstr("text-anchor=\"end\">1</text>")));
 }
 
 TEST(TraceReport, SvgEscapesLabels) {
   TraceData trace = smallTrace(kAll);
   trace.records[0].rules.minQueries = 1;
   std::string svg = renderSvg(trace, 0);
-  EXPECT_NE(svg.find("m &quot;quoted&quot;: record 0"), std::string::npos);
-  EXPECT_NE(svg.find("3:38 &amp;"), std::string::npos) << svg;
-  EXPECT_NE(svg.find("2:60 &lt;"), std::string::npos);
+  EXPECT_THAT(svg, HasSubstr("m &quot;quoted&quot;: record 0"));
+  EXPECT_THAT(svg, HasSubstr("3:38 &amp;"));
+  EXPECT_THAT(svg, HasSubstr("2:60 &lt;"));
 }
 
 //===----------------------------------------------------------------------===//
@@ -304,12 +294,11 @@ TEST(Figures, LongRecordsAreBinnedWithoutLosingFlaggedTokens) {
   EXPECT_EQ(countOf(heatmap, "<rect class=\"cell"), 6u * columns.size());
   EXPECT_EQ(countOf(heatmap, "<rect class=\"lifetime\""), sinks.size());
   EXPECT_EQ(countOf(heatmap, "<polygon class=\"sink-mark\""), sinks.size());
-  EXPECT_NE(heatmap.find("data-first=\"4093\" data-last=\"4093\""),
-            std::string::npos);
+  EXPECT_THAT(heatmap, HasSubstr("data-first=\"4093\" data-last=\"4093\""));
   // The last bin holds keys seen by >= 4 queries: not greyed; only a column
   // whose keys all see fewer is.
   EXPECT_EQ(countOf(heatmap, "cell masked"), 0u);
-  EXPECT_NE(figures[0].caption.find("bin"), std::string::npos);
+  EXPECT_THAT(figures[0].caption, HasSubstr("bin"));
 
   // Sink labels never overlap: each is at least 12 px right of the one
   // before (19 and 20 share a bin width of about 3 px).
@@ -329,17 +318,15 @@ TEST(Figures, FiguresSayWhatIsNotInstrumented) {
   TraceData trace = smallTrace({Metric::BosMass, Metric::Recv});
   std::vector<Figure> figures = renderFigures(trace, 0);
   ASSERT_EQ(figures.size(), 5u);
-  EXPECT_NE(figures[1].svg.find("head_bos_mass not instrumented"),
-            std::string::npos);
-  EXPECT_NE(figures[2].svg.find("not instrumented"), std::string::npos);
-  EXPECT_NE(figures[3].svg.find("mlp_norm not instrumented"),
-            std::string::npos);
+  EXPECT_THAT(figures[1].svg, HasSubstr("head_bos_mass not instrumented"));
+  EXPECT_THAT(figures[2].svg, HasSubstr("not instrumented"));
+  EXPECT_THAT(figures[3].svg, HasSubstr("mlp_norm not instrumented"));
   for (const Figure &figure : figures) {
     EXPECT_EQ(figure.svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0),
               0u)
         << figure.name;
-    EXPECT_EQ(figure.svg.find("<script"), std::string::npos);
-    EXPECT_EQ(figure.svg.find("href"), std::string::npos);
+    EXPECT_THAT(figure.svg, Not(HasSubstr("<script")));
+    EXPECT_THAT(figure.svg, Not(HasSubstr("href")));
   }
 }
 
@@ -349,16 +336,16 @@ TEST(HtmlReport, PoolsRecordsOfOneModelAndEscapesText) {
   trace.levels = aggregateSinkLevels(trace.records);
   std::string html = renderHtmlReport({{"a<b>.sinktrace", trace}});
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  EXPECT_NE(html.find("a&lt;b&gt;.sinktrace"), std::string::npos);
-  EXPECT_EQ(html.find("a<b>"), std::string::npos);
-  EXPECT_NE(html.find("m &quot;quoted&quot;"), std::string::npos);
-  EXPECT_NE(html.find("Sink statistics over all records of this model"),
-            std::string::npos);
+  EXPECT_THAT(html, HasSubstr("a&lt;b&gt;.sinktrace"));
+  EXPECT_THAT(html, Not(HasSubstr("a<b>")));
+  EXPECT_THAT(html, HasSubstr("m &quot;quoted&quot;"));
+  EXPECT_THAT(html,
+              HasSubstr("Sink statistics over all records of this model"));
   EXPECT_EQ(countOf(html, "<section class=\"record\""), 2u);
   EXPECT_EQ(countOf(html, "<figure"), 10u);
   // One record: no statistics.
   std::string single = renderHtmlReport({{"one.sinktrace", smallTrace(kAll)}});
-  EXPECT_EQ(single.find("Sink statistics"), std::string::npos);
+  EXPECT_THAT(single, Not(HasSubstr("Sink statistics")));
   ReportOptions none;
   none.figureRecords = 0;
   EXPECT_EQ(countOf(renderHtmlReport({{"a", trace}}, none), "<figure"), 0u);
@@ -377,8 +364,8 @@ TEST(Figures, LabelsThatDoNotFitAreLeftOutAndCounted) {
   EXPECT_EQ(marks, 151u);
   EXPECT_LT(labels, marks);
   EXPECT_GT(labels, 40u);
-  EXPECT_NE(heatmap.find(formatString("%zu sinks unlabelled", marks - labels)),
-            std::string::npos);
+  EXPECT_THAT(heatmap,
+              HasSubstr(formatString("%zu sinks unlabelled", marks - labels)));
   size_t columns = tokenColumns(trace.records[0], 256).size();
   EXPECT_EQ(countOf(heatmap, "<rect class=\"cell"), 6 * columns);
 }

@@ -5,6 +5,7 @@
 #include "TestUtil.h"
 #include "sinkrt/Classify.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,6 +13,7 @@
 #include <random>
 
 using namespace sinkrt;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -135,20 +137,19 @@ TEST(Trace, UnmeasuredBosMassStaysNaN) {
 TEST(TraceVerification, RejectsEmptyShortAndForeignBuffers) {
   Expected<TraceData> empty = parseTrace(nullptr, 0);
   ASSERT_FALSE(empty);
-  EXPECT_NE(empty.getError().message.find("too short"), std::string::npos);
+  EXPECT_THAT(empty.getError().message, HasSubstr("too short"));
   std::vector<uint8_t> buffer = serialized(makeTrace());
   buffer[8] = 'X';
   Expected<TraceData> foreign = parseTrace(buffer.data(), buffer.size());
   ASSERT_FALSE(foreign);
-  EXPECT_NE(foreign.getError().message.find("file identifier is 'XKTR', "
-                                            "expected 'SKTR'"),
-            std::string::npos);
+  EXPECT_THAT(foreign.getError().message,
+              HasSubstr("file identifier is 'XKTR', "
+                        "expected 'SKTR'"));
   std::string text = "this is just a text file, not a trace";
   Expected<TraceData> notTrace =
       parseTrace(reinterpret_cast<const uint8_t *>(text.data()), text.size());
   ASSERT_FALSE(notTrace);
-  EXPECT_NE(notTrace.getError().message.find("not a sink trace"),
-            std::string::npos);
+  EXPECT_THAT(notTrace.getError().message, HasSubstr("not a sink trace"));
 }
 
 TEST(TraceVerification, RejectsEveryTruncation) {
@@ -220,10 +221,9 @@ TEST(Trace, KeyAndValueNormsNeedSchemaVersion2) {
   buffer = serialized(trace);
   parsed = parseTrace(buffer.data(), buffer.size());
   ASSERT_FALSE(parsed);
-  EXPECT_NE(parsed.getError().message.find("value_norm has 4 values for 5 "
-                                           "tokens"),
-            std::string::npos)
-      << parsed.getError().message;
+  EXPECT_THAT(parsed.getError().message,
+              HasSubstr("value_norm has 4 values for 5 "
+                        "tokens"));
 }
 
 TEST(TraceVerification, ChecksTheSchemaVersion) {
@@ -232,14 +232,12 @@ TEST(TraceVerification, ChecksTheSchemaVersion) {
   std::vector<uint8_t> newer = serialized(trace);
   Expected<TraceData> parsed = parseTrace(newer.data(), newer.size());
   ASSERT_FALSE(parsed);
-  EXPECT_NE(parsed.getError().message.find("schema version 3"),
-            std::string::npos);
+  EXPECT_THAT(parsed.getError().message, HasSubstr("schema version 3"));
   trace.schemaVersion = 0;
   std::vector<uint8_t> missing = serialized(trace);
   parsed = parseTrace(missing.data(), missing.size());
   ASSERT_FALSE(parsed);
-  EXPECT_NE(parsed.getError().message.find("no schema version"),
-            std::string::npos);
+  EXPECT_THAT(parsed.getError().message, HasSubstr("no schema version"));
 }
 
 // Reports do per-token work; a length that the file's data does not back
@@ -282,7 +280,7 @@ TEST(TraceFile, ErrorsNameTheFile) {
   testutil::TempDir directory;
   Expected<TraceData> missing = readTraceFile(directory.file("no.sinktrace"));
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.getError().message.find("no.sinktrace"), std::string::npos);
+  EXPECT_THAT(missing.getError().message, HasSubstr("no.sinktrace"));
   testutil::writeFile(directory.file("bad.sinktrace"), "garbage!");
   Expected<TraceData> bad = readTraceFile(directory.file("bad.sinktrace"));
   ASSERT_FALSE(bad);
@@ -312,8 +310,7 @@ TEST(Trace, SizeEstimateBoundsTheBufferAndGuardsTheLimit) {
   EXPECT_LT(estimate, 4 * size + 8192);
   Expected<std::vector<uint8_t>> refused = serializeTrace(trace, size / 2);
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.getError().message.find("split the prompts"),
-            std::string::npos);
+  EXPECT_THAT(refused.getError().message, HasSubstr("split the prompts"));
 }
 
 TEST(Trace, RoundTripsTokenTexts) {

@@ -19,6 +19,7 @@ import onnx
 from onnx import helper, mapping, numpy_helper
 
 import sinktrace
+from fixtures import fake_lm_trace
 
 FAKE_LM = os.environ["FAKE_LM"]
 FAKE_GENERIC = os.environ["FAKE_GENERIC"]
@@ -49,14 +50,7 @@ class TraceReader(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dir = cls.tmp.name
-        prompts = os.path.join(cls.dir, "prompts.txt")
-        with open(prompts, "w") as stream:
-            for prompt in PROMPTS:
-                stream.write(",".join(map(str, prompt)) + "\n")
-        cls.trace_path = os.path.join(cls.dir, "run.sinktrace")
-        result = run(FAKE_LM, "--tokens-file", prompts, "--trace",
-                     cls.trace_path, "--quiet")
-        assert result.returncode == 0, result.stderr
+        cls.trace_path = fake_lm_trace(FAKE_LM, cls.dir, PROMPTS)
 
     @classmethod
     def tearDownClass(cls):
@@ -262,7 +256,23 @@ class TensorFiles(unittest.TestCase):
         args += ["--output-dir", self.path("out")]
         return run(*args)
 
-    def check_outputs(self, inputs):
+    def save_npy(self, inputs):
+        paths = [self.path(f"in{index}.npy") for index in range(len(inputs))]
+        for path, array in zip(paths, inputs):
+            np.save(path, array)
+        return paths
+
+    def save_tensors(self, name, tensors):
+        paths = [self.path(f"{name}{index}.pb") for index in range(len(tensors))]
+        for path, tensor in zip(paths, tensors):
+            onnx.save_tensor(tensor, path)
+        return paths
+
+    def check_outputs(self, paths, inputs):
+        """Runs the generic model on the input files; its outputs must be
+        expected_outputs(inputs)."""
+        result = self.run_generic(paths)
+        self.assertEqual(result.returncode, 0, result.stderr)
         names = ["a_twice", "b_plus_one", "c_twice", "d_plus_one",
                  "e_minus_one", "f_negated", "g_plus_one", "h_not"]
         for index, expected in enumerate(self.expected_outputs(inputs)):
@@ -274,64 +284,46 @@ class TensorFiles(unittest.TestCase):
 
     def test_npy_inputs_from_numpy(self):
         inputs = self.generic_inputs()
-        paths = []
-        for index, array in enumerate(inputs):
-            paths.append(self.path(f"in{index}.npy"))
-            np.save(paths[-1], array)
-        result = self.run_generic(paths)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.check_outputs(inputs)
+        self.check_outputs(self.save_npy(inputs), inputs)
 
     def test_tensorproto_raw_data_from_onnx(self):
         inputs = self.generic_inputs()
-        paths = []
-        for index, array in enumerate(inputs):
-            paths.append(self.path(f"in{index}.pb"))
-            onnx.save_tensor(numpy_helper.from_array(array, f"x{index}"),
-                             paths[-1])
-        result = self.run_generic(paths)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.check_outputs(inputs)
+        tensors = [numpy_helper.from_array(array, f"x{index}")
+                   for index, array in enumerate(inputs)]
+        self.check_outputs(self.save_tensors("in", tensors), inputs)
 
     def test_tensorproto_typed_fields_from_onnx(self):
         # float_data, double_data, int32_data (also for float16, int8,
         # uint8, bool), int64_data: what onnx.helper.make_tensor writes.
         inputs = self.generic_inputs()
-        paths = []
-        for index, array in enumerate(inputs):
-            data_type = mapping.NP_TYPE_TO_TENSOR_TYPE[array.dtype]
-            tensor = helper.make_tensor(f"x{index}", data_type, array.shape,
-                                        array.flatten().tolist(), raw=False)
+        tensors = [helper.make_tensor(f"x{index}",
+                                      mapping.NP_TYPE_TO_TENSOR_TYPE[array.dtype],
+                                      array.shape, array.flatten().tolist(),
+                                      raw=False)
+                   for index, array in enumerate(inputs)]
+        for tensor in tensors:
             self.assertFalse(tensor.raw_data)
-            paths.append(self.path(f"typed{index}.pb"))
-            onnx.save_tensor(tensor, paths[-1])
-        result = self.run_generic(paths)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.check_outputs(inputs)
+        self.check_outputs(self.save_tensors("typed", tensors), inputs)
 
     def test_bad_inputs_are_usage_errors(self):
         inputs = self.generic_inputs()
-        paths = []
-        for index, array in enumerate(inputs):
-            paths.append(self.path(f"in{index}.npy"))
-            np.save(paths[-1], array)
-        fortran = self.path("fortran.npy")
-        np.save(fortran, np.asfortranarray(inputs[0]))
-        result = self.run_generic([fortran] + paths[1:])
-        self.assertEqual(result.returncode, 2)
+        paths = self.save_npy(inputs)
+
+        def refusal(name, first):
+            """stderr of the generic model given first (saved as name) as
+            its first input; exit code 2."""
+            np.save(self.path(name), first)
+            result = self.run_generic([self.path(name)] + paths[1:])
+            self.assertEqual(result.returncode, 2)
+            return result.stderr
+
         self.assertIn("Fortran-order .npy files are not supported",
-                      result.stderr)
-        wrong = self.path("wrong.npy")
-        np.save(wrong, inputs[0].astype(np.float64))
-        result = self.run_generic([wrong] + paths[1:])
-        self.assertEqual(result.returncode, 2)
-        self.assertIn("must be f32, the file holds f64", result.stderr)
-        big_endian = self.path("big.npy")
-        np.save(big_endian, inputs[0].astype(">f4"))
-        result = self.run_generic([big_endian] + paths[1:])
-        self.assertEqual(result.returncode, 2)
-        self.assertIn("unsupported .npy dtype '>f4'", result.stderr)
-        self.assertEqual(result.stderr.count("\n"), 1)
+                      refusal("fortran.npy", np.asfortranarray(inputs[0])))
+        self.assertIn("must be f32, the file holds f64",
+                      refusal("wrong.npy", inputs[0].astype(np.float64)))
+        big_endian = refusal("big.npy", inputs[0].astype(">f4"))
+        self.assertIn("unsupported .npy dtype '>f4'", big_endian)
+        self.assertEqual(big_endian.count("\n"), 1)
 
 
 if __name__ == "__main__":

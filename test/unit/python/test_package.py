@@ -18,9 +18,13 @@ import sys
 import tempfile
 import unittest
 
+from fixtures import fake_lm_trace
+
 FAKE_LM = os.environ.get("FAKE_LM", "")
 SINK_TRACE = os.environ.get("SINK_TRACE", "")
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+PROMPTS = [[256, 104, 105, 10, 45, 32, 33, 10, 104, 105],
+           [256, 60, 38, 34, 10, 62, 39, 32, 33, 97, 98]]
 
 
 def run(*args, **kwargs):
@@ -44,13 +48,7 @@ class InstalledPackage(unittest.TestCase):
                      "--no-deps", "--no-index", os.path.join(REPO, "runtime", "python"),
                      cwd=cls.dir, env=env)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        prompts = os.path.join(cls.dir, "prompts.txt")
-        with open(prompts, "w") as f:
-            f.write("256,104,105,10,45,32,33,10,104,105\n"
-                    "256,60,38,34,10,62,39,32,33,97,98\n")
-        cls.trace = os.path.join(cls.dir, "run.sinktrace")
-        result = run(FAKE_LM, "--tokens-file", prompts, "--trace", cls.trace, "--quiet")
-        assert result.returncode == 0, result.stderr
+        cls.trace = fake_lm_trace(FAKE_LM, cls.dir, PROMPTS, timeout=600)
 
     @classmethod
     def tearDownClass(cls):

@@ -23,6 +23,8 @@ import unittest
 import zlib
 from xml.etree import ElementTree
 
+from fixtures import fake_lm_trace
+
 FAKE_LM = os.environ.get("FAKE_LM", "")
 SINK_TRACE = os.environ.get("SINK_TRACE", "")
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -55,14 +57,7 @@ class RecvHeatmapExample(unittest.TestCase):
                 "python3-matplotlib): docs/examples/recv_heatmap.py not run")
         cls.tmp = tempfile.TemporaryDirectory(prefix="sinkc-heatmap-")
         cls.dir = cls.tmp.name
-        prompts = os.path.join(cls.dir, "prompts.txt")
-        with open(prompts, "w") as stream:
-            for prompt in PROMPTS:
-                stream.write(",".join(map(str, prompt)) + "\n")
-        cls.trace = os.path.join(cls.dir, "run.sinktrace")
-        result = run(FAKE_LM, "--tokens-file", prompts, "--trace", cls.trace,
-                     "--quiet")
-        assert result.returncode == 0, result.stderr
+        cls.trace = fake_lm_trace(FAKE_LM, cls.dir, PROMPTS, timeout=300)
         result = run(SINK_TRACE, "json", cls.trace)
         assert result.returncode == 0, result.stderr
         cls.json = json.loads(result.stdout)

@@ -18,10 +18,14 @@ import tempfile
 import unittest
 import zlib
 
+from fixtures import fake_lm_trace
+
 FAKE_LM = os.environ.get("FAKE_LM", "")
 SINK_TRACE = os.environ.get("SINK_TRACE", "")
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or \
     shutil.which("chromium-browser")
+PROMPTS = [[256, 104, 105, 10, 45, 32, 33, 10, 104, 105],
+           [256, 60, 38, 34, 10, 62, 39, 32, 33, 97, 98]]
 
 
 def run(*args, timeout=120):
@@ -70,14 +74,7 @@ class ReportInChromium(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="sinkc-report-")
-        prompts = os.path.join(cls.dir, "prompts.txt")
-        with open(prompts, "w") as f:
-            f.write("256,104,105,10,45,32,33,10,104,105\n"
-                    "256,60,38,34,10,62,39,32,33,97,98\n")
-        cls.trace = os.path.join(cls.dir, "run.sinktrace")
-        result = run(FAKE_LM, "--tokens-file", prompts, "--trace", cls.trace,
-                     "--quiet")
-        assert result.returncode == 0, result.stderr
+        cls.trace = fake_lm_trace(FAKE_LM, cls.dir, PROMPTS, timeout=120)
         cls.report = os.path.join(cls.dir, "report.html")
         result = run(SINK_TRACE, "report", cls.trace, "-o", cls.report)
         assert result.returncode == 0, result.stderr

@@ -49,37 +49,13 @@ Prints one line per record and a final summary line; exits 1 on any mismatch.
 """
 import argparse
 import json
-import sys
 from collections import OrderedDict
+
+from checker import Checker, load_json
 
 CRITERION_BITS = {"hidden_cosine": 1, "attention": 2}
 # criteria_by_layer in expected.json -> trace flag bits
 EXPECTED_BITS = {"cos": 1, "recv": 2, "cos+recv": 3}
-
-
-class Checker:
-    def __init__(self):
-        self.errors = []
-
-    def expect(self, condition, message):
-        if not condition:
-            self.errors.append(message)
-        return condition
-
-    def finish(self, summary):
-        # The errors come after everything printed so far, and before the verdict.
-        sys.stdout.flush()
-        for error in self.errors:
-            print(f"check_classification: error: {error}", file=sys.stderr)
-        if self.errors:
-            print(f"{summary}: FAIL ({len(self.errors)} errors)")
-            sys.exit(1)
-        print(f"{summary}: ok")
-
-
-def load_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 def sink_text(position, token, kind, creation, lifetime):
@@ -89,7 +65,7 @@ def sink_text(position, token, kind, creation, lifetime):
 def check_planted(args):
     trace = load_json(args.trace)
     expected = load_json(args.expected)
-    check = Checker()
+    check = Checker("check_classification")
     name = expected["name"]
     layers = expected["model"]["layers"]
     prompts = expected["prompts"]
@@ -194,7 +170,7 @@ def check_trained(args):
     trace = load_json(args.trace)
     ref = np.load(args.ref)
     stats = load_json(args.stats)
-    check = Checker()
+    check = Checker("check_classification")
     input_ids = ref["input_ids"]
     recv_mean = ref["recv_mean"].astype(np.float64)  # [layers, sequences, T]
     layers = stats["layers"]
@@ -336,23 +312,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     planted = sub.add_parser("planted")
+    planted.set_defaults(run=check_planted)
     planted.add_argument("--trace", required=True, help="sink-trace json output")
     planted.add_argument("--expected", required=True)
     trained = sub.add_parser("trained")
+    trained.set_defaults(run=check_trained)
     trained.add_argument("--trace", required=True, help="sink-trace json output")
     trained.add_argument("--ref", required=True)
     trained.add_argument("--stats", required=True)
     trained.add_argument("--candidates", action="store_true")
     tokens = sub.add_parser("tokens")
+    tokens.set_defaults(run=write_tokens)
     tokens.add_argument("--ref", required=True)
     tokens.add_argument("--out", required=True)
     args = parser.parse_args()
-    if args.command == "planted":
-        check_planted(args)
-    elif args.command == "trained":
-        check_trained(args)
-    else:
-        write_tokens(args)
+    args.run(args)
 
 
 if __name__ == "__main__":

@@ -24,22 +24,22 @@ Prints one line per record and "ok", or the differences and "FAIL".
 """
 
 import argparse
-import json
 import math
-import sys
 import xml.etree.ElementTree as ElementTree
+
+from checker import Checker, load_json
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def parse(path, errors):
+def parse(path, check):
     try:
         root = ElementTree.parse(path).getroot()
     except (OSError, ElementTree.ParseError) as error:
-        errors.append(f"{path}: {error}")
+        check.error(f"{path}: {error}")
         return None
     if root.tag != SVG + "svg":
-        errors.append(f"{path}: root element {root.tag}")
+        check.error(f"{path}: root element {root.tag}")
         return None
     return root
 
@@ -58,9 +58,8 @@ def main():
     parser.add_argument("--stem", required=True)
     parser.add_argument("--max-columns", type=int, default=256)
     args = parser.parse_args()
-    with open(args.trace) as f:
-        trace = json.load(f)
-    errors = []
+    trace = load_json(args.trace)
+    check = Checker("check_figures")
     for index, record in enumerate(trace["records"]):
         where = f"record {index}"
         T = record["sequence_length"]
@@ -69,29 +68,29 @@ def main():
         sinks = [s for s in record["sinks"] if s["kind"] != "none"]
         stem = f"{args.stem}-r{index}"
 
-        root = parse(stem + "-heatmap.svg", errors)
+        root = parse(stem + "-heatmap.svg", check)
         if root is not None:
             cells = marks(root, "rect", "cell")
             columns = sorted({(int(c.get("data-first")), int(c.get("data-last")))
                               for c in cells})
             if len(cells) != len(layers) * len(columns):
-                errors.append(f"{where}: {len(cells)} heatmap cells, "
-                              f"{len(layers)} layers x {len(columns)} columns")
+                check.error(f"{where}: {len(cells)} heatmap cells, "
+                            f"{len(layers)} layers x {len(columns)} columns")
             covered = [p for first, last in columns for p in range(first, last + 1)]
             if covered != list(range(T)):
-                errors.append(f"{where}: the columns do not cover 0..{T - 1} once")
+                check.error(f"{where}: the columns do not cover 0..{T - 1} once")
             if T <= args.max_columns and len(columns) != T:
-                errors.append(f"{where}: {len(columns)} columns for {T} positions")
+                check.error(f"{where}: {len(columns)} columns for {T} positions")
             if T > args.max_columns and len(columns) > args.max_columns + 2 * len(sinks) + 2:
-                errors.append(f"{where}: {len(columns)} columns, more than the bins")
+                check.error(f"{where}: {len(columns)} columns, more than the bins")
             for sink in sinks:
                 if (sink["position"], sink["position"]) not in columns:
-                    errors.append(f"{where}: sink {sink['position']} has no column of its own")
+                    check.error(f"{where}: sink {sink['position']} has no column of its own")
             for cell in cells:
                 first, last = int(cell.get("data-first")), int(cell.get("data-last"))
                 masked = "masked" in cell.get("class").split()
                 if masked != (T - first < min_queries):
-                    errors.append(f"{where}: cell {first}-{last} masked={masked}")
+                    check.error(f"{where}: cell {first}-{last} masked={masked}")
                     break
             want = sorted((s["position"], s["kind"], s["creation_layer"], s["lifetime"])
                           for s in sinks)
@@ -99,29 +98,29 @@ def main():
                           int(r.get("data-creation")), int(r.get("data-lifetime")))
                          for r in marks(root, "rect", "lifetime"))
             if got != want:
-                errors.append(f"{where}: lifetimes {got}, trace {want}")
+                check.error(f"{where}: lifetimes {got}, trace {want}")
             marked = sorted(int(m.get("data-position"))
                             for m in marks(root, "polygon", "sink-mark"))
             if marked != sorted(s["position"] for s in sinks):
-                errors.append(f"{where}: sinks marked at {marked}")
+                check.error(f"{where}: sinks marked at {marked}")
 
-        root = parse(stem + "-heads.svg", errors)
+        root = parse(stem + "-heads.svg", check)
         if root is not None:
             cells = marks(root, "rect", "cell")
             heads = len(record["measurements"][0]["head_bos_mass"] or [])
             if len(cells) != len(layers) * heads:
-                errors.append(f"{where}: {len(cells)} head cells, expected "
-                              f"{len(layers)} x {heads}")
+                check.error(f"{where}: {len(cells)} head cells, expected "
+                            f"{len(layers)} x {heads}")
             for cell in cells:
                 layer = layers.index(int(cell.get("data-layer")))
                 head = int(cell.get("data-head"))
                 value = record["measurements"][layer]["head_bos_mass"][head]
                 if not close(float(cell.get("data-value")), value):
-                    errors.append(f"{where}: head cell {layer},{head} "
-                                  f"{cell.get('data-value')}, trace {value}")
+                    check.error(f"{where}: head cell {layer},{head} "
+                                f"{cell.get('data-value')}, trace {value}")
                     break
 
-        root = parse(stem + "-hidden.svg", errors)
+        root = parse(stem + "-hidden.svg", check)
         if root is not None:
             lines = marks(root, "polyline", "series")
             shown = sinks if len(sinks) <= 8 else None
@@ -131,21 +130,21 @@ def main():
                 if shown is not None:
                     want = sorted(["median"] + [f"sink:{s['position']}" for s in shown])
                     if series != want:
-                        errors.append(f"{where}: {metric} series {series}, expected {want}")
+                        check.error(f"{where}: {metric} series {series}, expected {want}")
                 for line in lines:
                     if line.get("data-metric") == metric and \
                             len(line.get("points").split()) != len(layers):
-                        errors.append(f"{where}: {metric} {line.get('data-series')} "
-                                      f"has {len(line.get('points').split())} points")
+                        check.error(f"{where}: {metric} {line.get('data-series')} "
+                                    f"has {len(line.get('points').split())} points")
 
-        root = parse(stem + "-mlp.svg", errors)
+        root = parse(stem + "-mlp.svg", check)
         if root is not None:
             bars = marks(root, "rect", "bar")
             got = sorted((b.get("data-series"), int(b.get("data-position"))) for b in bars)
             want = sorted([("sink", s["position"]) for s in sinks[:24]] +
                           [("median", s["position"]) for s in sinks[:24]])
             if got != want:
-                errors.append(f"{where}: mlp bars {got}, expected {want}")
+                check.error(f"{where}: mlp bars {got}, expected {want}")
             for bar in bars:
                 if bar.get("data-series") != "sink":
                     continue
@@ -153,27 +152,24 @@ def main():
                 layer = layers.index(sink["creation_layer"])
                 value = record["measurements"][layer]["mlp_norm"][sink["position"]]
                 if not close(float(bar.get("data-value")), value):
-                    errors.append(f"{where}: mlp bar of {sink['position']} "
-                                  f"{bar.get('data-value')}, trace {value}")
+                    check.error(f"{where}: mlp bar of {sink['position']} "
+                                f"{bar.get('data-value')}, trace {value}")
 
-        root = parse(stem + ".svg", errors)
+        root = parse(stem + ".svg", check)
         if root is not None:
             titles = [t.text or "" for t in root.iter(SVG + "title")]
             bos = [t for t in titles if " bos_mass " in t]
             if len(bos) != len(layers):
-                errors.append(f"{where}: {len(bos)} bos_mass points for {len(layers)} layers")
+                check.error(f"{where}: {len(bos)} bos_mass points for {len(layers)} layers")
             for title in titles:
                 if " position " in title:
                     position = int(title.split(" position ")[1].split()[0])
                     if T - position < min_queries:
-                        errors.append(f"{where}: overview ranks position {position}, "
-                                      f"seen by {T - position} queries")
+                        check.error(f"{where}: overview ranks position {position}, "
+                                    f"seen by {T - position} queries")
         print(f"{where}: {T} tokens, {len(layers)} layers, {len(sinks)} sinks")
-    for error in errors:
-        print("error: " + error, file=sys.stderr)
-    print("FAIL" if errors else "ok")
-    return 1 if errors else 0
+    check.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

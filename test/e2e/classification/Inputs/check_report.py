@@ -16,10 +16,10 @@ the differences and "FAIL" (exit 1).
 """
 
 import argparse
-import json
-import sys
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
+
+from checker import Checker, load_json
 
 
 class Report(HTMLParser):
@@ -96,12 +96,11 @@ def main():
     report = Report()
     with open(args.report, encoding="utf-8") as f:
         report.feed(f.read())
-    errors = []
+    check = Checker("check_report")
     model_levels = defaultdict(Counter)
     model_section = {}
     for trace_index, path in enumerate(args.expected):
-        with open(path) as f:
-            expected = json.load(f)
+        expected = load_json(path)
         name = expected["name"]
         layers = expected["model"]["layers"]
         planted_levels = Counter()
@@ -116,24 +115,24 @@ def main():
                 planted_levels[s[1:]] += 1
             got = report.sinks.get(where, set())
             if got != want:
-                errors.append(f"{label}: sinks table {sorted(got)}, planted {sorted(want)}")
+                check.error(f"{label}: sinks table {sorted(got)}, planted {sorted(want)}")
             if report.lifetimes.get(where, set()) != want:
-                errors.append(f"{label}: heatmap lifetimes "
-                              f"{sorted(report.lifetimes.get(where, set()))}, "
-                              f"planted {sorted(want)}")
+                check.error(f"{label}: heatmap lifetimes "
+                            f"{sorted(report.lifetimes.get(where, set()))}, "
+                            f"planted {sorted(want)}")
             if report.marks.get(where, set()) != {s[0] for s in want}:
-                errors.append(f"{label}: sinks marked at {sorted(report.marks.get(where, set()))}")
+                check.error(f"{label}: sinks marked at {sorted(report.marks.get(where, set()))}")
             length = prompt["length"]
             if report.cells[where] != layers * length or \
                     report.layers[where] != set(range(layers)) or \
                     len(report.columns[where]) != length:
-                errors.append(f"{label}: heatmap has {report.cells[where]} cells in "
-                              f"{len(report.layers[where])} layers and "
-                              f"{len(report.columns[where])} columns, expected "
-                              f"{layers} x {length}")
+                check.error(f"{label}: heatmap has {report.cells[where]} cells in "
+                            f"{len(report.layers[where])} layers and "
+                            f"{len(report.columns[where])} columns, expected "
+                            f"{layers} x {length}")
         if report.levels.get(trace_index, Counter()) != planted_levels:
-            errors.append(f"{name}: sink levels {dict(report.levels.get(trace_index))}, "
-                          f"planted {dict(planted_levels)}")
+            check.error(f"{name}: sink levels {dict(report.levels.get(trace_index))}, "
+                        f"planted {dict(planted_levels)}")
         model_levels[name] += planted_levels
         print(f"{name}: {len(expected['prompts'])} records, {sinks} sinks, "
               f"{len(planted_levels)} sink level(s) in the report")
@@ -142,13 +141,10 @@ def main():
     names = [n for n in model_levels]
     for name in names:
         if model_levels[name] not in stats:
-            errors.append(f"{name}: no statistics section lists the planted levels "
-                          f"{dict(model_levels[name])}")
-    for error in errors:
-        print("error: " + error, file=sys.stderr)
-    print("FAIL" if errors else "ok")
-    return 1 if errors else 0
+            check.error(f"{name}: no statistics section lists the planted levels "
+                        f"{dict(model_levels[name])}")
+    check.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

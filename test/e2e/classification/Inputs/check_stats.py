@@ -23,10 +23,11 @@ exits 0, or the differences on stderr and exits 1.
 """
 import argparse
 import json
-import sys
 from collections import Counter, defaultdict
 
 import numpy as np
+
+from checker import Checker, load_json
 
 KIND_ORDER = {"primary": 1, "secondary": 2}
 
@@ -67,29 +68,26 @@ def token_rows(entries, occurrences, texts):
     return rows
 
 
-class Comparison:
-    def __init__(self):
-        self.errors = []
-
+class Comparison(Checker):
     def same(self, got, want, where, tolerance=0.0):
         if isinstance(want, dict):
             if not isinstance(got, dict) or set(got) != set(want):
-                self.errors.append(f"{where}: keys {sorted(got) if isinstance(got, dict) else got}"
-                                   f", expected {sorted(want)}")
+                self.error(f"{where}: keys {sorted(got) if isinstance(got, dict) else got}"
+                           f", expected {sorted(want)}")
                 return
             for key in want:
                 self.same(got[key], want[key], f"{where}.{key}", tolerance)
         elif isinstance(want, list):
             if not isinstance(got, list) or len(got) != len(want):
-                self.errors.append(f"{where}: {json.dumps(got)}, expected {json.dumps(want)}")
+                self.error(f"{where}: {json.dumps(got)}, expected {json.dumps(want)}")
                 return
             for index, (g, w) in enumerate(zip(got, want)):
                 self.same(g, w, f"{where}[{index}]", tolerance)
         elif isinstance(want, float):
             if not isinstance(got, (int, float)) or abs(got - want) > tolerance:
-                self.errors.append(f"{where}: {got}, expected {want!r} (tolerance {tolerance})")
+                self.error(f"{where}: {got}, expected {want!r} (tolerance {tolerance})")
         elif got != want:
-            self.errors.append(f"{where}: {got!r}, expected {want!r}")
+            self.error(f"{where}: {got!r}, expected {want!r}")
 
 
 def expected_stats(expected, metrics):
@@ -175,13 +173,10 @@ def main():
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--files", type=int, default=1)
     args = parser.parse_args()
-    with open(args.stats) as f:
-        got = json.load(f)
-    with open(args.expected) as f:
-        expected = json.load(f)
-    want = expected_stats(expected, np.load(args.metrics))
+    got = load_json(args.stats)
+    want = expected_stats(load_json(args.expected), np.load(args.metrics))
 
-    check = Comparison()
+    check = Comparison("check_stats")
     check.same(len(got["files"]), args.files, "files")
     check.same({k: got["model"][k] for k in want["model"]}, want["model"], "model")
     for key in ("records", "positions", "layers", "sequences_with_secondary",
@@ -199,12 +194,7 @@ def main():
                f"{kinds['secondary']['sinks']} secondary sinks, "
                f"{want['sequences_with_secondary']} sequence(s) with secondary sinks, "
                f"{len(want['levels'])} sink level(s)")
-    for error in check.errors:
-        print(f"check_stats: error: {error}", file=sys.stderr)
-    if check.errors:
-        print(f"{summary}: FAIL ({len(check.errors)} errors)")
-        sys.exit(1)
-    print(f"{summary}: ok")
+    check.finish(summary)
 
 
 if __name__ == "__main__":

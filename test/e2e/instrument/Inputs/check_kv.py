@@ -104,6 +104,12 @@ class Parameters:
                                 return float(self.constants[name])
         fail("no RMSNorm epsilon found")
 
+    def layer_norm(self, x, eps):
+        """LayerNormalization of x with the next two parameters, weight and bias."""
+        width = [x.shape[-1]]
+        return layer_norm(x, self.take("LayerNormalization", width),
+                          self.take("LayerNormalization", width), eps)
+
     def layer_norm_epsilon(self):
         for node in self.graph.node:
             if node.op_type == "LayerNormalization":
@@ -127,6 +133,20 @@ def causal_attention(q, k, v):
     mask = np.triu(np.full((length, length), -np.inf), k=1)
     probs = softmax(q @ k.transpose(0, 1, 3, 2) / math.sqrt(q.shape[-1]) + mask)
     return probs @ v, probs
+
+
+class Attention:
+    """causal_attention, keeping the keys, values and probabilities of every layer."""
+
+    def __init__(self):
+        self.keys, self.values, self.probs = [], [], []
+
+    def __call__(self, q, k, v):
+        self.keys.append(k)
+        self.values.append(v)
+        out, probs = causal_attention(q, k, v)
+        self.probs.append(probs)
+        return out
 
 
 def heads(x, count):
@@ -170,7 +190,7 @@ def forward_llama(p, ids, layers, n_heads):
     head_dim = 2 * inv_freq.size
     cos, sin = rope_tables(inv_freq, ids.shape[1])
     x = embed[ids]
-    keys, values, probs = [], [], []
+    attn = Attention()
     for _ in range(layers):
         h = rms(x, p.take("Mul", [d]))
 
@@ -191,16 +211,13 @@ def forward_llama(p, ids, layers, n_heads):
             q, k = rms(q, q_norm), rms(k, k_norm)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
-        keys.append(k)
-        values.append(v)
-        out, prob = causal_attention(q, k, v)
-        probs.append(prob)
+        out = attn(q, k, v)
         x = x + merge(out) @ p.take("MatMul")
         h = rms(x, p.take("Mul", [d]))
         gate, up = h @ p.take("MatMul"), h @ p.take("MatMul")
         x = x + (gate / (1 + np.exp(-gate)) * up) @ p.take("MatMul")
     logits = rms(x, p.take("Mul", [d])) @ p.take("MatMul")
-    return logits, keys, values, probs
+    return logits, attn
 
 
 def forward_gpt2(p, ids, layers, n_heads):
@@ -209,27 +226,21 @@ def forward_gpt2(p, ids, layers, n_heads):
     wpe = p.take("Gather")
     d = wte.shape[1]
     x = wte[ids] + wpe[np.arange(ids.shape[1])]
-    keys, values, probs = [], [], []
+    attn = Attention()
     for _ in range(layers):
-        h = layer_norm(x, p.take("LayerNormalization", [d]),
-                       p.take("LayerNormalization", [d]), eps)
+        h = p.layer_norm(x, eps)
         qkv = h @ p.take("Gemm", [d, 3 * d])
         q, k, v = (heads(part, n_heads) for part in np.split(qkv, 3, axis=-1))
-        keys.append(k)
-        values.append(v)
-        out, prob = causal_attention(q, k, v)
-        probs.append(prob)
+        out = attn(q, k, v)
         x = x + merge(out) @ p.take("Gemm", [d, d])
-        h = layer_norm(x, p.take("LayerNormalization", [d]),
-                       p.take("LayerNormalization", [d]), eps)
+        h = p.layer_norm(x, eps)
         hidden = h @ p.take("Gemm")
         gelu = 0.5 * hidden * (1 + np.tanh(math.sqrt(2 / math.pi) *
                                            (hidden + 0.044715 * hidden ** 3)))
         x = x + gelu @ p.take("Gemm")
-    x = layer_norm(x, p.take("LayerNormalization", [d]),
-                   p.take("LayerNormalization", [d]), eps)
+    x = p.layer_norm(x, eps)
     # Tied: the output projection is a transpose of the embedding.
-    return x @ p.take("Transpose", wte.shape).T, keys, values, probs
+    return x @ p.take("Transpose", wte.shape).T, attn
 
 
 def forward_opt(p, ids, layers, n_heads):
@@ -239,31 +250,25 @@ def forward_opt(p, ids, layers, n_heads):
     d = embed.shape[1]
     # OPT's learned positions start at offset 2.
     x = embed[ids] + positions[np.arange(ids.shape[1]) + 2]
-    keys, values, probs = [], [], []
+    attn = Attention()
 
     def linear(h):
         w = p.take("MatMul", [d, d])
         return h @ w + p.take("Add", [d])
 
     for _ in range(layers):
-        h = layer_norm(x, p.take("LayerNormalization", [d]),
-                       p.take("LayerNormalization", [d]), eps)
+        h = p.layer_norm(x, eps)
         q = heads(linear(h), n_heads)
         k = heads(linear(h), n_heads)
         v = heads(linear(h), n_heads)
-        keys.append(k)
-        values.append(v)
-        out, prob = causal_attention(q, k, v)
-        probs.append(prob)
+        out = attn(q, k, v)
         x = x + linear(merge(out))
-        h = layer_norm(x, p.take("LayerNormalization", [d]),
-                       p.take("LayerNormalization", [d]), eps)
+        h = p.layer_norm(x, eps)
         hidden = np.maximum(h @ p.take("Gemm").T, 0)
         x = x + hidden @ p.take("Gemm").T
-    x = layer_norm(x, p.take("LayerNormalization", [d]),
-                   p.take("LayerNormalization", [d]), eps)
+    x = p.layer_norm(x, eps)
     # Tied: the output projection is a transpose of the embedding.
-    return x @ p.take("Transpose", embed.shape).T, keys, values, probs
+    return x @ p.take("Transpose", embed.shape).T, attn
 
 
 def forward_neox(p, ids, layers, n_heads):
@@ -275,10 +280,9 @@ def forward_neox(p, ids, layers, n_heads):
     x = embed[ids]
     cos, sin = rope_tables(p.inv_freq, ids.shape[1])
     rotary = 2 * p.inv_freq.size
-    keys, values, probs = [], [], []
+    attn = Attention()
     for _ in range(layers):
-        h = layer_norm(x, p.take("LayerNormalization", [d]),
-                       p.take("LayerNormalization", [d]), eps)
+        h = p.layer_norm(x, eps)
         qkv = h @ p.take("MatMul", [d, 3 * d]) + p.take("Add", [3 * d])
         b, t, _ = qkv.shape
         qkv = qkv.reshape(b, t, n_heads, 3 * head_dim).transpose(0, 2, 1, 3)
@@ -290,10 +294,7 @@ def forward_neox(p, ids, layers, n_heads):
             return np.concatenate([turned, kept], axis=-1)
 
         q, k = rotate(q), rotate(k)
-        keys.append(k)
-        values.append(v)
-        out, prob = causal_attention(q, k, v)
-        probs.append(prob)
+        out = attn(q, k, v)
         attention = merge(out) @ p.take("MatMul", [d, d]) + p.take("Add", [d])
         # The export reads the MLP input from the attention's LayerNorm: the
         # two norms have equal weights and the exporter shares them.
@@ -301,9 +302,8 @@ def forward_neox(p, ids, layers, n_heads):
         mlp = 0.5 * mlp * (1 + np.vectorize(math.erf)(mlp / math.sqrt(2)))
         mlp = mlp @ p.take("MatMul") + p.take("Add", [d])
         x = x + attention + mlp
-    x = layer_norm(x, p.take("LayerNormalization", [d]),
-                   p.take("LayerNormalization", [d]), eps)
-    return x @ p.take("MatMul"), keys, values, probs
+    x = p.layer_norm(x, eps)
+    return x @ p.take("MatMul"), attn
 
 
 FAMILIES = {"llama": forward_llama, "gpt2": forward_gpt2, "opt": forward_opt,
@@ -347,7 +347,7 @@ def main():
     ids = np.asarray(ref["input_ids"], dtype=np.int64)
 
     params = Parameters(onnx.load(args.model))
-    logits, keys, values, probs = FAMILIES[args.family](params, ids, layers, n_heads)
+    logits, attn = FAMILIES[args.family](params, ids, layers, n_heads)
     params.done()
 
     # The forward pass reads the weights right: PyTorch's own outputs.
@@ -359,7 +359,7 @@ def main():
     if not error <= 1e-4 * scale:
         fail("the numpy forward pass does not reproduce the reference logits")
     if "attentions" in ref.files:
-        error = float(np.abs(np.stack(probs) - ref["attentions"]).max())
+        error = float(np.abs(np.stack(attn.probs) - ref["attentions"]).max())
         print(f"numpy forward: attention probabilities within {error:.2g} of PyTorch's")
         if not error <= 1e-4:
             fail("the numpy forward pass does not reproduce the reference attentions")
@@ -367,7 +367,7 @@ def main():
     if len(trace.records) != ids.shape[0]:
         fail(f"the trace has {len(trace.records)} records for {ids.shape[0]} prompts")
     ok = True
-    for metric, tensors in (("key_norm", keys), ("value_norm", values)):
+    for metric, tensors in (("key_norm", attn.keys), ("value_norm", attn.values)):
         reference = np.stack([head_mean_norms(x) for x in tensors], axis=1)  # [B, L, T]
         for row, record in enumerate(trace.records):
             if not np.array_equal(record.tokens, ids[row]):
