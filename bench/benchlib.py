@@ -1,4 +1,5 @@
-"""Shared helpers of the benchmark scripts (run_ort.py, compare.py). /usr/bin/python3."""
+"""Shared helpers of the benchmark scripts (run_ort.py, compare.py, ...). /usr/bin/python3."""
+import argparse
 import json
 import os
 import platform
@@ -179,23 +180,36 @@ def git_commit():
         return None
 
 
-def system_info():
-    cpu = None
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo, None where there is none."""
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return None
+
+
+def system_info():
     node = subprocess.run([NODE, "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
-    return {"host_cpu": cpu, "nproc": os.cpu_count(), "platform": platform.platform(),
+    return {"host_cpu": cpu_model(), "nproc": os.cpu_count(), "platform": platform.platform(),
             "node": node, "python": sys.version.split()[0], "git_commit": git_commit(),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()],
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
+def argument_parser(doc):
+    """The parser of a script whose docstring `doc` is a summary line, a blank line and the
+    details, which --help shows after the options."""
+    return argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                   formatter_class=argparse.RawDescriptionHelpFormatter,
+                                   epilog=doc.split("\n\n", 1)[1])
+
+
 def write_json(obj, out):
+    """`obj` as indented JSON in the file `out` (its directory created), or on stdout."""
     text = json.dumps(obj, indent=1)
     if out:
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

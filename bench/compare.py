@@ -27,7 +27,6 @@ appended (or --exe-check-cmd) and compares the logits with ONNX Runtime's using
 test/lib/compare_npy.py's max-abs-relative rule (--rtol/--atol).
 Exit 1 on errors or a failed logits check.
 """
-import argparse
 import os
 import shlex
 import sys
@@ -84,9 +83,7 @@ def ratio(a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap = bl.argument_parser(__doc__)
     ap.add_argument("--ort", required=True, metavar="MODEL.onnx", help="the model ONNX Runtime runs")
     ap.add_argument("--exe", help="the compiled executable ({exe} in the template)")
     ap.add_argument("--exe-cmd", default=DEFAULT_CMD, metavar="TEMPLATE")

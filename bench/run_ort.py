@@ -14,7 +14,6 @@ other processes used meanwhile (0 = undisturbed; this machine is shared); with
 (at most --attempts times; the least disturbed attempt is kept). Writes JSON (stdout or --out) and a summary
 on stderr. See bench/README.md.
 """
-import argparse
 import os
 import sys
 import tempfile
@@ -66,9 +65,7 @@ def measure_ort(model, tokens, threads_list, repeat, warmup, process_repeat, tmp
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap = bl.argument_parser(__doc__)
     ap.add_argument("model")
     ap.add_argument("--prompt-len", type=int, required=True)
     ap.add_argument("--tokens-file", help=".npy/.npz[:KEY]/text; default: seeded random ids")

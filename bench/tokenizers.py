@@ -27,20 +27,12 @@ import subprocess
 import sys
 import tempfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+
+REPO = bl.REPO
 REFERENCE = os.path.join(REPO, "test", "tokenizers", "reference.mjs")
 INPUTS = os.path.join(REPO, "test", "tokenizers", "Inputs")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def make_text(size: int) -> bytes:
@@ -86,7 +78,7 @@ def main() -> int:
     if load > 0.5:
         print(f"warning: 1-minute load average {load:.2f}; timings will be "
               f"noisy", file=sys.stderr)
-    results = {"cpu": cpu_model(), "load_average": load, "families": {}}
+    results = {"cpu": bl.cpu_model() or platform.processor(), "load_average": load, "families": {}}
     with tempfile.TemporaryDirectory() as tmp:
         text_path = os.path.join(tmp, "text.txt")
         with open(text_path, "wb") as out:
@@ -134,12 +126,7 @@ def main() -> int:
                   f"{row['reference']['seconds']:>12.3f} "
                   f"{row['reference']['mb_per_s']:>7.2f} "
                   f"{row['ratio']:>6.2f}", file=sys.stderr)
-    text = json.dumps(results, indent=1)
-    if args.out:
-        with open(args.out, "w") as out:
-            out.write(text + "\n")
-    else:
-        print(text)
+    bl.write_json(results, args.out)
     return 0
 
 

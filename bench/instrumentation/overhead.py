@@ -22,7 +22,6 @@ rounds of each executable's model time, their ratio, and the median of the per-r
 summary on stderr. Not a test: nothing is asserted.
 """
 import argparse
-import json
 import os
 import re
 import statistics
@@ -33,7 +32,10 @@ import time
 
 import numpy as np
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import benchlib as bl  # noqa: E402
+
+REPO = bl.REPO
 BOS = 256
 
 
@@ -157,12 +159,7 @@ def main():
             f"{m['instrumented_median_ms']:.1f} ms, ratio {m['ratio_of_medians']:.4f} "
             f"(paired {m['median_paired_ratio']:.4f}); process wall ratio "
             f"{w['ratio_of_medians']:.4f}")
-    text = json.dumps(results, indent=1)
-    if args.out:
-        with open(args.out, "w") as out:
-            out.write(text + "\n")
-    else:
-        print(text)
+    bl.write_json(results, args.out)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -88,17 +89,11 @@ void peak(const char *name, float (*fn)(long), int lanes, int chains) {
               name, flops / best / 1e9, flops / median / 1e9);
 }
 
-const char *wideningName(Widening widening) {
-  switch (widening) {
-  case Widening::Inline:
-    return "inline";
-  case Widening::PerBlock:
-    return "perblock";
-  case Widening::Auto:
-    break;
-  }
-  return "auto";
-}
+constexpr std::pair<Widening, const char *> kWideningNames[] = {
+    {Widening::Auto, "auto"},
+    {Widening::Inline, "inline"},
+    {Widening::PerBlock, "perblock"},
+};
 
 void product(int64_t kernel, WeightType type, Widening widening, int64_t m,
              int64_t k, int64_t n, int threads, int runs) {
@@ -161,7 +156,8 @@ void product(int64_t kernel, WeightType type, Widening widening, int64_t m,
               "\"n\": %lld, \"threads\": %d, \"runs\": %d, \"ms_median\": "
               "%.3f, \"gflops_best\": %.1f, \"gflops_median\": %.1f}\n",
               matmulKernelName(kernel), weightTypeName(type),
-              type == WeightType::F32 ? "none" : wideningName(widening),
+              type == WeightType::F32 ? "none"
+                                      : lookupName(kWideningNames, widening),
               (long long)m, (long long)k, (long long)n, threads, runs,
               median * 1e3, flops / best / 1e9, flops / median / 1e9);
   std::fflush(stdout);
@@ -189,6 +185,22 @@ std::vector<std::string> split(const char *list) {
   std::exit(2);
 }
 
+/// The values of the comma-separated names in `list`, each spelled as in
+/// `table`; `what` names them in the error.
+template <typename T, size_t N>
+std::vector<T> parseNames(const char *list,
+                          const std::pair<T, const char *> (&table)[N],
+                          const char *what) {
+  std::vector<T> values;
+  for (const std::string &name : split(list)) {
+    std::optional<T> value = lookupValue(table, name);
+    if (!value)
+      usage(std::string("unknown ") + what + " " + name);
+    values.push_back(*value);
+  }
+  return values;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -210,29 +222,9 @@ int main(int argc, char **argv) {
     if (arg == "--peak") {
       peakOnly = true;
     } else if (arg == "--weights") {
-      types.clear();
-      for (const std::string &name : split(value())) {
-        if (name == "f32")
-          types.push_back(WeightType::F32);
-        else if (name == "f16")
-          types.push_back(WeightType::F16);
-        else if (name == "bf16")
-          types.push_back(WeightType::BF16);
-        else
-          usage("unknown weight type " + name);
-      }
+      types = parseNames(value(), kWeightTypeNames, "weight type");
     } else if (arg == "--widening") {
-      widenings.clear();
-      for (const std::string &name : split(value())) {
-        if (name == "auto")
-          widenings.push_back(Widening::Auto);
-        else if (name == "inline")
-          widenings.push_back(Widening::Inline);
-        else if (name == "perblock")
-          widenings.push_back(Widening::PerBlock);
-        else
-          usage("unknown widening " + name);
-      }
+      widenings = parseNames(value(), kWideningNames, "widening");
     } else if (arg == "--runs") {
       runs = std::atoi(value());
     } else if (arg == "--threads") {

@@ -27,17 +27,11 @@ constexpr std::pair<TensorRole, const char *> kRoleNames[] = {
 } // namespace
 
 const char *metricName(Metric metric) {
-  for (const auto &[value, name] : kMetricNames)
-    if (value == metric)
-      return name;
-  return "?";
+  return lookupName(kMetricNames, metric);
 }
 
 std::optional<Metric> parseMetricName(std::string_view name) {
-  for (const auto &[value, spelling] : kMetricNames)
-    if (name == spelling)
-      return value;
-  return std::nullopt;
+  return lookupValue(kMetricNames, name);
 }
 
 bool isPerTokenMetric(Metric metric) {
@@ -61,12 +55,7 @@ const std::vector<Metric> &perTokenMetrics() {
   return metrics;
 }
 
-const char *roleName(TensorRole role) {
-  for (const auto &[value, name] : kRoleNames)
-    if (value == role)
-      return name;
-  return "?";
-}
+const char *roleName(TensorRole role) { return lookupName(kRoleNames, role); }
 
 const TensorSpec *Manifest::findInput(TensorRole role) const {
   for (const TensorSpec &spec : inputs)
@@ -237,22 +226,17 @@ Status ManifestParser::parseTensor(const std::vector<std::string_view> &fields,
       return lineError("bad dimension '" + std::string(fields[5 + i]) + "'");
     spec.dims.push_back(*dim);
   }
-  std::string_view role = fields.back();
-  bool roleFound = false;
-  for (TensorRole candidate :
-       {TensorRole::Tokens, TensorRole::AttentionMask, TensorRole::PositionIds,
-        TensorRole::Logits, TensorRole::Data}) {
-    bool allowed = candidate == TensorRole::Data ||
-                   (isInput ? candidate != TensorRole::Logits
-                            : candidate == TensorRole::Logits);
-    if (allowed && role == roleName(candidate)) {
-      spec.role = candidate;
-      roleFound = true;
-    }
-  }
-  if (!roleFound)
-    return lineError(
-        formatString("unknown %s role '%s'", kind, std::string(role).c_str()));
+  std::string_view roleText = fields.back();
+  std::optional<TensorRole> role = lookupValue(kRoleNames, roleText);
+  // Inputs take any role but logits; outputs are logits or data.
+  bool allowed =
+      role &&
+      (*role == TensorRole::Data ||
+       (isInput ? *role != TensorRole::Logits : *role == TensorRole::Logits));
+  if (!allowed)
+    return lineError(formatString("unknown %s role '%s'", kind,
+                                  std::string(roleText).c_str()));
+  spec.role = *role;
   if (spec.role != TensorRole::Data) {
     for (const TensorSpec &other : list)
       if (other.role == spec.role)

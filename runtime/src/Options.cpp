@@ -5,86 +5,137 @@
 #include "sinkrt/Text.h"
 #include "sinkrt/ThreadPool.h"
 
-#include <cstring>
+#include <algorithm>
+#include <iterator>
 
 namespace sinkrt {
 
 namespace {
 
-enum class OptionKind {
-  Tokens,
-  TokensFile,
-  Prompt,
-  PromptsFile,
-  InputPb,
-  Logits,
-  Trace,
-  Threads,
-  Repeat,
-  WeightsFile,
-  OutputDir,
-  Tau,
-  Epsilon,
-  MinQueries,
-  VerifyWeights,
-  MemoryLimit,
-  Quiet,
-  Help,
-};
+/// Checks the value of the option `name` and stores it in `options`; the
+/// value is empty for options that take none.
+using OptionSetter = Status (*)(Options &options, const char *name,
+                                const std::string &value);
 
 struct OptionInfo {
   const char *name;
-  OptionKind kind;
+  OptionSetter set;
   bool takesValue;
+  /// Whether the option may be given more than once.
+  bool repeatable;
 };
 
-constexpr OptionInfo kOptions[] = {
-    {"--tokens", OptionKind::Tokens, true},
-    {"--tokens-file", OptionKind::TokensFile, true},
-    {"--prompt", OptionKind::Prompt, true},
-    {"--prompts-file", OptionKind::PromptsFile, true},
-    {"--input-pb", OptionKind::InputPb, true},
-    {"--logits", OptionKind::Logits, true},
-    {"--trace", OptionKind::Trace, true},
-    {"--threads", OptionKind::Threads, true},
-    {"--repeat", OptionKind::Repeat, true},
-    {"--weights-file", OptionKind::WeightsFile, true},
-    {"--output-dir", OptionKind::OutputDir, true},
-    {"--tau", OptionKind::Tau, true},
-    {"--epsilon", OptionKind::Epsilon, true},
-    {"--min-queries", OptionKind::MinQueries, true},
-    {"--verify-weights", OptionKind::VerifyWeights, false},
-    {"--memory-limit", OptionKind::MemoryLimit, true},
-    {"--quiet", OptionKind::Quiet, false},
-    {"--help", OptionKind::Help, false},
-    {"-h", OptionKind::Help, false},
-};
-
-Status setOnce(std::optional<std::string> &slot, const char *name,
-               std::string value) {
-  if (slot)
-    return badInput("%s given more than once", name);
+/// Input files and output paths: a non-empty value.
+template <std::optional<std::string> Options::*Slot>
+Status setPath(Options &options, const char *name, const std::string &value) {
   if (value.empty())
     return badInput("%s needs a non-empty value", name);
-  slot = std::move(value);
+  options.*Slot = value;
   return Status::ok();
 }
 
-Expected<double> parseThreshold(const char *name, const std::string &value) {
+/// --tokens and --prompt: an empty value is rejected later, with a message
+/// about empty prompts.
+template <std::optional<std::string> Options::*Slot>
+Status setPrompt(Options &options, const char *, const std::string &value) {
+  options.*Slot = value;
+  return Status::ok();
+}
+
+template <bool Options::*Flag>
+Status setFlag(Options &options, const char *, const std::string &) {
+  options.*Flag = true;
+  return Status::ok();
+}
+
+Status addInputFile(Options &options, const char *name,
+                    const std::string &value) {
+  if (value.empty())
+    return badInput("%s needs a file name", name);
+  options.inputFiles.push_back(value);
+  return Status::ok();
+}
+
+/// An integer from 1 to `max` into `count`; `expected` describes the range
+/// in the error.
+Status parseCount(const char *name, const std::string &value, int64_t max,
+                  const std::string &expected, int &count) {
+  std::optional<int64_t> number = parseInt64(value);
+  if (!number || *number < 1 || *number > max)
+    return badInput("%s must be %s, got '%s'", name, expected.c_str(),
+                    value.c_str());
+  count = static_cast<int>(*number);
+  return Status::ok();
+}
+
+Status setThreads(Options &options, const char *name,
+                  const std::string &value) {
+  return parseCount(name, value, kMaxThreads,
+                    formatString("an integer from 1 to %d", kMaxThreads),
+                    options.threads);
+}
+
+Status setRepeat(Options &options, const char *name, const std::string &value) {
+  return parseCount(name, value, 1000000, "an integer from 1 to 1000000",
+                    options.repeat);
+}
+
+Status setMinQueries(Options &options, const char *name,
+                     const std::string &value) {
+  return parseCount(name, value, 1000000, "a positive integer",
+                    options.thresholds.minQueries);
+}
+
+/// --tau and --epsilon: a number in (0, 1].
+template <double Thresholds::*Threshold>
+Status setThreshold(Options &options, const char *name,
+                    const std::string &value) {
   std::optional<double> number = parseFiniteDouble(value);
   if (!number || *number <= 0.0 || *number > 1.0)
     return badInput("%s must be a number in (0, 1], got '%s'", name,
                     value.c_str());
-  return *number;
+  options.thresholds.*Threshold = *number;
+  return Status::ok();
 }
+
+Status setMemoryLimit(Options &options, const char *name,
+                      const std::string &value) {
+  std::optional<uint64_t> bytes = parseByteSize(value);
+  if (!bytes || *bytes == 0)
+    return badInput("%s must be a positive size in bytes (suffix K, M, G or "
+                    "T allowed), got '%s'",
+                    name, value.c_str());
+  options.memoryLimit = *bytes;
+  return Status::ok();
+}
+
+constexpr OptionInfo kOptions[] = {
+    {"--tokens", setPrompt<&Options::tokens>, true, false},
+    {"--tokens-file", setPath<&Options::tokensFile>, true, false},
+    {"--prompt", setPrompt<&Options::prompt>, true, false},
+    {"--prompts-file", setPath<&Options::promptsFile>, true, false},
+    {"--input-pb", addInputFile, true, true},
+    {"--logits", setPath<&Options::logitsPath>, true, false},
+    {"--trace", setPath<&Options::tracePath>, true, false},
+    {"--threads", setThreads, true, false},
+    {"--repeat", setRepeat, true, false},
+    {"--weights-file", setPath<&Options::weightsFile>, true, false},
+    {"--output-dir", setPath<&Options::outputDir>, true, false},
+    {"--tau", setThreshold<&Thresholds::tau>, true, false},
+    {"--epsilon", setThreshold<&Thresholds::epsilon>, true, false},
+    {"--min-queries", setMinQueries, true, false},
+    {"--verify-weights", setFlag<&Options::verifyWeights>, false, true},
+    {"--memory-limit", setMemoryLimit, true, false},
+    {"--quiet", setFlag<&Options::quiet>, false, true},
+    {"--help", setFlag<&Options::help>, false, true},
+    {"-h", setFlag<&Options::help>, false, true},
+};
 
 } // namespace
 
 Expected<Options> parseOptions(int argc, const char *const *argv) {
   Options options;
-  bool sawRepeat = false;
-  bool sawThreads = false, sawTau = false, sawEpsilon = false,
-       sawMinQueries = false;
+  bool given[std::size(kOptions)] = {};
   for (int i = 1; i < argc; ++i) {
     std::string argument = argv[i];
     std::string value;
@@ -95,11 +146,10 @@ Expected<Options> parseOptions(int argc, const char *const *argv) {
       argument = argument.substr(0, equals);
       hasInlineValue = true;
     }
-    const OptionInfo *info = nullptr;
-    for (const OptionInfo &candidate : kOptions)
-      if (argument == candidate.name)
-        info = &candidate;
-    if (!info) {
+    const OptionInfo *info = std::find_if(
+        std::begin(kOptions), std::end(kOptions),
+        [&](const OptionInfo &option) { return argument == option.name; });
+    if (info == std::end(kOptions)) {
       if (!argument.empty() && argument[0] == '-')
         return badInput("unknown option '%s' (see --help)", argv[i]);
       return badInput("unexpected argument '%s' (see --help)", argv[i]);
@@ -111,113 +161,11 @@ Expected<Options> parseOptions(int argc, const char *const *argv) {
         return badInput("%s needs a value", info->name);
       value = argv[++i];
     }
-    Status status;
-    switch (info->kind) {
-    case OptionKind::Tokens:
-      // An empty list is rejected later, as an empty prompt.
-      if (options.tokens)
-        return badInput("--tokens given more than once");
-      options.tokens = value;
-      break;
-    case OptionKind::TokensFile:
-      status = setOnce(options.tokensFile, info->name, value);
-      break;
-    case OptionKind::Prompt:
-      // An empty prompt is rejected later with a message about prompts.
-      if (options.prompt)
-        return badInput("--prompt given more than once");
-      options.prompt = value;
-      break;
-    case OptionKind::PromptsFile:
-      status = setOnce(options.promptsFile, info->name, value);
-      break;
-    case OptionKind::InputPb:
-      if (value.empty())
-        return badInput("--input-pb needs a file name");
-      options.inputFiles.push_back(value);
-      break;
-    case OptionKind::Logits:
-      status = setOnce(options.logitsPath, info->name, value);
-      break;
-    case OptionKind::Trace:
-      status = setOnce(options.tracePath, info->name, value);
-      break;
-    case OptionKind::WeightsFile:
-      status = setOnce(options.weightsFile, info->name, value);
-      break;
-    case OptionKind::OutputDir:
-      status = setOnce(options.outputDir, info->name, value);
-      break;
-    case OptionKind::Threads: {
-      if (sawThreads)
-        return badInput("--threads given more than once");
-      sawThreads = true;
-      std::optional<int64_t> threads = parseInt64(value);
-      if (!threads || *threads < 1 || *threads > kMaxThreads)
-        return badInput("--threads must be an integer from 1 to %d, got '%s'",
-                        kMaxThreads, value.c_str());
-      options.threads = static_cast<int>(*threads);
-      break;
-    }
-    case OptionKind::Repeat: {
-      if (sawRepeat)
-        return badInput("--repeat given more than once");
-      sawRepeat = true;
-      std::optional<int64_t> repeat = parseInt64(value);
-      if (!repeat || *repeat < 1 || *repeat > 1000000)
-        return badInput("--repeat must be an integer from 1 to 1000000, got "
-                        "'%s'",
-                        value.c_str());
-      options.repeat = static_cast<int>(*repeat);
-      break;
-    }
-    case OptionKind::Tau:
-    case OptionKind::Epsilon: {
-      bool isTau = info->kind == OptionKind::Tau;
-      bool &seen = isTau ? sawTau : sawEpsilon;
-      if (seen)
-        return badInput("%s given more than once", info->name);
-      seen = true;
-      Expected<double> threshold = parseThreshold(info->name, value);
-      if (!threshold)
-        return threshold.takeError();
-      (isTau ? options.thresholds.tau : options.thresholds.epsilon) =
-          *threshold;
-      break;
-    }
-    case OptionKind::MinQueries: {
-      if (sawMinQueries)
-        return badInput("--min-queries given more than once");
-      sawMinQueries = true;
-      std::optional<int64_t> count = parseInt64(value);
-      if (!count || *count < 1 || *count > 1000000)
-        return badInput("--min-queries must be a positive integer, got '%s'",
-                        value.c_str());
-      options.thresholds.minQueries = static_cast<int>(*count);
-      break;
-    }
-    case OptionKind::VerifyWeights:
-      options.verifyWeights = true;
-      break;
-    case OptionKind::MemoryLimit: {
-      if (options.memoryLimit)
-        return badInput("--memory-limit given more than once");
-      std::optional<uint64_t> bytes = parseByteSize(value);
-      if (!bytes || *bytes == 0)
-        return badInput("--memory-limit must be a positive size in bytes "
-                        "(suffix K, M, G or T allowed), got '%s'",
-                        value.c_str());
-      options.memoryLimit = *bytes;
-      break;
-    }
-    case OptionKind::Quiet:
-      options.quiet = true;
-      break;
-    case OptionKind::Help:
-      options.help = true;
-      break;
-    }
-    if (!status)
+    bool &seen = given[info - kOptions];
+    if (seen && !info->repeatable)
+      return badInput("%s given more than once", info->name);
+    seen = true;
+    if (Status status = info->set(options, info->name, value); !status)
       return status.takeError();
   }
   int sources = (options.tokens ? 1 : 0) + (options.tokensFile ? 1 : 0) +

@@ -228,32 +228,27 @@ bool isDenseAlignedAllocation(const MemRefView &view) {
   return true;
 }
 
+template <typename T> void fill(HostTensor &tensor, T value) {
+  std::fill_n(tensor.as<T>(), tensor.elementCount(), value);
+}
+
 /// Fills an attention_mask input: ones of its element type.
 void fillOnes(HostTensor &tensor) {
-  size_t count = tensor.elementCount();
-  for (size_t i = 0; i < count; ++i) {
-    switch (tensor.dtype) {
-    case DType::F32:
-      tensor.as<float>()[i] = 1.0f;
-      break;
-    case DType::F64:
-      tensor.as<double>()[i] = 1.0;
-      break;
-    case DType::F16:
-      tensor.as<uint16_t>()[i] = floatToHalf(1.0f);
-      break;
-    case DType::I64:
-      tensor.as<int64_t>()[i] = 1;
-      break;
-    case DType::I32:
-      tensor.as<int32_t>()[i] = 1;
-      break;
-    case DType::I8:
-    case DType::U8:
-    case DType::Bool:
-      tensor.data()[i] = 1;
-      break;
-    }
+  switch (tensor.dtype) {
+  case DType::F32:
+    return fill(tensor, 1.0f);
+  case DType::F64:
+    return fill(tensor, 1.0);
+  case DType::F16:
+    return fill(tensor, floatToHalf(1.0f));
+  case DType::I64:
+    return fill<int64_t>(tensor, 1);
+  case DType::I32:
+    return fill<int32_t>(tensor, 1);
+  case DType::I8:
+  case DType::U8:
+  case DType::Bool:
+    return fill<uint8_t>(tensor, 1);
   }
 }
 

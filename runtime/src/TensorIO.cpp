@@ -3,6 +3,7 @@
 #include "sinkrt/TensorIO.h"
 
 #include "sinkrt/AtomicFile.h"
+#include "sinkrt/Text.h"
 
 #include <cerrno>
 #include <cstring>
@@ -59,9 +60,9 @@ constexpr std::pair<DType, const char *> kNpyDescrs[] = {
 
 /// The header of an .npy file is a Python dict literal such as
 /// {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }.
-class NpyHeaderParser {
+class NpyHeaderParser : TextScanner {
 public:
-  explicit NpyHeaderParser(std::string_view text) : text(text) {}
+  using TextScanner::TextScanner;
 
   Status parse() {
     skipSpace();
@@ -118,19 +119,7 @@ private:
   Error error(const std::string &what) {
     return badInput("malformed .npy header: %s", what.c_str());
   }
-  void skipSpace() {
-    while (position < text.size() &&
-           (text[position] == ' ' || text[position] == '\t' ||
-            text[position] == '\n'))
-      ++position;
-  }
-  bool consume(char c) {
-    if (position < text.size() && text[position] == c) {
-      ++position;
-      return true;
-    }
-    return false;
-  }
+  void skipSpace() { skip(" \t\n"); }
   bool parseString(std::string &out) {
     if (position >= text.size() ||
         (text[position] != '\'' && text[position] != '"'))
@@ -168,8 +157,6 @@ private:
     }
   }
 
-  std::string_view text;
-  size_t position = 0;
   bool sawDescr = false, sawFortranOrder = false, sawShape = false;
 };
 
@@ -188,12 +175,7 @@ Status checkBoolBytes(const HostTensor &tensor) {
 }
 } // namespace
 
-const char *npyDescr(DType dtype) {
-  for (const auto &[value, descr] : kNpyDescrs)
-    if (value == dtype)
-      return descr;
-  return "?";
-}
+const char *npyDescr(DType dtype) { return lookupName(kNpyDescrs, dtype); }
 
 Expected<HostTensor> parseNpy(const unsigned char *data, size_t size) {
   static const unsigned char magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -218,10 +200,7 @@ Expected<HostTensor> parseNpy(const unsigned char *data, size_t size) {
       reinterpret_cast<const char *>(data + headerStart), headerLength));
   if (Status status = header.parse(); !status)
     return status.takeError();
-  std::optional<DType> dtype;
-  for (const auto &[value, descr] : kNpyDescrs)
-    if (header.descr == descr)
-      dtype = value;
+  std::optional<DType> dtype = lookupValue(kNpyDescrs, header.descr);
   if (!dtype)
     return badInput("unsupported .npy dtype '%s' (supported: <f4 <f8 <f2 "
                     "<i8 <i4 |i1 |u1 |b1)",
@@ -363,22 +342,39 @@ struct TensorProtoFields {
   std::vector<int64_t> int64Data;
   std::vector<double> doubleData;
   std::vector<uint64_t> uint64Data;
+
+  /// Values in the typed fields, all of them.
+  size_t typedValueCount() const {
+    return floatData.size() + int32Data.size() + int64Data.size() +
+           doubleData.size() + uint64Data.size();
+  }
 };
 
 Error wireError(const char *what) {
   return badInput("malformed TensorProto: %s", what);
 }
 
+/// Reads a value of a scalar wire type (Varint, Fixed64 or Fixed32).
+bool readScalar(WireReader &reader, int wireType, uint64_t &value) {
+  switch (wireType) {
+  case Varint:
+    return reader.readVarint(value);
+  case Fixed64:
+    return reader.readFixed(8, value);
+  case Fixed32:
+    return reader.readFixed(4, value);
+  default:
+    return false;
+  }
+}
+
 /// Reads one value or a packed run of values of a repeated scalar field.
 template <typename Decode>
 Status readRepeated(WireReader &reader, int wireType, int scalarWireType,
                     Decode decode) {
+  uint64_t value;
   if (wireType == scalarWireType) {
-    uint64_t value;
-    bool ok = scalarWireType == Varint    ? reader.readVarint(value)
-              : scalarWireType == Fixed32 ? reader.readFixed(4, value)
-                                          : reader.readFixed(8, value);
-    if (!ok)
+    if (!readScalar(reader, scalarWireType, value))
       return wireError("truncated field");
     decode(value);
     return Status::ok();
@@ -391,11 +387,7 @@ Status readRepeated(WireReader &reader, int wireType, int scalarWireType,
     return wireError("truncated packed field");
   WireReader packed(data, data + size);
   while (!packed.atEnd()) {
-    uint64_t value;
-    bool ok = scalarWireType == Varint    ? packed.readVarint(value)
-              : scalarWireType == Fixed32 ? packed.readFixed(4, value)
-                                          : packed.readFixed(8, value);
-    if (!ok)
+    if (!readScalar(packed, scalarWireType, value))
       return wireError("truncated packed field");
     decode(value);
   }
@@ -408,14 +400,11 @@ Status skipField(WireReader &reader, int wireType) {
   size_t size;
   switch (wireType) {
   case Varint:
-    return reader.readVarint(ignored) ? Status::ok()
-                                      : Status(wireError("truncated field"));
   case Fixed64:
-    return reader.readFixed(8, ignored) ? Status::ok()
-                                        : Status(wireError("truncated field"));
   case Fixed32:
-    return reader.readFixed(4, ignored) ? Status::ok()
-                                        : Status(wireError("truncated field"));
+    return readScalar(reader, wireType, ignored)
+               ? Status::ok()
+               : Status(wireError("truncated field"));
   case LengthDelimited:
     return reader.readBytes(data, size) ? Status::ok()
                                         : Status(wireError("truncated field"));
@@ -453,10 +442,7 @@ Status readFields(const unsigned char *data, size_t size,
       return badInput("segmented TensorProto files are not supported");
     case FloatData:
       status = readRepeated(reader, wireType, Fixed32, [&](uint64_t value) {
-        uint32_t bits = static_cast<uint32_t>(value);
-        float f;
-        std::memcpy(&f, &bits, sizeof(f));
-        fields.floatData.push_back(f);
+        fields.floatData.push_back(floatFromBits(static_cast<uint32_t>(value)));
       });
       break;
     case Int32Data:
@@ -547,10 +533,7 @@ Status checkTypedData(const TensorProtoFields &fields, DType dtype,
     available = fields.int32Data.size();
     break;
   }
-  size_t totalTyped = fields.floatData.size() + fields.doubleData.size() +
-                      fields.int64Data.size() + fields.int32Data.size() +
-                      fields.uint64Data.size();
-  if (totalTyped != available)
+  if (fields.typedValueCount() != available)
     return badInput("a %s tensor must keep its values in %s or raw_data",
                     onnxDataTypeName(fields.dataType).c_str(), fieldName);
   if (available != count)
@@ -638,10 +621,7 @@ Expected<NamedTensor> parseTensorProto(const unsigned char *data, size_t size) {
   if (!count)
     return count.takeError();
   if (fields.hasRawData) {
-    bool hasTyped = !fields.floatData.empty() || !fields.doubleData.empty() ||
-                    !fields.int32Data.empty() || !fields.int64Data.empty() ||
-                    !fields.uint64Data.empty();
-    if (hasTyped)
+    if (fields.typedValueCount() != 0)
       return badInput("TensorProto has both raw_data and typed values");
     size_t needed = *count * dtypeSize(*dtype);
     if (fields.rawSize != needed)

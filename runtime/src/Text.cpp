@@ -79,19 +79,23 @@ std::optional<uint64_t> parseByteSize(std::string_view text) {
   return *count << shift;
 }
 
+int hexDigitValue(char c) {
+  if (isDigit(c))
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 std::optional<uint64_t> parseHex64(std::string_view text) {
   if (text.size() != 16)
     return std::nullopt;
   uint64_t value = 0;
   for (char c : text) {
-    int digit;
-    if (isDigit(c))
-      digit = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      digit = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      digit = c - 'A' + 10;
-    else
+    int digit = hexDigitValue(c);
+    if (digit < 0)
       return std::nullopt;
     value = value << 4 | static_cast<uint64_t>(digit);
   }
@@ -131,16 +135,6 @@ std::vector<std::string_view> splitFields(std::string_view text,
   }
 }
 
-static int hexValue(char c) {
-  if (isDigit(c))
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<std::string> percentDecode(std::string_view text) {
   std::string decoded;
   decoded.reserve(text.size());
@@ -151,8 +145,8 @@ std::optional<std::string> percentDecode(std::string_view text) {
     }
     if (i + 2 >= text.size())
       return std::nullopt;
-    int high = hexValue(text[i + 1]);
-    int low = hexValue(text[i + 2]);
+    int high = hexDigitValue(text[i + 1]);
+    int low = hexDigitValue(text[i + 2]);
     if (high < 0 || low < 0)
       return std::nullopt;
     decoded.push_back(static_cast<char>(high * 16 + low));
@@ -161,21 +155,44 @@ std::optional<std::string> percentDecode(std::string_view text) {
   return decoded;
 }
 
+void TextScanner::skip(std::string_view blanks) {
+  while (position < text.size() &&
+         blanks.find(text[position]) != std::string_view::npos)
+    ++position;
+}
+
+bool TextScanner::consume(char c) {
+  if (position < text.size() && text[position] == c) {
+    ++position;
+    return true;
+  }
+  return false;
+}
+
+const char *shortEscape(char c) {
+  switch (c) {
+  case '\n':
+    return "\\n";
+  case '\t':
+    return "\\t";
+  case '\r':
+    return "\\r";
+  case '\\':
+    return "\\\\";
+  default:
+    return nullptr;
+  }
+}
+
 std::string escapeBytes(std::string_view bytes) {
   std::string escaped;
   for (char c : bytes) {
     auto byte = static_cast<unsigned char>(c);
-    if (byte == '\n')
-      escaped += "\\n";
-    else if (byte == '\t')
-      escaped += "\\t";
-    else if (byte == '\r')
-      escaped += "\\r";
-    else if (byte == '\\')
-      escaped += "\\\\";
-    else if (byte >= 0x20 && byte < 0x7f)
+    if (const char *escape = shortEscape(c)) {
+      escaped += escape;
+    } else if (byte >= 0x20 && byte < 0x7f) {
       escaped.push_back(c);
-    else {
+    } else {
       char hex[8];
       std::snprintf(hex, sizeof(hex), "\\x%02x", byte);
       escaped += hex;
@@ -184,39 +201,41 @@ std::string escapeBytes(std::string_view bytes) {
   return escaped;
 }
 
-/// Length of the valid UTF-8 character at `text[i]` and its code point, or 0.
-static size_t decodeCharacter(std::string_view text, size_t i,
-                              uint32_t &codePoint) {
-  auto byte = [&](size_t k) -> int {
-    return k < text.size() ? static_cast<unsigned char>(text[k]) : -1;
-  };
-  int lead = byte(i);
-  size_t length;
-  uint32_t low = 0x80, high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    codePoint = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    codePoint = lead & 0x0F;
-    low = lead == 0xE0 ? 0xA0 : 0x80;
-    high = lead == 0xED ? 0x9F : 0xBF;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    codePoint = lead & 0x07;
-    low = lead == 0xF0 ? 0x90 : 0x80;
-    high = lead == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return 0;
+namespace {
+/// Well-formed UTF-8 (table 3-7 of the Unicode standard): the lead bytes of
+/// each length and the range of the byte after them; later bytes are always
+/// 0x80-0xBF.
+struct Utf8LeadRange {
+  unsigned char first, last;
+  int length;
+  unsigned char secondLow, secondHigh;
+};
+constexpr Utf8LeadRange kUtf8LeadRanges[] = {
+    {0xC2, 0xDF, 2, 0x80, 0xBF}, {0xE0, 0xE0, 3, 0xA0, 0xBF},
+    {0xE1, 0xEC, 3, 0x80, 0xBF}, {0xED, 0xED, 3, 0x80, 0x9F},
+    {0xEE, 0xEF, 3, 0x80, 0xBF}, {0xF0, 0xF0, 4, 0x90, 0xBF},
+    {0xF1, 0xF3, 4, 0x80, 0xBF}, {0xF4, 0xF4, 4, 0x80, 0x8F},
+};
+} // namespace
+
+int utf8SequenceLength(std::string_view text, size_t position) {
+  auto lead = static_cast<unsigned char>(text[position]);
+  if (lead < 0x80)
+    return 1;
+  for (const Utf8LeadRange &range : kUtf8LeadRanges) {
+    if (lead < range.first || lead > range.last)
+      continue;
+    for (int i = 1; i < range.length; ++i) {
+      if (position + i >= text.size())
+        return -i;
+      auto byte = static_cast<unsigned char>(text[position + i]);
+      if (byte < (i == 1 ? range.secondLow : 0x80) ||
+          byte > (i == 1 ? range.secondHigh : 0xBF))
+        return -i;
+    }
+    return range.length;
   }
-  for (size_t k = 1; k < length; ++k) {
-    int next = byte(i + k);
-    if (next < 0 || static_cast<uint32_t>(next) < (k == 1 ? low : 0x80) ||
-        static_cast<uint32_t>(next) > (k == 1 ? high : 0xBF))
-      return 0;
-    codePoint = codePoint << 6 | (static_cast<uint32_t>(next) & 0x3F);
-  }
-  return length;
+  return -1;
 }
 
 /// Characters that print as nothing or as a blank other than ' ': C1
@@ -233,19 +252,20 @@ static bool isInvisible(uint32_t c) {
 std::string escapeText(std::string_view bytes) {
   std::string escaped;
   for (size_t i = 0; i < bytes.size();) {
-    auto byte = static_cast<unsigned char>(bytes[i]);
-    if (byte < 0x80) {
+    // ASCII, and bytes that are not part of a valid character, one at a
+    // time as escapeBytes writes them.
+    int length = utf8SequenceLength(bytes, i);
+    if (length < 2) {
       escaped += escapeBytes(bytes.substr(i, 1));
       ++i;
       continue;
     }
-    uint32_t codePoint = 0;
-    size_t length = decodeCharacter(bytes, i, codePoint);
-    if (length == 0) {
-      escaped += escapeBytes(bytes.substr(i, 1));
-      ++i;
-      continue;
-    }
+    // The lead's low bits, then six bits from each continuation byte.
+    uint32_t codePoint =
+        static_cast<unsigned char>(bytes[i]) & (0x7F >> length);
+    for (int k = 1; k < length; ++k)
+      codePoint =
+          codePoint << 6 | (static_cast<unsigned char>(bytes[i + k]) & 0x3F);
     if (isInvisible(codePoint)) {
       char hex[16];
       std::snprintf(hex, sizeof(hex), "\\u{%x}", codePoint);

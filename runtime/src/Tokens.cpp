@@ -4,6 +4,7 @@
 
 #include "sinkrt/Text.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace sinkrt {
@@ -52,30 +53,27 @@ Expected<TokenSequence> parseTokenList(std::string_view text) {
   return tokens;
 }
 
+static bool isBlank(std::string_view line) {
+  return std::all_of(line.begin(), line.end(), isSpace);
+}
+
+/// "'PATH' line N" for the line at `index` (from 0) of a prompts file, the
+/// context of errors about it.
+static std::string lineContext(const std::string &path, size_t index) {
+  return formatString("'%s' line %zu", path.c_str(), index + 1);
+}
+
 Expected<std::vector<TokenSequence>> parseTokensFile(std::string_view content,
                                                      const std::string &path) {
   std::vector<TokenSequence> prompts;
-  size_t lineNumber = 0;
-  size_t position = 0;
-  while (position < content.size()) {
-    size_t newline = content.find('\n', position);
-    size_t end = newline == std::string_view::npos ? content.size() : newline;
-    std::string_view line = content.substr(position, end - position);
-    position = end + 1;
-    ++lineNumber;
-    size_t comment = line.find('#');
-    if (comment != std::string_view::npos)
-      line = line.substr(0, comment);
-    bool blank = true;
-    for (char c : line)
-      blank = blank && isSpace(c);
-    if (blank)
+  std::vector<std::string_view> lines = splitFields(content, '\n');
+  for (size_t index = 0; index < lines.size(); ++index) {
+    std::string_view line = lines[index].substr(0, lines[index].find('#'));
+    if (isBlank(line))
       continue;
     Expected<TokenSequence> tokens = parseTokenList(line);
     if (!tokens)
-      return withContext(
-          tokens.takeError(),
-          formatString("'%s' line %zu", path.c_str(), lineNumber));
+      return withContext(tokens.takeError(), lineContext(path, index));
     prompts.push_back(std::move(*tokens));
   }
   if (prompts.empty())
@@ -114,9 +112,9 @@ namespace {
 
 /// Just enough JSON to read one object per line: values are skipped by
 /// structure, strings decoded. Errors say what was expected where.
-class JsonLineReader {
+class JsonLineReader : TextScanner {
 public:
-  explicit JsonLineReader(std::string_view text) : text(text) {}
+  using TextScanner::TextScanner;
 
   Expected<std::string> stringField(std::string_view key) {
     skipSpaces();
@@ -127,13 +125,9 @@ public:
     if (consume('}'))
       return missing(key);
     while (true) {
-      skipSpaces();
-      Expected<std::string> name = readString();
+      Expected<std::string> name = readKey();
       if (!name)
         return name.takeError();
-      skipSpaces();
-      if (!consume(':'))
-        return error("expected ':'");
       skipSpaces();
       if (*name == key) {
         if (position >= text.size() || text[position] != '"')
@@ -169,29 +163,13 @@ private:
     return badInput("the JSON object has no \"%s\" field",
                     std::string(key).c_str());
   }
-  void skipSpaces() {
-    while (position < text.size() &&
-           (text[position] == ' ' || text[position] == '\t' ||
-            text[position] == '\r' || text[position] == '\n'))
-      ++position;
-  }
-  bool consume(char c) {
-    if (position < text.size() && text[position] == c) {
-      ++position;
-      return true;
-    }
-    return false;
-  }
+  void skipSpaces() { skip(" \t\r\n"); }
   Expected<unsigned> readHex4() {
     if (position + 4 > text.size())
       return error("truncated \\u escape");
     unsigned value = 0;
     for (int i = 0; i < 4; ++i) {
-      char c = text[position++];
-      int digit = c >= '0' && c <= '9'   ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                         : -1;
+      int digit = hexDigitValue(text[position++]);
       if (digit < 0)
         return error("bad \\u escape");
       value = value * 16 + static_cast<unsigned>(digit);
@@ -214,53 +192,48 @@ private:
       }
       if (position >= text.size())
         break;
+      // The escapes of one character (RFC 8259, section 7) and what they
+      // stand for; \u follows.
+      constexpr std::string_view kEscapes = "\"\\/bfnrt";
+      constexpr std::string_view kEscaped = "\"\\/\b\f\n\r\t";
       char escape = text[position++];
-      switch (escape) {
-      case '"':
-      case '\\':
-      case '/':
-        out.push_back(escape);
-        break;
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'u': {
-        Expected<unsigned> unit = readHex4();
-        if (!unit)
-          return unit.takeError();
-        unsigned codePoint = *unit;
-        if (codePoint >= 0xD800 && codePoint < 0xDC00) {
-          if (!(consume('\\') && consume('u')))
-            return error("unpaired surrogate");
-          Expected<unsigned> low = readHex4();
-          if (!low)
-            return low.takeError();
-          if (*low < 0xDC00 || *low >= 0xE000)
-            return error("unpaired surrogate");
-          codePoint = 0x10000 + ((codePoint - 0xD800) << 10) + (*low - 0xDC00);
-        } else if (codePoint >= 0xDC00 && codePoint < 0xE000) {
-          return error("unpaired surrogate");
-        }
-        appendUtf8(out, codePoint);
-        break;
+      if (size_t index = kEscapes.find(escape);
+          index != std::string_view::npos) {
+        out.push_back(kEscaped[index]);
+        continue;
       }
-      default:
+      if (escape != 'u')
         return error("bad escape");
+      Expected<unsigned> unit = readHex4();
+      if (!unit)
+        return unit.takeError();
+      unsigned codePoint = *unit;
+      if (codePoint >= 0xD800 && codePoint < 0xDC00) {
+        if (!(consume('\\') && consume('u')))
+          return error("unpaired surrogate");
+        Expected<unsigned> low = readHex4();
+        if (!low)
+          return low.takeError();
+        if (*low < 0xDC00 || *low >= 0xE000)
+          return error("unpaired surrogate");
+        codePoint = 0x10000 + ((codePoint - 0xD800) << 10) + (*low - 0xDC00);
+      } else if (codePoint >= 0xDC00 && codePoint < 0xE000) {
+        return error("unpaired surrogate");
       }
+      appendUtf8(out, codePoint);
     }
     return error("unterminated string");
+  }
+  /// A member's name and the colon after it.
+  Expected<std::string> readKey() {
+    skipSpaces();
+    Expected<std::string> name = readString();
+    if (!name)
+      return name.takeError();
+    skipSpaces();
+    if (!consume(':'))
+      return error("expected ':'");
+    return name;
   }
   Status skipValue(int depth) {
     if (depth > 64)
@@ -281,13 +254,8 @@ private:
         return Status::ok();
       while (true) {
         if (c == '{') {
-          skipSpaces();
-          Expected<std::string> name = readString();
-          if (!name)
+          if (Expected<std::string> name = readKey(); !name)
             return name.takeError();
-          skipSpaces();
-          if (!consume(':'))
-            return error("expected ':'");
         }
         if (Status inner = skipValue(depth + 1); !inner)
           return inner;
@@ -308,9 +276,6 @@ private:
       return error("expected a value");
     return Status::ok();
   }
-
-  std::string_view text;
-  size_t position = 0;
 };
 
 } // namespace
@@ -323,33 +288,22 @@ Expected<std::string> jsonStringField(std::string_view line,
 Expected<std::vector<std::string>> parsePromptsFile(std::string_view content,
                                                     const std::string &path) {
   std::vector<std::string> prompts;
-  size_t lineNumber = 0;
-  size_t position = 0;
-  while (position < content.size()) {
-    size_t newline = content.find('\n', position);
-    size_t end = newline == std::string_view::npos ? content.size() : newline;
-    std::string_view line = content.substr(position, end - position);
-    position = end + 1;
-    ++lineNumber;
+  std::vector<std::string_view> lines = splitFields(content, '\n');
+  for (size_t index = 0; index < lines.size(); ++index) {
+    std::string_view line = lines[index];
     if (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
-    bool blank = true;
-    for (char c : line)
-      blank = blank && isSpace(c);
-    if (blank)
+    if (isBlank(line))
       continue;
-    size_t first = line.find_first_not_of(" \t");
-    if (line[first] != '{') {
+    if (line[line.find_first_not_of(" \t")] != '{') {
       prompts.emplace_back(line);
       continue;
     }
     Expected<std::string> text = jsonStringField(line, "text");
     if (!text)
-      return withContext(
-          text.takeError(),
-          formatString("'%s' line %zu", path.c_str(), lineNumber));
+      return withContext(text.takeError(), lineContext(path, index));
     if (text->empty())
-      return badInput("'%s' line %zu: empty prompt", path.c_str(), lineNumber);
+      return badInput("%s: empty prompt", lineContext(path, index).c_str());
     prompts.push_back(std::move(*text));
   }
   if (prompts.empty())

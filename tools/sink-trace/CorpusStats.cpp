@@ -65,12 +65,22 @@ Distribution describe(std::vector<double> values) {
 // Accumulation
 //===----------------------------------------------------------------------===//
 
-// Shared with TraceMerge.cpp (declared in CorpusStats.h).
+// Shared with TraceMerge.cpp and TraceDiff.cpp (declared in CorpusStats.h).
 std::string modelIdentity(const ModelSummary &model) {
   return formatString("model '%s' (%d layers, %d heads, vocabulary %lld, "
                       "weights hash %016llx)",
                       model.name.c_str(), model.layers, model.heads,
                       static_cast<long long>(model.vocab),
+                      static_cast<unsigned long long>(model.weightsHash));
+}
+
+std::string modelDescription(const ModelSummary &model) {
+  return formatString("%s (%d layers, %d heads, vocabulary %lld, bos %lld, "
+                      "tokenizer %s, weights hash %016llx)",
+                      model.name.c_str(), model.layers, model.heads,
+                      static_cast<long long>(model.vocab),
+                      static_cast<long long>(model.bos),
+                      model.tokenizer.c_str(),
                       static_cast<unsigned long long>(model.weightsHash));
 }
 
@@ -361,13 +371,7 @@ std::string renderStatsText(const CorpusStats &stats) {
   std::string out =
       formatString("corpus: %zu trace file(s), %zu records, %zu positions\n",
                    stats.files.size(), stats.records, stats.positions);
-  out += formatString(
-      "model: %s (%d layers, %d heads, vocabulary %lld, bos %lld, tokenizer "
-      "%s, weights hash %016llx)\n",
-      model.name.c_str(), model.layers, model.heads,
-      static_cast<long long>(model.vocab), static_cast<long long>(model.bos),
-      model.tokenizer.c_str(),
-      static_cast<unsigned long long>(model.weightsHash));
+  out += "model: " + modelDescription(model) + "\n";
   out += "classification: " + rulesText(stats.layers, stats.rules) + "\n";
 
   out += formatString(
@@ -467,19 +471,26 @@ std::string jsonHistogram(const std::map<int, size_t> &histogram,
   return out + "]";
 }
 
-std::string jsonTokens(const std::vector<TokenStats> &tokens,
-                       const std::string &indent) {
-  if (tokens.empty())
-    return "[]";
-  std::string out = "[";
-  for (size_t i = 0; i < tokens.size(); ++i)
-    out += formatString("%s\n%s  {\"token\": %lld, \"text\": %s, \"sinks\": "
-                        "%zu, \"sequences\": %zu, \"occurrences\": %zu}",
-                        i ? "," : "", indent.c_str(),
-                        static_cast<long long>(tokens[i].token),
-                        jsonString(tokens[i].text).c_str(), tokens[i].sinks,
-                        tokens[i].sequences, tokens[i].occurrences);
-  return out + "\n" + indent + "]";
+std::string jsonToken(const TokenStats &token) {
+  return formatString("{\"token\": %lld, \"text\": %s, \"sinks\": %zu, "
+                      "\"sequences\": %zu, \"occurrences\": %zu}",
+                      static_cast<long long>(token.token),
+                      jsonString(token.text).c_str(), token.sinks,
+                      token.sequences, token.occurrences);
+}
+
+std::string jsonLevel(const LevelStats &level) {
+  return formatString("{\"kind\": \"%s\", \"creation_layer\": %d, "
+                      "\"lifetime\": %d, \"count\": %zu, \"sequences\": %zu, "
+                      "\"tokens\": %s}",
+                      sinkKindName(level.kind), level.creationLayer,
+                      level.lifetime, level.count, level.sequences,
+                      jsonLines(level.tokens, "    ", jsonToken).c_str());
+}
+
+std::string jsonLayerBosMass(const LayerBosMass &layer) {
+  return formatString("{\"layer\": %d, \"distribution\": %s}", layer.layer,
+                      jsonDistribution(layer.bosMass).c_str());
 }
 
 std::string jsonKind(const KindStats &kind) {
@@ -495,7 +506,8 @@ std::string jsonKind(const KindStats &kind) {
          jsonDistribution(kind.relativePosition) + ",\n";
   out += "      \"positions\": " +
          jsonHistogram(kind.positions, "position", "sinks") + ",\n";
-  out += "      \"tokens\": " + jsonTokens(kind.tokens, "      ") + "\n";
+  out +=
+      "      \"tokens\": " + jsonLines(kind.tokens, "      ", jsonToken) + "\n";
   return out + "    }";
 }
 
@@ -545,24 +557,9 @@ std::string renderStatsJson(const CorpusStats &stats) {
       "},\n";
   out += "  \"kinds\": {\n    \"primary\": " + jsonKind(stats.primary) +
          ",\n    \"secondary\": " + jsonKind(stats.secondary) + "\n  },\n";
-  out += "  \"levels\": [";
-  for (size_t i = 0; i < stats.levels.size(); ++i) {
-    const LevelStats &level = stats.levels[i];
-    out +=
-        formatString("%s\n    {\"kind\": \"%s\", \"creation_layer\": %d, "
-                     "\"lifetime\": %d, \"count\": %zu, \"sequences\": %zu, "
-                     "\"tokens\": %s}",
-                     i ? "," : "", sinkKindName(level.kind),
-                     level.creationLayer, level.lifetime, level.count,
-                     level.sequences, jsonTokens(level.tokens, "    ").c_str());
-  }
-  out += stats.levels.empty() ? "],\n" : "\n  ],\n";
-  out += "  \"bos_mass\": [";
-  for (size_t i = 0; i < stats.bosMass.size(); ++i)
-    out += formatString("%s\n    {\"layer\": %d, \"distribution\": %s}",
-                        i ? "," : "", stats.bosMass[i].layer,
-                        jsonDistribution(stats.bosMass[i].bosMass).c_str());
-  out += stats.bosMass.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  out += "  \"levels\": " + jsonLines(stats.levels, "  ", jsonLevel) + ",\n";
+  out += "  \"bos_mass\": " + jsonLines(stats.bosMass, "  ", jsonLayerBosMass) +
+         "\n}\n";
   return out;
 }
 

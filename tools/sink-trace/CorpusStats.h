@@ -112,6 +112,9 @@ struct CorpusStats {
 
 /// "model 'NAME' (L layers, H heads, vocabulary V, weights hash HASH)".
 std::string modelIdentity(const sinkrt::ModelSummary &model);
+/// "NAME (L layers, H heads, vocabulary V, bos B, tokenizer T, weights hash
+/// HASH)": the model line of `stats` and `report`.
+std::string modelDescription(const sinkrt::ModelSummary &model);
 /// Same network and weights: name, layers, heads, vocabulary, BOS,
 /// tokenizer, weights size and hash.
 bool sameModel(const sinkrt::ModelSummary &a, const sinkrt::ModelSummary &b);

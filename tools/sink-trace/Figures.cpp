@@ -82,16 +82,6 @@ std::string viridis(double t) {
   return formatString("#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 }
 
-std::string svgOpen(double width, double height) {
-  std::string svg = formatString(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-      "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
-      "font-size=\"12\">\n",
-      width, height, width, height);
-  svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  return svg;
-}
-
 std::string svgText(double x, double y, const std::string &text,
                     const char *attributes = "") {
   return formatString("<text x=\"%.1f\" y=\"%.1f\"%s%s>%s</text>\n", x, y,
@@ -118,20 +108,36 @@ std::string layerAxis(const TraceRecord &record, size_t rows, double left,
   return svg;
 }
 
-std::string title(const TraceData &trace, size_t recordIndex,
-                  const std::string &what) {
+/// Figure `name` of record `recordIndex`, its SVG begun: a `width` x
+/// `height` canvas and the title line, which says `what` the figure shows.
+Figure beginFigure(const TraceData &trace, size_t recordIndex, const char *name,
+                   std::string caption, double width, double height,
+                   const std::string &what) {
   const TraceRecord &record = trace.records[recordIndex];
-  return svgText(16, 24,
-                 formatString("%s: record %zu (prompt %d, %d tokens): ",
-                              trace.model.name.c_str(), recordIndex,
-                              record.prompt, record.sequenceLength) +
-                     what,
-                 "font-size=\"15\"");
+  std::string title = formatString("%s: record %zu (prompt %d, %d tokens): ",
+                                   trace.model.name.c_str(), recordIndex,
+                                   record.prompt, record.sequenceLength) +
+                      what;
+  return {name, std::move(caption),
+          svgOpen(width, height) + svgText(16, 24, title, "font-size=\"15\"")};
+}
+
+/// A remark in the middle of a `width` x `height` area, in place of marks
+/// that cannot be drawn.
+std::string note(double width, double height, const std::string &text) {
+  return svgText(width / 2, height / 2, text,
+                 "text-anchor=\"middle\" fill=\"#666\"");
 }
 
 std::string missing(double width, double height, const std::string &what) {
-  return svgText(width / 2, height / 2, what + " not instrumented",
-                 "text-anchor=\"middle\" fill=\"#666\"");
+  return note(width, height, what + " not instrumented");
+}
+
+/// `figure` finished with the note `text` in place of all its marks.
+Figure noteOnly(Figure figure, double width, double height,
+                const std::string &text) {
+  figure.svg += note(width, height, text) + "</svg>\n";
+  return figure;
 }
 
 std::vector<const TokenSink *> sinksOf(const TraceRecord &record) {
@@ -231,14 +237,12 @@ std::string colourBar(double x, double y, double height,
 Figure heatmap(const TraceData &trace, size_t recordIndex,
                const FigureOptions &options) {
   const TraceRecord &record = trace.records[recordIndex];
-  Figure figure;
-  figure.name = "heatmap";
   const int length = record.sequenceLength;
   const int minQueries = record.rules.minQueries;
   std::vector<TokenColumn> columns = tokenColumns(record, options.maxColumns);
   bool binned =
       !columns.empty() && columns.size() < static_cast<size_t>(length);
-  figure.caption = formatString(
+  std::string caption = formatString(
       "recv (the attention a key receives from the queries that see it, "
       "averaged over heads) per layer and %s, log colour scale; grey: keys "
       "seen by fewer than %d queries, not ranked or flagged by attention; "
@@ -263,17 +267,15 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
   const double labelBand =
       24 + 0.87 * 6.6 * static_cast<double>(std::max<size_t>(longestLabel, 6));
   const double height = top + plotHeight + 22 + labelBand + 10;
-  std::string svg = svgOpen(width, height);
-  svg += title(trace, recordIndex, "recv per layer and token");
+  Figure figure = beginFigure(trace, recordIndex, "heatmap", std::move(caption),
+                              width, height, "recv per layer and token");
+  std::string &svg = figure.svg;
 
   bool haveRecv =
       std::any_of(record.measurements.begin(), record.measurements.end(),
                   [](const LayerRecord &layer) { return !layer.recv.empty(); });
-  if (!haveRecv || columns.empty()) {
-    svg += missing(width, height, "recv");
-    figure.svg = svg + "</svg>\n";
-    return figure;
-  }
+  if (!haveRecv || columns.empty())
+    return noteOnly(std::move(figure), width, height, "recv not instrumented");
   // The colour scale's lower end: the decade below the smallest positive
   // recv of a ranked key, at least 1e-6.
   double smallest = 1;
@@ -435,7 +437,7 @@ Figure heatmap(const TraceData &trace, size_t recordIndex,
     svg += svgText(width - right + 8, legendY + 74,
                    formatString("%zu sinks unlabelled", unlabelled),
                    "font-size=\"10\" fill=\"#333\"");
-  figure.svg = svg + "</svg>\n";
+  svg += "</svg>\n";
   return figure;
 }
 
@@ -447,11 +449,6 @@ std::string viridisColour(double t) { return viridis(t); }
 
 Figure headBosMass(const TraceData &trace, size_t recordIndex) {
   const TraceRecord &record = trace.records[recordIndex];
-  Figure figure;
-  figure.name = "heads";
-  figure.caption = "BOS mass per layer and head (head_bos_mass: the mean over "
-                   "queries of the attention to position 0), linear colour "
-                   "scale 0-1.";
   size_t heads = 0;
   for (const LayerRecord &layer : record.measurements)
     heads = std::max(heads, layer.headBosMass.size());
@@ -467,13 +464,15 @@ Figure headBosMass(const TraceData &trace, size_t recordIndex) {
       rowHeight * static_cast<double>(std::max<size_t>(rows, 1));
   const double width = std::max(640.0, left + plotWidth + 110);
   const double height = top + plotHeight + 44;
-  std::string svg = svgOpen(width, height);
-  svg += title(trace, recordIndex, "BOS mass per head");
-  if (!heads) {
-    svg += missing(width, height, "head_bos_mass");
-    figure.svg = svg + "</svg>\n";
-    return figure;
-  }
+  Figure figure = beginFigure(
+      trace, recordIndex, "heads",
+      "BOS mass per layer and head (head_bos_mass: the mean over queries of "
+      "the attention to position 0), linear colour scale 0-1.",
+      width, height, "BOS mass per head");
+  std::string &svg = figure.svg;
+  if (!heads)
+    return noteOnly(std::move(figure), width, height,
+                    "head_bos_mass not instrumented");
   bool values = cellWidth >= 30 && rowHeight >= 13;
   svg += "<g shape-rendering=\"crispEdges\">\n";
   for (size_t row = 0; row < rows; ++row) {
@@ -513,7 +512,7 @@ Figure headBosMass(const TraceData &trace, size_t recordIndex) {
   svg += colourBar(left + plotWidth + 40, top, std::min(plotHeight, 200.0),
                    {{0, "0"}, {0.5, "0.5"}, {1, "1"}}, viridisColour,
                    "head_bos_mass");
-  figure.svg = svg + "</svg>\n";
+  svg += "</svg>\n";
   return figure;
 }
 
@@ -657,32 +656,30 @@ std::vector<const TokenSink *> plottedSinks(const TraceRecord &record,
 
 Figure hiddenStates(const TraceData &trace, size_t recordIndex) {
   const TraceRecord &record = trace.records[recordIndex];
-  Figure figure;
-  figure.name = "hidden";
-  figure.caption = "Residual stream entering each layer: its norm "
-                   "(hidden_norm, log scale) and |cos| with position 0 "
-                   "(|hidden_cos_bos|) of each sink, against the median over "
-                   "the tokens that are not sinks (dashed).";
+  std::string caption =
+      "Residual stream entering each layer: its norm "
+      "(hidden_norm, log scale) and |cos| with position 0 "
+      "(|hidden_cos_bos|) of each sink, against the median over "
+      "the tokens that are not sinks (dashed).";
   const double width = 980, top = 44, panelHeight = 260;
   std::vector<const TokenSink *> sinks = plottedSinks(record, kSeriesColours);
   size_t shownSinks = sinks.size();
   size_t allSinks = sinksOf(record).size();
   if (allSinks > shownSinks)
-    figure.caption +=
+    caption +=
         formatString(" The first %zu of %zu sinks.", shownSinks, allSinks);
   const double height = top + panelHeight + 50 + 20 * 3;
-  std::string svg = svgOpen(width, height);
-  svg += title(trace, recordIndex, "hidden states of the sinks");
+  Figure figure = beginFigure(trace, recordIndex, "hidden", std::move(caption),
+                              width, height, "hidden states of the sinks");
+  std::string &svg = figure.svg;
   bool haveNorm = false, haveCos = false;
   for (const LayerRecord &layer : record.measurements) {
     haveNorm |= !layer.hiddenNorm.empty();
     haveCos |= !layer.hiddenCosBos.empty();
   }
-  if (!haveNorm && !haveCos) {
-    svg += missing(width, height, "hidden_norm and hidden_cos_bos");
-    figure.svg = svg + "</svg>\n";
-    return figure;
-  }
+  if (!haveNorm && !haveCos)
+    return noteOnly(std::move(figure), width, height,
+                    "hidden_norm and hidden_cos_bos not instrumented");
   auto build = [&](Metric metric, bool absolute) {
     std::vector<Series> series;
     Series others{"median", "median of the other tokens", "#333333", true, {}};
@@ -730,7 +727,7 @@ Figure hiddenStates(const TraceData &trace, size_t recordIndex) {
     svg += missing(2 * (80 + panelWidth * 1.5 + 110), 2 * top + panelHeight,
                    "hidden_cos_bos");
   svg += seriesLegend(norms, 40, top + panelHeight + 66, width - 60);
-  figure.svg = svg + "</svg>\n";
+  svg += "</svg>\n";
   return figure;
 }
 
@@ -740,11 +737,6 @@ Figure hiddenStates(const TraceData &trace, size_t recordIndex) {
 
 Figure mlpAtCreation(const TraceData &trace, size_t recordIndex) {
   const TraceRecord &record = trace.records[recordIndex];
-  Figure figure;
-  figure.name = "mlp";
-  figure.caption = "Norm of the MLP output (mlp_norm) of each sink at its "
-                   "creation layer, against the median over the tokens that "
-                   "are not sinks at the same layer (grey).";
   std::vector<const TokenSink *> sinks = plottedSinks(record, 24);
   const double top = 44, plotHeight = 240, left = 80;
   const double group = 44;
@@ -752,19 +744,20 @@ Figure mlpAtCreation(const TraceData &trace, size_t recordIndex) {
       std::max(300.0, group * static_cast<double>(sinks.size()));
   const double width = std::max(720.0, left + plotWidth + 40);
   const double height = top + plotHeight + 110;
-  std::string svg = svgOpen(width, height);
-  svg += title(trace, recordIndex, "MLP output at creation");
+  Figure figure = beginFigure(
+      trace, recordIndex, "mlp",
+      "Norm of the MLP output (mlp_norm) of each sink at its creation layer, "
+      "against the median over the tokens that are not sinks at the same "
+      "layer (grey).",
+      width, height, "MLP output at creation");
+  std::string &svg = figure.svg;
   bool haveMlp = std::any_of(
       record.measurements.begin(), record.measurements.end(),
       [](const LayerRecord &layer) { return !layer.mlpNorm.empty(); });
-  if (!haveMlp || sinks.empty()) {
-    svg += svgText(width / 2, height / 2,
-                   haveMlp ? "no sinks in this record"
-                           : "mlp_norm not instrumented",
-                   "text-anchor=\"middle\" fill=\"#666\"");
-    figure.svg = svg + "</svg>\n";
-    return figure;
-  }
+  if (!haveMlp || sinks.empty())
+    return noteOnly(std::move(figure), width, height,
+                    haveMlp ? "no sinks in this record"
+                            : "mlp_norm not instrumented");
   struct Pair {
     const TokenSink *sink;
     double value, median;
@@ -842,7 +835,7 @@ Figure mlpAtCreation(const TraceData &trace, size_t recordIndex) {
                       left + 160, legendY - 9);
   svg += svgText(left + 174, legendY, "median of the other tokens",
                  "font-size=\"11\"");
-  figure.svg = svg + "</svg>\n";
+  svg += "</svg>\n";
   return figure;
 }
 

@@ -66,6 +66,19 @@ std::string kindCell(SinkKind kind) {
                       sinkKindName(kind));
 }
 
+/// The opening of a sink level's row, through its count cell: a level of a
+/// trace (SinkLevel) and of the statistics (LevelStats) start alike.
+template <typename Level> std::string levelCells(const Level &level) {
+  std::string count = std::to_string(level.count);
+  return formatString(
+      "<tr data-kind=\"%s\" data-creation=\"%d\" data-lifetime=\"%d\" "
+      "data-count=\"%s\"><td>%s</td><td class=\"num\">%d</td>"
+      "<td class=\"num\">%d</td><td class=\"num\">%s</td>",
+      sinkKindName(level.kind), level.creationLayer, level.lifetime,
+      count.c_str(), kindCell(level.kind).c_str(), level.creationLayer,
+      level.lifetime, count.c_str());
+}
+
 std::string quotedText(const ModelSummary &model, const TraceRecord &record,
                        int position) {
   std::string text = tokenText(model, record, position);
@@ -183,14 +196,8 @@ std::string levelsTable(const TraceData &trace) {
     }
     if (level.hits.size() > shown)
       hits += formatString(", ... (%zu more)", level.hits.size() - shown);
-    html += formatString(
-        "<tr data-kind=\"%s\" data-creation=\"%d\" data-lifetime=\"%d\" "
-        "data-count=\"%d\"><td>%s</td><td class=\"num\">%d</td>"
-        "<td class=\"num\">%d</td><td class=\"num\">%d</td>"
-        "<td class=\"tok\">%s</td></tr>\n",
-        sinkKindName(level.kind), level.creationLayer, level.lifetime,
-        level.count, kindCell(level.kind).c_str(), level.creationLayer,
-        level.lifetime, level.count, esc(hits).c_str());
+    html +=
+        levelCells(level) + "<td class=\"tok\">" + esc(hits) + "</td></tr>\n";
   }
   return html + "</tbody></table>\n";
 }
@@ -280,15 +287,11 @@ std::string statsSection(const CorpusStats &stats) {
             "<th class=\"num\">count</th><th class=\"num\">sequences</th>"
             "<th>tokens</th></tr></thead><tbody>\n";
     for (const LevelStats &level : stats.levels)
-      html += formatString(
-          "<tr data-kind=\"%s\" data-creation=\"%d\" data-lifetime=\"%d\" "
-          "data-count=\"%zu\"><td>%s</td><td class=\"num\">%d</td>"
-          "<td class=\"num\">%d</td><td class=\"num\">%zu</td>"
-          "<td class=\"num\">%zu</td><td class=\"tok\">%s</td></tr>\n",
-          sinkKindName(level.kind), level.creationLayer, level.lifetime,
-          level.count, kindCell(level.kind).c_str(), level.creationLayer,
-          level.lifetime, level.count, level.sequences,
-          esc(tokensCell(level.tokens, 6)).c_str());
+      html += levelCells(level) +
+              formatString("<td class=\"num\">%zu</td><td class=\"tok\">%s"
+                           "</td></tr>\n",
+                           level.sequences,
+                           esc(tokensCell(level.tokens, 6)).c_str());
     html += "</tbody></table>\n";
   }
 
@@ -302,16 +305,6 @@ std::string statsSection(const CorpusStats &stats) {
   html += "<details><summary>sink-trace stats (text)</summary><pre>" +
           esc(renderStatsText(stats)) + "</pre></details>\n";
   return html;
-}
-
-std::string modelLine(const ModelSummary &model) {
-  return formatString("%s (%d layers, %d heads, vocabulary %lld, bos %lld, "
-                      "tokenizer %s, weights hash %016llx)",
-                      model.name.c_str(), model.layers, model.heads,
-                      static_cast<long long>(model.vocab),
-                      static_cast<long long>(model.bos),
-                      model.tokenizer.c_str(),
-                      static_cast<unsigned long long>(model.weightsHash));
 }
 
 } // namespace
@@ -403,7 +396,7 @@ std::string renderHtmlReport(const std::vector<ReportTrace> &traces,
     html += formatString("<section class=\"model\" id=\"model-%zu\">"
                          "<h2>%s</h2>\n<p class=\"meta\">%s</p>\n",
                          g, esc(groupModel.name).c_str(),
-                         esc(modelLine(groupModel)).c_str());
+                         esc(modelDescription(groupModel)).c_str());
     std::string stats = statsOf(groups[g]);
     if (!stats.empty())
       html += "<section class=\"stats\"><h3>Sink statistics over all "
@@ -415,7 +408,7 @@ std::string renderHtmlReport(const std::vector<ReportTrace> &traces,
                            "<h3>File %s</h3>\n",
                            t, esc(traces[t].path).c_str());
       html += "<table class=\"metadata\"><tbody>\n";
-      html += "<tr><th>model</th><td>" + esc(modelLine(trace.model)) +
+      html += "<tr><th>model</th><td>" + esc(modelDescription(trace.model)) +
               "</td></tr>\n";
       html += formatString(
           "<tr><th>weights</th><td>%llu bytes</td></tr>\n",

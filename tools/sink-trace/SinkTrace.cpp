@@ -86,14 +86,12 @@ static int usageError(const std::string &message) {
   return 2;
 }
 
-static std::string defaultPlotPath(const std::string &tracePath) {
-  std::string stem = tracePath;
-  const std::string extension = ".sinktrace";
-  if (stem.size() > extension.size() &&
-      stem.compare(stem.size() - extension.size(), extension.size(),
-                   extension) == 0)
-    stem.resize(stem.size() - extension.size());
-  return stem + ".svg";
+/// Reports a trace that cannot be read, pooled, merged or compared, or an
+/// output that cannot be written; returns their exit code, 1.
+static int fail(const Error &error) {
+  std::fprintf(stderr, "sink-trace: error: %s\n",
+               oneLine(error.message).c_str());
+  return 1;
 }
 
 static std::string stemOf(const std::string &path,
@@ -152,8 +150,7 @@ static bool rasterize(const std::string &svgPath, const std::string &pngPath) {
 static bool writeOutput(const std::string &path, const std::string &text) {
   if (Status status = writeFileAtomically(path, {{text.data(), text.size()}});
       !status) {
-    std::fprintf(stderr, "sink-trace: error: %s\n",
-                 oneLine(status.getError().message).c_str());
+    fail(status.getError());
     return false;
   }
   std::printf("wrote %s\n", path.c_str());
@@ -180,13 +177,14 @@ static bool writeStdout(const std::string &text) {
   return true;
 }
 
-/// The command line of `stats` and `diff`: `--format=text|json` (or
-/// `--format X`) and trace files; `--` ends the options. Returns the exit
-/// code of a usage error, none when the command line is good.
-static std::optional<int> parseFormatAndPaths(int argc, char **argv,
-                                              std::string &format,
-                                              std::vector<std::string> &paths) {
-  format = "text";
+/// Walks the arguments after the command: up to "--", `option(i)` handles
+/// each argv[i] that starts with '-' (moving `i` past a value it reads) and
+/// returns the exit code of a usage error, if any; the other arguments are
+/// trace files.
+template <typename OptionFn>
+static std::optional<int> readArguments(int argc, char **argv,
+                                        std::vector<std::string> &paths,
+                                        OptionFn option) {
   bool options = true;
   for (int i = 2; i < argc; ++i) {
     std::string argument = argv[i];
@@ -194,18 +192,51 @@ static std::optional<int> parseFormatAndPaths(int argc, char **argv,
       options = false;
       continue;
     }
-    if (options && argument.rfind("--format=", 0) == 0) {
-      format = argument.substr(std::strlen("--format="));
+    if (options && argument.size() > 1 && argument[0] == '-') {
+      if (std::optional<int> exitCode = option(i))
+        return exitCode;
       continue;
     }
-    if (options && argument == "--format" && i + 1 < argc) {
-      format = argv[++i];
-      continue;
-    }
-    if (options && argument.size() > 1 && argument[0] == '-')
-      return usageError("unexpected option '" + argument + "'");
     paths.push_back(argument);
   }
+  return std::nullopt;
+}
+
+/// Whether argv[i] is the option `name` with a value: "NAME=VALUE", or NAME
+/// followed by the value (then `i` moves to it).
+static bool takeValue(int argc, char **argv, int &i, const char *name,
+                      std::string &value) {
+  std::string argument = argv[i];
+  std::string prefix = std::string(name) + "=";
+  if (argument.rfind(prefix, 0) == 0) {
+    value = argument.substr(prefix.size());
+    return true;
+  }
+  if (argument == name && i + 1 < argc) {
+    value = argv[++i];
+    return true;
+  }
+  return false;
+}
+
+static int unexpectedOption(const char *argument) {
+  return usageError("unexpected option '" + std::string(argument) + "'");
+}
+
+/// The command line of `stats` and `diff`: `--format=text|json` (or
+/// `--format X`) and trace files. Returns the exit code of a usage error,
+/// none when the command line is good.
+static std::optional<int> parseFormatAndPaths(int argc, char **argv,
+                                              std::string &format,
+                                              std::vector<std::string> &paths) {
+  format = "text";
+  if (std::optional<int> exitCode =
+          readArguments(argc, argv, paths, [&](int &i) -> std::optional<int> {
+            if (!takeValue(argc, argv, i, "--format", format))
+              return unexpectedOption(argv[i]);
+            return std::nullopt;
+          }))
+    return exitCode;
   if (format != "text" && format != "json")
     return usageError("--format must be text or json, got '" + format + "'");
   return std::nullopt;
@@ -213,12 +244,8 @@ static std::optional<int> parseFormatAndPaths(int argc, char **argv,
 
 /// `sink-trace stats`: the traces are read one at a time and folded into the
 /// statistics, so a corpus need not fit in memory at once.
-static int runStats(int argc, char **argv) {
-  std::string format;
-  std::vector<std::string> paths;
-  if (std::optional<int> exitCode =
-          parseFormatAndPaths(argc, argv, format, paths))
-    return *exitCode;
+static int runStats(const std::string &format,
+                    const std::vector<std::string> &paths) {
   if (paths.empty())
     return usageError("stats needs at least one trace file");
 
@@ -227,11 +254,8 @@ static int runStats(int argc, char **argv) {
     Expected<TraceData> trace = readTraceFile(path);
     Status status =
         trace ? builder.add(path, *trace) : Status(trace.takeError());
-    if (!status) {
-      std::fprintf(stderr, "sink-trace: error: %s\n",
-                   oneLine(status.getError().message).c_str());
-      return 1;
-    }
+    if (!status)
+      return fail(status.getError());
   }
   sinktrace::CorpusStats stats = builder.finish();
   return writeStdout(format == "json" ? sinktrace::renderStatsJson(stats)
@@ -258,48 +282,29 @@ static int runReport(int argc, char **argv) {
   std::vector<std::string> paths;
   std::string output;
   sinktrace::ReportOptions options;
-  bool optionsDone = false;
-  for (int i = 2; i < argc; ++i) {
-    std::string argument = argv[i];
-    std::string value;
-    auto takeValue = [&](const char *name) {
-      std::string prefix = std::string(name) + "=";
-      if (argument.rfind(prefix, 0) == 0) {
-        value = argument.substr(prefix.size());
-        return true;
-      }
-      if (argument == name && i + 1 < argc) {
-        value = argv[++i];
-        return true;
-      }
-      return false;
-    };
-    if (!optionsDone && argument == "--") {
-      optionsDone = true;
-      continue;
-    }
-    if (!optionsDone && takeValue("-o")) {
-      output = value;
-      continue;
-    }
-    if (!optionsDone && takeValue("--figures")) {
-      if (!parseCount(value, options.figureRecords))
-        return usageError("--figures needs a count or 'all', got '" + value +
-                          "'");
-      continue;
-    }
-    if (!optionsDone && takeValue("--max-columns")) {
-      std::optional<uint64_t> columns = parseUInt64(value);
-      if (!columns || *columns < 8)
-        return usageError("--max-columns needs a count of at least 8, got '" +
-                          value + "'");
-      options.figures.maxColumns = static_cast<size_t>(*columns);
-      continue;
-    }
-    if (!optionsDone && argument.size() > 1 && argument[0] == '-')
-      return usageError("unexpected option '" + argument + "'");
-    paths.push_back(argument);
-  }
+  if (std::optional<int> exitCode =
+          readArguments(argc, argv, paths, [&](int &i) -> std::optional<int> {
+            std::string value;
+            if (takeValue(argc, argv, i, "-o", output))
+              return std::nullopt;
+            if (takeValue(argc, argv, i, "--figures", value)) {
+              if (!parseCount(value, options.figureRecords))
+                return usageError("--figures needs a count or 'all', got '" +
+                                  value + "'");
+              return std::nullopt;
+            }
+            if (takeValue(argc, argv, i, "--max-columns", value)) {
+              std::optional<uint64_t> columns = parseUInt64(value);
+              if (!columns || *columns < 8)
+                return usageError(
+                    "--max-columns needs a count of at least 8, got '" + value +
+                    "'");
+              options.figures.maxColumns = static_cast<size_t>(*columns);
+              return std::nullopt;
+            }
+            return unexpectedOption(argv[i]);
+          }))
+    return *exitCode;
   if (paths.empty())
     return usageError("report needs at least one trace file");
   if (output.empty())
@@ -310,9 +315,7 @@ static int runReport(int argc, char **argv) {
     Expected<TraceData> trace = readTraceFile(paths[i]);
     if (!trace) {
       progress("reading traces", paths.size(), paths.size());
-      std::fprintf(stderr, "sink-trace: error: %s\n",
-                   oneLine(trace.getError().message).c_str());
-      return 1;
+      return fail(trace.getError());
     }
     traces.push_back({paths[i], std::move(*trace)});
   }
@@ -323,12 +326,8 @@ static int runReport(int argc, char **argv) {
 
 /// `sink-trace diff A B`: a report, so differences exit with 0 too; only
 /// traces that cannot be read or compared exit with 1.
-static int runDiff(int argc, char **argv) {
-  std::string format;
-  std::vector<std::string> paths;
-  if (std::optional<int> exitCode =
-          parseFormatAndPaths(argc, argv, format, paths))
-    return *exitCode;
+static int runDiff(const std::string &format,
+                   const std::vector<std::string> &paths) {
   if (paths.size() != 2)
     return usageError(formatString(
         "diff needs two trace files (A and B), got %zu", paths.size()));
@@ -336,20 +335,14 @@ static int runDiff(int argc, char **argv) {
   std::vector<TraceData> traces;
   for (const std::string &path : paths) {
     Expected<TraceData> trace = readTraceFile(path);
-    if (!trace) {
-      std::fprintf(stderr, "sink-trace: error: %s\n",
-                   oneLine(trace.getError().message).c_str());
-      return 1;
-    }
+    if (!trace)
+      return fail(trace.getError());
     traces.push_back(std::move(*trace));
   }
   Expected<sinktrace::TraceDiff> diff =
       sinktrace::diffTraces(paths[0], traces[0], paths[1], traces[1]);
-  if (!diff) {
-    std::fprintf(stderr, "sink-trace: error: %s\n",
-                 oneLine(diff.getError().message).c_str());
-    return 1;
-  }
+  if (!diff)
+    return fail(diff.getError());
   return writeStdout(format == "json" ? sinktrace::renderDiffJson(*diff)
                                       : sinktrace::renderDiffText(*diff))
              ? 0
@@ -375,45 +368,32 @@ static Expected<TraceData> readMerged(const std::vector<std::string> &paths) {
 static int runMerge(int argc, char **argv) {
   std::string outPath;
   std::vector<std::string> paths;
-  bool options = true;
-  for (int i = 2; i < argc; ++i) {
-    std::string argument = argv[i];
-    if (options && argument == "--") {
-      options = false;
-      continue;
-    }
-    if (options && argument == "-o") {
-      if (i + 1 >= argc)
-        return usageError("-o needs a file name");
-      if (!outPath.empty())
-        return usageError("-o given twice");
-      outPath = argv[++i];
-      continue;
-    }
-    if (options && argument.size() > 1 && argument[0] == '-')
-      return usageError("unexpected option '" + argument + "'");
-    paths.push_back(argument);
-  }
+  if (std::optional<int> exitCode =
+          readArguments(argc, argv, paths, [&](int &i) -> std::optional<int> {
+            if (std::strcmp(argv[i], "-o") != 0)
+              return unexpectedOption(argv[i]);
+            if (i + 1 >= argc)
+              return usageError("-o needs a file name");
+            if (!outPath.empty())
+              return usageError("-o given twice");
+            outPath = argv[++i];
+            return std::nullopt;
+          }))
+    return *exitCode;
   if (outPath.empty())
     return usageError("merge needs an output file (-o ALL.sinktrace)");
   if (paths.empty())
     return usageError("merge needs at least one trace file");
 
   Expected<TraceData> merged = readMerged(paths);
-  if (!merged) {
-    std::fprintf(stderr, "sink-trace: error: %s\n",
-                 oneLine(merged.getError().message).c_str());
-    return 1;
-  }
+  if (!merged)
+    return fail(merged.getError());
   Expected<std::vector<uint8_t>> bytes = serializeTrace(*merged);
   Status status =
       bytes ? writeFileAtomically(outPath, {{bytes->data(), bytes->size()}})
             : Status(bytes.takeError());
-  if (!status) {
-    std::fprintf(stderr, "sink-trace: error: %s\n",
-                 oneLine(status.getError().message).c_str());
-    return 1;
-  }
+  if (!status)
+    return fail(status.getError());
   std::printf("merged %zu traces (%zu records) into %s\n", paths.size(),
               merged->records.size(), outPath.c_str());
   return 0;
@@ -425,14 +405,20 @@ int main(int argc, char **argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (argc >= 2 && std::strcmp(argv[1], "stats") == 0)
-    return runStats(argc, argv);
+  if (argc >= 2 && (std::strcmp(argv[1], "stats") == 0 ||
+                    std::strcmp(argv[1], "diff") == 0)) {
+    std::string format;
+    std::vector<std::string> paths;
+    if (std::optional<int> exitCode =
+            parseFormatAndPaths(argc, argv, format, paths))
+      return *exitCode;
+    return std::strcmp(argv[1], "stats") == 0 ? runStats(format, paths)
+                                              : runDiff(format, paths);
+  }
   if (argc >= 2 && std::strcmp(argv[1], "report") == 0)
     return runReport(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "merge") == 0)
     return runMerge(argc, argv);
-  if (argc >= 2 && std::strcmp(argv[1], "diff") == 0)
-    return runDiff(argc, argv);
   if (argc < 3)
     return usageError("expected a command and a trace file");
   std::string command = argv[1];
@@ -488,11 +474,8 @@ int main(int argc, char **argv) {
   }
 
   Expected<TraceData> trace = readMerged(tracePaths);
-  if (!trace) {
-    std::fprintf(stderr, "sink-trace: error: %s\n",
-                 oneLine(trace.getError().message).c_str());
-    return 1;
-  }
+  if (!trace)
+    return fail(trace.getError());
   if (command == "summary")
     return writeStdout(sinktrace::renderSummary(*trace)) ? 0 : 1;
   if (command == "json")
@@ -504,7 +487,7 @@ int main(int argc, char **argv) {
     return usageError(formatString("--record %zu: the trace has %zu records",
                                    recordIndex, trace->records.size()));
   if (plotPath.empty())
-    plotPath = defaultPlotPath(tracePath);
+    plotPath = stemOf(tracePath, ".sinktrace") + ".svg";
   std::string stem = stemOf(plotPath, ".svg");
   size_t first = allRecords ? 0 : recordIndex;
   size_t end = allRecords ? trace->records.size() : recordIndex + 1;

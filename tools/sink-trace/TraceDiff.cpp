@@ -469,6 +469,50 @@ std::string jsonKinds(const size_t counts[3]) {
                       counts[2]);
 }
 
+std::string jsonSinkDiff(const SinkDiff &sink) {
+  return formatString("{\"change\": \"%s\", \"position\": %d, \"token\": "
+                      "%lld, \"text\": %s, \"a\": %s, \"b\": %s}",
+                      sinkChangeName(sink.change), sink.position,
+                      static_cast<long long>(sink.token),
+                      jsonString(sink.text).c_str(), jsonSink(sink.a).c_str(),
+                      jsonSink(sink.b).c_str());
+}
+
+std::string jsonLayerDiff(const LayerDiff &layer) {
+  std::string position = layer.maxRecvPosition >= 0
+                             ? std::to_string(layer.maxRecvPosition)
+                             : std::string("null");
+  return formatString("{\"layer\": %d, \"bos_mass_a\": %s, \"bos_mass_b\": %s, "
+                      "\"bos_mass_delta\": %s, \"max_recv_delta\": %s, "
+                      "\"max_recv_position\": %s, \"changed\": %s}",
+                      layer.layer, jsonFloat(layer.bosMassA).c_str(),
+                      jsonFloat(layer.bosMassB).c_str(),
+                      jsonDouble(layer.bosMassDelta).c_str(),
+                      jsonDouble(layer.maxRecvDelta).c_str(), position.c_str(),
+                      layer.changed ? "true" : "false");
+}
+
+std::string jsonMeanDelta(const LayerMeanDelta &layer) {
+  return formatString("{\"layer\": %d, \"records\": %zu, \"mean\": %s}",
+                      layer.layer, layer.records,
+                      jsonDouble(layer.mean).c_str());
+}
+
+std::string jsonRecordDiff(const RecordDiff &record) {
+  std::string out =
+      formatString("{\"record\": %zu, \"prompt\": %d, \"sequence_length\": %d, "
+                   "\"differences\": %s, \"sink_changes\": %s,\n",
+                   record.record, record.prompt, record.sequenceLength,
+                   record.differs() ? "true" : "false",
+                   record.sinksChanged() ? "true" : "false");
+  out += "     \"classification\": {\"a\": " + jsonRules(record.rulesA) +
+         ", \"b\": " + jsonRules(record.rulesB) + "},\n";
+  out += "     \"sinks\": " + jsonLines(record.sinks, "     ", jsonSinkDiff) +
+         ",\n";
+  out += "     \"layers\": " + jsonLines(record.layers, "     ", jsonLayerDiff);
+  return out + "}";
+}
+
 } // namespace
 
 std::string renderDiffJson(const TraceDiff &diff) {
@@ -487,49 +531,8 @@ std::string renderDiffJson(const TraceDiff &diff) {
                       diff.sameRules ? "true" : "false");
   out += "  \"classification\": {\"a\": " + jsonRules(diff.a.rules) +
          ", \"b\": " + jsonRules(diff.b.rules) + "},\n";
-  out += "  \"records\": [";
-  for (size_t i = 0; i < diff.records.size(); ++i) {
-    const RecordDiff &record = diff.records[i];
-    out +=
-        formatString("%s\n    {\"record\": %zu, \"prompt\": %d, "
-                     "\"sequence_length\": %d, \"differences\": %s, "
-                     "\"sink_changes\": %s,\n",
-                     i ? "," : "", record.record, record.prompt,
-                     record.sequenceLength, record.differs() ? "true" : "false",
-                     record.sinksChanged() ? "true" : "false");
-    out += "     \"classification\": {\"a\": " + jsonRules(record.rulesA) +
-           ", \"b\": " + jsonRules(record.rulesB) + "},\n";
-    out += "     \"sinks\": [";
-    for (size_t s = 0; s < record.sinks.size(); ++s) {
-      const SinkDiff &sink = record.sinks[s];
-      out += formatString("%s\n       {\"change\": \"%s\", \"position\": %d, "
-                          "\"token\": %lld, \"text\": %s, \"a\": %s, \"b\": "
-                          "%s}",
-                          s ? "," : "", sinkChangeName(sink.change),
-                          sink.position, static_cast<long long>(sink.token),
-                          jsonString(sink.text).c_str(),
-                          jsonSink(sink.a).c_str(), jsonSink(sink.b).c_str());
-    }
-    out += record.sinks.empty() ? "],\n" : "\n     ],\n";
-    out += "     \"layers\": [";
-    for (size_t l = 0; l < record.layers.size(); ++l) {
-      const LayerDiff &layer = record.layers[l];
-      std::string position = layer.maxRecvPosition >= 0
-                                 ? std::to_string(layer.maxRecvPosition)
-                                 : std::string("null");
-      out += formatString(
-          "%s\n       {\"layer\": %d, \"bos_mass_a\": %s, \"bos_mass_b\": "
-          "%s, \"bos_mass_delta\": %s, \"max_recv_delta\": %s, "
-          "\"max_recv_position\": %s, \"changed\": %s}",
-          l ? "," : "", layer.layer, jsonFloat(layer.bosMassA).c_str(),
-          jsonFloat(layer.bosMassB).c_str(),
-          jsonDouble(layer.bosMassDelta).c_str(),
-          jsonDouble(layer.maxRecvDelta).c_str(), position.c_str(),
-          layer.changed ? "true" : "false");
-    }
-    out += record.layers.empty() ? "]}" : "\n     ]}";
-  }
-  out += diff.records.empty() ? "],\n" : "\n  ],\n";
+  out +=
+      "  \"records\": " + jsonLines(diff.records, "  ", jsonRecordDiff) + ",\n";
   out += formatString(
       "  \"totals\": {\"records\": %zu, \"records_with_sink_changes\": %zu, "
       "\"records_with_differences\": %zu,\n",
@@ -538,14 +541,8 @@ std::string renderDiffJson(const TraceDiff &diff) {
   out += "    \"gained\": " + jsonKinds(diff.gained) +
          ", \"lost\": " + jsonKinds(diff.lost) +
          formatString(", \"changed\": %zu,\n", diff.changed);
-  out += "    \"bos_mass_delta\": [";
-  for (size_t i = 0; i < diff.bosMassDelta.size(); ++i)
-    out += formatString("%s\n      {\"layer\": %d, \"records\": %zu, "
-                        "\"mean\": %s}",
-                        i ? "," : "", diff.bosMassDelta[i].layer,
-                        diff.bosMassDelta[i].records,
-                        jsonDouble(diff.bosMassDelta[i].mean).c_str());
-  out += diff.bosMassDelta.empty() ? "]}\n}\n" : "\n    ]}\n}\n";
+  out += "    \"bos_mass_delta\": " +
+         jsonLines(diff.bosMassDelta, "    ", jsonMeanDelta) + "}\n}\n";
   return out;
 }
 

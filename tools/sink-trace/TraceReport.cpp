@@ -340,14 +340,8 @@ std::string jsonString(const std::string &text) {
     auto byte = static_cast<unsigned char>(c);
     if (c == '"')
       out += "\\\"";
-    else if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c == '\r')
-      out += "\\r";
+    else if (const char *escape = shortEscape(c))
+      out += escape;
     else if (byte < 0x20)
       out += formatString("\\u%04x", byte);
     else
@@ -374,6 +368,78 @@ std::string jsonFloats(const std::vector<float> &values) {
   return out + "]";
 }
 
+std::string jsonLayer(const LayerRecord &layer) {
+  std::string out = formatString("{\"layer\": %d", layer.layer);
+  out += ", \"bos_mass\": " + jsonFloat(layer.bosMass);
+  out += ", \"head_bos_mass\": " + jsonFloats(layer.headBosMass);
+  for (Metric metric : {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
+                        Metric::MlpNorm, Metric::MlpCosBos})
+    out += formatString(", \"%s\": ", metricName(metric)) +
+           jsonFloats(layer.values(metric));
+  out += ", \"flags\": " + jsonIntegers(layer.flags);
+  // After the flags: fields are only ever appended.
+  for (Metric metric : {Metric::KeyNorm, Metric::ValueNorm})
+    out += formatString(", \"%s\": ", metricName(metric)) +
+           jsonFloats(layer.values(metric));
+  return out + "}";
+}
+
+std::string jsonSink(const TokenSink &sink) {
+  return formatString(
+      "{\"position\": %d, \"token\": %lld, \"kind\": \"%s\", "
+      "\"creation_layer\": %d, \"lifetime\": %d, \"end_layer\": %d, "
+      "\"flagged_layers\": %d, \"peak_recv\": %s, \"peak_recv_layer\": "
+      "%d, \"criteria\": %s}",
+      sink.position, static_cast<long long>(sink.token),
+      sinkKindName(sink.kind), sink.creationLayer, sink.lifetime, sink.endLayer,
+      sink.flaggedLayers, jsonFloat(sink.peakRecv).c_str(), sink.peakRecvLayer,
+      jsonCriteria(sink.criteria).c_str());
+}
+
+std::string jsonRecord(const TraceRecord &record) {
+  std::string out = "{\n";
+  out += formatString("      \"prompt\": %d,\n      \"batch_row\": %d,\n",
+                      record.prompt, record.batchRow);
+  out += "      \"tokens\": " + jsonIntegers(record.tokens) + ",\n";
+  if (!record.tokenTexts.empty()) {
+    // Escaped like the summary: a token may hold part of a UTF-8
+    // character, which a JSON string cannot.
+    std::string texts;
+    for (size_t i = 0; i < record.tokenTexts.size(); ++i)
+      texts += (i ? ", " : "") + jsonString(escapeText(record.tokenTexts[i]));
+    out += "      \"token_texts\": [" + texts + "],\n";
+  }
+  out +=
+      formatString("      \"sequence_length\": %d,\n", record.sequenceLength);
+  out +=
+      "      \"instrument_spec\": " + jsonString(record.instrumentSpec) + ",\n";
+  out += "      \"layers\": " + jsonIntegers(record.layers) + ",\n";
+  out += "      \"metrics\": [";
+  for (size_t i = 0; i < record.metrics.size(); ++i)
+    out += (i ? ", " : "") + jsonString(metricName(record.metrics[i]));
+  out += "],\n";
+  out += "      \"classification\": " + jsonRules(record.rules) + ",\n";
+  out += "      \"measurements\": " +
+         jsonLines(record.measurements, "      ", jsonLayer) + ",\n";
+  out += "      \"sinks\": " + jsonLines(record.sinks, "      ", jsonSink);
+  return out + "\n    }";
+}
+
+std::string jsonLevel(const SinkLevel &level) {
+  std::string out = formatString(
+      "{\"kind\": \"%s\", \"creation_layer\": %d, \"lifetime\": %d, "
+      "\"count\": %d, \"hits\": [",
+      sinkKindName(level.kind), level.creationLayer, level.lifetime,
+      level.count);
+  for (size_t h = 0; h < level.hits.size(); ++h)
+    out += formatString("%s{\"record\": %d, \"position\": %d, \"token\": "
+                        "%lld}",
+                        h ? ", " : "", level.hits[h].record,
+                        level.hits[h].position,
+                        static_cast<long long>(level.hits[h].token));
+  return out + "]}";
+}
+
 } // namespace
 
 std::string renderJson(const TraceData &trace) {
@@ -393,86 +459,8 @@ std::string renderJson(const TraceData &trace) {
                       static_cast<unsigned long long>(model.weightsSize));
   out += formatString("    \"weights_hash\": \"%016llx\"\n  },\n",
                       static_cast<unsigned long long>(model.weightsHash));
-  out += "  \"records\": [";
-  for (size_t r = 0; r < trace.records.size(); ++r) {
-    const TraceRecord &record = trace.records[r];
-    const ClassificationRules &rules = record.rules;
-    out += r ? ",\n    {\n" : "\n    {\n";
-    out += formatString("      \"prompt\": %d,\n      \"batch_row\": %d,\n",
-                        record.prompt, record.batchRow);
-    out += "      \"tokens\": " + jsonIntegers(record.tokens) + ",\n";
-    if (!record.tokenTexts.empty()) {
-      // Escaped like the summary: a token may hold part of a UTF-8
-      // character, which a JSON string cannot.
-      std::string texts;
-      for (size_t i = 0; i < record.tokenTexts.size(); ++i)
-        texts += (i ? ", " : "") + jsonString(escapeText(record.tokenTexts[i]));
-      out += "      \"token_texts\": [" + texts + "],\n";
-    }
-    out +=
-        formatString("      \"sequence_length\": %d,\n", record.sequenceLength);
-    out += "      \"instrument_spec\": " + jsonString(record.instrumentSpec) +
-           ",\n";
-    out += "      \"layers\": " + jsonIntegers(record.layers) + ",\n";
-    out += "      \"metrics\": [";
-    for (size_t i = 0; i < record.metrics.size(); ++i)
-      out += (i ? ", " : "") + jsonString(metricName(record.metrics[i]));
-    out += "],\n";
-    out += "      \"classification\": " + jsonRules(rules) + ",\n";
-    out += "      \"measurements\": [";
-    for (size_t i = 0; i < record.measurements.size(); ++i) {
-      const LayerRecord &layer = record.measurements[i];
-      out += i ? ",\n" : "\n";
-      out += formatString("        {\"layer\": %d", layer.layer);
-      out += ", \"bos_mass\": " + jsonFloat(layer.bosMass);
-      out += ", \"head_bos_mass\": " + jsonFloats(layer.headBosMass);
-      for (Metric metric :
-           {Metric::Recv, Metric::HiddenNorm, Metric::HiddenCosBos,
-            Metric::MlpNorm, Metric::MlpCosBos})
-        out += formatString(", \"%s\": ", metricName(metric)) +
-               jsonFloats(layer.values(metric));
-      out += ", \"flags\": " + jsonIntegers(layer.flags);
-      // After the flags: fields are only ever appended.
-      for (Metric metric : {Metric::KeyNorm, Metric::ValueNorm})
-        out += formatString(", \"%s\": ", metricName(metric)) +
-               jsonFloats(layer.values(metric));
-      out += "}";
-    }
-    out += record.measurements.empty() ? "],\n" : "\n      ],\n";
-    out += "      \"sinks\": [";
-    for (size_t i = 0; i < record.sinks.size(); ++i) {
-      const TokenSink &sink = record.sinks[i];
-      out += i ? ",\n" : "\n";
-      out += formatString(
-          "        {\"position\": %d, \"token\": %lld, \"kind\": \"%s\", "
-          "\"creation_layer\": %d, \"lifetime\": %d, \"end_layer\": %d, "
-          "\"flagged_layers\": %d, \"peak_recv\": %s, \"peak_recv_layer\": "
-          "%d, \"criteria\": %s}",
-          sink.position, static_cast<long long>(sink.token),
-          sinkKindName(sink.kind), sink.creationLayer, sink.lifetime,
-          sink.endLayer, sink.flaggedLayers, jsonFloat(sink.peakRecv).c_str(),
-          sink.peakRecvLayer, jsonCriteria(sink.criteria).c_str());
-    }
-    out += record.sinks.empty() ? "]\n    }" : "\n      ]\n    }";
-  }
-  out += trace.records.empty() ? "],\n" : "\n  ],\n";
-  out += "  \"levels\": [";
-  for (size_t i = 0; i < trace.levels.size(); ++i) {
-    const SinkLevel &level = trace.levels[i];
-    out += i ? ",\n" : "\n";
-    out += formatString("    {\"kind\": \"%s\", \"creation_layer\": %d, "
-                        "\"lifetime\": %d, \"count\": %d, \"hits\": [",
-                        sinkKindName(level.kind), level.creationLayer,
-                        level.lifetime, level.count);
-    for (size_t h = 0; h < level.hits.size(); ++h)
-      out += formatString("%s{\"record\": %d, \"position\": %d, \"token\": "
-                          "%lld}",
-                          h ? ", " : "", level.hits[h].record,
-                          level.hits[h].position,
-                          static_cast<long long>(level.hits[h].token));
-    out += "]}";
-  }
-  out += trace.levels.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  out += "  \"records\": " + jsonLines(trace.records, "  ", jsonRecord) + ",\n";
+  out += "  \"levels\": " + jsonLines(trace.levels, "  ", jsonLevel) + "\n}\n";
   return out;
 }
 
@@ -540,6 +528,16 @@ std::string xmlEscape(const std::string &text) {
     }
   }
   return out;
+}
+
+std::string svgOpen(double width, double height) {
+  std::string svg = formatString(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+      "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
+      "font-size=\"12\">\n",
+      width, height, width, height);
+  svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  return svg;
 }
 
 std::string shorten(const std::string &text, size_t maxBytes) {
@@ -617,12 +615,7 @@ std::string renderSvg(const TraceData &trace, size_t recordIndex) {
     return index < paletteSize ? kPalette[index] : "#999999";
   };
 
-  std::string svg = formatString(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-      "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
-      "font-size=\"12\">\n",
-      width, height, width, height);
-  svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  std::string svg = svgOpen(width, height);
   svg += formatString(
       "<text x=\"%.0f\" y=\"24\" font-size=\"16\">%s: record %zu (prompt "
       "%d, %d tokens)</text>\n",

@@ -65,6 +65,21 @@ std::string jsonFloat(float value);
 /// NaN and infinity.
 std::string jsonDouble(double value);
 
+/// A JSON array of `items`, each written as JSON by `toJson`, one per line
+/// as the JSON views lay out arrays of objects: each item on a line indented
+/// by `indent` and two spaces, the closing bracket on a line indented by
+/// `indent`; "[]" when there are none.
+template <typename T, typename ToJson>
+std::string jsonLines(const std::vector<T> &items, const std::string &indent,
+                      ToJson toJson) {
+  if (items.empty())
+    return "[]";
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i)
+    out += (i ? ",\n  " : "\n  ") + indent + toJson(items[i]);
+  return out + "\n" + indent + "]";
+}
+
 /// A criteria bit set as `sink-trace json` writes it: ["hidden_cosine",
 /// "attention"].
 std::string jsonCriteria(uint8_t criteria);
@@ -76,6 +91,10 @@ std::string jsonRules(const sinkrt::ClassificationRules &rules);
 
 /// `text` with the XML special characters (& < > ") escaped.
 std::string xmlEscape(const std::string &text);
+
+/// The start of an SVG figure of `width` x `height` units: the <svg> element
+/// (sans-serif, 12 units) and a white background.
+std::string svgOpen(double width, double height);
 
 /// At most `maxBytes` bytes of `text` (never a partial UTF-8 character),
 /// "..." appended when cut.

@@ -14,6 +14,7 @@
 #define SINKRT_MATMULKERNELS_H
 
 #include "sinkrt/HalfFloat.h"
+#include "sinkrt/Text.h"
 #include "sinkrt/ThreadPool.h"
 
 #include <cstdint>
@@ -91,17 +92,15 @@ constexpr const char *matmulKernelName(int64_t kernel) {
 bool matmulKernelSupported(int64_t kernel,
                            WeightType weights = WeightType::F32);
 
-/// The name of a weight type as the ABI functions and sinkc spell it.
+/// The weight types as the ABI functions and sinkc spell them.
+inline constexpr std::pair<WeightType, const char *> kWeightTypeNames[] = {
+    {WeightType::F32, "f32"},
+    {WeightType::F16, "f16"},
+    {WeightType::BF16, "bf16"},
+};
+
 constexpr const char *weightTypeName(WeightType type) {
-  switch (type) {
-  case WeightType::F32:
-    return "f32";
-  case WeightType::F16:
-    return "f16";
-  case WeightType::BF16:
-    return "bf16";
-  }
-  return "unknown";
+  return lookupName(kWeightTypeNames, type, "unknown");
 }
 
 /// Runs `problem` with `kernel` (the layout-agnostic reference loop when the

@@ -45,31 +45,41 @@ inline int exitCodeFor(ErrorKind kind) {
   return kind == ErrorKind::BadInput ? 2 : 1;
 }
 
-class [[nodiscard]] Status {
+namespace detail {
+/// The error half of Status and Expected.
+class ErrorSlot {
+public:
+  const Error &getError() const {
+    assert(error && "no error to get");
+    return *error;
+  }
+  Error takeError() {
+    assert(error && "no error to take");
+    return std::move(*error);
+  }
+
+protected:
+  ErrorSlot() = default;
+  ErrorSlot(Error error) : error(std::move(error)) {}
+
+  std::optional<Error> error;
+};
+} // namespace detail
+
+class [[nodiscard]] Status : public detail::ErrorSlot {
 public:
   Status() = default;
-  Status(Error error) : error(std::move(error)) {}
+  Status(Error error) : ErrorSlot(std::move(error)) {}
   static Status ok() { return Status(); }
 
   bool isOk() const { return !error.has_value(); }
   explicit operator bool() const { return isOk(); }
-  const Error &getError() const {
-    assert(error && "no error in an OK status");
-    return *error;
-  }
-  Error takeError() {
-    assert(error && "no error in an OK status");
-    return std::move(*error);
-  }
-
-private:
-  std::optional<Error> error;
 };
 
-template <typename T> class [[nodiscard]] Expected {
+template <typename T> class [[nodiscard]] Expected : public detail::ErrorSlot {
 public:
   Expected(T value) : value(std::move(value)) {}
-  Expected(Error error) : error(std::move(error)) {}
+  Expected(Error error) : ErrorSlot(std::move(error)) {}
 
   bool isOk() const { return value.has_value(); }
   explicit operator bool() const { return isOk(); }
@@ -85,18 +95,8 @@ public:
   T *operator->() { return &**this; }
   const T *operator->() const { return &**this; }
 
-  const Error &getError() const {
-    assert(error && "no error in a value");
-    return *error;
-  }
-  Error takeError() {
-    assert(error && "no error in a value");
-    return std::move(*error);
-  }
-
 private:
   std::optional<T> value;
-  std::optional<Error> error;
 };
 
 } // namespace sinkrt

@@ -51,12 +51,30 @@ std::string getType(const Json &object, const std::string &path);
 std::string joinPath(const std::string &path, const std::string &field);
 std::string indexPath(const std::string &path, size_t index);
 
+/// The parts of a "Sequence" component: the elements of its array field
+/// `key`, each made by `make(element, elementPath)`.
+template <typename Part>
+std::vector<Part>
+makeSequenceParts(const Json &json, const char *key, const std::string &path,
+                  Part (*make)(const Json &, const std::string &)) {
+  const Json &list = requireField(json, key, path);
+  std::string listPath = joinPath(path, key);
+  if (!list.is_array())
+    throwLoadError(listPath, "expected an array");
+  std::vector<Part> parts;
+  for (size_t i = 0; i < list.size(); ++i)
+    parts.push_back(make(list[i], indexPath(listPath, i)));
+  return parts;
+}
+
 /// A "pattern" object: {"String": "..."} or {"Regex": "..."}.
 struct Pattern {
   std::string literal;
   std::shared_ptr<const Regex> regex;
   /// Matches of the pattern in `text` (non-overlapping, left to right).
   std::vector<std::pair<size_t, size_t>> findAll(std::string_view text) const;
+  /// `text` with every match replaced by `content`.
+  std::string replaceAll(std::string_view text, std::string_view content) const;
 };
 Pattern makePattern(const Json &json, const std::string &path);
 

@@ -210,17 +210,8 @@ public:
       : pattern(std::move(pattern)), content(std::move(content)) {}
   void decodeChain(std::vector<std::string> &tokens,
                    DecodeMode &) const override {
-    for (std::string &token : tokens) {
-      std::string out;
-      size_t previous = 0;
-      for (auto [start, end] : pattern.findAll(token)) {
-        out.append(token, previous, start - previous);
-        out += content;
-        previous = end;
-      }
-      out.append(token, previous, std::string::npos);
-      token = std::move(out);
-    }
+    for (std::string &token : tokens)
+      token = pattern.replaceAll(token, content);
   }
 
 private:
@@ -263,16 +254,9 @@ size_t getCount(const Json &json, const char *key, const std::string &path) {
 std::unique_ptr<Decoder> makeDecoder(const Json &json,
                                      const std::string &path) {
   std::string type = getType(json, path);
-  if (type == "Sequence") {
-    const Json &list = requireField(json, "decoders", path);
-    std::string listPath = joinPath(path, "decoders");
-    if (!list.is_array())
-      throwLoadError(listPath, "expected an array");
-    std::vector<std::unique_ptr<Decoder>> parts;
-    for (size_t i = 0; i < list.size(); ++i)
-      parts.push_back(makeDecoder(list[i], indexPath(listPath, i)));
-    return std::make_unique<SequenceDecoder>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequenceDecoder>(
+        makeSequenceParts(json, "decoders", path, makeDecoder));
   if (type == "ByteLevel")
     return std::make_unique<ByteLevelDecoder>();
   if (type == "Metaspace") {
@@ -340,12 +324,8 @@ Template makeTemplate(const Json &json, const std::string &path) {
   if (type == "ByteLevel")
     return result; // Only offsets change.
   if (type == "Sequence") {
-    const Json &list = requireField(json, "processors", path);
-    std::string listPath = joinPath(path, "processors");
-    if (!list.is_array())
-      throwLoadError(listPath, "expected an array");
-    for (size_t i = 0; i < list.size(); ++i) {
-      Template inner = makeTemplate(list[i], indexPath(listPath, i));
+    for (const Template &inner :
+         makeSequenceParts(json, "processors", path, makeTemplate)) {
       result.before.insert(result.before.begin(), inner.before.begin(),
                            inner.before.end());
       result.after.insert(result.after.end(), inner.after.begin(),

@@ -91,4 +91,17 @@ Pattern::findAll(std::string_view text) const {
   return matches;
 }
 
+std::string Pattern::replaceAll(std::string_view text,
+                                std::string_view content) const {
+  std::string out;
+  size_t previous = 0;
+  for (auto [start, end] : findAll(text)) {
+    out.append(text, previous, start - previous);
+    out += content;
+    previous = end;
+  }
+  out.append(text, previous, std::string::npos);
+  return out;
+}
+
 } // namespace sinktok

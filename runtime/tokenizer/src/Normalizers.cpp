@@ -48,18 +48,7 @@ public:
   ReplaceNormalizer(Pattern pattern, std::string content)
       : pattern(std::move(pattern)), content(std::move(content)) {}
   void normalize(std::string &text) const override {
-    std::vector<std::pair<size_t, size_t>> matches = pattern.findAll(text);
-    if (matches.empty())
-      return;
-    std::string out;
-    size_t previous = 0;
-    for (auto [start, end] : matches) {
-      out.append(text, previous, start - previous);
-      out += content;
-      previous = end;
-    }
-    out.append(text, previous, std::string::npos);
-    text = std::move(out);
+    text = pattern.replaceAll(text, content);
   }
 
 private:
@@ -118,16 +107,9 @@ public:
 std::unique_ptr<Normalizer> makeNormalizer(const Json &json,
                                            const std::string &path) {
   std::string type = getType(json, path);
-  if (type == "Sequence") {
-    const Json &list = requireField(json, "normalizers", path);
-    std::string listPath = joinPath(path, "normalizers");
-    if (!list.is_array())
-      throwLoadError(listPath, "expected an array");
-    std::vector<std::unique_ptr<Normalizer>> parts;
-    for (size_t i = 0; i < list.size(); ++i)
-      parts.push_back(makeNormalizer(list[i], indexPath(listPath, i)));
-    return std::make_unique<SequenceNormalizer>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequenceNormalizer>(
+        makeSequenceParts(json, "normalizers", path, makeNormalizer));
   if (type == "NFC")
     return std::make_unique<UnicodeNormalizer>(NormalForm::NFC);
   if (type == "NFD")

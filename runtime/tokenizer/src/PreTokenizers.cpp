@@ -87,38 +87,31 @@ std::vector<Range> applyBehavior(std::vector<Range> ranges, Behavior behavior,
   case Behavior::Removed:
     out = std::move(ranges);
     break;
-  case Behavior::Contiguous: {
-    bool previousMatch = false;
-    for (Range range : ranges) {
-      if (range.isMatch == previousMatch && !out.empty())
-        out.back().end = range.end;
-      else
-        out.push_back({range.start, range.end, false});
-      previousMatch = range.isMatch;
-    }
-    break;
-  }
-  case Behavior::MergedWithPrevious: {
-    bool previousMatch = false;
-    for (Range range : ranges) {
-      if (range.isMatch && !previousMatch && !out.empty())
-        out.back().end = range.end;
-      else
-        out.push_back({range.start, range.end, false});
-      previousMatch = range.isMatch;
-    }
-    break;
-  }
+  case Behavior::Contiguous:
+  case Behavior::MergedWithPrevious:
   case Behavior::MergedWithNext: {
+    // Each range starts a part or joins the one before it: a range of the
+    // same kind as its predecessor joins (Contiguous); a match joins the part
+    // on its left (MergedWithPrevious) or, walking backwards, the part on its
+    // right (MergedWithNext).
+    bool backwards = behavior == Behavior::MergedWithNext;
+    if (backwards)
+      std::reverse(ranges.begin(), ranges.end());
     bool previousMatch = false;
-    for (auto it = ranges.rbegin(); it != ranges.rend(); ++it) {
-      if (it->isMatch && !previousMatch && !out.empty())
-        out.back().start = it->start;
-      else
-        out.push_back({it->start, it->end, false});
-      previousMatch = it->isMatch;
+    for (const Range &range : ranges) {
+      bool joins = behavior == Behavior::Contiguous
+                       ? range.isMatch == previousMatch
+                       : range.isMatch && !previousMatch;
+      if (joins && !out.empty()) {
+        out.back().start = std::min(out.back().start, range.start);
+        out.back().end = std::max(out.back().end, range.end);
+      } else {
+        out.push_back({range.start, range.end, false});
+      }
+      previousMatch = range.isMatch;
     }
-    std::reverse(out.begin(), out.end());
+    if (backwards)
+      std::reverse(out.begin(), out.end());
     break;
   }
   }
@@ -328,16 +321,9 @@ MetaspaceOptions parseMetaspaceOptions(const Json &json,
 std::unique_ptr<PreTokenizer> makePreTokenizer(const Json &json,
                                                const std::string &path) {
   std::string type = getType(json, path);
-  if (type == "Sequence") {
-    const Json &list = requireField(json, "pretokenizers", path);
-    std::string listPath = joinPath(path, "pretokenizers");
-    if (!list.is_array())
-      throwLoadError(listPath, "expected an array");
-    std::vector<std::unique_ptr<PreTokenizer>> parts;
-    for (size_t i = 0; i < list.size(); ++i)
-      parts.push_back(makePreTokenizer(list[i], indexPath(listPath, i)));
-    return std::make_unique<SequencePreTokenizer>(std::move(parts));
-  }
+  if (type == "Sequence")
+    return std::make_unique<SequencePreTokenizer>(
+        makeSequenceParts(json, "pretokenizers", path, makePreTokenizer));
   if (type == "Split")
     return std::make_unique<SplitPreTokenizer>(
         makePattern(requireField(json, "pattern", path),

@@ -28,48 +28,9 @@ char32_t decodeUtf8(std::string_view text, size_t position) {
   }
 }
 
-/// Length of the valid UTF-8 character at `position`, or, when there is
-/// none, minus the length of the maximal subpart of one (the bytes that
-/// could still have begun a character; at least 1). This is the split the
-/// Unicode standard recommends for U+FFFD substitution and Rust implements.
-static int validSequenceLength(std::string_view text, size_t position) {
-  auto at = [&](size_t i) -> int {
-    return i < text.size() ? static_cast<unsigned char>(text[i]) : -1;
-  };
-  int lead = at(position);
-  if (lead < 0x80)
-    return 1;
-  int length;
-  int secondLow = 0x80, secondHigh = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0)
-      secondLow = 0xA0;
-    else if (lead == 0xED)
-      secondHigh = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0)
-      secondLow = 0x90;
-    else if (lead == 0xF4)
-      secondHigh = 0x8F;
-  } else {
-    return -1;
-  }
-  for (int i = 1; i < length; ++i) {
-    int byte = at(position + i);
-    int low = i == 1 ? secondLow : 0x80, high = i == 1 ? secondHigh : 0xBF;
-    if (byte < low || byte > high)
-      return -i;
-  }
-  return length;
-}
-
 size_t findInvalidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
-    int length = validSequenceLength(text, i);
+    int length = sinkrt::utf8SequenceLength(text, i);
     if (length < 0)
       return i;
     i += length;
@@ -81,7 +42,7 @@ std::string utf8Lossy(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   for (size_t i = 0; i < bytes.size();) {
-    int length = validSequenceLength(bytes, i);
+    int length = sinkrt::utf8SequenceLength(bytes, i);
     if (length > 0) {
       out.append(bytes.substr(i, length));
       i += length;
@@ -134,21 +95,11 @@ std::string normalize(std::string_view text, NormalForm form) {
   if (isAscii(text))
     return std::string(text);
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2 *normalizer = nullptr;
-  switch (form) {
-  case NormalForm::NFC:
-    normalizer = icu::Normalizer2::getNFCInstance(status);
-    break;
-  case NormalForm::NFD:
-    normalizer = icu::Normalizer2::getNFDInstance(status);
-    break;
-  case NormalForm::NFKC:
-    normalizer = icu::Normalizer2::getNFKCInstance(status);
-    break;
-  case NormalForm::NFKD:
-    normalizer = icu::Normalizer2::getNFKDInstance(status);
-    break;
-  }
+  const icu::Normalizer2 *normalizer =
+      form == NormalForm::NFC    ? icu::Normalizer2::getNFCInstance(status)
+      : form == NormalForm::NFD  ? icu::Normalizer2::getNFDInstance(status)
+      : form == NormalForm::NFKC ? icu::Normalizer2::getNFKCInstance(status)
+                                 : icu::Normalizer2::getNFKDInstance(status);
   // The normalization data is compiled into ICU; failing to get it is a
   // broken installation, and the text is then left as it is.
   if (U_FAILURE(status) || !normalizer)
