@@ -29,27 +29,21 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kAttentionFunction = "sinkrt_attention";
-
 /// The flags of sinkrt_attention (runtime/include/sinkrt/Attention.h).
 enum : int64_t { kCausal = 1, kSegments = 2, kColumnSums = 4, kKeyMask = 8 };
 
-func::FuncOp getOrDeclareAttention(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kAttentionFunction))
-    return existing;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+/// sinkrt_attention (runtime/include/sinkrt/Attention.h).
+FunctionType attentionFunctionType(MLIRContext *ctx) {
+  Builder b(ctx);
   Type f32 = UnrankedMemRefType::get(b.getF32Type(), 0);
   Type i64 = UnrankedMemRefType::get(b.getI64Type(), 0);
-  auto type = b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32,
-                                 i64, i64, i64, f32, f32, b.getF32Type(),
-                                 b.getI64Type(), b.getI64Type()},
-                                {});
-  auto function =
-      func::FuncOp::create(b, module.getLoc(), kAttentionFunction, type);
-  function.setPrivate();
-  return function;
+  return b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32, i64,
+                            i64, i64, f32, f32, b.getF32Type(), b.getI64Type(),
+                            b.getI64Type()},
+                           {});
 }
+constexpr RuntimeFunction kAttentionFunction{"sinkrt_attention",
+                                             attentionFunctionType};
 
 Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t dim) {
   return tensor::DimOp::create(b, loc, tensor, dim);
@@ -75,11 +69,8 @@ Value placeholder(OpBuilder &b, Location loc, Type element) {
                                 buffer);
 }
 
-LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
-  FailureOr<Value> context = runtimeContextFor(op);
-  if (failed(context))
-    return failure();
-  OpBuilder b(op);
+void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
+                        Value context) {
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey();
   SmallVector<Value> outSizes = {dimOf(b, loc, q, 0), dimOf(b, loc, q, 1),
@@ -89,7 +80,7 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
   int64_t flags = 0;
   if (op.getCausal())
     flags |= kCausal;
-  SmallVector<Value> args = {*context, toUnrankedReadOnly(b, loc, q),
+  SmallVector<Value> args = {context, toUnrankedReadOnly(b, loc, q),
                              toUnrankedReadOnly(b, loc, k),
                              toUnrankedReadOnly(b, loc, op.getValue())};
   if (!op.getSegments().empty()) {
@@ -129,22 +120,14 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
     columnSums.replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, columnSums.getType(), sums, /*restrict=*/true,
         /*writable=*/true));
-  op.erase();
-  return success();
 }
 
 struct LowerAttentionToRuntime
     : public impl::LowerAttentionToRuntimeBase<LowerAttentionToRuntime> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<sink::AttentionOp> ops;
-    module.walk([&](sink::AttentionOp op) { ops.push_back(op); });
-    if (ops.empty())
-      return;
-    func::FuncOp callee = getOrDeclareAttention(module);
-    for (sink::AttentionOp op : ops)
-      if (failed(lowerAttention(op, callee)))
-        return signalPassFailure();
+    if (failed(lowerToRuntimeCalls<sink::AttentionOp>(
+            getOperation(), kAttentionFunction, buildAttentionCall)))
+      signalPassFailure();
   }
 };
 
