@@ -61,36 +61,35 @@ std::optional<ArrayRef<char>> blobBytes(ElementsAttr value,
 
 uint64_t walkBlob(const WeightsLayout &layout, llvm::raw_ostream *os) {
   sinkrt::WeightsHasher hash;
+  auto append = [&](ArrayRef<char> bytes) {
+    hash.update(bytes.data(), bytes.size());
+    if (os)
+      os->write(bytes.data(), bytes.size());
+  };
   static const char zeros[64] = {};
   uint64_t at = 0;
-  for (const auto &entry : layout.entries) {
-    while (at < entry.offset) {
-      size_t n = std::min<uint64_t>(entry.offset - at, sizeof(zeros));
-      hash.update(zeros, n);
-      if (os)
-        os->write(zeros, n);
+  // Zeros up to `offset`.
+  auto padTo = [&](uint64_t offset) {
+    while (at < offset) {
+      size_t n = std::min<uint64_t>(offset - at, sizeof(zeros));
+      append(ArrayRef<char>(zeros, n));
       at += n;
     }
+  };
+  for (const auto &entry : layout.entries) {
+    padTo(entry.offset);
     // Each weight is read once here, a piece at a time; mapped pieces go
     // back to the page cache at once, so not even the largest weight (a
     // 545 MB embedding) is resident as a whole.
     for (size_t done = 0; done < entry.data.size(); done += kPieceBytes) {
       ArrayRef<char> piece = entry.data.slice(
           done, std::min<size_t>(kPieceBytes, entry.data.size() - done));
-      hash.update(piece.data(), piece.size());
-      if (os)
-        os->write(piece.data(), piece.size());
+      append(piece);
       releaseFileBackedPages(piece);
     }
     at += entry.data.size();
   }
-  while (at < layout.size) {
-    size_t n = std::min<uint64_t>(layout.size - at, sizeof(zeros));
-    hash.update(zeros, n);
-    if (os)
-      os->write(zeros, n);
-    at += n;
-  }
+  padTo(layout.size);
   return hash.finish();
 }
 

@@ -98,13 +98,10 @@ struct PackMatmulWeightsPass
   void runOnOperation() override {
     if (panelWidth <= 0)
       return;
-    storage = weightStorageType(&getContext(), weightsDType);
-    if (!storage) {
-      getOperation().emitError("sinkc-pack-matmul-weights: weights-dtype "
-                               "must be f32, f16 or bf16, not '")
-          << weightsDType << "'";
+    storage =
+        weightStorageTypeOrError(getOperation(), getArgument(), weightsDType);
+    if (!storage)
       return signalPassFailure();
-    }
     unsigned counter = 0;
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation()->walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });

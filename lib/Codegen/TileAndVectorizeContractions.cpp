@@ -78,6 +78,32 @@ SmallVector<scf::ForOp> peel(RewriterBase &rewriter, scf::ForOp loop) {
   return {loop};
 }
 
+/// Tiles `op` with `options` in its place and marks the tiles with
+/// kTileMarker; failure (the op is left alone) when tiling fails.
+FailureOr<scf::SCFTilingResult>
+tileAndMark(RewriterBase &rewriter, linalg::LinalgOp op,
+            const scf::SCFTilingOptions &options) {
+  rewriter.setInsertionPoint(op);
+  auto tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  for (Operation *tile : tiled->tiledOps)
+    tile->setAttr(kTileMarker, rewriter.getUnitAttr());
+  rewriter.eraseOp(op);
+  return tiled;
+}
+
+/// The linalg ops of `func` that carry kTileMarker.
+SmallVector<linalg::LinalgOp> markedTiles(func::FuncOp func) {
+  SmallVector<linalg::LinalgOp> tiles;
+  func.walk([&](linalg::LinalgOp op) {
+    if (op->hasAttr(kTileMarker))
+      tiles.push_back(op);
+  });
+  return tiles;
+}
+
 void canonicalize(func::FuncOp func) {
   MLIRContext *context = func.getContext();
   RewritePatternSet patterns(context);
@@ -123,16 +149,11 @@ struct TileAndVectorizeContractionsPass
       scf::SCFTilingOptions options;
       options.setTileSizes(tileSizes);
       options.setInterchange(interchange);
-      rewriter.setInsertionPoint(op);
-      auto tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      auto tiled = tileAndMark(rewriter, op, options);
       if (failed(tiled)) {
         op.emitError("tiling the contraction failed");
         return signalPassFailure();
       }
-      for (Operation *tile : tiled->tiledOps)
-        tile->setAttr(kTileMarker, rewriter.getUnitAttr());
-      rewriter.eraseOp(op);
       unsigned mPosition = dims.batch.size() + dims.m.size() - 1;
       if (tiled->loops.size() != interchange.size())
         continue;
@@ -149,12 +170,7 @@ struct TileAndVectorizeContractionsPass
 
     // 2. Whatever is still dynamic (remainders of dynamic sizes) is tiled to
     // one element in that dimension, so that every tile is static.
-    SmallVector<linalg::LinalgOp> tiles;
-    func.walk([&](linalg::LinalgOp op) {
-      if (op->hasAttr(kTileMarker))
-        tiles.push_back(op);
-    });
-    for (linalg::LinalgOp op : tiles) {
+    for (linalg::LinalgOp op : markedTiles(func)) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::none_of(ranges, ShapedType::isDynamic))
         continue;
@@ -164,26 +180,15 @@ struct TileAndVectorizeContractionsPass
             rewriter.getIndexAttr(ShapedType::isDynamic(range) ? 1 : 0));
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
-      rewriter.setInsertionPoint(op);
-      auto tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled)) {
+      if (failed(tileAndMark(rewriter, op, options))) {
         op.emitError("tiling a contraction remainder failed");
         return signalPassFailure();
       }
-      for (Operation *tile : tiled->tiledOps)
-        tile->setAttr(kTileMarker, rewriter.getUnitAttr());
-      rewriter.eraseOp(op);
     }
     canonicalize(func);
 
     // 3. Vectorize every static tile.
-    tiles.clear();
-    func.walk([&](linalg::LinalgOp op) {
-      if (op->hasAttr(kTileMarker))
-        tiles.push_back(op);
-    });
-    for (linalg::LinalgOp op : tiles) {
+    for (linalg::LinalgOp op : markedTiles(func)) {
       if (llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic)) {
         op->removeAttr(kTileMarker); // stays scalar (lowered to loops)
         continue;

@@ -27,6 +27,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -63,25 +64,33 @@ bool staticElementCountFits(RankedTensorType type) {
   return true;
 }
 
-/// Byte size of one element of an ONNX data type we support, or 0.
-int64_t onnxElementSize(int32_t dataType) {
-  switch (dataType) {
-  case onnx::TensorProto::FLOAT:
-  case onnx::TensorProto::INT32:
-    return 4;
-  case onnx::TensorProto::DOUBLE:
-  case onnx::TensorProto::INT64:
-    return 8;
-  case onnx::TensorProto::FLOAT16:
-  case onnx::TensorProto::BFLOAT16:
-  case onnx::TensorProto::INT16:
-    return 2;
-  case onnx::TensorProto::INT8:
-  case onnx::TensorProto::BOOL:
-    return 1;
-  default:
-    return 0;
-  }
+// The element types of kDataTypes.
+template <typename FloatT> Type getFloatType(MLIRContext *context) {
+  return FloatT::get(context);
+}
+template <unsigned Width> Type getIntegerType(MLIRContext *context) {
+  return IntegerType::get(context, Width);
+}
+
+/// The ONNX data types that sinkc supports and their element types, in the
+/// order messages list them. In raw data an element takes the bytes of its
+/// type's bit width (BOOL: one).
+constexpr std::pair<onnx::TensorProto::DataType, Type (*)(MLIRContext *)>
+    kDataTypes[] = {
+        {onnx::TensorProto::FLOAT, getFloatType<Float32Type>},
+        {onnx::TensorProto::DOUBLE, getFloatType<Float64Type>},
+        {onnx::TensorProto::FLOAT16, getFloatType<Float16Type>},
+        {onnx::TensorProto::BFLOAT16, getFloatType<BFloat16Type>},
+        {onnx::TensorProto::INT64, getIntegerType<64>},
+        {onnx::TensorProto::INT32, getIntegerType<32>},
+        {onnx::TensorProto::INT16, getIntegerType<16>},
+        {onnx::TensorProto::INT8, getIntegerType<8>},
+        {onnx::TensorProto::BOOL, getIntegerType<1>},
+};
+
+/// Byte size of one element of `type` (one of kDataTypes) in raw data.
+int64_t rawElementSize(Type type) {
+  return llvm::divideCeil(type.getIntOrFloatBitWidth(), 8);
 }
 
 std::string onnxTypeName(int32_t dataType) {
@@ -103,6 +112,30 @@ std::string attributeTypeName(int type) {
 /// from: the attribute (the older opsets) or input #1 (the newer ones). The
 /// operator table picks the form per opset range.
 enum class OperandForm { Attribute, Input };
+
+/// An operand that ONNX moved from an attribute to input #1: the opset that
+/// moved it, and the errors for a node written in the other form.
+struct OperandMove {
+  int64_t opset;
+  /// The error when a node of an earlier opset passes the operand as an
+  /// input.
+  const char *inputNotYet;
+  /// Completes "attribute 'NAME' is not allowed " when a node of this opset
+  /// or a later one passes the operand as an attribute.
+  const char *attributeNoLonger;
+};
+constexpr OperandMove kSliceBoundsMovedAt10{
+    10, "starts, ends and axes must be attributes before opset 10",
+    "from opset 10 on; it is an input"};
+constexpr OperandMove kAxesMovedAt13{
+    13, "axes must be an attribute before opset 13",
+    "from opset 13 on; axes are an input"};
+constexpr OperandMove kSplitMovedAt13{
+    13, "split sizes must be an attribute before opset 13",
+    "from opset 13 on; split sizes are an input"};
+constexpr OperandMove kAxesMovedAt18{
+    18, "axes must be an attribute before opset 18",
+    "from opset 18 on; axes are an input"};
 
 /// An INT attribute that an op takes over as it is; without a default value
 /// it is required.
@@ -225,7 +258,6 @@ private:
 
   /// OpImporter::maxInputs of an operator without an upper bound.
   static constexpr int kVariadic = -1;
-  static constexpr int64_t kLatestOpset = INT64_MAX;
   static constexpr const char *kAnyAttribute = "*";
 
   /// What the importer accepts of one ONNX operator over a range of opsets,
@@ -240,19 +272,29 @@ private:
     Handler handler;
     /// Attribute names; {kAnyAttribute}: the handler checks them itself.
     const char *attributes[5] = {};
+    /// The entry covers the opsets from this one to the next entry of the
+    /// operator (or all later ones).
     int64_t sinceOpset = kMinOpset;
-    int64_t lastOpset = kLatestOpset;
-    /// For an attribute form: the error when a node passes the operand as
+    /// For an operator with an attribute form and an input form: the move
+    /// between them.
+    const OperandMove *moved = nullptr;
+
+    /// For the attribute form: the error when a node passes the operand as
     /// an input, as a later form does.
-    const char *inputNotYet = nullptr;
+    constexpr const char *inputNotYet() const {
+      return moved && sinceOpset < moved->opset ? moved->inputNotYet : nullptr;
+    }
     /// For an input form: completes "attribute 'NAME' is not allowed " when
     /// a node passes the operand as an attribute, as an earlier form does.
-    const char *attributeNoLonger = nullptr;
+    constexpr const char *attributeNoLonger() const {
+      return moved && sinceOpset >= moved->opset ? moved->attributeNoLonger
+                                                 : nullptr;
+    }
   };
   static const OpImporter kOps[];
-  /// Whether kOps is sorted by operator name and each operator's entries
-  /// cover the opsets from the first one's sinceOpset on once each, in order
-  /// (checked at compile time).
+  /// Whether kOps is sorted by operator name, each operator's entries are in
+  /// opset order from kMinOpset or later, and an attribute form ends where
+  /// its operand moved (checked at compile time).
   static constexpr bool opTableIsWellFormed();
 
   /// The entry for the node's operator at the model's opset; an error when
@@ -364,6 +406,15 @@ private:
         store(importer.intsAttr(node, name), out);
       return *this;
     }
+    /// The integer list `name` that ONNX moved to input #1 (`inputs[1]`),
+    /// read from where `form` says; empty when absent.
+    AttributeReader &getMoved(StringRef name, OperandForm form,
+                              ArrayRef<Value> inputs,
+                              SmallVector<int64_t> &out) {
+      if (!error)
+        store(importer.movedInts(node, inputs, form, name), out);
+      return *this;
+    }
     Error takeError() { return error ? std::move(*error) : Error::success(); }
 
   private:
@@ -450,30 +501,17 @@ private:
 
 Expected<Type> Importer::elementType(int32_t dataType,
                                      const llvm::Twine &what) {
-  switch (dataType) {
-  case onnx::TensorProto::FLOAT:
-    return builder.getF32Type();
-  case onnx::TensorProto::DOUBLE:
-    return builder.getF64Type();
-  case onnx::TensorProto::FLOAT16:
-    return builder.getF16Type();
-  case onnx::TensorProto::BFLOAT16:
-    return builder.getBF16Type();
-  case onnx::TensorProto::INT64:
-    return builder.getI64Type();
-  case onnx::TensorProto::INT32:
-    return builder.getI32Type();
-  case onnx::TensorProto::INT16:
-    return builder.getIntegerType(16);
-  case onnx::TensorProto::INT8:
-    return builder.getIntegerType(8);
-  case onnx::TensorProto::BOOL:
-    return builder.getI1Type();
-  default:
-    return fileError(what + ": unsupported dtype " + onnxTypeName(dataType) +
-                     " (supported: FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT64, "
-                     "INT32, INT16, INT8, BOOL)");
-  }
+  for (auto [supported, get] : kDataTypes)
+    if (dataType == supported)
+      return get(&context);
+  std::string names =
+      llvm::join(llvm::map_range(kDataTypes,
+                                 [](const auto &entry) {
+                                   return onnxTypeName(entry.first);
+                                 }),
+                 ", ");
+  return fileError(what + ": unsupported dtype " + onnxTypeName(dataType) +
+                   " (supported: " + names + ")");
 }
 
 Expected<RankedTensorType> Importer::tensorType(const onnx::TypeProto &type,
@@ -666,7 +704,7 @@ Expected<ElementsAttr> Importer::tensorAttr(const onnx::TensorProto &tensor,
     dims.push_back(dim);
   }
   auto type = RankedTensorType::get(dims, *element);
-  int64_t elementSize = onnxElementSize(tensor.data_type());
+  int64_t elementSize = rawElementSize(*element);
   int64_t byteSize = count * elementSize;
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
@@ -991,9 +1029,10 @@ Importer::build(const onnx::NodeProto &node, ValueRange operands,
 //===----------------------------------------------------------------------===//
 
 // One entry per operator and opset form: input counts, attribute names,
-// handler; the range of opsets when the form changed. Kept in the order of
-// the operator names. test/conformance/run_conformance.py reads the operator
-// names from this table.
+// handler; the first opset of a form and the operand move between the forms
+// when the form changed. Kept in the order of the operator names.
+// test/conformance/run_conformance.py reads the operator names from this
+// table.
 // clang-format off
 constexpr Importer::OpImporter Importer::kOps[] = {
     {"Abs", 1, 1, &Importer::importOperands<tfm::AbsOp>},
@@ -1014,8 +1053,7 @@ constexpr Importer::OpImporter Importer::kOps[] = {
     {"Flatten", 1, 1, &Importer::importIntAttribute<tfm::FlattenOp, kAxis1>, {"axis"}},
     {"Floor", 1, 1, &Importer::importOperands<tfm::FloorOp>},
     {"Gather", 2, 2, &Importer::importIntAttribute<tfm::GatherOp, kAxis0>, {"axis"}},
-    {"GatherND", 2, 2, &Importer::importIntAttribute<tfm::GatherNDOp, kBatchDims0>,
-     {"batch_dims"}},
+    {"GatherND", 2, 2, &Importer::importIntAttribute<tfm::GatherNDOp, kBatchDims0>, {"batch_dims"}},
     {"Gelu", 1, 1, &Importer::importGelu, {"approximate"}},
     {"Gemm", 2, 3, &Importer::importGemm, {"alpha", "beta", "transA", "transB"}},
     {"Greater", 2, 2, &Importer::importOperands<tfm::GreaterOp>},
@@ -1036,70 +1074,48 @@ constexpr Importer::OpImporter Importer::kOps[] = {
     {"Pow", 2, 2, &Importer::importOperands<tfm::PowOp>},
     {"Range", 3, 3, &Importer::importOperands<tfm::RangeOp>},
     {"Reciprocal", 1, 1, &Importer::importOperands<tfm::ReciprocalOp>},
-    {"ReduceMax", 1, 1,
-     &Importer::importReduce<tfm::ReduceMaxOp, OperandForm::Attribute>,
-     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, 17,
-     "axes must be an attribute before opset 18"},
-    {"ReduceMax", 1, 2,
-     &Importer::importReduce<tfm::ReduceMaxOp, OperandForm::Input>,
-     {"keepdims", "noop_with_empty_axes"}, 18, kLatestOpset, nullptr,
-     "from opset 18 on; axes are an input"},
-    {"ReduceMean", 1, 1,
-     &Importer::importReduce<tfm::ReduceMeanOp, OperandForm::Attribute>,
-     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, 17,
-     "axes must be an attribute before opset 18"},
-    {"ReduceMean", 1, 2,
-     &Importer::importReduce<tfm::ReduceMeanOp, OperandForm::Input>,
-     {"keepdims", "noop_with_empty_axes"}, 18, kLatestOpset, nullptr,
-     "from opset 18 on; axes are an input"},
-    {"ReduceSum", 1, 1,
-     &Importer::importReduce<tfm::ReduceSumOp, OperandForm::Attribute>,
-     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, 12,
-     "axes must be an attribute before opset 13"},
-    {"ReduceSum", 1, 2,
-     &Importer::importReduce<tfm::ReduceSumOp, OperandForm::Input>,
-     {"keepdims", "noop_with_empty_axes"}, 13, kLatestOpset, nullptr,
-     "from opset 13 on; axes are an input"},
+    {"ReduceMax", 1, 1, &Importer::importReduce<tfm::ReduceMaxOp, OperandForm::Attribute>,
+     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, &kAxesMovedAt18},
+    {"ReduceMax", 1, 2, &Importer::importReduce<tfm::ReduceMaxOp, OperandForm::Input>,
+     {"keepdims", "noop_with_empty_axes"}, 18, &kAxesMovedAt18},
+    {"ReduceMean", 1, 1, &Importer::importReduce<tfm::ReduceMeanOp, OperandForm::Attribute>,
+     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, &kAxesMovedAt18},
+    {"ReduceMean", 1, 2, &Importer::importReduce<tfm::ReduceMeanOp, OperandForm::Input>,
+     {"keepdims", "noop_with_empty_axes"}, 18, &kAxesMovedAt18},
+    {"ReduceSum", 1, 1, &Importer::importReduce<tfm::ReduceSumOp, OperandForm::Attribute>,
+     {"axes", "keepdims", "noop_with_empty_axes"}, kMinOpset, &kAxesMovedAt13},
+    {"ReduceSum", 1, 2, &Importer::importReduce<tfm::ReduceSumOp, OperandForm::Input>,
+     {"keepdims", "noop_with_empty_axes"}, 13, &kAxesMovedAt13},
     {"Relu", 1, 1, &Importer::importOperands<tfm::ReluOp>},
     {"Reshape", 2, 2, &Importer::importReshape, {"allowzero"}},
     {"Shape", 1, 1, &Importer::importShape, {"start", "end"}},
     {"Sigmoid", 1, 1, &Importer::importOperands<tfm::SigmoidOp>},
     {"Sin", 1, 1, &Importer::importOperands<tfm::SinOp>},
     {"Slice", 1, 1, &Importer::importSliceAttributes,
-     {"starts", "ends", "axes"}, kMinOpset, 9,
-     "starts, ends and axes must be attributes before opset 10"},
-    {"Slice", 3, 5, &Importer::importSliceInputs, {}, 10, kLatestOpset,
-     nullptr, "from opset 10 on; it is an input"},
-    {"Softmax", 1, 1, &Importer::importSoftmaxCoerced, {"axis"}, kMinOpset,
-     12},
-    {"Softmax", 1, 1, &Importer::importIntAttribute<tfm::SoftmaxOp, kAxisLast>, {"axis"},
-     13},
+     {"starts", "ends", "axes"}, kMinOpset, &kSliceBoundsMovedAt10},
+    {"Slice", 3, 5, &Importer::importSliceInputs, {}, 10, &kSliceBoundsMovedAt10},
+    {"Softmax", 1, 1, &Importer::importSoftmaxCoerced, {"axis"}},
+    {"Softmax", 1, 1, &Importer::importIntAttribute<tfm::SoftmaxOp, kAxisLast>, {"axis"}, 13},
     {"Split", 1, 1, &Importer::importSplit<OperandForm::Attribute, false>,
-     {"axis", "split"}, kMinOpset, 12,
-     "split sizes must be an attribute before opset 13"},
+     {"axis", "split"}, kMinOpset, &kSplitMovedAt13},
     {"Split", 1, 2, &Importer::importSplit<OperandForm::Input, false>,
-     {"axis"}, 13, 17, nullptr, "from opset 13 on; split sizes are an input"},
+     {"axis"}, 13, &kSplitMovedAt13},
     {"Split", 1, 2, &Importer::importSplit<OperandForm::Input, true>,
-     {"axis", "num_outputs"}, 18, kLatestOpset, nullptr,
-     "from opset 13 on; split sizes are an input"},
+     {"axis", "num_outputs"}, 18, &kSplitMovedAt13},
     {"Sqrt", 1, 1, &Importer::importOperands<tfm::SqrtOp>},
-    {"Squeeze", 1, 1,
-     &Importer::importSqueeze<tfm::SqueezeOp, OperandForm::Attribute>,
-     {"axes"}, kMinOpset, 12, "axes must be an attribute before opset 13"},
-    {"Squeeze", 1, 2,
-     &Importer::importSqueeze<tfm::SqueezeOp, OperandForm::Input>, {}, 13,
-     kLatestOpset, nullptr, "from opset 13 on; axes are an input"},
+    {"Squeeze", 1, 1, &Importer::importSqueeze<tfm::SqueezeOp, OperandForm::Attribute>,
+     {"axes"}, kMinOpset, &kAxesMovedAt13},
+    {"Squeeze", 1, 2, &Importer::importSqueeze<tfm::SqueezeOp, OperandForm::Input>,
+     {}, 13, &kAxesMovedAt13},
     {"Sub", 2, 2, &Importer::importOperands<tfm::SubOp>},
     {"Sum", 1, kVariadic, &Importer::importFold<tfm::AddOp>},
     {"Tanh", 1, 1, &Importer::importOperands<tfm::TanhOp>},
     {"Transpose", 1, 1, &Importer::importTranspose, {"perm"}},
     {"Trilu", 1, 2, &Importer::importTrilu, {"upper"}},
-    {"Unsqueeze", 1, 1,
-     &Importer::importSqueeze<tfm::UnsqueezeOp, OperandForm::Attribute>,
-     {"axes"}, kMinOpset, 12, "axes must be an attribute before opset 13"},
-    {"Unsqueeze", 1, 2,
-     &Importer::importSqueeze<tfm::UnsqueezeOp, OperandForm::Input>, {}, 13,
-     kLatestOpset, nullptr, "from opset 13 on; axes are an input"},
+    {"Unsqueeze", 1, 1, &Importer::importSqueeze<tfm::UnsqueezeOp, OperandForm::Attribute>,
+     {"axes"}, kMinOpset, &kAxesMovedAt13},
+    {"Unsqueeze", 1, 2, &Importer::importSqueeze<tfm::UnsqueezeOp, OperandForm::Input>,
+     {}, 13, &kAxesMovedAt13},
     {"Where", 3, 3, &Importer::importOperands<tfm::WhereOp>},
     {"Xor", 2, 2, &Importer::importOperands<tfm::XorOp>},
 };
@@ -1119,12 +1135,13 @@ constexpr bool Importer::opTableIsWellFormed() {
     bool first = i == 0 || compare(kOps[i - 1].opType, entry.opType) != 0;
     if (first && entry.sinceOpset < kMinOpset)
       return false;
-    if (!first && entry.sinceOpset != kOps[i - 1].lastOpset + 1)
+    if (!first && entry.sinceOpset <= kOps[i - 1].sinceOpset)
       return false;
     if (i > 0 && compare(kOps[i - 1].opType, entry.opType) > 0)
       return false;
     bool last = i + 1 == size || compare(entry.opType, kOps[i + 1].opType) != 0;
-    if (last && entry.lastOpset != kLatestOpset)
+    if (entry.inputNotYet() &&
+        (last || kOps[i + 1].sinceOpset != entry.moved->opset))
       return false;
   }
   return true;
@@ -1147,19 +1164,22 @@ Expected<const Importer::OpImporter *>
 Importer::findEntry(const onnx::NodeProto &node) {
   static_assert(opTableIsWellFormed(),
                 "kOps: one entry per operator and opset, sorted by name");
-  const OpImporter *first = nullptr;
+  // The entries of an operator are in opset order: the last one that has
+  // begun covers the model's opset.
+  const OpImporter *first = nullptr, *covering = nullptr;
   for (const OpImporter &entry : kOps) {
     if (node.op_type() != entry.opType)
       continue;
-    if (entry.sinceOpset <= opset && opset <= entry.lastOpset)
-      return &entry;
     if (!first)
       first = &entry;
+    if (entry.sinceOpset <= opset)
+      covering = &entry;
   }
+  if (covering)
+    return covering;
   if (!first)
     return nodeError(node, "unsupported operator '" + node.op_type() + "'");
-  // The entries of an operator reach to the latest opset: the model's opset
-  // is older than the operator.
+  // The model's opset is older than the operator.
   return nodeError(node, "operator '" + node.op_type() + "' needs opset " +
                              std::to_string(first->sinceOpset));
 }
@@ -1171,11 +1191,11 @@ Error Importer::checkInputCount(const onnx::NodeProto &node,
     return Error::success();
   // More inputs than this opset's form takes, as a later form of the
   // operator does: the operand is still an attribute here.
-  if (entry.inputNotYet && inputs > entry.maxInputs &&
+  if (entry.inputNotYet() && inputs > entry.maxInputs &&
       llvm::any_of(kOps, [&](const OpImporter &other) {
         return node.op_type() == other.opType && other.maxInputs >= inputs;
       }))
-    return nodeError(node, entry.inputNotYet);
+    return nodeError(node, entry.inputNotYet());
   std::string expected = variadic
                              ? "at least " + std::to_string(entry.minInputs)
                          : entry.minInputs == entry.maxInputs
@@ -1211,9 +1231,9 @@ Error Importer::checkAttributes(const onnx::NodeProto &node,
       if (other.sinceOpset > opset)
         return nodeError(node, "attribute '" + name + "' needs opset " +
                                    std::to_string(other.sinceOpset));
-      if (entry.attributeNoLonger)
+      if (entry.attributeNoLonger())
         return nodeError(node, "attribute '" + name + "' is not allowed " +
-                                   entry.attributeNoLonger);
+                                   entry.attributeNoLonger());
     }
     return nodeError(node, "unsupported attribute '" + name + "'");
   }
@@ -1316,17 +1336,16 @@ Error Importer::importIntAttribute(const onnx::NodeProto &node,
 template <typename OpTy, OperandForm Form>
 Error Importer::importReduce(const onnx::NodeProto &node,
                              ArrayRef<Value> inputs) {
-  auto axes = movedInts(node, inputs, Form, "axes");
-  if (!axes)
-    return axes.takeError();
+  SmallVector<int64_t> axes;
   bool keepdims, noop;
   if (Error e = attributes(node)
+                    .getMoved("axes", Form, inputs, axes)
                     .get("keepdims", keepdims, true)
                     .get("noop_with_empty_axes", noop, false)
                     .takeError())
     return e;
   return build<OpTy>(node, inputs[0],
-                     {namedInts("axes", *axes), namedBool("keepdims", keepdims),
+                     {namedInts("axes", axes), namedBool("keepdims", keepdims),
                       namedBool("noop_with_empty_axes", noop)})
       .takeError();
 }
@@ -1334,12 +1353,13 @@ Error Importer::importReduce(const onnx::NodeProto &node,
 template <typename OpTy, OperandForm Form>
 Error Importer::importSqueeze(const onnx::NodeProto &node,
                               ArrayRef<Value> inputs) {
-  auto axes = movedInts(node, inputs, Form, "axes");
-  if (!axes)
-    return axes.takeError();
-  if (std::is_same_v<OpTy, tfm::UnsqueezeOp> && axes->empty())
+  SmallVector<int64_t> axes;
+  if (Error e =
+          attributes(node).getMoved("axes", Form, inputs, axes).takeError())
+    return e;
+  if (std::is_same_v<OpTy, tfm::UnsqueezeOp> && axes.empty())
     return nodeError(node, "Unsqueeze needs axes");
-  return build<OpTy>(node, inputs[0], {namedInts("axes", *axes)}).takeError();
+  return build<OpTy>(node, inputs[0], {namedInts("axes", axes)}).takeError();
 }
 
 /// Split sizes come from the attribute (Form = Attribute) or input #1; without

@@ -175,6 +175,30 @@ void insertAfterDefinition(OpBuilder &b, Value value) {
     b.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
 }
 
+/// Whether a metric is one of those to measure.
+using MetricFilter = function_ref<bool(StringRef metric)>;
+/// Hands a measurement of `metric` to the runtime (sink.emit).
+using MetricEmitter = function_ref<void(Value measurement, StringRef metric)>;
+
+/// Measures `operands` with `MetricOp` at the builder's position when its
+/// metric is selected.
+template <typename MetricOp, typename... Operands>
+void measure(OpBuilder &b, Location loc, MetricFilter selected,
+             MetricEmitter emit, Operands... operands) {
+  StringRef metric = MetricOp::getMetricName();
+  if (selected(metric))
+    emit(MetricOp::create(b, loc, operands...).getResult(), metric);
+}
+
+/// Measures `value` with each selected one of `MetricOps`, in that order,
+/// right after its definition.
+template <typename... MetricOps>
+void measureAfter(OpBuilder &b, Value value, MetricFilter selected,
+                  MetricEmitter emit) {
+  insertAfterDefinition(b, value);
+  (measure<MetricOps>(b, value.getLoc(), selected, emit, value), ...);
+}
+
 } // namespace
 
 llvm::Expected<std::vector<ProbeRecord>>
@@ -267,29 +291,13 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
       return llvm::is_contained(spec.metrics, metric.str());
     };
     // Attention: after the probabilities.
-    if (block.probs) {
-      insertAfterDefinition(b, block.probs);
-      Location loc = block.probs.getLoc();
-      if (selected("bos_mass"))
-        emit(sink::BosMassOp::create(b, loc, block.probs).getResult(),
-             "bos_mass");
-      if (selected("head_bos_mass"))
-        emit(sink::HeadBosMassOp::create(b, loc, block.probs).getResult(),
-             "head_bos_mass");
-      if (selected("recv"))
-        emit(sink::RecvOp::create(b, loc, block.probs).getResult(), "recv");
-    }
+    if (block.probs)
+      measureAfter<sink::BosMassOp, sink::HeadBosMassOp, sink::RecvOp>(
+          b, block.probs, selected, emit);
     // Hidden states: after the block input.
-    if (block.input) {
-      insertAfterDefinition(b, block.input);
-      Location loc = block.input.getLoc();
-      if (selected("hidden_norm"))
-        emit(sink::HiddenNormOp::create(b, loc, block.input).getResult(),
-             "hidden_norm");
-      if (selected("hidden_cos_bos"))
-        emit(sink::HiddenCosBosOp::create(b, loc, block.input).getResult(),
-             "hidden_cos_bos");
-    }
+    if (block.input)
+      measureAfter<sink::HiddenNormOp, sink::HiddenCosBosOp>(b, block.input,
+                                                             selected, emit);
     // MLP: after the MLP output, which the block input dominates.
     if (block.mlpOutput && (selected("mlp_norm") || selected("mlp_cos_bos"))) {
       insertAfterDefinition(b, block.mlpOutput);
@@ -313,11 +321,8 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
         mlp = tfm::ReshapeOp::create(b, loc, type, mlp, shape,
                                      /*allowzero=*/false);
       }
-      if (selected("mlp_norm"))
-        emit(sink::MlpNormOp::create(b, loc, mlp).getResult(), "mlp_norm");
-      if (selected("mlp_cos_bos"))
-        emit(sink::MlpCosBosOp::create(b, loc, mlp, block.input).getResult(),
-             "mlp_cos_bos");
+      measure<sink::MlpNormOp>(b, loc, selected, emit, mlp);
+      measure<sink::MlpCosBosOp>(b, loc, selected, emit, mlp, block.input);
     }
     // Keys and values: the operands of the products around the
     // probabilities, each measured after its own definition. The keys are
@@ -328,12 +333,15 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
       auto probs = block.probs.getDefiningOp<tfm::SoftmaxOp>();
       tfm::MatMulOp scores = probs ? findScoresProduct(probs) : nullptr;
       tfm::MatMulOp output = probs ? findValuesProduct(probs) : nullptr;
+      auto noProduct = [&](StringRef product, StringRef metric) {
+        return makeError("layer " + Twine(layer) +
+                         " has no single product of " + product + ", which " +
+                         metric + " needs");
+      };
       if (selected("key_norm")) {
         if (!scores)
-          return makeError("layer " + Twine(layer) +
-                           " has no single product of queries and keys "
-                           "before its attention softmax, which key_norm "
-                           "needs");
+          return noProduct("queries and keys before its attention softmax",
+                           "key_norm");
         Value transposed = scores.getRhs();
         insertAfterDefinition(b, transposed);
         Value keys = unrepeatHeads(
@@ -343,10 +351,8 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
       }
       if (selected("value_norm")) {
         if (!output)
-          return makeError("layer " + Twine(layer) +
-                           " has no single product of its attention "
-                           "probabilities with values, which value_norm "
-                           "needs");
+          return noProduct("its attention probabilities with values",
+                           "value_norm");
         Value values = unrepeatHeads(output.getRhs());
         insertAfterDefinition(b, values);
         emit(sink::ValueNormOp::create(b, values.getLoc(), values).getResult(),

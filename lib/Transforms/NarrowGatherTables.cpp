@@ -54,13 +54,10 @@ struct NarrowGatherTablesPass
   using NarrowGatherTablesBase::NarrowGatherTablesBase;
 
   void runOnOperation() override {
-    target = weightStorageType(&getContext(), weightsDType);
-    if (!target) {
-      getOperation().emitError("sinkc-narrow-gather-tables: weights-dtype "
-                               "must be f32, f16 or bf16, not '")
-          << weightsDType << "'";
+    target =
+        weightStorageTypeOrError(getOperation(), getArgument(), weightsDType);
+    if (!target)
       return signalPassFailure();
-    }
     SmallVector<tfm::GatherOp> gathers;
     getOperation().walk([&](tfm::GatherOp op) { gathers.push_back(op); });
     for (tfm::GatherOp gather : gathers)

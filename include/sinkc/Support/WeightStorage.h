@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Operation.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -38,6 +39,19 @@ inline mlir::Type weightStorageType(mlir::MLIRContext *context,
   if (name == "bf16")
     return mlir::BFloat16Type::get(context);
   return nullptr;
+}
+
+/// The weightStorageType of the weights-dtype option of the pass `pass`
+/// running on `op`; null after an error on `op` when `name` is not one of the
+/// spellings.
+inline mlir::Type weightStorageTypeOrError(mlir::Operation *op,
+                                           llvm::StringRef pass,
+                                           llvm::StringRef name) {
+  mlir::Type type = weightStorageType(op->getContext(), name);
+  if (!type)
+    op->emitError() << pass << ": weights-dtype must be f32, f16 or bf16, not '"
+                    << name << "'";
+  return type;
 }
 
 /// Whether weights can be stored as `type`.

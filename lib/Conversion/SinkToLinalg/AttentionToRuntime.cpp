@@ -39,27 +39,21 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kAttentionFunction = "sinkrt_attention";
-
 /// The flags of sinkrt_attention (runtime/include/sinkrt/Attention.h).
 enum : int64_t { kCausal = 1, kSegments = 2, kColumnSums = 4, kKeyMask = 8 };
 
-func::FuncOp getOrDeclareAttention(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kAttentionFunction))
-    return existing;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+/// sinkrt_attention (runtime/include/sinkrt/Attention.h).
+FunctionType attentionFunctionType(MLIRContext *ctx) {
+  Builder b(ctx);
   Type f32 = UnrankedMemRefType::get(b.getF32Type(), 0);
   Type i64 = UnrankedMemRefType::get(b.getI64Type(), 0);
-  auto type = b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32,
-                                 i64, i64, i64, f32, f32, b.getF32Type(),
-                                 b.getI64Type(), b.getI64Type()},
-                                {});
-  auto function =
-      func::FuncOp::create(b, module.getLoc(), kAttentionFunction, type);
-  function.setPrivate();
-  return function;
+  return b.getFunctionType({LLVM::LLVMPointerType::get(ctx), f32, f32, f32, i64,
+                            i64, i64, f32, f32, b.getF32Type(), b.getI64Type(),
+                            b.getI64Type()},
+                           {});
 }
+constexpr RuntimeFunction kAttentionFunction{"sinkrt_attention",
+                                             attentionFunctionType};
 
 Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t dim) {
   return tensor::DimOp::create(b, loc, tensor, dim);
@@ -146,11 +140,8 @@ Value placeholder(OpBuilder &b, Location loc, Type element) {
                                 buffer);
 }
 
-LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
-  FailureOr<Value> context = runtimeContextFor(op);
-  if (failed(context))
-    return failure();
-  OpBuilder b(op);
+void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
+                        Value context) {
   Location loc = op.getLoc();
   Value q = op.getQuery(), k = op.getKey();
   SmallVector<Value> outSizes = {
@@ -182,7 +173,7 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
   int64_t flags = 0;
   if (op.getCausal())
     flags |= kCausal;
-  SmallVector<Value> args = {*context, operandView(b, loc, q),
+  SmallVector<Value> args = {context, operandView(b, loc, q),
                              operandView(b, loc, k),
                              operandView(b, loc, op.getValue())};
   if (!op.getSegments().empty()) {
@@ -226,32 +217,25 @@ LogicalResult lowerAttention(sink::AttentionOp op, func::FuncOp callee) {
     columnSums.replaceAllUsesWith(bufferization::ToTensorOp::create(
         b, loc, columnSums.getType(), sums, /*restrict=*/true,
         /*writable=*/true));
-  llvm::SmallSetVector<Operation *, 3> producers;
-  for (Value operand : {q, k, Value(op.getValue())})
-    if (Operation *producer = operand.getDefiningOp())
-      producers.insert(producer);
-  op.erase();
-  // Transposes now only read through views; bufferization would still
-  // materialise them.
-  for (Operation *producer : producers)
-    if (auto transpose = dyn_cast<linalg::TransposeOp>(producer))
-      if (transpose->use_empty())
-        transpose.erase();
-  return success();
 }
 
 struct LowerAttentionToRuntime
     : public impl::LowerAttentionToRuntimeBase<LowerAttentionToRuntime> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<sink::AttentionOp> ops;
-    module.walk([&](sink::AttentionOp op) { ops.push_back(op); });
-    if (ops.empty())
-      return;
-    func::FuncOp callee = getOrDeclareAttention(module);
-    for (sink::AttentionOp op : ops)
-      if (failed(lowerAttention(op, callee)))
-        return signalPassFailure();
+    // The transposes the calls read through views: once their attention is
+    // gone, nothing uses them, but bufferization would still materialise them.
+    llvm::SetVector<linalg::TransposeOp> viewed;
+    getOperation().walk([&](sink::AttentionOp op) {
+      for (Value operand : {op.getQuery(), op.getKey(), op.getValue()})
+        if (auto transpose = operand.getDefiningOp<linalg::TransposeOp>())
+          viewed.insert(transpose);
+    });
+    if (failed(lowerToRuntimeCalls<sink::AttentionOp>(
+            getOperation(), kAttentionFunction, buildAttentionCall)))
+      return signalPassFailure();
+    for (linalg::TransposeOp transpose : viewed)
+      if (transpose->use_empty())
+        transpose.erase();
   }
 };
 

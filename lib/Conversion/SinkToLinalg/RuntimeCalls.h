@@ -13,6 +13,7 @@
 #include "sinkc/Conversion/RuntimeContext.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
@@ -48,6 +49,46 @@ inline mlir::Value toUnrankedReadOnly(mlir::OpBuilder &b, mlir::Location loc,
       b, loc, memrefType, tensor, /*read_only=*/true);
   return mlir::memref::CastOp::create(
       b, loc, mlir::UnrankedMemRefType::get(type.getElementType(), 0), buffer);
+}
+
+/// A function of the runtime that the lowerings call: its name and type
+/// (docs/runtime-abi.md).
+struct RuntimeFunction {
+  llvm::StringLiteral name;
+  mlir::FunctionType (*getType)(mlir::MLIRContext *);
+};
+
+/// Replaces every `OpT` in `module` by a call of `function`, declared
+/// privately at the end of the module on first need: `buildCall` builds the
+/// call before the op, with the runtime context of the enclosing function,
+/// and hands the op's results over; the op is erased after. Fails (with an
+/// error on the op) where there is no runtime context.
+template <typename OpT>
+mlir::LogicalResult lowerToRuntimeCalls(
+    mlir::ModuleOp module, const RuntimeFunction &function,
+    llvm::function_ref<void(mlir::OpBuilder &, OpT, mlir::func::FuncOp callee,
+                            mlir::Value context)>
+        buildCall) {
+  llvm::SmallVector<OpT> ops;
+  module.walk([&](OpT op) { ops.push_back(op); });
+  if (ops.empty())
+    return mlir::success();
+  auto callee = module.lookupSymbol<mlir::func::FuncOp>(function.name);
+  if (!callee) {
+    auto b = mlir::OpBuilder::atBlockEnd(module.getBody());
+    callee = mlir::func::FuncOp::create(b, module.getLoc(), function.name,
+                                        function.getType(module.getContext()));
+    callee.setPrivate();
+  }
+  for (OpT op : ops) {
+    mlir::FailureOr<mlir::Value> context = runtimeContextFor(op);
+    if (mlir::failed(context))
+      return mlir::failure();
+    mlir::OpBuilder b(op);
+    buildCall(b, op, callee, *context);
+    op.erase();
+  }
+  return mlir::success();
 }
 
 } // namespace sinkc

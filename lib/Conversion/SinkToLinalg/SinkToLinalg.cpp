@@ -33,7 +33,11 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kProbeFunction = "sinkrt_probe";
+constexpr utils::IteratorType kParallel = utils::IteratorType::parallel;
+constexpr utils::IteratorType kReduction = utils::IteratorType::reduction;
+
+/// The body of a linalg.generic: the value it yields for the block arguments.
+using GenericBody = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 /// Builds the reductions of one measurement at the builder's position.
 class MetricBuilder {
@@ -49,17 +53,6 @@ public:
     return tensor::DimOp::create(b, loc, tensor, dim);
   }
 
-  /// A zero-filled f32 tensor of the given sizes (static where known).
-  Value zeros(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
-    SmallVector<Value> dynamic;
-    for (auto [d, size] : llvm::zip(shape, sizes))
-      if (ShapedType::isDynamic(d))
-        dynamic.push_back(size);
-    Value empty = tensor::EmptyOp::create(b, loc, shape, f32, dynamic);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-    return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-  }
-
   /// An empty f32 tensor for an elementwise result.
   Value empty(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
     SmallVector<Value> dynamic;
@@ -67,6 +60,13 @@ public:
       if (ShapedType::isDynamic(d))
         dynamic.push_back(size);
     return tensor::EmptyOp::create(b, loc, shape, f32, dynamic);
+  }
+
+  /// A zero-filled f32 tensor of the given sizes (static where known).
+  Value zeros(ArrayRef<int64_t> shape, ArrayRef<Value> sizes) {
+    Value init = empty(shape, sizes);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    return linalg::FillOp::create(b, loc, zero, init).getResult(0);
   }
 
   Value toF32(OpBuilder &nested, Location at, Value value) {
@@ -94,32 +94,21 @@ public:
     if (type.getRank() == 3) {
       Value init = empty({type.getDimSize(0), type.getDimSize(1)},
                          {dimSize(probs, 0), dimSize(probs, 1)});
-      return linalg::GenericOp::create(
-                 b, loc, init.getType(), probs, init,
-                 ArrayRef{AffineMap::get(2, 0, {d0, d1, zero}, ctx),
-                          AffineMap::get(2, 0, {d0, d1}, ctx)},
-                 ArrayRef{utils::IteratorType::parallel,
-                          utils::IteratorType::parallel},
-                 [&](OpBuilder &nested, Location at, ValueRange args) {
-                   linalg::YieldOp::create(nested, at, args[0]);
-                 })
-          .getResult(0);
+      return generic(
+          probs, init,
+          {AffineMap::get(2, 0, {d0, d1, zero}, ctx),
+           AffineMap::get(2, 0, {d0, d1}, ctx)},
+          {kParallel, kParallel},
+          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     }
     auto in = AffineMap::get(3, 0, {d0, d1, d2, zero}, ctx);
     auto out = AffineMap::get(3, 0, {d0, d1}, ctx);
     Value init = zeros({type.getDimSize(0), type.getDimSize(1)},
                        {dimSize(probs, 0), dimSize(probs, 1)});
-    return linalg::GenericOp::create(
-               b, loc, init.getType(), probs, init, ArrayRef{in, out},
-               ArrayRef{utils::IteratorType::parallel,
-                        utils::IteratorType::parallel,
-                        utils::IteratorType::reduction},
+    return sum(probs, init, {in, out}, {kParallel, kParallel, kReduction},
                [&](OpBuilder &nested, Location at, ValueRange args) {
-                 Value sum = arith::AddFOp::create(nested, at, args[1],
-                                                   toF32(nested, at, args[0]));
-                 linalg::YieldOp::create(nested, at, sum);
-               })
-        .getResult(0);
+                 return toF32(nested, at, args[0]);
+               });
   }
 
   /// head_bos_mass[b, h] = columnZeroSums[b, h] / T.
@@ -139,19 +128,11 @@ public:
     AffineExpr d0, d1;
     bindDims(ctx, d0, d1);
     Value init = zeros({type.getDimSize(0)}, {dimSize(probs, 0)});
-    Value total = linalg::GenericOp::create(
-                      b, loc, init.getType(), sums, init,
-                      ArrayRef{AffineMap::get(2, 0, {d0, d1}, ctx),
-                               AffineMap::get(2, 0, {d0}, ctx)},
-                      ArrayRef{utils::IteratorType::parallel,
-                               utils::IteratorType::reduction},
-                      [&](OpBuilder &nested, Location at, ValueRange args) {
-                        linalg::YieldOp::create(
-                            nested, at,
-                            arith::AddFOp::create(nested, at, args[1], args[0])
-                                .getResult());
-                      })
-                      .getResult(0);
+    Value total = sum(
+        sums, init,
+        {AffineMap::get(2, 0, {d0, d1}, ctx), AffineMap::get(2, 0, {d0}, ctx)},
+        {kParallel, kReduction},
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     Value count =
         arith::MulIOp::create(b, loc, dimSize(probs, 1), dimSize(probs, 2));
     return scale(total, {type.getDimSize(0)}, {dimSize(probs, 0)},
@@ -177,72 +158,47 @@ public:
               : zeros({type.getDimSize(0), type.getDimSize(1), staticKeys},
                       {batch, heads, keys});
     Value columns =
-        given
-            ? probs
-            : linalg::GenericOp::create(
-                  b, loc, columnInit.getType(), probs, columnInit,
-                  ArrayRef{AffineMap::getMultiDimIdentityMap(4, ctx),
-                           AffineMap::get(4, 0, {d0, d1, d3}, ctx)},
-                  ArrayRef{utils::IteratorType::parallel,
-                           utils::IteratorType::parallel,
-                           utils::IteratorType::reduction,
-                           utils::IteratorType::parallel},
-                  [&](OpBuilder &nested, Location at, ValueRange args) {
-                    Value q = linalg::IndexOp::create(nested, at, 2);
-                    Value k = linalg::IndexOp::create(nested, at, 3);
-                    Value visible = arith::CmpIOp::create(
-                        nested, at, arith::CmpIPredicate::uge, q, k);
-                    Value zero = arith::ConstantOp::create(
-                        nested, at, nested.getF32FloatAttr(0.0f));
-                    Value value = arith::SelectOp::create(
-                        nested, at, visible, toF32(nested, at, args[0]), zero);
-                    linalg::YieldOp::create(
-                        nested, at,
-                        arith::AddFOp::create(nested, at, args[1], value)
-                            .getResult());
-                  })
-                  .getResult(0);
+        given ? probs
+              : sum(probs, columnInit,
+                    {AffineMap::getMultiDimIdentityMap(4, ctx),
+                     AffineMap::get(4, 0, {d0, d1, d3}, ctx)},
+                    {kParallel, kParallel, kReduction, kParallel},
+                    [&](OpBuilder &nested, Location at, ValueRange args) {
+                      Value q = linalg::IndexOp::create(nested, at, 2);
+                      Value k = linalg::IndexOp::create(nested, at, 3);
+                      Value visible = arith::CmpIOp::create(
+                          nested, at, arith::CmpIPredicate::uge, q, k);
+                      Value zero = arith::ConstantOp::create(
+                          nested, at, nested.getF32FloatAttr(0.0f));
+                      return arith::SelectOp::create(nested, at, visible,
+                                                     toF32(nested, at, args[0]),
+                                                     zero);
+                    });
     // Sum over heads, then divide by H * (T - k).
     Value sumInit = zeros({type.getDimSize(0), staticKeys}, {batch, keys});
-    Value sums = linalg::GenericOp::create(
-                     b, loc, sumInit.getType(), columns, sumInit,
-                     ArrayRef{AffineMap::get(3, 0, {d0, d2, d1}, ctx),
-                              AffineMap::get(3, 0, {d0, d1}, ctx)},
-                     ArrayRef{utils::IteratorType::parallel,
-                              utils::IteratorType::parallel,
-                              utils::IteratorType::reduction},
-                     [&](OpBuilder &nested, Location at, ValueRange args) {
-                       linalg::YieldOp::create(
-                           nested, at,
-                           arith::AddFOp::create(nested, at, args[1], args[0])
-                               .getResult());
-                     })
-                     .getResult(0);
+    Value sums =
+        sum(columns, sumInit,
+            {AffineMap::get(3, 0, {d0, d2, d1}, ctx),
+             AffineMap::get(3, 0, {d0, d1}, ctx)},
+            {kParallel, kParallel, kReduction},
+            [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     Value headsF32 = indexToF32(heads);
     Value queriesI64 =
         arith::IndexCastOp::create(b, loc, b.getI64Type(), queries);
     Value result = empty({type.getDimSize(0), staticKeys}, {batch, keys});
-    return linalg::GenericOp::create(
-               b, loc, result.getType(), sums, result,
-               ArrayRef{AffineMap::getMultiDimIdentityMap(2, ctx),
-                        AffineMap::getMultiDimIdentityMap(2, ctx)},
-               ArrayRef{utils::IteratorType::parallel,
-                        utils::IteratorType::parallel},
-               [&](OpBuilder &nested, Location at, ValueRange args) {
-                 Value k = arith::IndexCastOp::create(
-                     nested, at, nested.getI64Type(),
-                     linalg::IndexOp::create(nested, at, 1));
-                 Value seen = arith::SIToFPOp::create(
-                     nested, at, f32,
-                     arith::SubIOp::create(nested, at, queriesI64, k));
-                 Value count =
-                     arith::MulFOp::create(nested, at, headsF32, seen);
-                 linalg::YieldOp::create(
-                     nested, at,
-                     arith::DivFOp::create(nested, at, args[0], count)
-                         .getResult());
-               })
-        .getResult(0);
+    auto identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return generic(sums, result, {identity, identity}, {kParallel, kParallel},
+                   [&](OpBuilder &nested, Location at, ValueRange args) {
+                     Value k = arith::IndexCastOp::create(
+                         nested, at, nested.getI64Type(),
+                         linalg::IndexOp::create(nested, at, 1));
+                     Value seen = arith::SIToFPOp::create(
+                         nested, at, f32,
+                         arith::SubIOp::create(nested, at, queriesI64, k));
+                     Value count =
+                         arith::MulFOp::create(nested, at, headsF32, seen);
+                     return arith::DivFOp::create(nested, at, args[0], count);
+                   });
   }
 
   /// dot[b, t] = sum over d of x[b, t, d] * y[b, t', d], where t' is 0
@@ -259,26 +215,13 @@ public:
                                    AffineMap::get(3, 0, {d0, d1}, ctx)};
     Value init = zeros({type.getDimSize(0), type.getDimSize(1)},
                        {dimSize(x, 0), dimSize(x, 1)});
-    return linalg::GenericOp::create(
-               b, loc, init.getType(), ValueRange{x, y}, init, maps,
-               ArrayRef{utils::IteratorType::parallel,
-                        utils::IteratorType::parallel,
-                        utils::IteratorType::reduction},
-               [&](OpBuilder &nested, Location at, ValueRange args) {
-                 Value product = arith::MulFOp::create(
-                     nested, at, toF32(nested, at, args[0]),
-                     toF32(nested, at, args[1]));
-                 // Reassociable, so that the row is summed in vector lanes
-                 // (a strict left-to-right sum is one add latency per
-                 // element); the order is still fixed by the code, the same
-                 // for every thread count.
-                 linalg::YieldOp::create(
-                     nested, at,
-                     arith::AddFOp::create(nested, at, args[2], product,
-                                           arith::FastMathFlags::reassoc)
-                         .getResult());
-               })
-        .getResult(0);
+    return sum(
+        ValueRange{x, y}, init, maps, {kParallel, kParallel, kReduction},
+        [&](OpBuilder &nested, Location at, ValueRange args) {
+          return arith::MulFOp::create(nested, at, toF32(nested, at, args[0]),
+                                       toF32(nested, at, args[1]));
+        },
+        /*reassociable=*/true);
   }
 
   Value sumOfSquares(Value x) { return rowDots(x, x, /*againstFirst=*/false); }
@@ -289,19 +232,12 @@ public:
     Value squares = sumOfSquares(x);
     Value result = empty({type.getDimSize(0), type.getDimSize(1)},
                          {dimSize(x, 0), dimSize(x, 1)});
-    MLIRContext *ctx = b.getContext();
-    return linalg::GenericOp::create(
-               b, loc, result.getType(), squares, result,
-               ArrayRef{AffineMap::getMultiDimIdentityMap(2, ctx),
-                        AffineMap::getMultiDimIdentityMap(2, ctx)},
-               ArrayRef{utils::IteratorType::parallel,
-                        utils::IteratorType::parallel},
-               [&](OpBuilder &nested, Location at, ValueRange args) {
-                 linalg::YieldOp::create(
-                     nested, at,
-                     math::SqrtOp::create(nested, at, args[0]).getResult());
-               })
-        .getResult(0);
+    auto identity = AffineMap::getMultiDimIdentityMap(2, b.getContext());
+    return generic(squares, result, {identity, identity},
+                   {kParallel, kParallel},
+                   [](OpBuilder &nested, Location at, ValueRange args) {
+                     return math::SqrtOp::create(nested, at, args[0]);
+                   });
   }
 
   /// mean over h of ||x[b, h, t, :]||_2 for keys or values [B, H, T, d].
@@ -316,43 +252,26 @@ public:
     Value squaresInit =
         zeros({type.getDimSize(0), type.getDimSize(1), type.getDimSize(2)},
               {batch, heads, tokens});
-    Value squares =
-        linalg::GenericOp::create(
-            b, loc, squaresInit.getType(), x, squaresInit,
-            ArrayRef{AffineMap::getMultiDimIdentityMap(4, ctx),
-                     AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
-            ArrayRef{
-                utils::IteratorType::parallel, utils::IteratorType::parallel,
-                utils::IteratorType::parallel, utils::IteratorType::reduction},
-            [&](OpBuilder &nested, Location at, ValueRange args) {
-              Value value = toF32(nested, at, args[0]);
-              Value square = arith::MulFOp::create(nested, at, value, value);
-              // Reassociable, as in rowDots.
-              linalg::YieldOp::create(
-                  nested, at,
-                  arith::AddFOp::create(nested, at, args[1], square,
-                                        arith::FastMathFlags::reassoc)
-                      .getResult());
-            })
-            .getResult(0);
+    Value squares = sum(
+        x, squaresInit,
+        {AffineMap::getMultiDimIdentityMap(4, ctx),
+         AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+        {kParallel, kParallel, kParallel, kReduction},
+        [&](OpBuilder &nested, Location at, ValueRange args) {
+          Value value = toF32(nested, at, args[0]);
+          return arith::MulFOp::create(nested, at, value, value);
+        },
+        /*reassociable=*/true);
     // Norms summed over heads, iterating (b, t, h), then divided by H.
     Value sumInit =
         zeros({type.getDimSize(0), type.getDimSize(2)}, {batch, tokens});
-    Value sums =
-        linalg::GenericOp::create(
-            b, loc, sumInit.getType(), squares, sumInit,
-            ArrayRef{AffineMap::get(3, 0, {d0, d2, d1}, ctx),
-                     AffineMap::get(3, 0, {d0, d1}, ctx)},
-            ArrayRef{utils::IteratorType::parallel,
-                     utils::IteratorType::parallel,
-                     utils::IteratorType::reduction},
-            [&](OpBuilder &nested, Location at, ValueRange args) {
-              Value norm = math::SqrtOp::create(nested, at, args[0]);
-              linalg::YieldOp::create(
-                  nested, at,
-                  arith::AddFOp::create(nested, at, args[1], norm).getResult());
-            })
-            .getResult(0);
+    Value sums = sum(squares, sumInit,
+                     {AffineMap::get(3, 0, {d0, d2, d1}, ctx),
+                      AffineMap::get(3, 0, {d0, d1}, ctx)},
+                     {kParallel, kParallel, kReduction},
+                     [](OpBuilder &nested, Location at, ValueRange args) {
+                       return math::SqrtOp::create(nested, at, args[0]);
+                     });
     return scale(sums, {type.getDimSize(0), type.getDimSize(2)},
                  {batch, tokens}, indexToF32(heads));
   }
@@ -370,45 +289,64 @@ public:
     bindDims(ctx, d0, d1);
     AffineExpr zero = getAffineConstantExpr(0, ctx);
     auto identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return generic(
+        ValueRange{dots, squaresV, squaresX}, result,
+        {identity, identity, AffineMap::get(2, 0, {d0, zero}, ctx), identity},
+        {kParallel, kParallel},
+        [](OpBuilder &nested, Location at, ValueRange args) {
+          Value normV = math::SqrtOp::create(nested, at, args[1]);
+          Value normX = math::SqrtOp::create(nested, at, args[2]);
+          Value denominator = arith::MulFOp::create(nested, at, normV, normX);
+          return arith::DivFOp::create(nested, at, args[0], denominator);
+        });
+  }
+
+private:
+  /// A linalg.generic over `iterators` that reads `inputs` and writes `init`
+  /// through `maps` (the inputs', then the init's) and yields what `body`
+  /// computes from the block arguments (the inputs' elements, then the
+  /// init's).
+  Value generic(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+                ArrayRef<utils::IteratorType> iterators, GenericBody body) {
     return linalg::GenericOp::create(
-               b, loc, result.getType(), ValueRange{dots, squaresV, squaresX},
-               result,
-               ArrayRef{identity, identity,
-                        AffineMap::get(2, 0, {d0, zero}, ctx), identity},
-               ArrayRef{utils::IteratorType::parallel,
-                        utils::IteratorType::parallel},
+               b, loc, init.getType(), inputs, init, maps, iterators,
                [&](OpBuilder &nested, Location at, ValueRange args) {
-                 Value normV = math::SqrtOp::create(nested, at, args[1]);
-                 Value normX = math::SqrtOp::create(nested, at, args[2]);
-                 Value denominator =
-                     arith::MulFOp::create(nested, at, normV, normX);
-                 linalg::YieldOp::create(
-                     nested, at,
-                     arith::DivFOp::create(nested, at, args[0], denominator)
-                         .getResult());
+                 linalg::YieldOp::create(nested, at, body(nested, at, args));
                })
         .getResult(0);
   }
 
-private:
+  /// Adds what `term` computes from the elements of `inputs` to `init` (the
+  /// accumulator: zeros) over the reduction iterators. A `reassociable` sum
+  /// is summed in vector lanes (a strict left-to-right sum is one add
+  /// latency per element); the order is still fixed by the code, the same
+  /// for every thread count.
+  Value sum(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+            ArrayRef<utils::IteratorType> iterators, GenericBody term,
+            bool reassociable = false) {
+    return generic(
+        inputs, init, maps, iterators,
+        [&](OpBuilder &nested, Location at, ValueRange args) {
+          Value accumulator = args.back();
+          Value value = term(nested, at, args.drop_back());
+          if (reassociable)
+            return arith::AddFOp::create(nested, at, accumulator, value,
+                                         arith::FastMathFlags::reassoc);
+          return arith::AddFOp::create(nested, at, accumulator, value);
+        });
+  }
+
   /// value / divisor, elementwise.
   Value scale(Value value, ArrayRef<int64_t> shape, ArrayRef<Value> sizes,
               Value divisor) {
     Value result = empty(shape, sizes);
-    MLIRContext *ctx = b.getContext();
-    auto identity = AffineMap::getMultiDimIdentityMap(shape.size(), ctx);
-    SmallVector<utils::IteratorType> iterators(shape.size(),
-                                               utils::IteratorType::parallel);
-    return linalg::GenericOp::create(
-               b, loc, result.getType(), value, result,
-               ArrayRef{identity, identity}, iterators,
-               [&](OpBuilder &nested, Location at, ValueRange args) {
-                 linalg::YieldOp::create(
-                     nested, at,
-                     arith::DivFOp::create(nested, at, args[0], divisor)
-                         .getResult());
-               })
-        .getResult(0);
+    auto identity =
+        AffineMap::getMultiDimIdentityMap(shape.size(), b.getContext());
+    SmallVector<utils::IteratorType> iterators(shape.size(), kParallel);
+    return generic(value, result, {identity, identity}, iterators,
+                   [&](OpBuilder &nested, Location at, ValueRange args) {
+                     return arith::DivFOp::create(nested, at, args[0], divisor);
+                   });
   }
 
   OpBuilder &b;
@@ -448,34 +386,23 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
       .Default([](Operation *) { return failure(); });
 }
 
-/// `func.func private @sinkrt_probe(!llvm.ptr, i64, memref<*xf32>)`.
-func::FuncOp getOrDeclareProbe(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kProbeFunction))
-    return existing;
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto type = b.getFunctionType(
+/// `sinkrt_probe(!llvm.ptr, i64, memref<*xf32>)`.
+FunctionType probeFunctionType(MLIRContext *ctx) {
+  Builder b(ctx);
+  return b.getFunctionType(
       {LLVM::LLVMPointerType::get(ctx), b.getI64Type(),
        UnrankedMemRefType::get(b.getF32Type(), /*memorySpace=*/0)},
       {});
-  auto function =
-      func::FuncOp::create(b, module.getLoc(), kProbeFunction, type);
-  function.setPrivate();
-  return function;
 }
+constexpr RuntimeFunction kProbeFunction{"sinkrt_probe", probeFunctionType};
 
-LogicalResult lowerEmit(sink::EmitOp emit, func::FuncOp probe) {
-  FailureOr<Value> context = runtimeContextFor(emit);
-  if (failed(context))
-    return failure();
-  OpBuilder b(emit);
+void buildProbeCall(OpBuilder &b, sink::EmitOp emit, func::FuncOp probe,
+                    Value context) {
   Location loc = emit.getLoc();
   Value unranked = toUnrankedReadOnly(b, loc, emit.getValue());
   Value id =
       arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(emit.getProbe()));
-  func::CallOp::create(b, loc, probe, ValueRange{*context, id, unranked});
-  emit.erase();
-  return success();
+  func::CallOp::create(b, loc, probe, ValueRange{context, id, unranked});
 }
 
 struct LowerSinkToLinalg
@@ -483,12 +410,10 @@ struct LowerSinkToLinalg
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<Operation *> metrics;
-    SmallVector<sink::EmitOp> emits;
     module.walk([&](Operation *op) {
-      if (auto emit = dyn_cast<sink::EmitOp>(op))
-        emits.push_back(emit);
-      else if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()) &&
-               !isa<sink::AttentionOp>(op)) // sinkc-lower-attention-to-runtime
+      // sink.attention is sinkc-lower-attention-to-runtime's.
+      if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()) &&
+          !isa<sink::EmitOp, sink::AttentionOp>(op))
         metrics.push_back(op);
     });
     for (Operation *op : metrics) {
@@ -505,12 +430,9 @@ struct LowerSinkToLinalg
       op->getResult(0).replaceAllUsesWith(replacement);
       op->erase();
     }
-    if (emits.empty())
-      return;
-    func::FuncOp probe = getOrDeclareProbe(module);
-    for (sink::EmitOp emit : emits)
-      if (failed(lowerEmit(emit, probe)))
-        return signalPassFailure();
+    if (failed(lowerToRuntimeCalls<sink::EmitOp>(module, kProbeFunction,
+                                                 buildProbeCall)))
+      signalPassFailure();
   }
 };
 

@@ -22,11 +22,7 @@ using namespace sinkc::tfm;
 
 Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type,
                  ArrayRef<OpFoldResult> dims) {
-  Type element = type.getElementType();
-  Attribute zero = isa<FloatType>(element)
-                       ? Attribute(b.getFloatAttr(element, 0.0))
-                       : Attribute(b.getIntegerAttr(element, 0));
-  return createFilled(b, loc, type, dims, zero);
+  return createFilled(b, loc, type, dims, b.getZeroAttr(type.getElementType()));
 }
 
 /// Static size of a product of dims, or dynamic.
@@ -160,235 +156,188 @@ Value broadcastBatch(OpBuilder &b, Location loc, Value value,
       [](OpBuilder &, Location, ValueRange args) { return args[0]; });
 }
 
-/// Collapses away the static unit dimensions at `positions`.
-Value dropUnitDims(OpBuilder &b, Location loc, Value value,
-                   ArrayRef<int64_t> positions) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices pending;
-  SmallVector<int64_t> shape;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    if (llvm::is_contained(positions, i)) {
-      if (groups.empty())
-        pending.push_back(i);
-      else
-        groups.back().push_back(i);
-      continue;
-    }
-    pending.push_back(i);
-    groups.push_back(pending);
-    pending.clear();
-    shape.push_back(type.getDimSize(i));
+FailureOr<Value> lowerMatMul(MatMulOp op, MatMulOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto resultType = op.getResult().getType();
+  Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  Type element = resultType.getElementType();
+
+  // numpy promotion of 1-D operands.
+  bool lhsVector = lhsType.getRank() == 1, rhsVector = rhsType.getRank() == 1;
+  if (lhsVector) {
+    lhs = tensor::ExpandShapeOp::create(
+        rewriter, loc, lhsType.clone({1, lhsType.getDimSize(0)}), lhs,
+        SmallVector<ReassociationIndices>{{0, 1}},
+        SmallVector<OpFoldResult>{rewriter.getIndexAttr(1),
+                                  getDims(rewriter, loc, lhs)[0]});
+    lhsType = cast<RankedTensorType>(lhs.getType());
   }
-  if (groups.empty())
-    pending.clear(); // everything dropped: a rank-0 result
-  return tensor::CollapseShapeOp::create(b, loc, type.clone(shape), value,
-                                         groups);
+  if (rhsVector) {
+    rhs = tensor::ExpandShapeOp::create(
+        rewriter, loc, rhsType.clone({rhsType.getDimSize(0), 1}), rhs,
+        SmallVector<ReassociationIndices>{{0, 1}},
+        SmallVector<OpFoldResult>{getDims(rewriter, loc, rhs)[0],
+                                  rewriter.getIndexAttr(1)});
+    rhsType = cast<RankedTensorType>(rhs.getType());
+  }
+  SmallVector<OpFoldResult> lhsDims = getDims(rewriter, loc, lhs);
+  SmallVector<OpFoldResult> rhsDims = getDims(rewriter, loc, rhs);
+  checkEqual(rewriter, loc, lhsDims.back(), rhsDims[rhsDims.size() - 2], op,
+             "matmul contraction dimensions differ");
+  OpFoldResult m = lhsDims[lhsDims.size() - 2];
+  OpFoldResult n = rhsDims.back();
+  int64_t mStatic = lhsType.getDimSize(lhsType.getRank() - 2);
+  int64_t nStatic = rhsType.getDimSize(rhsType.getRank() - 1);
+
+  // The full (unpromoted) result shape, before removing promoted dims.
+  SmallVector<int64_t> fullShape;
+  SmallVector<OpFoldResult> fullDims;
+  Value product;
+  if (rhsType.getRank() == 2) {
+    // [batch..., M, K] x [K, N]: one matmul over batch*M rows.
+    int64_t batchRank = lhsType.getRank() - 2;
+    Value rows = collapseLeading(rewriter, loc, lhs, batchRank + 1);
+    auto rowsType = cast<RankedTensorType>(rows.getType());
+    auto outType =
+        RankedTensorType::get({rowsType.getDimSize(0), nStatic}, element);
+    Value init = zeroFilled(rewriter, loc, outType,
+                            {getDims(rewriter, loc, rows)[0], n});
+    product = linalg::MatmulOp::create(rewriter, loc, TypeRange{outType},
+                                       ValueRange{rows, rhs}, ValueRange{init})
+                  .getResult(0);
+    fullShape = llvm::to_vector(lhsType.getShape().drop_back());
+    fullShape.push_back(nStatic);
+    fullDims = llvm::to_vector(ArrayRef(lhsDims).drop_back());
+    fullDims.push_back(n);
+    product =
+        expandLeading(rewriter, loc, product, ArrayRef(fullDims).drop_back(),
+                      RankedTensorType::get(fullShape, element));
+  } else {
+    // Batched: broadcast the batch dims, collapse them, batch_matmul.
+    auto batchShape = broadcastShapes(lhsType.getShape().drop_back(2),
+                                      rhsType.getShape().drop_back(2));
+    if (!batchShape)
+      return rewriter.notifyMatchFailure(op, "incompatible batch dims");
+    int64_t batchRank = batchShape->size();
+    SmallVector<OpFoldResult> batchDims;
+    for (int64_t i = 0; i < batchRank; ++i) {
+      OpFoldResult size = rewriter.getIndexAttr(1);
+      for (auto [dims, type] : {std::make_pair(&lhsDims, lhsType),
+                                std::make_pair(&rhsDims, rhsType)}) {
+        int64_t at = i - (batchRank - (type.getRank() - 2));
+        if (at >= 0 && type.getDimSize(at) != 1)
+          size = (*dims)[at];
+      }
+      if ((*batchShape)[i] != ShapedType::kDynamic)
+        size = rewriter.getIndexAttr((*batchShape)[i]);
+      batchDims.push_back(size);
+    }
+    lhs = broadcastBatch(rewriter, loc, lhs, *batchShape, batchDims, op);
+    rhs = broadcastBatch(rewriter, loc, rhs, *batchShape, batchDims, op);
+    Value lhs3 = collapseLeading(rewriter, loc, lhs, batchRank,
+                                 /*opaque=*/true);
+    Value rhs3 = collapseLeading(rewriter, loc, rhs, batchRank,
+                                 /*opaque=*/true);
+    auto lhs3Type = cast<RankedTensorType>(lhs3.getType());
+    auto outType = RankedTensorType::get(
+        {lhs3Type.getDimSize(0), mStatic, nStatic}, element);
+    Value init = zeroFilled(rewriter, loc, outType,
+                            {getDims(rewriter, loc, lhs3)[0], m, n});
+    product =
+        linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{outType},
+                                      ValueRange{lhs3, rhs3}, ValueRange{init})
+            .getResult(0);
+    fullShape = llvm::to_vector(*batchShape);
+    fullShape.push_back(mStatic);
+    fullShape.push_back(nStatic);
+    fullDims = batchDims;
+    fullDims.push_back(m);
+    fullDims.push_back(n);
+    product = expandLeading(rewriter, loc, product, batchDims,
+                            RankedTensorType::get(fullShape, element));
+  }
+
+  // Drop the unit dims added for 1-D operands.
+  if (lhsVector || rhsVector) {
+    int64_t rank = fullShape.size();
+    SmallVector<int64_t> dropped;
+    if (lhsVector)
+      dropped.push_back(rank - 2);
+    if (rhsVector)
+      dropped.push_back(rank - 1);
+    product = dropUnitDims(rewriter, loc, product, dropped);
+  }
+  return castTo(rewriter, loc, product, resultType);
 }
 
-struct MatMulLowering : public OpConversionPattern<MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto resultType = op.getResult().getType();
-    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    auto lhsType = cast<RankedTensorType>(lhs.getType());
-    auto rhsType = cast<RankedTensorType>(rhs.getType());
-    Type element = resultType.getElementType();
-
-    // numpy promotion of 1-D operands.
-    bool lhsVector = lhsType.getRank() == 1, rhsVector = rhsType.getRank() == 1;
-    if (lhsVector) {
-      lhs = tensor::ExpandShapeOp::create(
-          rewriter, loc, lhsType.clone({1, lhsType.getDimSize(0)}), lhs,
-          SmallVector<ReassociationIndices>{{0, 1}},
-          SmallVector<OpFoldResult>{rewriter.getIndexAttr(1),
-                                    getDims(rewriter, loc, lhs)[0]});
-      lhsType = cast<RankedTensorType>(lhs.getType());
-    }
-    if (rhsVector) {
-      rhs = tensor::ExpandShapeOp::create(
-          rewriter, loc, rhsType.clone({rhsType.getDimSize(0), 1}), rhs,
-          SmallVector<ReassociationIndices>{{0, 1}},
-          SmallVector<OpFoldResult>{getDims(rewriter, loc, rhs)[0],
-                                    rewriter.getIndexAttr(1)});
-      rhsType = cast<RankedTensorType>(rhs.getType());
-    }
-    SmallVector<OpFoldResult> lhsDims = getDims(rewriter, loc, lhs);
-    SmallVector<OpFoldResult> rhsDims = getDims(rewriter, loc, rhs);
-    checkEqual(rewriter, loc, lhsDims.back(), rhsDims[rhsDims.size() - 2], op,
-               "matmul contraction dimensions differ");
-    OpFoldResult m = lhsDims[lhsDims.size() - 2];
-    OpFoldResult n = rhsDims.back();
-    int64_t mStatic = lhsType.getDimSize(lhsType.getRank() - 2);
-    int64_t nStatic = rhsType.getDimSize(rhsType.getRank() - 1);
-
-    // The full (unpromoted) result shape, before removing promoted dims.
-    SmallVector<int64_t> fullShape;
-    SmallVector<OpFoldResult> fullDims;
-    Value product;
-    if (rhsType.getRank() == 2) {
-      // [batch..., M, K] x [K, N]: one matmul over batch*M rows.
-      int64_t batchRank = lhsType.getRank() - 2;
-      Value rows = collapseLeading(rewriter, loc, lhs, batchRank + 1);
-      auto rowsType = cast<RankedTensorType>(rows.getType());
-      auto outType =
-          RankedTensorType::get({rowsType.getDimSize(0), nStatic}, element);
-      Value init = zeroFilled(rewriter, loc, outType,
-                              {getDims(rewriter, loc, rows)[0], n});
-      product =
-          linalg::MatmulOp::create(rewriter, loc, TypeRange{outType},
-                                   ValueRange{rows, rhs}, ValueRange{init})
-              .getResult(0);
-      fullShape = llvm::to_vector(lhsType.getShape().drop_back());
-      fullShape.push_back(nStatic);
-      fullDims = llvm::to_vector(ArrayRef(lhsDims).drop_back());
-      fullDims.push_back(n);
-      product =
-          expandLeading(rewriter, loc, product, ArrayRef(fullDims).drop_back(),
-                        RankedTensorType::get(fullShape, element));
-    } else {
-      // Batched: broadcast the batch dims, collapse them, batch_matmul.
-      auto batchShape = broadcastShapes(lhsType.getShape().drop_back(2),
-                                        rhsType.getShape().drop_back(2));
-      if (!batchShape)
-        return rewriter.notifyMatchFailure(op, "incompatible batch dims");
-      int64_t batchRank = batchShape->size();
-      SmallVector<OpFoldResult> batchDims;
-      for (int64_t i = 0; i < batchRank; ++i) {
-        OpFoldResult size = rewriter.getIndexAttr(1);
-        for (auto [dims, type] : {std::make_pair(&lhsDims, lhsType),
-                                  std::make_pair(&rhsDims, rhsType)}) {
-          int64_t at = i - (batchRank - (type.getRank() - 2));
-          if (at >= 0 && type.getDimSize(at) != 1)
-            size = (*dims)[at];
-        }
-        if ((*batchShape)[i] != ShapedType::kDynamic)
-          size = rewriter.getIndexAttr((*batchShape)[i]);
-        batchDims.push_back(size);
-      }
-      lhs = broadcastBatch(rewriter, loc, lhs, *batchShape, batchDims, op);
-      rhs = broadcastBatch(rewriter, loc, rhs, *batchShape, batchDims, op);
-      Value lhs3 = collapseLeading(rewriter, loc, lhs, batchRank,
-                                   /*opaque=*/true);
-      Value rhs3 = collapseLeading(rewriter, loc, rhs, batchRank,
-                                   /*opaque=*/true);
-      auto lhs3Type = cast<RankedTensorType>(lhs3.getType());
-      auto outType = RankedTensorType::get(
-          {lhs3Type.getDimSize(0), mStatic, nStatic}, element);
-      Value init = zeroFilled(rewriter, loc, outType,
-                              {getDims(rewriter, loc, lhs3)[0], m, n});
-      product = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{outType},
-                                              ValueRange{lhs3, rhs3},
-                                              ValueRange{init})
-                    .getResult(0);
-      fullShape = llvm::to_vector(*batchShape);
-      fullShape.push_back(mStatic);
-      fullShape.push_back(nStatic);
-      fullDims = batchDims;
-      fullDims.push_back(m);
-      fullDims.push_back(n);
-      product = expandLeading(rewriter, loc, product, batchDims,
-                              RankedTensorType::get(fullShape, element));
-    }
-
-    // Drop the unit dims added for 1-D operands.
-    if (lhsVector || rhsVector) {
-      int64_t rank = fullShape.size();
-      SmallVector<int64_t> dropped;
-      if (lhsVector)
-        dropped.push_back(rank - 2);
-      if (rhsVector)
-        dropped.push_back(rank - 1);
-      product = dropUnitDims(rewriter, loc, product, dropped);
-    }
-    rewriter.replaceOp(op, castTo(rewriter, loc, product, resultType));
-    return success();
+Value lowerGemm(GemmOp op, GemmOp::Adaptor adaptor,
+                ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto resultType = op.getResult().getType();
+  Type element = resultType.getElementType();
+  auto transpose = [&](Value v) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    auto dims = getDims(rewriter, loc, v);
+    auto tType = type.clone({type.getDimSize(1), type.getDimSize(0)});
+    Value init = createEmpty(rewriter, loc, tType, {dims[1], dims[0]});
+    return linalg::TransposeOp::create(rewriter, loc, v, init,
+                                       ArrayRef<int64_t>{1, 0})
+        .getResult()[0];
+  };
+  Value a = op.getTransA() ? transpose(adaptor.getA()) : adaptor.getA();
+  Value b = op.getTransB() ? transpose(adaptor.getB()) : adaptor.getB();
+  auto aDims = getDims(rewriter, loc, a);
+  auto bDims = getDims(rewriter, loc, b);
+  checkEqual(rewriter, loc, aDims[1], bDims[0], op,
+             "gemm contraction dimensions differ");
+  auto dims =
+      reconcileDims(rewriter, loc, resultType, {aDims[0], bDims[1]}, op);
+  Value init = zeroFilled(rewriter, loc, resultType, dims);
+  Value product = linalg::MatmulOp::create(rewriter, loc, TypeRange{resultType},
+                                           ValueRange{a, b}, ValueRange{init})
+                      .getResult(0);
+  double alpha = op.getAlpha().convertToDouble();
+  double beta = op.getBeta().convertToDouble();
+  Value c = adaptor.getC();
+  if (alpha == 1.0 && (!c || beta == 0.0)) {
+    return product;
   }
-};
-
-struct GemmLowering : public OpConversionPattern<GemmOp> {
-  using OpConversionPattern::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(GemmOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto resultType = op.getResult().getType();
-    Type element = resultType.getElementType();
-    auto transpose = [&](Value v) -> Value {
-      auto type = cast<RankedTensorType>(v.getType());
-      auto dims = getDims(rewriter, loc, v);
-      auto tType = type.clone({type.getDimSize(1), type.getDimSize(0)});
-      Value init = createEmpty(rewriter, loc, tType, {dims[1], dims[0]});
-      return linalg::TransposeOp::create(rewriter, loc, v, init,
-                                         ArrayRef<int64_t>{1, 0})
-          .getResult()[0];
-    };
-    Value a = op.getTransA() ? transpose(adaptor.getA()) : adaptor.getA();
-    Value b = op.getTransB() ? transpose(adaptor.getB()) : adaptor.getB();
-    auto aDims = getDims(rewriter, loc, a);
-    auto bDims = getDims(rewriter, loc, b);
-    checkEqual(rewriter, loc, aDims[1], bDims[0], op,
-               "gemm contraction dimensions differ");
-    auto dims =
-        reconcileDims(rewriter, loc, resultType, {aDims[0], bDims[1]}, op);
-    Value init = zeroFilled(rewriter, loc, resultType, dims);
-    Value product =
-        linalg::MatmulOp::create(rewriter, loc, TypeRange{resultType},
-                                 ValueRange{a, b}, ValueRange{init})
-            .getResult(0);
-    double alpha = op.getAlpha().convertToDouble();
-    double beta = op.getBeta().convertToDouble();
-    Value c = adaptor.getC();
-    if (alpha == 1.0 && (!c || beta == 0.0)) {
-      rewriter.replaceOp(op, product);
-      return success();
-    }
-    SmallVector<Value> inputs = {product};
-    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(2)};
-    if (c && beta != 0.0) {
-      auto cType = cast<RankedTensorType>(c.getType());
-      inputs.push_back(c);
-      maps.push_back(broadcastMap(rewriter.getContext(), cType.getShape(),
-                                  resultType.getShape()));
-      broadcastDims(rewriter, loc, {product, c}, resultType, op);
-    }
-    maps.push_back(rewriter.getMultiDimIdentityMap(2));
-    Value out = createEmpty(rewriter, loc, resultType, dims);
-    bool fp = isa<FloatType>(element);
-    Value result = buildParallelGeneric(
-        rewriter, loc, inputs, maps, out,
-        [&](OpBuilder &builder, Location nestedLoc, ValueRange args) {
-          auto mul = [&](Value x, double s) -> Value {
-            if (s == 1.0)
-              return x;
-            Value k = scalarConstant(builder, nestedLoc, element, s);
-            return fp ? Value(arith::MulFOp::create(builder, nestedLoc, x, k))
-                      : Value(arith::MulIOp::create(builder, nestedLoc, x, k));
-          };
-          Value acc = mul(args[0], alpha);
-          if (args.size() > 2) {
-            Value bias = mul(args[1], beta);
-            acc =
-                fp ? Value(arith::AddFOp::create(builder, nestedLoc, acc, bias))
-                   : Value(
-                         arith::AddIOp::create(builder, nestedLoc, acc, bias));
-          }
-          return acc;
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+  SmallVector<Value> inputs = {product};
+  SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(2)};
+  if (c && beta != 0.0) {
+    auto cType = cast<RankedTensorType>(c.getType());
+    inputs.push_back(c);
+    maps.push_back(broadcastMap(rewriter.getContext(), cType.getShape(),
+                                resultType.getShape()));
+    broadcastDims(rewriter, loc, {product, c}, resultType, op);
   }
-};
+  maps.push_back(rewriter.getMultiDimIdentityMap(2));
+  Value out = createEmpty(rewriter, loc, resultType, dims);
+  return buildParallelGeneric(
+      rewriter, loc, inputs, maps, out,
+      [&](OpBuilder &builder, Location nestedLoc, ValueRange args) {
+        auto mul = [&](Value x, double s) -> Value {
+          if (s == 1.0)
+            return x;
+          Value k = scalarConstant(builder, nestedLoc, element, s);
+          return createFloatOrIntOp<arith::MulFOp, arith::MulIOp>(
+              builder, nestedLoc, x, k);
+        };
+        Value acc = mul(args[0], alpha);
+        if (args.size() > 2)
+          acc = createFloatOrIntOp<arith::AddFOp, arith::AddIOp>(
+              builder, nestedLoc, acc, mul(args[1], beta));
+        return acc;
+      });
+}
 
 } // namespace
 
 void populateContractionPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering, GemmLowering>(patterns.getContext());
+  addLowerings<lowerMatMul, lowerGemm>(patterns);
 }
 
 } // namespace sinkc::lowering

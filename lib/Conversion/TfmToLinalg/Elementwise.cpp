@@ -96,7 +96,8 @@ Value integerPower(OpBuilder &b, Location loc, Value base, Value exponent) {
   return arith::SelectOp::create(b, loc, negative, negativePower, result);
 }
 
-/// The scalar computation of one elementwise tfm op.
+/// The scalar computation of one elementwise tfm op (but those that are one
+/// math op: populateElementwisePatterns names it).
 Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
                     Type resultElement) {
   Value x = args.empty() ? Value() : args[0];
@@ -105,14 +106,14 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
   auto one = [&] { return floatConstant(b, loc, type, 1.0); };
 
   if (isa<AddOp>(op))
-    return fp ? Value(arith::AddFOp::create(b, loc, args[0], args[1]))
-              : Value(arith::AddIOp::create(b, loc, args[0], args[1]));
+    return createFloatOrIntOp<arith::AddFOp, arith::AddIOp>(b, loc, args[0],
+                                                            args[1]);
   if (isa<SubOp>(op))
-    return fp ? Value(arith::SubFOp::create(b, loc, args[0], args[1]))
-              : Value(arith::SubIOp::create(b, loc, args[0], args[1]));
+    return createFloatOrIntOp<arith::SubFOp, arith::SubIOp>(b, loc, args[0],
+                                                            args[1]);
   if (isa<MulOp>(op))
-    return fp ? Value(arith::MulFOp::create(b, loc, args[0], args[1]))
-              : Value(arith::MulIOp::create(b, loc, args[0], args[1]));
+    return createFloatOrIntOp<arith::MulFOp, arith::MulIOp>(b, loc, args[0],
+                                                            args[1]);
   if (isa<DivOp>(op)) {
     if (fp)
       return arith::DivFOp::create(b, loc, args[0], args[1]);
@@ -140,11 +141,11 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
     return arith::DivSIOp::create(b, loc, args[0], args[1]);
   }
   if (isa<MaxOp>(op))
-    return fp ? Value(arith::MaximumFOp::create(b, loc, args[0], args[1]))
-              : Value(arith::MaxSIOp::create(b, loc, args[0], args[1]));
+    return createFloatOrIntOp<arith::MaximumFOp, arith::MaxSIOp>(
+        b, loc, args[0], args[1]);
   if (isa<MinOp>(op))
-    return fp ? Value(arith::MinimumFOp::create(b, loc, args[0], args[1]))
-              : Value(arith::MinSIOp::create(b, loc, args[0], args[1]));
+    return createFloatOrIntOp<arith::MinimumFOp, arith::MinSIOp>(
+        b, loc, args[0], args[1]);
   if (isa<PowOp>(op)) {
     Value base = args[0], exponent = args[1];
     if (!fp && isFloat(exponent.getType())) {
@@ -197,10 +198,7 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
               : Value(arith::SubIOp::create(
                     b, loc, scalarConstant(b, loc, type, 0), x));
   if (isa<AbsOp>(op))
-    return fp ? Value(math::AbsFOp::create(b, loc, x))
-              : Value(math::AbsIOp::create(b, loc, x));
-  if (isa<SqrtOp>(op))
-    return math::SqrtOp::create(b, loc, x);
+    return createFloatOrIntOp<math::AbsFOp, math::AbsIOp>(b, loc, x);
   if (isa<ReciprocalOp>(op))
     return arith::DivFOp::create(b, loc, one(), x);
   if (isa<ReluOp>(op))
@@ -212,22 +210,6 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
     return arith::DivFOp::create(b, loc, one(),
                                  arith::AddFOp::create(b, loc, one(), negExp));
   }
-  if (isa<TanhOp>(op))
-    return math::TanhOp::create(b, loc, x);
-  if (isa<ErfOp>(op))
-    return math::ErfOp::create(b, loc, x);
-  if (isa<ExpOp>(op))
-    return math::ExpOp::create(b, loc, x);
-  if (isa<LogOp>(op))
-    return math::LogOp::create(b, loc, x);
-  if (isa<CosOp>(op))
-    return math::CosOp::create(b, loc, x);
-  if (isa<SinOp>(op))
-    return math::SinOp::create(b, loc, x);
-  if (isa<FloorOp>(op))
-    return math::FloorOp::create(b, loc, x);
-  if (isa<CeilOp>(op))
-    return math::CeilOp::create(b, loc, x);
   if (auto gelu = dyn_cast<GeluOp>(op)) {
     Value half = floatConstant(b, loc, type, 0.5);
     Value inner;
@@ -258,115 +240,101 @@ Value computeScalar(Operation *op, OpBuilder &b, Location loc, ValueRange args,
   llvm_unreachable("not an elementwise tfm op");
 }
 
-/// Lowers any elementwise tfm op to a broadcasting linalg.generic.
-template <typename OpTy>
-struct ElementwiseLowering : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-    ValueRange operands = adaptor.getOperands();
-    SmallVector<OpFoldResult> dims =
-        broadcastDims(rewriter, loc, operands, resultType, op);
-    Value init = createEmpty(rewriter, loc, resultType, dims);
-    SmallVector<AffineMap> maps;
-    for (Value operand : operands)
-      maps.push_back(
-          broadcastMap(rewriter.getContext(),
-                       cast<RankedTensorType>(operand.getType()).getShape(),
-                       resultType.getShape()));
-    maps.push_back(rewriter.getMultiDimIdentityMap(resultType.getRank()));
-    Type resultElement = resultType.getElementType();
-    Operation *origin = op;
-    Value result = buildParallelGeneric(
-        rewriter, loc, operands, maps, init,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+/// Lowers any elementwise tfm op to a broadcasting linalg.generic whose body
+/// is `MathOpTy` on the operand, or what computeScalar builds when there is
+/// no MathOpTy.
+template <typename OpTy, typename MathOpTy = void>
+Value lowerElementwise(OpTy op, typename OpTy::Adaptor adaptor,
+                       ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  ValueRange operands = adaptor.getOperands();
+  SmallVector<OpFoldResult> dims =
+      broadcastDims(rewriter, loc, operands, resultType, op);
+  Value init = createEmpty(rewriter, loc, resultType, dims);
+  SmallVector<AffineMap> maps;
+  for (Value operand : operands)
+    maps.push_back(
+        broadcastMap(rewriter.getContext(),
+                     cast<RankedTensorType>(operand.getType()).getShape(),
+                     resultType.getShape()));
+  maps.push_back(rewriter.getMultiDimIdentityMap(resultType.getRank()));
+  Type resultElement = resultType.getElementType();
+  Operation *origin = op;
+  return buildParallelGeneric(
+      rewriter, loc, operands, maps, init,
+      [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        if constexpr (std::is_void_v<MathOpTy>)
           return computeScalar(origin, b, nestedLoc, args.drop_back(),
                                resultElement);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+        else
+          return MathOpTy::create(b, nestedLoc, args[0]);
+      });
+}
 
 /// x ^ 2 and x ^ 0.5 (RMSNorm, variance) as a multiply and a square root.
-struct PowWithConstantExponent : public OpConversionPattern<PowOp> {
-  using OpConversionPattern::OpConversionPattern;
+FailureOr<Value>
+lowerPowWithConstantExponent(PowOp op, PowOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter) {
+  auto resultType = op.getResult().getType();
+  if (!isa<FloatType>(resultType.getElementType()) ||
+      !op.getRhs().getType().hasStaticShape() ||
+      op.getRhs().getType().getNumElements() != 1 ||
+      resultType != op.getLhs().getType())
+    return failure();
+  DenseFPElementsAttr exponent;
+  if (!matchPattern(op.getRhs(), m_Constant(&exponent)))
+    return failure();
+  double e = (*exponent.getValues<APFloat>().begin()).convertToDouble();
+  if (e != 2.0 && e != 0.5 && e != 1.0)
+    return failure();
+  Location loc = op.getLoc();
+  Value input = adaptor.getLhs();
+  if (e == 1.0)
+    return input;
+  Value init =
+      createEmpty(rewriter, loc, resultType, getDims(rewriter, loc, input));
+  AffineMap identity = rewriter.getMultiDimIdentityMap(resultType.getRank());
+  return buildParallelGeneric(
+      rewriter, loc, {input}, {identity, identity}, init,
+      [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        if (e == 2.0)
+          return arith::MulFOp::create(b, nestedLoc, args[0], args[0]);
+        return math::SqrtOp::create(b, nestedLoc, args[0]);
+      });
+}
 
-  LogicalResult
-  matchAndRewrite(PowOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto resultType = op.getResult().getType();
-    if (!isa<FloatType>(resultType.getElementType()) ||
-        !op.getRhs().getType().hasStaticShape() ||
-        op.getRhs().getType().getNumElements() != 1 ||
-        resultType != op.getLhs().getType())
-      return failure();
-    DenseFPElementsAttr exponent;
-    if (!matchPattern(op.getRhs(), m_Constant(&exponent)))
-      return failure();
-    double e = (*exponent.getValues<APFloat>().begin()).convertToDouble();
-    if (e != 2.0 && e != 0.5 && e != 1.0)
-      return failure();
-    Location loc = op.getLoc();
-    Value input = adaptor.getLhs();
-    if (e == 1.0) {
-      rewriter.replaceOp(op, input);
-      return success();
-    }
-    Value init =
-        createEmpty(rewriter, loc, resultType, getDims(rewriter, loc, input));
-    AffineMap identity = rewriter.getMultiDimIdentityMap(resultType.getRank());
-    Value result = buildParallelGeneric(
-        rewriter, loc, {input}, {identity, identity}, init,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          if (e == 2.0)
-            return arith::MulFOp::create(b, nestedLoc, args[0], args[0]);
-          return math::SqrtOp::create(b, nestedLoc, args[0]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-struct IdentityLowering : public OpConversionPattern<IdentityOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(IdentityOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, castTo(rewriter, op.getLoc(), adaptor.getInput(),
-                                  op.getResult().getType()));
-    return success();
-  }
-};
+Value lowerIdentity(IdentityOp op, IdentityOp::Adaptor adaptor,
+                    ConversionPatternRewriter &rewriter) {
+  return castTo(rewriter, op.getLoc(), adaptor.getInput(),
+                op.getResult().getType());
+}
 
 } // namespace
 
 void populateElementwisePatterns(RewritePatternSet &patterns) {
-  MLIRContext *context = patterns.getContext();
-  patterns.add<PowWithConstantExponent>(context, /*benefit=*/2);
-  patterns.add<IdentityLowering>(context);
-  patterns
-      .add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
-           ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
-           ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
-           ElementwiseLowering<PowOp>, ElementwiseLowering<EqualOp>,
-           ElementwiseLowering<GreaterOp>,
-           ElementwiseLowering<GreaterOrEqualOp>, ElementwiseLowering<LessOp>,
-           ElementwiseLowering<LessOrEqualOp>, ElementwiseLowering<AndOp>,
-           ElementwiseLowering<OrOp>, ElementwiseLowering<XorOp>,
-           ElementwiseLowering<NotOp>, ElementwiseLowering<WhereOp>,
-           ElementwiseLowering<NegOp>, ElementwiseLowering<AbsOp>,
-           ElementwiseLowering<SqrtOp>, ElementwiseLowering<ReciprocalOp>,
-           ElementwiseLowering<ReluOp>, ElementwiseLowering<SigmoidOp>,
-           ElementwiseLowering<TanhOp>, ElementwiseLowering<ErfOp>,
-           ElementwiseLowering<ExpOp>, ElementwiseLowering<LogOp>,
-           ElementwiseLowering<CosOp>, ElementwiseLowering<SinOp>,
-           ElementwiseLowering<FloorOp>, ElementwiseLowering<CeilOp>,
-           ElementwiseLowering<GeluOp>, ElementwiseLowering<CastOp>>(context);
+  patterns.add<FunctionLowering<lowerPowWithConstantExponent>>(
+      patterns.getContext(), /*benefit=*/2);
+  addLowerings<
+      lowerIdentity, lowerElementwise<AddOp>, lowerElementwise<SubOp>,
+      lowerElementwise<MulOp>, lowerElementwise<DivOp>, lowerElementwise<MaxOp>,
+      lowerElementwise<MinOp>, lowerElementwise<PowOp>,
+      lowerElementwise<EqualOp>, lowerElementwise<GreaterOp>,
+      lowerElementwise<GreaterOrEqualOp>, lowerElementwise<LessOp>,
+      lowerElementwise<LessOrEqualOp>, lowerElementwise<AndOp>,
+      lowerElementwise<OrOp>, lowerElementwise<XorOp>, lowerElementwise<NotOp>,
+      lowerElementwise<WhereOp>, lowerElementwise<NegOp>,
+      lowerElementwise<AbsOp>, lowerElementwise<SqrtOp, math::SqrtOp>,
+      lowerElementwise<ReciprocalOp>, lowerElementwise<ReluOp>,
+      lowerElementwise<SigmoidOp>, lowerElementwise<TanhOp, math::TanhOp>,
+      lowerElementwise<ErfOp, math::ErfOp>,
+      lowerElementwise<ExpOp, math::ExpOp>,
+      lowerElementwise<LogOp, math::LogOp>,
+      lowerElementwise<CosOp, math::CosOp>,
+      lowerElementwise<SinOp, math::SinOp>,
+      lowerElementwise<FloorOp, math::FloorOp>,
+      lowerElementwise<CeilOp, math::CeilOp>, lowerElementwise<GeluOp>,
+      lowerElementwise<CastOp>>(patterns);
 }
 
 } // namespace sinkc::lowering

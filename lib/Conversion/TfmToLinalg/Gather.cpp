@@ -38,111 +38,95 @@ Value checkedIndex(OpBuilder &b, Location loc, Value raw, Value size,
   return index;
 }
 
-struct GatherLowering : public OpConversionPattern<GatherOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value data = adaptor.getData(), indices = adaptor.getIndices();
-    auto dataType = cast<RankedTensorType>(data.getType());
-    auto indicesType = cast<RankedTensorType>(indices.getType());
-    auto type = op.getResult().getType();
-    int64_t axis = *normalizeAxis(op.getAxis(), dataType.getRank());
-    int64_t q = indicesType.getRank();
-    SmallVector<OpFoldResult> dataDims = getDims(rewriter, loc, data);
-    SmallVector<OpFoldResult> indexDims = getDims(rewriter, loc, indices);
-    SmallVector<OpFoldResult> computed(dataDims.begin(),
-                                       dataDims.begin() + axis);
-    llvm::append_range(computed, indexDims);
-    llvm::append_range(computed, ArrayRef(dataDims).drop_front(axis + 1));
-    auto dims = reconcileDims(rewriter, loc, type, computed, op);
-    Value init = createEmpty(rewriter, loc, type, dims);
-    int64_t rank = type.getRank();
-    MLIRContext *context = rewriter.getContext();
-    SmallVector<AffineExpr> indexExprs;
-    for (int64_t i = 0; i < q; ++i)
-      indexExprs.push_back(getAffineDimExpr(axis + i, context));
-    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, context),
-                                   rewriter.getMultiDimIdentityMap(rank)};
-    Value axisSize = toIndex(rewriter, loc, dataDims[axis]);
-    Operation *origin = op;
-    Value result = buildParallelGeneric(
-        rewriter, loc, {indices}, maps, init,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          Value index = checkedIndex(b, nestedLoc, args[0], axisSize, origin);
-          SmallVector<Value> at;
-          for (int64_t i = 0; i < axis; ++i)
-            at.push_back(linalg::IndexOp::create(b, nestedLoc, i));
-          at.push_back(index);
-          for (int64_t i = axis + 1; i < dataType.getRank(); ++i)
-            at.push_back(linalg::IndexOp::create(b, nestedLoc, i - 1 + q));
-          return tensor::ExtractOp::create(b, nestedLoc, data, at);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+Value lowerGather(GatherOp op, GatherOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value data = adaptor.getData(), indices = adaptor.getIndices();
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto indicesType = cast<RankedTensorType>(indices.getType());
+  auto type = op.getResult().getType();
+  int64_t axis = *normalizeAxis(op.getAxis(), dataType.getRank());
+  int64_t q = indicesType.getRank();
+  SmallVector<OpFoldResult> dataDims = getDims(rewriter, loc, data);
+  SmallVector<OpFoldResult> indexDims = getDims(rewriter, loc, indices);
+  SmallVector<OpFoldResult> computed(dataDims.begin(), dataDims.begin() + axis);
+  llvm::append_range(computed, indexDims);
+  llvm::append_range(computed, ArrayRef(dataDims).drop_front(axis + 1));
+  auto dims = reconcileDims(rewriter, loc, type, computed, op);
+  Value init = createEmpty(rewriter, loc, type, dims);
+  int64_t rank = type.getRank();
+  MLIRContext *context = rewriter.getContext();
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t i = 0; i < q; ++i)
+    indexExprs.push_back(getAffineDimExpr(axis + i, context));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, context),
+                                 rewriter.getMultiDimIdentityMap(rank)};
+  Value axisSize = toIndex(rewriter, loc, dataDims[axis]);
+  Operation *origin = op;
+  return buildParallelGeneric(
+      rewriter, loc, {indices}, maps, init,
+      [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        Value index = checkedIndex(b, nestedLoc, args[0], axisSize, origin);
+        SmallVector<Value> at;
+        for (int64_t i = 0; i < axis; ++i)
+          at.push_back(linalg::IndexOp::create(b, nestedLoc, i));
+        at.push_back(index);
+        for (int64_t i = axis + 1; i < dataType.getRank(); ++i)
+          at.push_back(linalg::IndexOp::create(b, nestedLoc, i - 1 + q));
+        return tensor::ExtractOp::create(b, nestedLoc, data, at);
+      });
+}
 
-struct GatherNDLowering : public OpConversionPattern<GatherNDOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(GatherNDOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value data = adaptor.getData(), indices = adaptor.getIndices();
-    auto indicesType = cast<RankedTensorType>(indices.getType());
-    auto type = op.getResult().getType();
-    int64_t batchDims = op.getBatchDims();
-    int64_t depth = indicesType.getDimSize(indicesType.getRank() - 1);
-    int64_t tupleRank = indicesType.getRank() - 1;
-    SmallVector<OpFoldResult> dataDims = getDims(rewriter, loc, data);
-    SmallVector<OpFoldResult> indexDims = getDims(rewriter, loc, indices);
-    for (int64_t i = 0; i < batchDims; ++i)
-      checkEqual(rewriter, loc, indexDims[i], dataDims[i], op,
-                 "gather_nd batch dimensions differ");
-    SmallVector<OpFoldResult> computed(indexDims.begin(), indexDims.end() - 1);
-    llvm::append_range(computed,
-                       ArrayRef(dataDims).drop_front(batchDims + depth));
-    auto dims = reconcileDims(rewriter, loc, type, computed, op);
-    Value init = createEmpty(rewriter, loc, type, dims);
-    int64_t rank = type.getRank();
-    SmallVector<Value> sizes;
-    for (OpFoldResult d : dataDims)
-      sizes.push_back(toIndex(rewriter, loc, d));
-    Operation *origin = op;
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
-        ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location nestedLoc, ValueRange) {
-          SmallVector<Value> tuple;
-          for (int64_t i = 0; i < tupleRank; ++i)
-            tuple.push_back(linalg::IndexOp::create(b, nestedLoc, i));
-          SmallVector<Value> at;
-          for (int64_t i = 0; i < batchDims; ++i)
-            at.push_back(tuple[i]);
-          for (int64_t d = 0; d < depth; ++d) {
-            SmallVector<Value> where = tuple;
-            where.push_back(indexConstant(b, nestedLoc, d));
-            Value raw = tensor::ExtractOp::create(b, nestedLoc, indices, where);
-            at.push_back(
-                checkedIndex(b, nestedLoc, raw, sizes[batchDims + d], origin));
-          }
-          for (int64_t i = tupleRank; i < rank; ++i)
-            at.push_back(linalg::IndexOp::create(b, nestedLoc, i));
-          Value element = tensor::ExtractOp::create(b, nestedLoc, data, at);
-          linalg::YieldOp::create(b, nestedLoc, element);
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
-    return success();
-  }
-};
+Value lowerGatherND(GatherNDOp op, GatherNDOp::Adaptor adaptor,
+                    ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value data = adaptor.getData(), indices = adaptor.getIndices();
+  auto indicesType = cast<RankedTensorType>(indices.getType());
+  auto type = op.getResult().getType();
+  int64_t batchDims = op.getBatchDims();
+  int64_t depth = indicesType.getDimSize(indicesType.getRank() - 1);
+  int64_t tupleRank = indicesType.getRank() - 1;
+  SmallVector<OpFoldResult> dataDims = getDims(rewriter, loc, data);
+  SmallVector<OpFoldResult> indexDims = getDims(rewriter, loc, indices);
+  for (int64_t i = 0; i < batchDims; ++i)
+    checkEqual(rewriter, loc, indexDims[i], dataDims[i], op,
+               "gather_nd batch dimensions differ");
+  SmallVector<OpFoldResult> computed(indexDims.begin(), indexDims.end() - 1);
+  llvm::append_range(computed,
+                     ArrayRef(dataDims).drop_front(batchDims + depth));
+  auto dims = reconcileDims(rewriter, loc, type, computed, op);
+  Value init = createEmpty(rewriter, loc, type, dims);
+  int64_t rank = type.getRank();
+  SmallVector<Value> sizes;
+  for (OpFoldResult d : dataDims)
+    sizes.push_back(toIndex(rewriter, loc, d));
+  Operation *origin = op;
+  return buildParallelGeneric(
+      rewriter, loc, {}, {rewriter.getMultiDimIdentityMap(rank)}, init,
+      [&](OpBuilder &b, Location nestedLoc, ValueRange) -> Value {
+        SmallVector<Value> tuple;
+        for (int64_t i = 0; i < tupleRank; ++i)
+          tuple.push_back(linalg::IndexOp::create(b, nestedLoc, i));
+        SmallVector<Value> at;
+        for (int64_t i = 0; i < batchDims; ++i)
+          at.push_back(tuple[i]);
+        for (int64_t d = 0; d < depth; ++d) {
+          SmallVector<Value> where = tuple;
+          where.push_back(indexConstant(b, nestedLoc, d));
+          Value raw = tensor::ExtractOp::create(b, nestedLoc, indices, where);
+          at.push_back(
+              checkedIndex(b, nestedLoc, raw, sizes[batchDims + d], origin));
+        }
+        for (int64_t i = tupleRank; i < rank; ++i)
+          at.push_back(linalg::IndexOp::create(b, nestedLoc, i));
+        return tensor::ExtractOp::create(b, nestedLoc, data, at);
+      });
+}
 
 } // namespace
 
 void populateGatherPatterns(RewritePatternSet &patterns) {
-  patterns.add<GatherLowering, GatherNDLowering>(patterns.getContext());
+  addLowerings<lowerGather, lowerGatherND>(patterns);
 }
 
 } // namespace sinkc::lowering

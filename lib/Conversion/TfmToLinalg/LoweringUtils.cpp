@@ -243,24 +243,13 @@ Value reshapeScalar(OpBuilder &b, Location loc, Value scalar,
   return tensor::FromElementsOp::create(b, loc, resultType, element);
 }
 
-Value insertUnitDims(OpBuilder &b, Location loc, Value value,
-                     ArrayRef<int64_t> positions, RankedTensorType resultType) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (positions.empty())
-    return castTo(b, loc, value, resultType);
-  if (type.getRank() == 0)
-    return reshapeScalar(b, loc, value, resultType);
-  SmallVector<OpFoldResult> inputDims = getDims(b, loc, value);
+SmallVector<ReassociationIndices>
+unitDimReassociation(int64_t rank, ArrayRef<int64_t> positions) {
   SmallVector<ReassociationIndices> groups;
   ReassociationIndices pending;
-  SmallVector<OpFoldResult> sizes;
-  SmallVector<int64_t> shape;
-  int64_t next = 0;
-  for (int64_t i = 0; i < resultType.getRank(); ++i) {
+  for (int64_t i = 0; i < rank; ++i) {
     if (llvm::is_contained(positions, i)) {
-      sizes.push_back(b.getIndexAttr(1));
-      shape.push_back(1);
-      if (groups.empty() || next == 0)
+      if (groups.empty())
         pending.push_back(i);
       else
         groups.back().push_back(i);
@@ -269,15 +258,47 @@ Value insertUnitDims(OpBuilder &b, Location loc, Value value,
     pending.push_back(i);
     groups.push_back(pending);
     pending.clear();
+  }
+  return groups;
+}
+
+Value insertUnitDims(OpBuilder &b, Location loc, Value value,
+                     ArrayRef<int64_t> positions, RankedTensorType resultType) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (positions.empty())
+    return castTo(b, loc, value, resultType);
+  if (type.getRank() == 0)
+    return reshapeScalar(b, loc, value, resultType);
+  SmallVector<OpFoldResult> inputDims = getDims(b, loc, value);
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t i = 0; i < resultType.getRank(); ++i) {
+    if (llvm::is_contained(positions, i)) {
+      sizes.push_back(b.getIndexAttr(1));
+      shape.push_back(1);
+      continue;
+    }
     sizes.push_back(inputDims[next]);
     shape.push_back(type.getDimSize(next));
     ++next;
   }
-  if (type.getRank() == 0)
-    groups.clear();
-  Value expanded = tensor::ExpandShapeOp::create(b, loc, type.clone(shape),
-                                                 value, groups, sizes);
+  Value expanded = tensor::ExpandShapeOp::create(
+      b, loc, type.clone(shape), value,
+      unitDimReassociation(resultType.getRank(), positions), sizes);
   return castTo(b, loc, expanded, resultType);
+}
+
+Value dropUnitDims(OpBuilder &b, Location loc, Value value,
+                   ArrayRef<int64_t> positions) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (!llvm::is_contained(positions, i))
+      shape.push_back(type.getDimSize(i));
+  return tensor::CollapseShapeOp::create(
+      b, loc, type.clone(shape), value,
+      unitDimReassociation(type.getRank(), positions));
 }
 
 } // namespace sinkc::lowering

@@ -76,6 +76,16 @@ Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i);
 /// Scalar constant of `type` (float or integer).
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
 
+/// `FloatOp` on floating-point operands, `IntOp` on integer ones (the type of
+/// the first operand decides).
+template <typename FloatOp, typename IntOp, typename... Operands>
+Value createFloatOrIntOp(OpBuilder &b, Location loc, Value first,
+                         Operands... rest) {
+  if (isa<FloatType>(first.getType()))
+    return FloatOp::create(b, loc, first, rest...);
+  return IntOp::create(b, loc, first, rest...);
+}
+
 /// A linalg.generic with all-parallel iterators producing `init`.
 Value buildParallelGeneric(
     OpBuilder &b, Location loc, ValueRange inputs, ArrayRef<AffineMap> maps,
@@ -108,10 +118,63 @@ Value expandShape(OpBuilder &b, Location loc, Value value,
 Value reshapeScalar(OpBuilder &b, Location loc, Value scalar,
                     RankedTensorType resultType);
 
+/// The reassociation between a rank-`rank` shape and the shape without its
+/// unit dimensions at `positions`: each other dimension groups with the unit
+/// dimensions before it, and trailing ones join the last group. Empty when
+/// every dimension is a unit dimension (the shape without them is rank 0).
+SmallVector<ReassociationIndices>
+unitDimReassociation(int64_t rank, ArrayRef<int64_t> positions);
+
 /// Inserts static unit dimensions so that `value` gets `resultType`
 /// (tensor.expand_shape); `positions` are the unit dims of the result.
 Value insertUnitDims(OpBuilder &b, Location loc, Value value,
                      ArrayRef<int64_t> positions, RankedTensorType resultType);
+
+/// Collapses away the static unit dimensions of `value` at `positions`
+/// (tensor.collapse_shape).
+Value dropUnitDims(OpBuilder &b, Location loc, Value value,
+                   ArrayRef<int64_t> positions);
+
+/// The conversion pattern of the lowering function `Lower`, which builds what
+/// replaces one `OpTy`:
+///
+///   Result Lower(OpTy op, OpTy::Adaptor adaptor,
+///                ConversionPatternRewriter &rewriter);
+///
+/// `Result` is the replacement value (or values), or FailureOr of it for a
+/// lowering that may not apply (its failure is the pattern's).
+template <auto Lower> struct FunctionLowering;
+
+namespace detail {
+template <typename T> struct IsFailureOr : std::false_type {};
+template <typename T> struct IsFailureOr<FailureOr<T>> : std::true_type {};
+} // namespace detail
+
+template <typename OpTy, typename Result,
+          Result (*Lower)(OpTy, typename OpTy::Adaptor,
+                          ConversionPatternRewriter &)>
+struct FunctionLowering<Lower> : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Result replacement = Lower(op, adaptor, rewriter);
+    if constexpr (detail::IsFailureOr<Result>::value) {
+      if (failed(replacement))
+        return failure();
+      rewriter.replaceOp(op, *replacement);
+    } else {
+      rewriter.replaceOp(op, replacement);
+    }
+    return success();
+  }
+};
+
+/// Adds the patterns of the lowering functions `Lowers` (FunctionLowering).
+template <auto... Lowers> void addLowerings(RewritePatternSet &patterns) {
+  patterns.add<FunctionLowering<Lowers>...>(patterns.getContext());
+}
 
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateShapePatterns(RewritePatternSet &patterns);

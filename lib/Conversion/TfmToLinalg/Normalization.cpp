@@ -49,8 +49,7 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
   bool fp = isa<FloatType>(element);
   Attribute init;
   if (kind == ReduceKind::Sum)
-    init = fp ? Attribute(b.getFloatAttr(element, 0.0))
-              : Attribute(b.getIntegerAttr(element, 0));
+    init = b.getZeroAttr(element);
   else if (fp)
     init = b.getFloatAttr(element, -std::numeric_limits<double>::infinity());
   else
@@ -65,16 +64,14 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
       maps, iterators,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value result;
-        if (kind == ReduceKind::Sum)
-          result = fp ? Value(arith::AddFOp::create(nested, nestedLoc, args[0],
-                                                    args[1], reassoc(nested)))
-                      : Value(arith::AddIOp::create(nested, nestedLoc, args[0],
-                                                    args[1]));
+        if (kind == ReduceKind::Max)
+          result = createFloatOrIntOp<arith::MaximumFOp, arith::MaxSIOp>(
+              nested, nestedLoc, args[0], args[1]);
+        else if (fp)
+          result = arith::AddFOp::create(nested, nestedLoc, args[0], args[1],
+                                         reassoc(nested));
         else
-          result = fp ? Value(arith::MaximumFOp::create(nested, nestedLoc,
-                                                        args[0], args[1]))
-                      : Value(arith::MaxSIOp::create(nested, nestedLoc, args[0],
-                                                     args[1]));
+          result = arith::AddIOp::create(nested, nestedLoc, args[0], args[1]);
         linalg::YieldOp::create(nested, nestedLoc, result);
       });
   return generic.getResult(0);
@@ -105,232 +102,197 @@ AffineMap reducedMap(MLIRContext *context, int64_t rank,
 }
 
 template <typename OpTy>
-struct ReduceLowering : public OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(input.getType());
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    SmallVector<int64_t> axes;
-    for (int64_t a : op.getAxes())
-      axes.push_back(*normalizeAxis(a, type.getRank()));
-    if (axes.empty()) {
-      if (op.getNoopWithEmptyAxes()) {
-        rewriter.replaceOp(op, castTo(rewriter, loc, input, resultType));
-        return success();
-      }
-      for (int64_t i = 0; i < type.getRank(); ++i)
-        axes.push_back(i);
+Value lowerReduce(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value input = adaptor.getInput();
+  auto type = cast<RankedTensorType>(input.getType());
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  SmallVector<int64_t> axes;
+  for (int64_t a : op.getAxes())
+    axes.push_back(*normalizeAxis(a, type.getRank()));
+  if (axes.empty()) {
+    if (op.getNoopWithEmptyAxes()) {
+      return castTo(rewriter, loc, input, resultType);
     }
-    llvm::sort(axes);
-    constexpr bool isMax = std::is_same_v<OpTy, ReduceMaxOp>;
-    Value result = reduce(rewriter, loc, input, axes,
-                          isMax ? ReduceKind::Max : ReduceKind::Sum);
-    if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
-      Type element = type.getElementType();
-      Value count = countOf(rewriter, loc, input, axes, element);
-      auto reducedType = cast<RankedTensorType>(result.getType());
-      Value init = createEmpty(rewriter, loc, reducedType,
-                               getDims(rewriter, loc, result));
-      AffineMap identity =
-          rewriter.getMultiDimIdentityMap(reducedType.getRank());
-      bool fp = isa<FloatType>(element);
-      result = buildParallelGeneric(
-          rewriter, loc, {result}, {identity, identity}, init,
-          [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-            if (fp)
-              return arith::DivFOp::create(b, nestedLoc, args[0], count);
-            return arith::DivSIOp::create(b, nestedLoc, args[0], count);
-          });
-    }
-    if (op.getKeepdims())
-      result = insertUnitDims(rewriter, loc, result, axes, resultType);
-    rewriter.replaceOp(op, castTo(rewriter, loc, result, resultType));
-    return success();
-  }
-};
-
-struct SoftmaxLowering : public OpConversionPattern<SoftmaxOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(input.getType());
-    int64_t rank = type.getRank();
-    int64_t axis = *normalizeAxis(op.getAxis(), rank);
-    SmallVector<int64_t> axes = {axis};
-    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, input);
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap reduced = reducedMap(rewriter.getContext(), rank, axes);
-
-    Value rowMax = reduce(rewriter, loc, input, axes, ReduceKind::Max);
-    Value shifted = buildParallelGeneric(
-        rewriter, loc, {input, rowMax}, {identity, reduced, identity},
-        createEmpty(rewriter, loc, type, dims),
-        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          return math::ExpOp::create(
-              b, nestedLoc,
-              arith::SubFOp::create(b, nestedLoc, args[0], args[1]));
-        });
-    Value rowSum = reduce(rewriter, loc, shifted, axes, ReduceKind::Sum);
-    Value result = buildParallelGeneric(
-        rewriter, loc, {shifted, rowSum}, {identity, reduced, identity},
-        createEmpty(rewriter, loc, type, dims),
-        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          return arith::DivFOp::create(b, nestedLoc, args[0], args[1]);
-        });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, result, op.getResult().getType()));
-    return success();
-  }
-};
-
-struct LayerNormalizationLowering
-    : public OpConversionPattern<LayerNormalizationOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(LayerNormalizationOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(input.getType());
-    Type element = type.getElementType();
-    int64_t rank = type.getRank();
-    int64_t axis = *normalizeAxis(op.getAxis(), rank);
-    SmallVector<int64_t> axes;
-    for (int64_t i = axis; i < rank; ++i)
+    for (int64_t i = 0; i < type.getRank(); ++i)
       axes.push_back(i);
-    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, input);
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap reduced = reducedMap(rewriter.getContext(), rank, axes);
-    Value count = countOf(rewriter, loc, input, axes, element);
-
-    Value sum = reduce(rewriter, loc, input, axes, ReduceKind::Sum);
-    Value centered = buildParallelGeneric(
-        rewriter, loc, {input, sum}, {identity, reduced, identity},
-        createEmpty(rewriter, loc, type, dims),
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          Value mean = arith::DivFOp::create(b, nestedLoc, args[1], count);
-          return arith::SubFOp::create(b, nestedLoc, args[0], mean);
-        });
-    Value squares = buildParallelGeneric(
-        rewriter, loc, {centered}, {identity, identity},
-        createEmpty(rewriter, loc, type, dims),
-        [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          return arith::MulFOp::create(b, nestedLoc, args[0], args[0]);
-        });
-    Value sumSquares = reduce(rewriter, loc, squares, axes, ReduceKind::Sum);
-
-    SmallVector<Value> inputs = {centered, sumSquares, adaptor.getScale()};
-    SmallVector<AffineMap> maps = {
-        identity, reduced,
-        broadcastMap(
-            rewriter.getContext(),
-            cast<RankedTensorType>(adaptor.getScale().getType()).getShape(),
-            type.getShape())};
-    broadcastDims(rewriter, loc, {input, adaptor.getScale()}, type, op);
-    if (Value bias = adaptor.getBias()) {
-      inputs.push_back(bias);
-      maps.push_back(broadcastMap(
-          rewriter.getContext(),
-          cast<RankedTensorType>(bias.getType()).getShape(), type.getShape()));
-      broadcastDims(rewriter, loc, {input, bias}, type, op);
-    }
-    maps.push_back(identity);
-    double epsilon = op.getEpsilon().convertToDouble();
-    Value result = buildParallelGeneric(
-        rewriter, loc, inputs, maps, createEmpty(rewriter, loc, type, dims),
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
-          Value variance = arith::DivFOp::create(b, nestedLoc, args[1], count);
-          Value shiftedVariance = arith::AddFOp::create(
-              b, nestedLoc, variance,
-              scalarConstant(b, nestedLoc, element, epsilon));
-          Value inverse = math::RsqrtOp::create(b, nestedLoc, shiftedVariance);
-          Value normalized =
-              arith::MulFOp::create(b, nestedLoc, args[0], inverse);
-          Value scaled =
-              arith::MulFOp::create(b, nestedLoc, normalized, args[2]);
-          if (args.size() > 4)
-            scaled = arith::AddFOp::create(b, nestedLoc, scaled, args[3]);
-          return scaled;
-        });
-    rewriter.replaceOp(op,
-                       castTo(rewriter, loc, result, op.getResult().getType()));
-    return success();
   }
-};
+  llvm::sort(axes);
+  constexpr bool isMax = std::is_same_v<OpTy, ReduceMaxOp>;
+  Value result = reduce(rewriter, loc, input, axes,
+                        isMax ? ReduceKind::Max : ReduceKind::Sum);
+  if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
+    Type element = type.getElementType();
+    Value count = countOf(rewriter, loc, input, axes, element);
+    auto reducedType = cast<RankedTensorType>(result.getType());
+    Value init =
+        createEmpty(rewriter, loc, reducedType, getDims(rewriter, loc, result));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(reducedType.getRank());
+    result = buildParallelGeneric(
+        rewriter, loc, {result}, {identity, identity}, init,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          return createFloatOrIntOp<arith::DivFOp, arith::DivSIOp>(
+              b, nestedLoc, args[0], count);
+        });
+  }
+  if (op.getKeepdims())
+    result = insertUnitDims(rewriter, loc, result, axes, resultType);
+  return castTo(rewriter, loc, result, resultType);
+}
+
+Value lowerSoftmax(SoftmaxOp op, SoftmaxOp::Adaptor adaptor,
+                   ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value input = adaptor.getInput();
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes = {getInputAxis(op)};
+  SmallVector<OpFoldResult> dims = getDims(rewriter, loc, input);
+  AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+  AffineMap reduced = reducedMap(rewriter.getContext(), rank, axes);
+
+  Value rowMax = reduce(rewriter, loc, input, axes, ReduceKind::Max);
+  Value shifted = buildParallelGeneric(
+      rewriter, loc, {input, rowMax}, {identity, reduced, identity},
+      createEmpty(rewriter, loc, type, dims),
+      [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        return math::ExpOp::create(
+            b, nestedLoc,
+            arith::SubFOp::create(b, nestedLoc, args[0], args[1]));
+      });
+  Value rowSum = reduce(rewriter, loc, shifted, axes, ReduceKind::Sum);
+  Value result = buildParallelGeneric(
+      rewriter, loc, {shifted, rowSum}, {identity, reduced, identity},
+      createEmpty(rewriter, loc, type, dims),
+      [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        return arith::DivFOp::create(b, nestedLoc, args[0], args[1]);
+      });
+  return castTo(rewriter, loc, result, op.getResult().getType());
+}
+
+Value lowerLayerNormalization(LayerNormalizationOp op,
+                              LayerNormalizationOp::Adaptor adaptor,
+                              ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value input = adaptor.getInput();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t i = getInputAxis(op); i < rank; ++i)
+    axes.push_back(i);
+  SmallVector<OpFoldResult> dims = getDims(rewriter, loc, input);
+  AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+  AffineMap reduced = reducedMap(rewriter.getContext(), rank, axes);
+  Value count = countOf(rewriter, loc, input, axes, element);
+
+  Value sum = reduce(rewriter, loc, input, axes, ReduceKind::Sum);
+  Value centered = buildParallelGeneric(
+      rewriter, loc, {input, sum}, {identity, reduced, identity},
+      createEmpty(rewriter, loc, type, dims),
+      [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        Value mean = arith::DivFOp::create(b, nestedLoc, args[1], count);
+        return arith::SubFOp::create(b, nestedLoc, args[0], mean);
+      });
+  Value squares = buildParallelGeneric(
+      rewriter, loc, {centered}, {identity, identity},
+      createEmpty(rewriter, loc, type, dims),
+      [](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        return arith::MulFOp::create(b, nestedLoc, args[0], args[0]);
+      });
+  Value sumSquares = reduce(rewriter, loc, squares, axes, ReduceKind::Sum);
+
+  SmallVector<Value> inputs = {centered, sumSquares, adaptor.getScale()};
+  SmallVector<AffineMap> maps = {
+      identity, reduced,
+      broadcastMap(
+          rewriter.getContext(),
+          cast<RankedTensorType>(adaptor.getScale().getType()).getShape(),
+          type.getShape())};
+  broadcastDims(rewriter, loc, {input, adaptor.getScale()}, type, op);
+  if (Value bias = adaptor.getBias()) {
+    inputs.push_back(bias);
+    maps.push_back(broadcastMap(
+        rewriter.getContext(),
+        cast<RankedTensorType>(bias.getType()).getShape(), type.getShape()));
+    broadcastDims(rewriter, loc, {input, bias}, type, op);
+  }
+  maps.push_back(identity);
+  double epsilon = op.getEpsilon().convertToDouble();
+  Value result = buildParallelGeneric(
+      rewriter, loc, inputs, maps, createEmpty(rewriter, loc, type, dims),
+      [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
+        Value variance = arith::DivFOp::create(b, nestedLoc, args[1], count);
+        Value shiftedVariance = arith::AddFOp::create(
+            b, nestedLoc, variance,
+            scalarConstant(b, nestedLoc, element, epsilon));
+        Value inverse = math::RsqrtOp::create(b, nestedLoc, shiftedVariance);
+        Value normalized =
+            arith::MulFOp::create(b, nestedLoc, args[0], inverse);
+        Value scaled = arith::MulFOp::create(b, nestedLoc, normalized, args[2]);
+        if (args.size() > 4)
+          scaled = arith::AddFOp::create(b, nestedLoc, scaled, args[3]);
+        return scaled;
+      });
+  return castTo(rewriter, loc, result, op.getResult().getType());
+}
 
 /// CumSum as a masked reduction: out[..i..] = sum_j x[..j..] over the j
 /// that the (exclusive, reverse) flags select. Quadratic in the scanned
 /// dimension, which in transformers is the short position/mask vector; it
 /// keeps the op a plain parallel linalg.generic.
-struct CumSumLowering : public OpConversionPattern<CumSumOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(input.getType());
-    Type element = type.getElementType();
-    int64_t rank = type.getRank();
-    int64_t axis = *normalizeAxis(op.getAxis(), rank);
-    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, input);
-    bool fp = isa<FloatType>(element);
-    Attribute zero = fp ? Attribute(rewriter.getFloatAttr(element, 0.0))
-                        : Attribute(rewriter.getIntegerAttr(element, 0));
-    Value accumulator = createFilled(rewriter, loc, type, dims, zero);
-    // Iteration space: the result dims plus the summed index j (last).
-    MLIRContext *context = rewriter.getContext();
-    SmallVector<AffineExpr> inputExprs;
-    for (int64_t i = 0; i < rank; ++i)
-      inputExprs.push_back(i == axis ? getAffineDimExpr(rank, context)
-                                     : getAffineDimExpr(i, context));
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(rank + 1, 0, inputExprs, context),
-        AffineMap::getMultiDimIdentityMap(rank + 1, context)
-            .getMajorSubMap(rank)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    bool exclusive = op.getExclusive(), reverse = op.getReverse();
-    arith::CmpIPredicate predicate =
-        reverse ? (exclusive ? arith::CmpIPredicate::sgt
-                             : arith::CmpIPredicate::sge)
-                : (exclusive ? arith::CmpIPredicate::slt
-                             : arith::CmpIPredicate::sle);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{input},
-        ValueRange{accumulator}, maps, iterators,
-        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value i = linalg::IndexOp::create(b, nestedLoc, axis);
-          Value j = linalg::IndexOp::create(b, nestedLoc, rank);
-          Value selected = arith::CmpIOp::create(b, nestedLoc, predicate, j, i);
-          Value sum =
-              fp ? Value(arith::AddFOp::create(b, nestedLoc, args[1], args[0]))
-                 : Value(arith::AddIOp::create(b, nestedLoc, args[1], args[0]));
-          Value result =
-              arith::SelectOp::create(b, nestedLoc, selected, sum, args[1]);
-          linalg::YieldOp::create(b, nestedLoc, result);
-        });
-    rewriter.replaceOp(op, castTo(rewriter, loc, generic.getResult(0),
-                                  op.getResult().getType()));
-    return success();
-  }
-};
+Value lowerCumSum(CumSumOp op, CumSumOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value input = adaptor.getInput();
+  auto type = cast<RankedTensorType>(input.getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  int64_t axis = getInputAxis(op);
+  SmallVector<OpFoldResult> dims = getDims(rewriter, loc, input);
+  Value accumulator =
+      createFilled(rewriter, loc, type, dims, rewriter.getZeroAttr(element));
+  // Iteration space: the result dims plus the summed index j (last).
+  MLIRContext *context = rewriter.getContext();
+  SmallVector<AffineExpr> inputExprs;
+  for (int64_t i = 0; i < rank; ++i)
+    inputExprs.push_back(i == axis ? getAffineDimExpr(rank, context)
+                                   : getAffineDimExpr(i, context));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank + 1, 0, inputExprs, context),
+      AffineMap::getMultiDimIdentityMap(rank + 1, context)
+          .getMajorSubMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  bool exclusive = op.getExclusive(), reverse = op.getReverse();
+  arith::CmpIPredicate predicate =
+      reverse
+          ? (exclusive ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge)
+          : (exclusive ? arith::CmpIPredicate::slt : arith::CmpIPredicate::sle);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{type}, ValueRange{input},
+      ValueRange{accumulator}, maps, iterators,
+      [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+        Value i = linalg::IndexOp::create(b, nestedLoc, axis);
+        Value j = linalg::IndexOp::create(b, nestedLoc, rank);
+        Value selected = arith::CmpIOp::create(b, nestedLoc, predicate, j, i);
+        Value sum = createFloatOrIntOp<arith::AddFOp, arith::AddIOp>(
+            b, nestedLoc, args[1], args[0]);
+        Value result =
+            arith::SelectOp::create(b, nestedLoc, selected, sum, args[1]);
+        linalg::YieldOp::create(b, nestedLoc, result);
+      });
+  return castTo(rewriter, loc, generic.getResult(0), op.getResult().getType());
+}
 
 } // namespace
 
 void populateNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceSumOp>,
-               ReduceLowering<ReduceMaxOp>, SoftmaxLowering,
-               LayerNormalizationLowering, CumSumLowering>(
-      patterns.getContext());
+  addLowerings<lowerReduce<ReduceMeanOp>, lowerReduce<ReduceSumOp>,
+               lowerReduce<ReduceMaxOp>, lowerSoftmax, lowerLayerNormalization,
+               lowerCumSum>(patterns);
 }
 
 } // namespace sinkc::lowering

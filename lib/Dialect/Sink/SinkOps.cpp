@@ -70,12 +70,15 @@ bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
          });
 }
 
+// The verifiers of the measurement ops (the `verifier` of Sink_MetricOp in
+// SinkOps.td): the measured tensor is the op's first operand.
+
 /// The result must have the shape the metric derives from its input (up to
 /// dynamic dimensions on either side).
-LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
-                                Value result) {
+LogicalResult verifyResultShape(Operation *op, StringRef metric) {
+  Value input = op->getOperand(0);
   auto expected = getMetricResultType(metric, input.getType());
-  auto actual = cast<RankedTensorType>(result.getType());
+  auto actual = cast<RankedTensorType>(op->getResult(0).getType());
   if (!compatibleShapes(expected.getShape(), actual.getShape()))
     return op->emitOpError("result shape ")
            << shapeToString(actual.getShape()) << " does not match the "
@@ -85,29 +88,28 @@ LogicalResult verifyResultShape(Operation *op, StringRef metric, Value input,
   return success();
 }
 
-LogicalResult verifyAttentionMetric(Operation *op, StringRef metric,
-                                    Value probs, Value result) {
-  ArrayRef<int64_t> shape = cast<RankedTensorType>(probs.getType()).getShape();
+LogicalResult verifyAttentionMetric(Operation *op, StringRef metric) {
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(op->getOperand(0).getType()).getShape();
   if (!compatibleDims(shape[2], shape[3]))
     return op->emitOpError("expects probabilities [B, H, T, T] of one "
                            "sequence, with as many queries as keys; got ")
            << shapeToString(shape);
-  return verifyResultShape(op, metric, probs, result);
+  return verifyResultShape(op, metric);
+}
+
+LogicalResult verifyMlpCosBos(Operation *op, StringRef metric) {
+  auto mlp = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto hidden = cast<RankedTensorType>(op->getOperand(1).getType());
+  if (!compatibleShapes(mlp.getShape(), hidden.getShape()))
+    return op->emitOpError("expects the MLP output and the block input to "
+                           "have the same shape; got ")
+           << shapeToString(mlp.getShape()) << " and "
+           << shapeToString(hidden.getShape());
+  return verifyResultShape(op, metric);
 }
 
 } // namespace
-
-LogicalResult BosMassOp::verify() {
-  return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
-}
-
-LogicalResult HeadBosMassOp::verify() {
-  return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
-}
-
-LogicalResult RecvOp::verify() {
-  return verifyAttentionMetric(*this, getMetricName(), getProbs(), getResult());
-}
 
 LogicalResult AttentionOp::verify() {
   ArrayRef<int64_t> q = getQuery().getType().getShape();
@@ -165,49 +167,6 @@ LogicalResult AttentionOp::verify() {
              << shapeToString({q[0], q[1], k[2]});
   }
   return success();
-}
-
-LogicalResult BosMassFromSumsOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
-}
-
-LogicalResult HeadBosMassFromSumsOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
-}
-
-LogicalResult RecvFromSumsOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getSums(), getResult());
-}
-
-LogicalResult HiddenNormOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getHidden(), getResult());
-}
-
-LogicalResult HiddenCosBosOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getHidden(), getResult());
-}
-
-LogicalResult MlpNormOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getMlp(), getResult());
-}
-
-LogicalResult KeyNormOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getInput(), getResult());
-}
-
-LogicalResult ValueNormOp::verify() {
-  return verifyResultShape(*this, getMetricName(), getInput(), getResult());
-}
-
-LogicalResult MlpCosBosOp::verify() {
-  auto mlp = cast<RankedTensorType>(getMlp().getType());
-  auto hidden = cast<RankedTensorType>(getHidden().getType());
-  if (!compatibleShapes(mlp.getShape(), hidden.getShape()))
-    return emitOpError("expects the MLP output and the block input to have "
-                       "the same shape; got ")
-           << shapeToString(mlp.getShape()) << " and "
-           << shapeToString(hidden.getShape());
-  return verifyResultShape(*this, getMetricName(), getMlp(), getResult());
 }
 
 LogicalResult EmitOp::verify() {

@@ -87,10 +87,8 @@ std::optional<SmallVector<int64_t>> getPartialInts(Value value) {
 
   if (auto shape = dyn_cast<ShapeOp>(def)) {
     auto inputType = cast<RankedTensorType>(shape.getInput().getType());
-    int64_t rank = inputType.getRank();
-    int64_t start = shape.getStart(), end = shape.getEnd().value_or(rank);
-    start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
-    end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+    auto [start, end] =
+        shapeDimRange(inputType.getRank(), shape.getStart(), shape.getEnd());
     SmallVector<int64_t> dims;
     for (int64_t i = start; i < end; ++i)
       dims.push_back(inputType.getDimSize(i));
@@ -288,6 +286,15 @@ int64_t sliceLength(int64_t dim, int64_t start, int64_t end, int64_t step) {
   }
   int64_t e = std::clamp<int64_t>(end, -1, dim - 1);
   return s > e ? (s - e - 1) / (-step) + 1 : 0;
+}
+
+std::pair<int64_t, int64_t> shapeDimRange(int64_t rank, int64_t start,
+                                          std::optional<int64_t> end) {
+  auto clamp = [&](int64_t index) {
+    return std::clamp<int64_t>(index < 0 ? index + rank : index, 0, rank);
+  };
+  int64_t first = clamp(start);
+  return {first, std::max(first, clamp(end.value_or(rank)))};
 }
 
 } // namespace sinkc::tfm

@@ -32,10 +32,23 @@ struct ConstTensor {
 
   int64_t size() const { return isFloat ? floats.size() : ints.size(); }
   double asDouble(int64_t i) const { return isFloat ? floats[i] : ints[i]; }
-  int64_t asInt(int64_t i) const {
-    return isFloat ? (int64_t)floats[i] : ints[i];
+  /// Appends element `i` of `from`, a tensor of the same kind.
+  void append(const ConstTensor &from, int64_t i) {
+    if (isFloat)
+      floats.push_back(from.floats[i]);
+    else
+      ints.push_back(from.ints[i]);
   }
 };
+
+/// The elements of `from` at the linear `indices`, in order.
+ConstTensor gather(const ConstTensor &from, ArrayRef<int64_t> indices) {
+  ConstTensor out;
+  out.isFloat = from.isFloat;
+  for (int64_t index : indices)
+    out.append(from, index);
+  return out;
+}
 
 bool isFoldableElement(Type type) {
   if (auto i = dyn_cast<IntegerType>(type))
@@ -142,14 +155,38 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   return strides;
 }
 
+/// Calls `visit` with the multi-index of every element of the static `shape`,
+/// in row-major order.
+void forEachIndex(ArrayRef<int64_t> shape,
+                  function_ref<void(ArrayRef<int64_t>)> visit) {
+  int64_t rank = shape.size(), total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < total; ++linear) {
+    visit(index);
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      if (++index[i] < shape[i])
+        break;
+      index[i] = 0;
+    }
+  }
+}
+
+/// The linear index of the multi-index `index` in a layout with `strides`.
+int64_t linearIndex(ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+  int64_t linear = 0;
+  for (auto [i, stride] : llvm::zip_equal(index, strides))
+    linear += i * stride;
+  return linear;
+}
+
 /// For each element of `outShape`, the linear index into each broadcast
 /// operand.
 SmallVector<SmallVector<int64_t>>
 broadcastIndices(ArrayRef<int64_t> outShape,
                  ArrayRef<RankedTensorType> operandTypes) {
-  int64_t rank = outShape.size(), total = 1;
-  for (int64_t d : outShape)
-    total *= d;
+  int64_t rank = outShape.size();
   SmallVector<SmallVector<int64_t>> operandStrides;
   for (RankedTensorType type : operandTypes) {
     SmallVector<int64_t> strides(rank, 0);
@@ -160,20 +197,10 @@ broadcastIndices(ArrayRef<int64_t> outShape,
     operandStrides.push_back(strides);
   }
   SmallVector<SmallVector<int64_t>> result(operandTypes.size());
-  SmallVector<int64_t> counter(rank, 0);
-  for (int64_t linear = 0; linear < total; ++linear) {
-    for (auto [k, strides] : llvm::enumerate(operandStrides)) {
-      int64_t index = 0;
-      for (int64_t i = 0; i < rank; ++i)
-        index += counter[i] * strides[i];
-      result[k].push_back(index);
-    }
-    for (int64_t i = rank - 1; i >= 0; --i) {
-      if (++counter[i] < outShape[i])
-        break;
-      counter[i] = 0;
-    }
-  }
+  forEachIndex(outShape, [&](ArrayRef<int64_t> index) {
+    for (auto [k, strides] : llvm::enumerate(operandStrides))
+      result[k].push_back(linearIndex(index, strides));
+  });
   return result;
 }
 
@@ -182,6 +209,21 @@ bool smallStaticResult(Value result) {
   return type && type.hasStaticShape() &&
          type.getNumElements() <= kMaxFoldElements &&
          isFoldableElement(type.getElementType());
+}
+
+/// Folds an op whose `result` is a function of one constant operand `input`:
+/// `compute` maps the operand's elements to the result's, or gives nullopt
+/// where it does not fold.
+OpFoldResult
+foldUnary(Value input, Value result,
+          function_ref<std::optional<ConstTensor>(ConstTensor)> compute) {
+  auto constant = readConst(input);
+  if (!constant || !smallStaticResult(result))
+    return {};
+  std::optional<ConstTensor> out = compute(std::move(*constant));
+  if (!out)
+    return {};
+  return writeConst(result.getType(), *out);
 }
 
 /// Folds a small integer result whose elements the shape analysis knows
@@ -238,6 +280,25 @@ bool producesBool(BinaryKind kind) {
   llvm_unreachable("unknown BinaryKind");
 }
 
+/// The comparisons on integer and on floating-point operands; nullopt for
+/// the other kinds.
+template <typename T> std::optional<bool> compare(BinaryKind kind, T a, T b) {
+  switch (kind) {
+  case BinaryKind::Eq:
+    return a == b;
+  case BinaryKind::Gt:
+    return a > b;
+  case BinaryKind::Ge:
+    return a >= b;
+  case BinaryKind::Lt:
+    return a < b;
+  case BinaryKind::Le:
+    return a <= b;
+  default:
+    return std::nullopt;
+  }
+}
+
 OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
   Value result = op->getResult(0);
   if (!smallStaticResult(result))
@@ -260,6 +321,10 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
     int64_t li = indices[0][i], ri = indices[1][i];
     if (floatMath) {
       double a = lhs->asDouble(li), b = rhs->asDouble(ri), v = 0;
+      if (std::optional<bool> holds = compare(kind, a, b)) {
+        out.ints.push_back(*holds);
+        continue;
+      }
       switch (kind) {
       case BinaryKind::Add:
         v = a + b;
@@ -282,31 +347,17 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
       case BinaryKind::Pow:
         v = std::pow(a, b);
         break;
-      case BinaryKind::Eq:
-        v = a == b;
-        break;
-      case BinaryKind::Gt:
-        v = a > b;
-        break;
-      case BinaryKind::Ge:
-        v = a >= b;
-        break;
-      case BinaryKind::Lt:
-        v = a < b;
-        break;
-      case BinaryKind::Le:
-        v = a <= b;
-        break;
-      default:
+      default: // the logic ops take i1 operands only
         return {};
       }
-      if (boolResult)
-        out.ints.push_back((int64_t)v);
-      else
-        out.floats.push_back(v);
+      out.floats.push_back(v);
       continue;
     }
     int64_t a = lhs->ints[li], b = rhs->ints[ri], v = 0;
+    if (std::optional<bool> holds = compare(kind, a, b)) {
+      out.ints.push_back(*holds);
+      continue;
+    }
     switch (kind) {
     case BinaryKind::Add:
       v = (int64_t)((uint64_t)a + (uint64_t)b);
@@ -342,21 +393,6 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
       v = (int64_t)p;
       break;
     }
-    case BinaryKind::Eq:
-      v = a == b;
-      break;
-    case BinaryKind::Gt:
-      v = a > b;
-      break;
-    case BinaryKind::Ge:
-      v = a >= b;
-      break;
-    case BinaryKind::Lt:
-      v = a < b;
-      break;
-    case BinaryKind::Le:
-      v = a <= b;
-      break;
     case BinaryKind::And:
       v = (a != 0) && (b != 0);
       break;
@@ -366,6 +402,8 @@ OpFoldResult foldBinary(Operation *op, BinaryKind kind) {
     case BinaryKind::Xor:
       v = (a != 0) != (b != 0);
       break;
+    default:
+      llvm_unreachable("comparisons are folded above");
     }
     out.ints.push_back(v);
   }
@@ -441,23 +479,23 @@ OpFoldResult XorOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult NotOp::fold(FoldAdaptor) {
-  auto input = readConst(getInput());
-  if (!input || !smallStaticResult(getResult()))
-    return {};
-  for (int64_t &v : input->ints)
-    v = v == 0;
-  return writeConst(getResult().getType(), *input);
+  return foldUnary(getInput(), getResult(),
+                   [](ConstTensor input) -> std::optional<ConstTensor> {
+                     for (int64_t &v : input.ints)
+                       v = v == 0;
+                     return input;
+                   });
 }
 
 OpFoldResult NegOp::fold(FoldAdaptor) {
-  auto input = readConst(getInput());
-  if (!input || !smallStaticResult(getResult()))
-    return {};
-  for (double &v : input->floats)
-    v = -v;
-  for (int64_t &v : input->ints)
-    v = (int64_t)(0 - (uint64_t)v);
-  return writeConst(getResult().getType(), *input);
+  return foldUnary(getInput(), getResult(),
+                   [](ConstTensor input) -> std::optional<ConstTensor> {
+                     for (double &v : input.floats)
+                       v = -v;
+                     for (int64_t &v : input.ints)
+                       v = (int64_t)(0 - (uint64_t)v);
+                     return input;
+                   });
 }
 
 OpFoldResult IdentityOp::fold(FoldAdaptor) {
@@ -486,12 +524,10 @@ OpFoldResult WhereOp::fold(FoldAdaptor) {
   ConstTensor out;
   out.isFloat = x->isFloat;
   for (int64_t i = 0, n = outType.getNumElements(); i < n; ++i) {
-    const ConstTensor &pick = cond->ints[indices[0][i]] ? *x : *y;
-    int64_t index = cond->ints[indices[0][i]] ? indices[1][i] : indices[2][i];
-    if (out.isFloat)
-      out.floats.push_back(pick.floats[index]);
+    if (cond->ints[indices[0][i]])
+      out.append(*x, indices[1][i]);
     else
-      out.ints.push_back(pick.ints[index]);
+      out.append(*y, indices[2][i]);
   }
   return writeConst(outType, out);
 }
@@ -537,43 +573,41 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
 //===----------------------------------------------------------------------===//
 
 OpFoldResult CumSumOp::fold(FoldAdaptor) {
-  auto input = readConst(getInput());
-  if (!input || !smallStaticResult(getResult()))
-    return {};
-  ArrayRef<int64_t> shape = input->type.getShape();
-  int64_t axis = *normalizeAxis(getAxis(), shape.size());
-  SmallVector<int64_t> strides = stridesOf(shape);
-  int64_t len = shape[axis], stride = strides[axis];
-  int64_t total = input->size();
-  ConstTensor out = *input;
-  for (int64_t base = 0; base < total; ++base) {
-    // Visit each line along `axis` once, from its first element.
-    if ((base / stride) % len != 0)
-      continue;
-    double fsum = 0;
-    int64_t isum = 0;
-    for (int64_t j = 0; j < len; ++j) {
-      int64_t k = getReverse() ? len - 1 - j : j;
-      int64_t index = base + k * stride;
-      double fv = input->isFloat ? input->floats[index] : 0;
-      int64_t iv = input->isFloat ? 0 : input->ints[index];
-      if (getExclusive()) {
-        if (out.isFloat)
-          out.floats[index] = fsum;
-        else
-          out.ints[index] = isum;
-      }
-      fsum += fv;
-      isum = (int64_t)((uint64_t)isum + (uint64_t)iv);
-      if (!getExclusive()) {
-        if (out.isFloat)
-          out.floats[index] = fsum;
-        else
-          out.ints[index] = isum;
-      }
-    }
-  }
-  return writeConst(getResult().getType(), out);
+  return foldUnary(
+      getInput(), getResult(),
+      [&](ConstTensor input) -> std::optional<ConstTensor> {
+        ArrayRef<int64_t> shape = input.type.getShape();
+        int64_t axis = getInputAxis(*this);
+        SmallVector<int64_t> strides = stridesOf(shape);
+        int64_t len = shape[axis], stride = strides[axis];
+        int64_t total = input.size();
+        ConstTensor out = input;
+        for (int64_t base = 0; base < total; ++base) {
+          // Visit each line along `axis` once, from its first element.
+          if ((base / stride) % len != 0)
+            continue;
+          double fsum = 0;
+          int64_t isum = 0;
+          for (int64_t j = 0; j < len; ++j) {
+            int64_t k = getReverse() ? len - 1 - j : j;
+            int64_t index = base + k * stride;
+            auto store = [&] {
+              if (out.isFloat)
+                out.floats[index] = fsum;
+              else
+                out.ints[index] = isum;
+            };
+            if (getExclusive())
+              store();
+            fsum += input.isFloat ? input.floats[index] : 0;
+            isum = (int64_t)((uint64_t)isum +
+                             (uint64_t)(input.isFloat ? 0 : input.ints[index]));
+            if (!getExclusive())
+              store();
+          }
+        }
+        return out;
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -620,30 +654,21 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
     identity &= (int64_t)i == p;
   if (identity && getInput().getType() == getResult().getType())
     return getInput();
-  auto input = readConst(getInput());
-  if (!input || !smallStaticResult(getResult()))
-    return {};
-  auto outType = getResult().getType();
-  SmallVector<int64_t> inStrides = stridesOf(input->type.getShape());
-  int64_t rank = perm.size();
-  SmallVector<int64_t> counter(rank, 0);
-  ConstTensor out;
-  out.isFloat = input->isFloat;
-  for (int64_t linear = 0, n = outType.getNumElements(); linear < n; ++linear) {
-    int64_t index = 0;
-    for (int64_t i = 0; i < rank; ++i)
-      index += counter[i] * inStrides[perm[i]];
-    if (out.isFloat)
-      out.floats.push_back(input->floats[index]);
-    else
-      out.ints.push_back(input->ints[index]);
-    for (int64_t i = rank - 1; i >= 0; --i) {
-      if (++counter[i] < outType.getDimSize(i))
-        break;
-      counter[i] = 0;
-    }
-  }
-  return writeConst(outType, out);
+  return foldUnary(
+      getInput(), getResult(),
+      [&](ConstTensor input) -> std::optional<ConstTensor> {
+        // Result dimension i walks input dimension perm[i].
+        SmallVector<int64_t> inStrides = stridesOf(input.type.getShape());
+        SmallVector<int64_t> strides;
+        for (int64_t p : perm)
+          strides.push_back(inStrides[p]);
+        SmallVector<int64_t> indices;
+        forEachIndex(getResult().getType().getShape(),
+                     [&](ArrayRef<int64_t> index) {
+                       indices.push_back(linearIndex(index, strides));
+                     });
+        return gather(input, indices);
+      });
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor) {
@@ -670,12 +695,8 @@ OpFoldResult ConcatOp::fold(FoldAdaptor) {
   for (int64_t o = 0; o < outer; ++o) {
     for (const ConstTensor &in : inputs) {
       int64_t block = outer ? in.size() / outer : 0;
-      for (int64_t j = 0; j < block; ++j) {
-        if (out.isFloat)
-          out.floats.push_back(in.floats[o * block + j]);
-        else
-          out.ints.push_back(in.ints[o * block + j]);
-      }
+      for (int64_t j = 0; j < block; ++j)
+        out.append(in, o * block + j);
     }
   }
   return writeConst(outType, out);
@@ -703,46 +724,29 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
     begin[axis] = sliceStart(inShape[axis], (*starts)[i], (*steps)[i]);
     stride[axis] = (*steps)[i];
   }
-  auto outType = getResult().getType();
+  // Result element `index` is input element begin + index * stride.
   SmallVector<int64_t> inStrides = stridesOf(inShape);
-  SmallVector<int64_t> counter(rank, 0);
-  ConstTensor out;
-  out.isFloat = input->isFloat;
-  for (int64_t linear = 0, n = outType.getNumElements(); linear < n; ++linear) {
-    int64_t index = 0;
-    for (int64_t i = 0; i < rank; ++i)
-      index += (begin[i] + counter[i] * stride[i]) * inStrides[i];
-    if (out.isFloat)
-      out.floats.push_back(input->floats[index]);
-    else
-      out.ints.push_back(input->ints[index]);
-    for (int64_t i = rank - 1; i >= 0; --i) {
-      if (++counter[i] < outType.getDimSize(i))
-        break;
-      counter[i] = 0;
-    }
-  }
-  return writeConst(outType, out);
+  int64_t offset = linearIndex(begin, inStrides);
+  SmallVector<int64_t> elementStrides;
+  for (int64_t i = 0; i < rank; ++i)
+    elementStrides.push_back(stride[i] * inStrides[i]);
+  SmallVector<int64_t> indices;
+  forEachIndex(getResult().getType().getShape(), [&](ArrayRef<int64_t> index) {
+    indices.push_back(offset + linearIndex(index, elementStrides));
+  });
+  return writeConst(getResult().getType(), gather(*input, indices));
 }
 
 OpFoldResult ExpandOp::fold(FoldAdaptor) {
   if (getInput().getType() == getResult().getType() &&
       getResult().getType().hasStaticShape())
     return getInput();
-  auto input = readConst(getInput());
-  if (!input || !smallStaticResult(getResult()))
-    return {};
-  auto outType = getResult().getType();
-  auto indices = broadcastIndices(outType.getShape(), {input->type});
-  ConstTensor out;
-  out.isFloat = input->isFloat;
-  for (int64_t index : indices[0]) {
-    if (out.isFloat)
-      out.floats.push_back(input->floats[index]);
-    else
-      out.ints.push_back(input->ints[index]);
-  }
-  return writeConst(outType, out);
+  return foldUnary(
+      getInput(), getResult(),
+      [&](ConstTensor input) -> std::optional<ConstTensor> {
+        return gather(input, broadcastIndices(getResult().getType().getShape(),
+                                              {input.type})[0]);
+      });
 }
 
 OpFoldResult RangeOp::fold(FoldAdaptor) {
@@ -764,24 +768,24 @@ OpFoldResult RangeOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult TriluOp::fold(FoldAdaptor) {
-  auto input = readConst(getInput());
-  if (!input || !smallStaticResult(getResult()))
-    return {};
-  ArrayRef<int64_t> shape = input->type.getShape();
-  int64_t rows = shape[shape.size() - 2], cols = shape.back();
-  ConstTensor out = *input;
-  for (int64_t i = 0; i < out.size(); ++i) {
-    int64_t col = i % cols, row = (i / cols) % rows;
-    int64_t k = getK();
-    bool keep = getUpper() ? col - row >= k : col - row <= k;
-    if (keep)
-      continue;
-    if (out.isFloat)
-      out.floats[i] = 0;
-    else
-      out.ints[i] = 0;
-  }
-  return writeConst(getResult().getType(), out);
+  return foldUnary(getInput(), getResult(),
+                   [&](ConstTensor out) -> std::optional<ConstTensor> {
+                     ArrayRef<int64_t> shape = out.type.getShape();
+                     int64_t rows = shape[shape.size() - 2],
+                             cols = shape.back();
+                     for (int64_t i = 0; i < out.size(); ++i) {
+                       int64_t col = i % cols, row = (i / cols) % rows;
+                       int64_t k = getK();
+                       bool keep = getUpper() ? col - row >= k : col - row <= k;
+                       if (keep)
+                         continue;
+                       if (out.isFloat)
+                         out.floats[i] = 0;
+                       else
+                         out.ints[i] = 0;
+                     }
+                     return out;
+                   });
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor) {
@@ -798,24 +802,18 @@ OpFoldResult GatherOp::fold(FoldAdaptor) {
     outer *= shape[i];
   for (int64_t i = axis + 1; i < (int64_t)shape.size(); ++i)
     inner *= shape[i];
-  ConstTensor out;
-  out.isFloat = data->isFloat;
+  SmallVector<int64_t> at;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t index : indices->ints) {
       if (index < -len || index >= len)
         return {}; // an out-of-range index is a run-time error.
       if (index < 0)
         index += len;
-      for (int64_t j = 0; j < inner; ++j) {
-        int64_t at = (o * len + index) * inner + j;
-        if (out.isFloat)
-          out.floats.push_back(data->floats[at]);
-        else
-          out.ints.push_back(data->ints[at]);
-      }
+      for (int64_t j = 0; j < inner; ++j)
+        at.push_back((o * len + index) * inner + j);
     }
   }
-  return writeConst(getResult().getType(), out);
+  return writeConst(getResult().getType(), gather(*data, at));
 }
 
 OpFoldResult GatherNDOp::fold(FoldAdaptor) {
@@ -838,8 +836,7 @@ OpFoldResult GatherNDOp::fold(FoldAdaptor) {
     slice *= dataShape[i];
   SmallVector<int64_t> dataStrides = stridesOf(dataShape);
   int64_t batchStride = batchDims ? dataStrides[batchDims - 1] : 0;
-  ConstTensor out;
-  out.isFloat = data->isFloat;
+  SmallVector<int64_t> at;
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t t = 0; t < tuplesPerBatch; ++t) {
       int64_t base = b * batchStride;
@@ -852,13 +849,9 @@ OpFoldResult GatherNDOp::fold(FoldAdaptor) {
           index += dim;
         base += index * dataStrides[batchDims + d];
       }
-      for (int64_t j = 0; j < slice; ++j) {
-        if (out.isFloat)
-          out.floats.push_back(data->floats[base + j]);
-        else
-          out.ints.push_back(data->ints[base + j]);
-      }
+      for (int64_t j = 0; j < slice; ++j)
+        at.push_back(base + j);
     }
   }
-  return writeConst(getResult().getType(), out);
+  return writeConst(getResult().getType(), gather(*data, at));
 }

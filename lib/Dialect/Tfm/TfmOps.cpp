@@ -47,35 +47,61 @@ static RankedTensorType tensorOf(Value value) {
   return cast<RankedTensorType>(value.getType());
 }
 
+/// Type inference's normalisation of an axis: the axis in [0, rank), or
+/// failure after an error at `loc`.
+static FailureOr<int64_t> inferAxis(std::optional<Location> loc, int64_t axis,
+                                    int64_t rank) {
+  std::optional<int64_t> normalized = normalizeAxis(axis, rank);
+  if (!normalized)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             rank);
+  return *normalized;
+}
+
+/// The verifier's normalisation of an axis attribute: the axis in [0, rank),
+/// or failure after an error naming the op.
+static FailureOr<int64_t> verifyAxis(Operation *op, int64_t axis,
+                                     int64_t rank) {
+  std::optional<int64_t> normalized = normalizeAxis(axis, rank);
+  if (!normalized)
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
+  return *normalized;
+}
+
+/// Fails with an error at `loc` when a known size of a requested shape is
+/// negative.
+static LogicalResult checkNonNegative(std::optional<Location> loc,
+                                      ArrayRef<int64_t> shape) {
+  for (int64_t d : shape)
+    if (d != kDynamic && d < 0)
+      return emitOptionalError(loc, "negative dimension ", d, " in shape");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
-                                           std::optional<Location>,
-                                           Adaptor adaptor,
-                                           SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType> ConstantOp::inferResultType(std::optional<Location>,
+                                                        Adaptor adaptor) {
   auto type = dyn_cast<RankedTensorType>(adaptor.getValue().getType());
   if (!type)
     return failure();
-  results.push_back(type);
-  return success();
+  return type;
 }
 
-LogicalResult
-ConstantOfShapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                    Adaptor adaptor,
-                                    SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+ConstantOfShapeOp::inferResultType(std::optional<Location> loc,
+                                   Adaptor adaptor) {
   auto dims = getPartialInts(adaptor.getShape());
   if (!dims)
     return emitOptionalError(loc, "shape operand must be a 1-D int64 tensor "
                                   "of static length");
-  for (int64_t d : *dims)
-    if (d != kDynamic && d < 0)
-      return emitOptionalError(loc, "negative dimension ", d, " in shape");
-  results.push_back(RankedTensorType::get(
-      *dims, cast<ShapedType>(adaptor.getValue().getType()).getElementType()));
-  return success();
+  if (failed(checkNonNegative(loc, *dims)))
+    return failure();
+  return RankedTensorType::get(
+      *dims, cast<ShapedType>(adaptor.getValue().getType()).getElementType());
 }
 
 LogicalResult ConstantOfShapeOp::verify() {
@@ -88,9 +114,9 @@ LogicalResult ConstantOfShapeOp::verify() {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-static LogicalResult inferBroadcast(std::optional<Location> loc,
-                                    ArrayRef<Value> operands, Type elementType,
-                                    SmallVectorImpl<Type> &results) {
+static FailureOr<RankedTensorType> inferBroadcast(std::optional<Location> loc,
+                                                  ArrayRef<Value> operands,
+                                                  Type elementType) {
   SmallVector<int64_t> shape =
       llvm::to_vector(tensorOf(operands[0]).getShape());
   for (Value operand : operands.drop_front()) {
@@ -102,17 +128,14 @@ static LogicalResult inferBroadcast(std::optional<Location> loc,
                                " are not broadcast-compatible");
     shape = *next;
   }
-  results.push_back(RankedTensorType::get(shape, elementType));
-  return success();
+  return RankedTensorType::get(shape, elementType);
 }
 
 #define TFM_BROADCAST_SAME_ELEMENT(OP)                                         \
-  LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
-      SmallVectorImpl<Type> &results) {                                        \
+  FailureOr<RankedTensorType> OP::inferResultType(std::optional<Location> loc, \
+                                                  Adaptor adaptor) {           \
     return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
-                          tensorOf(adaptor.getLhs()).getElementType(),         \
-                          results);                                            \
+                          tensorOf(adaptor.getLhs()).getElementType());        \
   }
 TFM_BROADCAST_SAME_ELEMENT(AddOp)
 TFM_BROADCAST_SAME_ELEMENT(SubOp)
@@ -124,11 +147,10 @@ TFM_BROADCAST_SAME_ELEMENT(PowOp)
 #undef TFM_BROADCAST_SAME_ELEMENT
 
 #define TFM_BROADCAST_BOOL(OP)                                                 \
-  LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,      \
-      SmallVectorImpl<Type> &results) {                                        \
+  FailureOr<RankedTensorType> OP::inferResultType(std::optional<Location> loc, \
+                                                  Adaptor adaptor) {           \
     return inferBroadcast(loc, {adaptor.getLhs(), adaptor.getRhs()},           \
-                          IntegerType::get(context, 1), results);              \
+                          IntegerType::get(adaptor.getLhs().getContext(), 1)); \
   }
 TFM_BROADCAST_BOOL(EqualOp)
 TFM_BROADCAST_BOOL(GreaterOp)
@@ -140,13 +162,11 @@ TFM_BROADCAST_BOOL(OrOp)
 TFM_BROADCAST_BOOL(XorOp)
 #undef TFM_BROADCAST_BOOL
 
-LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
-                                        std::optional<Location> loc,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+WhereOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   return inferBroadcast(
       loc, {adaptor.getCondition(), adaptor.getX(), adaptor.getY()},
-      tensorOf(adaptor.getX()).getElementType(), results);
+      tensorOf(adaptor.getX()).getElementType());
 }
 
 LogicalResult WhereOp::verify() {
@@ -156,11 +176,9 @@ LogicalResult WhereOp::verify() {
 }
 
 #define TFM_SAME_TYPE(OP)                                                      \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
-    results.push_back(adaptor.getInput().getType());                           \
-    return success();                                                          \
+  FailureOr<RankedTensorType> OP::inferResultType(std::optional<Location>,     \
+                                                  Adaptor adaptor) {           \
+    return tensorOf(adaptor.getInput());                                       \
   }
 TFM_SAME_TYPE(NotOp)
 TFM_SAME_TYPE(NegOp)
@@ -192,11 +210,9 @@ LogicalResult GeluOp::verify() {
   return success();
 }
 
-LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &results) {
-  results.push_back(tensorOf(adaptor.getInput()).clone(adaptor.getTo()));
-  return success();
+FailureOr<RankedTensorType> CastOp::inferResultType(std::optional<Location>,
+                                                    Adaptor adaptor) {
+  return tensorOf(adaptor.getInput()).clone(adaptor.getTo());
 }
 
 //===----------------------------------------------------------------------===//
@@ -216,10 +232,9 @@ static FailureOr<SmallVector<int64_t>> reducedAxes(std::optional<Location> loc,
     return result;
   }
   for (int64_t axis : axes) {
-    auto normalized = normalizeAxis(axis, rank);
-    if (!normalized)
-      return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
-                               rank);
+    FailureOr<int64_t> normalized = inferAxis(loc, axis, rank);
+    if (failed(normalized))
+      return failure();
     if (llvm::is_contained(result, *normalized))
       return emitOptionalError(loc, "axis ", axis, " is repeated");
     result.push_back(*normalized);
@@ -233,10 +248,9 @@ static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
                                 int64_t rank) {
   SmallVector<int64_t> seen;
   for (int64_t axis : axes) {
-    auto normalized = normalizeAxis(axis, rank);
-    if (!normalized)
-      return op->emitOpError("axis ")
-             << axis << " is out of range for rank " << rank;
+    FailureOr<int64_t> normalized = verifyAxis(op, axis, rank);
+    if (failed(normalized))
+      return failure();
     if (llvm::is_contained(seen, *normalized))
       return op->emitOpError("axis ") << axis << " is repeated";
     seen.push_back(*normalized);
@@ -245,9 +259,8 @@ static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
 }
 
 template <typename ReduceOpT>
-static LogicalResult inferReduce(std::optional<Location> loc,
-                                 typename ReduceOpT::Adaptor adaptor,
-                                 SmallVectorImpl<Type> &results) {
+static FailureOr<RankedTensorType>
+inferReduce(std::optional<Location> loc, typename ReduceOpT::Adaptor adaptor) {
   auto type = tensorOf(adaptor.getInput());
   auto axes = reducedAxes(loc, adaptor.getAxes(), type.getRank(),
                           adaptor.getNoopWithEmptyAxes());
@@ -260,15 +273,13 @@ static LogicalResult inferReduce(std::optional<Location> loc,
     else if (adaptor.getKeepdims())
       shape.push_back(1);
   }
-  results.push_back(type.clone(shape));
-  return success();
+  return type.clone(shape);
 }
 
 #define TFM_REDUCE(OP)                                                         \
-  LogicalResult OP::inferReturnTypes(                                          \
-      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
-      SmallVectorImpl<Type> &results) {                                        \
-    return inferReduce<OP>(loc, adaptor, results);                             \
+  FailureOr<RankedTensorType> OP::inferResultType(std::optional<Location> loc, \
+                                                  Adaptor adaptor) {           \
+    return inferReduce<OP>(loc, adaptor);                                      \
   }                                                                            \
   LogicalResult OP::verify() {                                                 \
     return verifyAxes(*this, getAxes(), getInput().getType().getRank());       \
@@ -279,10 +290,7 @@ TFM_REDUCE(ReduceMaxOp)
 #undef TFM_REDUCE
 
 LogicalResult CumSumOp::verify() {
-  if (!normalizeAxis(getAxis(), getInput().getType().getRank()))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << getInput().getType().getRank();
-  return success();
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }
 
 //===----------------------------------------------------------------------===//
@@ -290,18 +298,14 @@ LogicalResult CumSumOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SoftmaxOp::verify() {
-  if (!normalizeAxis(getAxis(), getInput().getType().getRank()))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << getInput().getType().getRank();
-  return success();
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }
 
 LogicalResult LayerNormalizationOp::verify() {
-  int64_t rank = getInput().getType().getRank();
-  auto axis = normalizeAxis(getAxis(), rank);
-  if (!axis)
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << rank;
+  FailureOr<int64_t> axis =
+      verifyAxis(*this, getAxis(), getInput().getType().getRank());
+  if (failed(axis))
+    return failure();
   ArrayRef<int64_t> normalized =
       getInput().getType().getShape().drop_front(*axis);
   for (Value param : {getScale(), getBias()}) {
@@ -327,10 +331,8 @@ static bool dimsConflict(int64_t a, int64_t b) {
   return a != kDynamic && b != kDynamic && a != b;
 }
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+MatMulOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto lhsType = tensorOf(adaptor.getLhs());
   auto rhsType = tensorOf(adaptor.getRhs());
   if (lhsType.getRank() == 0 || rhsType.getRank() == 0)
@@ -358,14 +360,11 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
     shape.push_back(lhs[lhs.size() - 2]);
   if (!rhsVector)
     shape.push_back(rhs.back());
-  results.push_back(lhsType.clone(shape));
-  return success();
+  return lhsType.clone(shape);
 }
 
-LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType> GemmOp::inferResultType(std::optional<Location> loc,
+                                                    Adaptor adaptor) {
   auto aType = tensorOf(adaptor.getA());
   auto bType = tensorOf(adaptor.getB());
   if (aType.getRank() != 2 || bType.getRank() != 2)
@@ -383,26 +382,19 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "gemm C of shape ", shapeToString(cShape),
                                " does not broadcast to [M, N]");
   }
-  results.push_back(aType.clone({m, n}));
-  return success();
+  return aType.clone({m, n});
 }
 
 //===----------------------------------------------------------------------===//
 // Shapes and data movement
 //===----------------------------------------------------------------------===//
 
-LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context,
-                                        std::optional<Location>,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &results) {
-  int64_t rank = tensorOf(adaptor.getInput()).getRank();
-  int64_t start = adaptor.getStart();
-  int64_t end = adaptor.getEnd() ? *adaptor.getEnd() : rank;
-  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
-  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
-  results.push_back(RankedTensorType::get({std::max<int64_t>(end - start, 0)},
-                                          IntegerType::get(context, 64)));
-  return success();
+FailureOr<RankedTensorType> ShapeOp::inferResultType(std::optional<Location>,
+                                                     Adaptor adaptor) {
+  auto [start, end] = shapeDimRange(tensorOf(adaptor.getInput()).getRank(),
+                                    adaptor.getStart(), adaptor.getEnd());
+  return RankedTensorType::get(
+      {end - start}, IntegerType::get(adaptor.getInput().getContext(), 64));
 }
 
 /// Requires `shape` to be a 1-D tensor of static length and returns its known
@@ -421,10 +413,8 @@ shapeOperandValues(std::optional<Location> loc, Value shape) {
   return *values;
 }
 
-LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+ReshapeOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto requested = shapeOperandValues(loc, adaptor.getShape());
   if (failed(requested))
     return failure();
@@ -448,14 +438,11 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                shapeToString(inputType.getShape()), " (", in,
                                " elements) to ", shapeToString(*shape));
   }
-  results.push_back(inputType.clone(*shape));
-  return success();
+  return inputType.clone(*shape);
 }
 
-LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+TransposeOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto type = tensorOf(adaptor.getInput());
   ArrayRef<int64_t> perm = adaptor.getPerm();
   if ((int64_t)perm.size() != type.getRank())
@@ -469,14 +456,11 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                type.getRank(), ")");
     shape.push_back(type.getDimSize(p));
   }
-  results.push_back(type.clone(shape));
-  return success();
+  return type.clone(shape);
 }
 
-LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+SqueezeOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto type = tensorOf(adaptor.getInput());
   SmallVector<int64_t> shape;
   if (adaptor.getAxes().empty()) {
@@ -487,8 +471,7 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
       if (d != 1)
         shape.push_back(d);
     }
-    results.push_back(type.clone(shape));
-    return success();
+    return type.clone(shape);
   }
   auto axes = reducedAxes(loc, adaptor.getAxes(), type.getRank(), false);
   if (failed(axes))
@@ -502,14 +485,11 @@ LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "cannot squeeze dimension ", i, " of size ",
                                type.getDimSize(i));
   }
-  results.push_back(type.clone(shape));
-  return success();
+  return type.clone(shape);
 }
 
-LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+UnsqueezeOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto type = tensorOf(adaptor.getInput());
   int64_t rank = type.getRank() + adaptor.getAxes().size();
   auto axes = reducedAxes(loc, adaptor.getAxes(), rank, false);
@@ -519,8 +499,7 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
   int64_t next = 0;
   for (int64_t i = 0; i < rank; ++i)
     shape.push_back(llvm::is_contained(*axes, i) ? 1 : type.getDimSize(next++));
-  results.push_back(type.clone(shape));
-  return success();
+  return type.clone(shape);
 }
 
 static int64_t productOrDynamic(ArrayRef<int64_t> dims) {
@@ -533,10 +512,8 @@ static int64_t productOrDynamic(ArrayRef<int64_t> dims) {
   return product;
 }
 
-LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+FlattenOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto type = tensorOf(adaptor.getInput());
   int64_t axis = adaptor.getAxis(), rank = type.getRank();
   if (axis < -rank || axis > rank)
@@ -544,24 +521,19 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
                              rank);
   if (axis < 0)
     axis += rank;
-  results.push_back(
-      type.clone({productOrDynamic(type.getShape().take_front(axis)),
-                  productOrDynamic(type.getShape().drop_front(axis))}));
-  return success();
+  return type.clone({productOrDynamic(type.getShape().take_front(axis)),
+                     productOrDynamic(type.getShape().drop_front(axis))});
 }
 
-LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+ConcatOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   if (adaptor.getInputs().empty())
     return emitOptionalError(loc, "concat needs at least one input");
   auto first = tensorOf(adaptor.getInputs().front());
   int64_t rank = first.getRank();
-  auto axis = normalizeAxis(adaptor.getAxis(), rank);
-  if (!axis)
-    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
-                             " is out of range for rank ", rank);
+  FailureOr<int64_t> axis = inferAxis(loc, adaptor.getAxis(), rank);
+  if (failed(axis))
+    return failure();
   SmallVector<int64_t> shape = llvm::to_vector(first.getShape());
   for (Value input : adaptor.getInputs().drop_front()) {
     auto type = tensorOf(input);
@@ -579,8 +551,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
       }
     }
   }
-  results.push_back(first.clone(shape));
-  return success();
+  return first.clone(shape);
 }
 
 LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
@@ -588,10 +559,9 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
   auto type = tensorOf(adaptor.getInput());
-  auto axis = normalizeAxis(adaptor.getAxis(), type.getRank());
-  if (!axis)
-    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
-                             " is out of range for rank ", type.getRank());
+  FailureOr<int64_t> axis = inferAxis(loc, adaptor.getAxis(), type.getRank());
+  if (failed(axis))
+    return failure();
   for (int64_t size : adaptor.getSplit()) {
     if (size < 0)
       return emitOptionalError(loc, "negative split size ", size);
@@ -605,11 +575,10 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
 // Custom verifiers run before the inferred result types are checked, so they
 // cannot rely on what inference validates.
 LogicalResult SplitOp::verify() {
-  int64_t rank = getInput().getType().getRank();
-  auto axis = normalizeAxis(getAxis(), rank);
-  if (!axis)
-    return emitOpError("axis ")
-           << getAxis() << " is out of range for rank " << rank;
+  FailureOr<int64_t> axis =
+      verifyAxis(*this, getAxis(), getInput().getType().getRank());
+  if (failed(axis))
+    return failure();
   int64_t dim = getInput().getType().getDimSize(*axis);
   __int128 total = 0; // sizes are unchecked here; do not overflow
   for (int64_t size : getSplit())
@@ -624,18 +593,15 @@ LogicalResult SplitOp::verify() {
   return success();
 }
 
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
-                                        std::optional<Location> loc,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+SliceOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto type = tensorOf(adaptor.getInput());
   int64_t rank = type.getRank();
   SmallVector<int64_t> shape = llvm::to_vector(type.getShape());
   auto axes = getConstantInts(adaptor.getAxes());
   if (!axes) {
     // Any dimension may be sliced.
-    results.push_back(type.clone(SmallVector<int64_t>(rank, kDynamic)));
-    return success();
+    return type.clone(SmallVector<int64_t>(rank, kDynamic));
   }
   auto starts = getPartialInts(adaptor.getStarts());
   auto ends = getPartialInts(adaptor.getEnds());
@@ -671,34 +637,25 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
       shape[*axis] = kDynamic;
     }
   }
-  results.push_back(type.clone(shape));
-  return success();
+  return type.clone(shape);
 }
 
-LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+ExpandOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto requested = shapeOperandValues(loc, adaptor.getShape());
-  if (failed(requested))
+  if (failed(requested) || failed(checkNonNegative(loc, *requested)))
     return failure();
   auto type = tensorOf(adaptor.getInput());
-  for (int64_t d : *requested)
-    if (d != kDynamic && d < 0)
-      return emitOptionalError(loc, "negative dimension ", d, " in shape");
   auto shape = broadcastShapes(type.getShape(), *requested);
   if (!shape)
     return emitOptionalError(loc, "cannot expand ",
                              shapeToString(type.getShape()), " to ",
                              shapeToString(*requested));
-  results.push_back(type.clone(*shape));
-  return success();
+  return type.clone(*shape);
 }
 
-LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
-                                        std::optional<Location> loc,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+RangeOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto type = tensorOf(adaptor.getStart());
   int64_t length = kDynamic;
   // Shape-derived bounds (range(0, shape[1])) count as known too.
@@ -727,8 +684,7 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "range has too many elements");
     length = (int64_t)count;
   }
-  results.push_back(RankedTensorType::get({length}, type.getElementType()));
-  return success();
+  return RankedTensorType::get({length}, type.getElementType());
 }
 
 LogicalResult RangeOp::verify() {
@@ -749,27 +705,21 @@ LogicalResult TriluOp::verify() {
   return success();
 }
 
-LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+GatherOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto data = tensorOf(adaptor.getData());
   auto indices = tensorOf(adaptor.getIndices());
-  auto axis = normalizeAxis(adaptor.getAxis(), data.getRank());
-  if (!axis)
-    return emitOptionalError(loc, "axis ", adaptor.getAxis(),
-                             " is out of range for rank ", data.getRank());
+  FailureOr<int64_t> axis = inferAxis(loc, adaptor.getAxis(), data.getRank());
+  if (failed(axis))
+    return failure();
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
   llvm::append_range(shape, indices.getShape());
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
-  results.push_back(data.clone(shape));
-  return success();
+  return data.clone(shape);
 }
 
-LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
-                                           std::optional<Location> loc,
-                                           Adaptor adaptor,
-                                           SmallVectorImpl<Type> &results) {
+FailureOr<RankedTensorType>
+GatherNDOp::inferResultType(std::optional<Location> loc, Adaptor adaptor) {
   auto data = tensorOf(adaptor.getData());
   auto indices = tensorOf(adaptor.getIndices());
   int64_t batchDims = adaptor.getBatchDims();
@@ -784,8 +734,7 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
                              " do not fit data of rank ", data.getRank());
   SmallVector<int64_t> shape(indices.getShape().drop_back());
   llvm::append_range(shape, data.getShape().drop_front(batchDims + depth));
-  results.push_back(data.clone(shape));
-  return success();
+  return data.clone(shape);
 }
 
 #define GET_OP_CLASSES

@@ -44,20 +44,31 @@ class Sink_Op<string mnemonic, list<Trait> traits = []>
     : Op<Sink_Dialect, mnemonic, traits>;
 
 // A measurement: pure, f32 result, batch first. `metric` is its name in the
-// manifest and the trace (docs/runtime-abi.md).
-class Sink_MetricOp<string mnemonic> : Sink_Op<mnemonic, [Pure]> {
+// manifest and the trace (docs/runtime-abi.md). The first operand is the
+// measured tensor: the verifier checks that the result has the shape
+// getMetricResultType gives for it, with the function of SinkOps.cpp that
+// `verifier` names (which checks what else the op requires).
+class Sink_MetricOp<string mnemonic, string metric = mnemonic>
+    : Sink_Op<mnemonic, [Pure]> {
+  string verifier = "verifyResultShape";
   let extraClassDeclaration = [{
     /// The metric's name in the manifest and in traces.
     static constexpr ::llvm::StringLiteral getMetricName() {
-      return "}] # mnemonic # [{";
+      return "}] # metric # [{";
     }
   }];
   let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::verify() {
+      return }] # verifier # [{(*this, getMetricName());
+    }
+  }];
 }
 
 // Reductions over the attention probabilities A[b, h, q, k] of one block.
 class Sink_AttentionMetricOp<string mnemonic, Type resultType>
     : Sink_MetricOp<mnemonic> {
+  let verifier = "verifyAttentionMetric";
   let arguments = (ins Sink_Probabilities:$probs);
   let results = (outs resultType:$result);
   let assemblyFormat = "$probs attr-dict `:` type($probs) `->` type($result)";
@@ -129,17 +140,10 @@ def Sink_RecvOp : Sink_AttentionMetricOp<"recv", Sink_PerBatchRow> {
 // of sink.attention) instead of the probabilities, which fused attention
 // never stores. Every attention metric is an exact function of C.
 class Sink_ColumnSumsMetricOp<string mnemonic, string metric, Type resultType>
-    : Sink_Op<mnemonic, [Pure]> {
+    : Sink_MetricOp<mnemonic, metric> {
   let arguments = (ins Sink_ColumnSums:$sums);
   let results = (outs resultType:$result);
   let assemblyFormat = "$sums attr-dict `:` type($sums) `->` type($result)";
-  let extraClassDeclaration = [{
-    /// The metric's name in the manifest and in traces.
-    static constexpr ::llvm::StringLiteral getMetricName() {
-      return "}] # metric # [{";
-    }
-  }];
-  let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::mlir::Value":$sums), [{
       build($_builder, $_state,
@@ -333,6 +337,7 @@ def Sink_MlpCosBosOp : Sink_TokenMetricOp<"mlp_cos_bos"> {
         : (tensor<?x?x48xf32>, tensor<?x?x48xf32>) -> tensor<?x?xf32>
     ```
   }];
+  let verifier = "verifyMlpCosBos";
   let arguments = (ins Sink_HiddenStates:$mlp, Sink_HiddenStates:$hidden);
   let assemblyFormat = [{
     $mlp `,` $hidden attr-dict `:` `(` type($mlp) `,` type($hidden) `)` `->`

@@ -15,6 +15,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace sinkc::tfm {
 
@@ -34,6 +35,13 @@ bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
 
 /// Normalises an ONNX axis in [-rank, rank) to [0, rank); nullopt if outside.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// The `axis` of a tfm op over the dimensions of its input (softmax,
+/// layer_normalization, cumsum, split) in [0, rank); the op's verifier has
+/// checked that it is in range.
+template <typename OpTy> int64_t getInputAxis(OpTy op) {
+  return *normalizeAxis(op.getAxis(), op.getInput().getType().getRank());
+}
 
 /// The values of a constant integer tensor, if `value` is defined by a
 /// constant.
@@ -58,6 +66,13 @@ int64_t sliceLength(int64_t dim, int64_t start, int64_t end, int64_t step);
 
 /// Clamped start index of ONNX Slice (for folding and lowering).
 int64_t sliceStart(int64_t dim, int64_t start, int64_t step);
+
+/// The dimensions [first, second) of a rank-`rank` shape that ONNX Shape
+/// (tfm.shape) selects with `start` and `end` (default: rank): negative values
+/// count from the back, then both clamp to [0, rank]; an empty range has
+/// first == second.
+std::pair<int64_t, int64_t> shapeDimRange(int64_t rank, int64_t start,
+                                          std::optional<int64_t> end);
 
 /// Shapes in messages: the compiler's one formatter (sinkc/Support/Shape.h).
 using sinkc::shapeToString;

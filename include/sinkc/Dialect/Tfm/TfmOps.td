@@ -43,17 +43,45 @@ def Tfm_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
 // Base classes
 //===----------------------------------------------------------------------===//
 
-// Every tfm op is pure and infers its result type from its operands (and from
+// Every tfm op is pure and infers its result types from its operands (and from
 // constant operands where the shape depends on their values). The declared
 // result type may refine the inferred one (`?` -> static); see the dialect
-// description.
-class Tfm_Op<string mnemonic, list<Trait> traits = []>
+// description. An op with several results (split) derives from Tfm_OpBase
+// and implements inferReturnTypes; the others are Tfm_Op.
+class Tfm_OpBase<string mnemonic, list<Trait> traits = []>
     : Op<Tfm_Dialect, mnemonic,
          !listconcat(traits, [Pure, InferTypeOpAdaptorWithIsCompatible])> {
-  let extraClassDefinition = [{
+  code isCompatibleReturnTypesDefinition = [{
     bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                             ::mlir::TypeRange declared) {
       return ::sinkc::tfm::areRefinementCompatible(inferred, declared);
+    }
+  }];
+  let extraClassDefinition = isCompatibleReturnTypesDefinition;
+}
+
+// An op with one result, whose type the op's `inferResultType` (TfmOps.cpp)
+// computes; inferReturnTypes is generated around it.
+class Tfm_Op<string mnemonic, list<Trait> traits = []>
+    : Tfm_OpBase<mnemonic, traits> {
+  let extraClassDeclaration = [{
+    /// The result type that ONNX shape inference gives for the operands, or
+    /// failure after an error at `location` (when there is one).
+    static ::mlir::FailureOr<::mlir::RankedTensorType>
+    inferResultType(std::optional<::mlir::Location> location,
+                    Adaptor adaptor);
+  }];
+  let extraClassDefinition = isCompatibleReturnTypesDefinition # [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      ::mlir::FailureOr<::mlir::RankedTensorType> type =
+          inferResultType(location, adaptor);
+      if (::mlir::failed(type))
+        return ::mlir::failure();
+      inferredReturnTypes.push_back(*type);
+      return ::mlir::success();
     }
   }];
 }
@@ -453,7 +481,7 @@ def Tfm_ConcatOp : Tfm_Op<"concat", [SameOperandsAndResultElementType]> {
   let hasFolder = 1;
 }
 
-def Tfm_SplitOp : Tfm_Op<"split", [SameOperandsAndResultElementType]> {
+def Tfm_SplitOp : Tfm_OpBase<"split", [SameOperandsAndResultElementType]> {
   let summary = "splits a tensor into pieces along one axis";
   let description = [{
     ONNX `Split` with constant `split` sizes (the importer computes them from
