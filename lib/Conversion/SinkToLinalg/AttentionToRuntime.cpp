@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -71,15 +72,6 @@ Value allocate(OpBuilder &b, Location loc, RankedTensorType type,
                                  b.getI64IntegerAttr(64));
 }
 
-/// The permutation of `value`'s defining linalg.transpose, if there is one.
-std::optional<ArrayRef<int64_t>> transposedFrom(Value value, Value &source) {
-  auto transpose = value.getDefiningOp<linalg::TransposeOp>();
-  if (!transpose)
-    return std::nullopt;
-  source = transpose.getInput();
-  return transpose.getPermutation();
-}
-
 /// `buffer` seen through `permutation` (dimension i of the view is dimension
 /// permutation[i] of the buffer, as linalg.transpose defines it), as a
 /// `memref<*xf32>`.
@@ -87,37 +79,26 @@ Value permutedView(OpBuilder &b, Location loc, Value buffer,
                    ArrayRef<int64_t> permutation) {
   SmallVector<unsigned> dims(permutation.begin(), permutation.end());
   AffineMap map = AffineMap::getPermutationMap(dims, b.getContext());
-  Value view =
-      memref::TransposeOp::create(b, loc, buffer, AffineMapAttr::get(map));
-  auto element = cast<MemRefType>(buffer.getType()).getElementType();
-  return memref::CastOp::create(b, loc, UnrankedMemRefType::get(element, 0),
-                                view);
+  return toUnranked(
+      b, loc,
+      memref::TransposeOp::create(b, loc, buffer, AffineMapAttr::get(map)));
 }
 
 /// An attention operand for the kernel: a transposed tensor as a view of
 /// the transpose's input (no copy), anything else as it is.
 Value operandView(OpBuilder &b, Location loc, Value tensor) {
-  Value source;
-  std::optional<ArrayRef<int64_t>> permutation = transposedFrom(tensor, source);
-  if (!permutation)
+  auto transpose = tensor.getDefiningOp<linalg::TransposeOp>();
+  if (!transpose)
     return toUnrankedReadOnly(b, loc, tensor);
-  auto type = cast<RankedTensorType>(source.getType());
-  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  auto memrefType = MemRefType::get(
-      type.getShape(), type.getElementType(),
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
-  Value buffer = bufferization::ToBufferOp::create(b, loc, memrefType, source,
-                                                   /*read_only=*/true);
-  return permutedView(b, loc, buffer, *permutation);
+  return permutedView(b, loc, toReadOnlyBuffer(b, loc, transpose.getInput()),
+                      transpose.getPermutation());
 }
 
 /// Dimension `dim` of an operand, read from the transpose's input when the
 /// operand is a transpose (so that nothing but the call reads it).
 Value operandDim(OpBuilder &b, Location loc, Value operand, int64_t dim) {
-  Value source;
-  if (std::optional<ArrayRef<int64_t>> permutation =
-          transposedFrom(operand, source))
-    return dimOf(b, loc, source, (*permutation)[dim]);
+  if (auto transpose = operand.getDefiningOp<linalg::TransposeOp>())
+    return dimOf(b, loc, transpose.getInput(), transpose.getPermutation()[dim]);
   return dimOf(b, loc, operand, dim);
 }
 
@@ -134,10 +115,8 @@ linalg::TransposeOp soleTransposeUser(Value result) {
 
 /// An empty rank-1 buffer standing in for an operand the flags leave out.
 Value placeholder(OpBuilder &b, Location loc, Type element) {
-  Value buffer =
-      memref::AllocaOp::create(b, loc, MemRefType::get({0}, element));
-  return memref::CastOp::create(b, loc, UnrankedMemRefType::get(element, 0),
-                                buffer);
+  return toUnranked(
+      b, loc, memref::AllocaOp::create(b, loc, MemRefType::get({0}, element)));
 }
 
 void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
@@ -161,13 +140,10 @@ void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
   Value outputArg;
   if (outTranspose) {
     // The view that reads the transposed buffer in the op's own layout.
-    SmallVector<int64_t> inverse(outTranspose.getPermutation().size());
-    for (auto [i, from] : llvm::enumerate(outTranspose.getPermutation()))
-      inverse[from] = i;
-    outputArg = permutedView(b, loc, output, inverse);
+    outputArg = permutedView(
+        b, loc, output, invertPermutationVector(outTranspose.getPermutation()));
   } else {
-    outputArg = memref::CastOp::create(
-        b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), output);
+    outputArg = toUnranked(b, loc, output);
   }
   Value sums;
   int64_t flags = 0;
@@ -195,8 +171,7 @@ void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
     flags |= kColumnSums;
     sums = allocate(b, loc, cast<RankedTensorType>(columnSums.getType()),
                     {outSizes[0], outSizes[1], operandDim(b, loc, k, 2)});
-    args.push_back(memref::CastOp::create(
-        b, loc, UnrankedMemRefType::get(b.getF32Type(), 0), sums));
+    args.push_back(toUnranked(b, loc, sums));
   } else {
     args.push_back(placeholder(b, loc, b.getF32Type()));
   }

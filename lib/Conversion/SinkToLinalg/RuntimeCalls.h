@@ -33,11 +33,11 @@ inline mlir::FailureOr<mlir::Value> runtimeContextFor(mlir::Operation *op) {
   return context;
 }
 
-/// `tensor` as a read-only `memref<*xT>` of any layout: the runtime honours
-/// the descriptor's offset and strides, so bufferization never needs a copy
-/// to hand the value over.
-inline mlir::Value toUnrankedReadOnly(mlir::OpBuilder &b, mlir::Location loc,
-                                      mlir::Value tensor) {
+/// `tensor` as a read-only memref of any layout (offset and strides
+/// dynamic): the runtime honours the descriptor's offset and strides, so
+/// bufferization never needs a copy to hand the value over.
+inline mlir::Value toReadOnlyBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value tensor) {
   auto type = mlir::cast<mlir::RankedTensorType>(tensor.getType());
   llvm::SmallVector<int64_t> strides(type.getRank(),
                                      mlir::ShapedType::kDynamic);
@@ -45,10 +45,23 @@ inline mlir::Value toUnrankedReadOnly(mlir::OpBuilder &b, mlir::Location loc,
       b.getContext(), mlir::ShapedType::kDynamic, strides);
   auto memrefType =
       mlir::MemRefType::get(type.getShape(), type.getElementType(), layout);
-  mlir::Value buffer = mlir::bufferization::ToBufferOp::create(
-      b, loc, memrefType, tensor, /*read_only=*/true);
+  return mlir::bufferization::ToBufferOp::create(b, loc, memrefType, tensor,
+                                                 /*read_only=*/true);
+}
+
+/// A memref of any layout as `memref<*xT>`, the runtime's argument type.
+inline mlir::Value toUnranked(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value buffer) {
+  auto element =
+      mlir::cast<mlir::MemRefType>(buffer.getType()).getElementType();
   return mlir::memref::CastOp::create(
-      b, loc, mlir::UnrankedMemRefType::get(type.getElementType(), 0), buffer);
+      b, loc, mlir::UnrankedMemRefType::get(element, 0), buffer);
+}
+
+/// `tensor` as a read-only `memref<*xT>` (toReadOnlyBuffer, unranked).
+inline mlir::Value toUnrankedReadOnly(mlir::OpBuilder &b, mlir::Location loc,
+                                      mlir::Value tensor) {
+  return toUnranked(b, loc, toReadOnlyBuffer(b, loc, tensor));
 }
 
 /// A function of the runtime that the lowerings call: its name and type
