@@ -21,6 +21,8 @@
 #include "sinkc/Dialect/Tfm/ShapeUtils.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
+
 namespace sinkc::lowering {
 namespace {
 
@@ -140,7 +142,9 @@ struct RotaryEmbeddingLowering : public OpConversionPattern<AddOp> {
     SmallVector<OpFoldResult> dims(rank);
     for (int64_t k = 0; k < rank; ++k)
       dims[k] = sourceDims[toSource[k]];
-    // cos and sin must broadcast to x, as the two products checked.
+    // cos and sin must broadcast to x, as the two products checked (not with
+    // broadcastDims: it would take x's sizes from the transposed x and keep
+    // the transpose alive).
     Value cos = rewriter.getRemappedValue(terms->cos);
     Value sin = rewriter.getRemappedValue(terms->sin);
     for (Value table : {cos, sin}) {
@@ -173,22 +177,23 @@ struct RotaryEmbeddingLowering : public OpConversionPattern<AddOp> {
 
     AffineExpr s = getAffineDimExpr(rank - 1, context);
     AffineExpr j = getAffineDimExpr(rank, context);
-    // Position k of x in the split loop nest; the last one is s * h + j.
-    auto xIndex = [&](AffineExpr last) {
+    // The split loop nest in the dimensions of x, the last one `last`.
+    auto unsplit = [&](AffineExpr last) {
       SmallVector<AffineExpr> index;
       for (int64_t k = 0; k + 1 < rank; ++k)
         index.push_back(getAffineDimExpr(k, context));
       index.push_back(last);
-      SmallVector<AffineExpr> atSource(rank);
-      for (int64_t k = 0; k < rank; ++k)
-        atSource[toSource[k]] = index[k];
-      return AffineMap::get(rank + 1, 0, atSource, context);
+      return AffineMap::get(rank + 1, 0, index, context);
     };
-    SmallVector<AffineExpr> lastIndex;
-    for (int64_t k = 0; k + 1 < rank; ++k)
-      lastIndex.push_back(getAffineDimExpr(k, context));
-    lastIndex.push_back(s * half + j);
-    AffineMap toUnsplit = AffineMap::get(rank + 1, 0, lastIndex, context);
+    // x's dimensions in the source's: source[toSource[k]] = x[k].
+    SmallVector<unsigned> fromX;
+    for (int64_t k : invertPermutationVector(toSource))
+      fromX.push_back(k);
+    AffineMap xToSource = AffineMap::getPermutationMap(fromX, context);
+    auto xIndex = [&](AffineExpr last) {
+      return xToSource.compose(unsplit(last));
+    };
+    AffineMap toUnsplit = unsplit(s * half + j);
     auto tableMap = [&](RankedTensorType type) {
       return broadcastMap(context, type.getShape(), resultType.getShape())
           .compose(toUnsplit);
