@@ -4,55 +4,39 @@
 #include "sinkc/Support/Error.h"
 
 #include "mlir/IR/BuiltinTypes.h"
-#include "llvm/Support/Format.h"
-#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
 namespace sinkc {
 
-static std::string percentEncode(StringRef name) {
-  std::string out;
-  for (unsigned char c : name) {
-    if (c <= ' ' || c == '%' || c >= 0x7f) {
-      static const char hex[] = "0123456789ABCDEF";
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-static FailureOr<std::string> dtypeName(Type type) {
+static FailureOr<sinkrt::DType> exchangeType(Type type) {
   if (type.isF32())
-    return std::string("f32");
+    return sinkrt::DType::F32;
   if (type.isF64())
-    return std::string("f64");
+    return sinkrt::DType::F64;
   if (type.isF16())
-    return std::string("f16");
+    return sinkrt::DType::F16;
   if (type.isInteger(64))
-    return std::string("i64");
+    return sinkrt::DType::I64;
   if (type.isInteger(32))
-    return std::string("i32");
+    return sinkrt::DType::I32;
   if (type.isInteger(8))
-    return std::string("i8");
+    return sinkrt::DType::I8;
   if (type.isInteger(1))
-    return std::string("bool");
+    return sinkrt::DType::Bool;
   return failure();
 }
 
-llvm::Error describeSignature(func::FuncOp entry, ManifestInfo &info) {
+llvm::Error describeSignature(func::FuncOp entry, sinkrt::Manifest &manifest) {
+  using sinkrt::TensorRole;
   auto describe = [&](Type type, StringAttr name, bool isInput,
-                      ManifestTensor &out) -> llvm::Error {
+                      sinkrt::TensorSpec &out) -> llvm::Error {
     auto tensor = dyn_cast<RankedTensorType>(type);
     std::string label = name ? name.str() : "?";
     if (!tensor)
       return makeError("graph " + llvm::Twine(isInput ? "input" : "output") +
                        " '" + label + "' is not a ranked tensor");
-    auto dtype = dtypeName(tensor.getElementType());
+    auto dtype = exchangeType(tensor.getElementType());
     if (failed(dtype))
       return makeError("graph " + llvm::Twine(isInput ? "input" : "output") +
                        " '" + label +
@@ -61,84 +45,51 @@ llvm::Error describeSignature(func::FuncOp entry, ManifestInfo &info) {
     out.dtype = *dtype;
     for (int64_t d : tensor.getShape())
       out.dims.push_back(d == ShapedType::kDynamic ? -1 : d);
-    out.role = "data";
+    out.role = TensorRole::Data;
     bool int64Matrix =
         tensor.getRank() == 2 && tensor.getElementType().isInteger(64);
     if (isInput && int64Matrix) {
       if (label == "input_ids")
-        out.role = "tokens";
+        out.role = TensorRole::Tokens;
       else if (label == "attention_mask")
-        out.role = "attention_mask";
+        out.role = TensorRole::AttentionMask;
       else if (label == "position_ids")
-        out.role = "position_ids";
+        out.role = TensorRole::PositionIds;
     }
     if (!isInput && label == "logits" && tensor.getRank() == 3 &&
         isa<FloatType>(tensor.getElementType()))
-      out.role = "logits";
+      out.role = TensorRole::Logits;
     return llvm::Error::success();
   };
   FunctionType type = entry.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
-    ManifestTensor tensor;
+    sinkrt::TensorSpec tensor;
+    tensor.index = i;
     if (llvm::Error e = describe(
             type.getInput(i), entry.getArgAttrOfType<StringAttr>(i, "tfm.name"),
             true, tensor))
       return e;
-    info.inputs.push_back(tensor);
+    manifest.inputs.push_back(tensor);
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
-    ManifestTensor tensor;
+    sinkrt::TensorSpec tensor;
+    tensor.index = i;
     if (llvm::Error e =
             describe(type.getResult(i),
                      entry.getResultAttrOfType<StringAttr>(i, "tfm.name"),
                      false, tensor))
       return e;
-    info.outputs.push_back(tensor);
+    manifest.outputs.push_back(tensor);
   }
-  bool hasTokens = llvm::any_of(
-      info.inputs, [](const ManifestTensor &t) { return t.role == "tokens"; });
-  auto logits = llvm::find_if(
-      info.outputs, [](const ManifestTensor &t) { return t.role == "logits"; });
-  info.isLanguageModel = hasTokens && logits != info.outputs.end();
-  if (info.isLanguageModel) {
-    info.vocab = logits->dims.back();
-    if (info.vocab < 0)
-      return makeError("the vocabulary size (last dimension of 'logits') is "
-                       "not static");
-  }
+  const sinkrt::TensorSpec *logits = manifest.findOutput(TensorRole::Logits);
+  if (!manifest.findInput(TensorRole::Tokens) || !logits)
+    return llvm::Error::success();
+  sinkrt::LanguageModelInfo &lm = manifest.languageModel.emplace();
+  lm.vocab = logits->dims.back();
+  if (lm.vocab < 0)
+    return makeError("the vocabulary size (last dimension of 'logits') is "
+                     "not static");
   return llvm::Error::success();
-}
-
-std::string renderManifest(const ManifestInfo &info) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "sinkc-manifest 1\n";
-  os << "model " << percentEncode(info.modelName) << "\n";
-  os << "weights " << info.weightsSize << " "
-     << llvm::format_hex_no_prefix(info.weightsHash, 16) << " "
-     << (info.weightsEmbedded ? "embedded" : "external") << "\n";
-  auto tensorLine = [&](StringRef kind, size_t index,
-                        const ManifestTensor &tensor) {
-    os << kind << " " << index << " " << percentEncode(tensor.name) << " "
-       << tensor.dtype << " " << tensor.dims.size();
-    for (int64_t d : tensor.dims)
-      os << " " << d;
-    os << " " << tensor.role << "\n";
-  };
-  for (auto [i, tensor] : llvm::enumerate(info.inputs))
-    tensorLine("input", i, tensor);
-  for (auto [i, tensor] : llvm::enumerate(info.outputs))
-    tensorLine("output", i, tensor);
-  if (info.isLanguageModel)
-    os << "lm vocab=" << info.vocab << " layers=" << info.layers
-       << " heads=" << info.heads << " bos=" << info.bos
-       << " tokenizer=" << info.tokenizer << "\n";
-  os << "instrument " << info.instrument << "\n";
-  for (const ManifestProbe &probe : info.probes)
-    os << "probe " << probe.id << " " << probe.layer << " " << probe.metric
-       << "\n";
-  os << "end\n";
-  return text;
 }
 
 } // namespace sinkc

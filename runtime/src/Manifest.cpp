@@ -396,4 +396,40 @@ Expected<Manifest> parseManifest(std::string_view text) {
   return ManifestParser().parse(text);
 }
 
+std::string renderManifest(const Manifest &manifest) {
+  std::string text =
+      "sinkc-manifest " + std::to_string(kManifestVersion) + "\n";
+  text += "model " + percentEncode(manifest.modelName) + "\n";
+  text += formatString("weights %llu %016llx %s\n",
+                       static_cast<unsigned long long>(manifest.weightsSize),
+                       static_cast<unsigned long long>(manifest.weightsHash),
+                       manifest.weightsEmbedded ? "embedded" : "external");
+  auto renderTensors = [&](const char *kind,
+                           const std::vector<TensorSpec> &tensors) {
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const TensorSpec &tensor = tensors[i];
+      text += formatString("%s %zu ", kind, i) + percentEncode(tensor.name) +
+              " " + dtypeName(tensor.dtype) + " " +
+              std::to_string(tensor.dims.size());
+      for (int64_t dim : tensor.dims)
+        text += " " + std::to_string(dim);
+      text += std::string(" ") + roleName(tensor.role) + "\n";
+    }
+  };
+  renderTensors("input", manifest.inputs);
+  renderTensors("output", manifest.outputs);
+  if (const std::optional<LanguageModelInfo> &lm = manifest.languageModel)
+    text +=
+        formatString("lm vocab=%lld layers=%d heads=%d bos=%lld "
+                     "tokenizer=%s\n",
+                     static_cast<long long>(lm->vocab), lm->layers, lm->heads,
+                     static_cast<long long>(lm->bos), lm->tokenizer.c_str());
+  text += "instrument " + percentEncode(manifest.instrumentSpec) + "\n";
+  for (const ProbeSpec &probe : manifest.probes)
+    text += formatString("probe %lld %d %s\n", static_cast<long long>(probe.id),
+                         probe.layer, metricName(probe.metric));
+  text += "end\n";
+  return text;
+}
+
 } // namespace sinkrt

@@ -135,6 +135,23 @@ std::vector<std::string_view> splitFields(std::string_view text,
   }
 }
 
+std::string percentEncode(std::string_view text) {
+  static constexpr char kHexDigits[] = "0123456789ABCDEF";
+  std::string encoded;
+  encoded.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte <= ' ' || byte == '%' || byte >= 0x7f) {
+      encoded.push_back('%');
+      encoded.push_back(kHexDigits[byte >> 4]);
+      encoded.push_back(kHexDigits[byte & 15]);
+    } else {
+      encoded.push_back(c);
+    }
+  }
+  return encoded;
+}
+
 std::optional<std::string> percentDecode(std::string_view text) {
   std::string decoded;
   decoded.reserve(text.size());

@@ -46,6 +46,87 @@ TEST(Manifest, ParsesEveryElementTypeAndPercentEscapes) {
   EXPECT_TRUE(manifest->probes.empty());
 }
 
+/// Compares two manifests field by field (the structs have no operator==:
+/// nothing else compares them).
+void expectSameManifest(const Manifest &a, const Manifest &b) {
+  EXPECT_EQ(a.modelName, b.modelName);
+  EXPECT_EQ(a.weightsSize, b.weightsSize);
+  EXPECT_EQ(a.weightsHash, b.weightsHash);
+  EXPECT_EQ(a.weightsEmbedded, b.weightsEmbedded);
+  auto expectSameTensors = [](const std::vector<TensorSpec> &x,
+                              const std::vector<TensorSpec> &y) {
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_EQ(x[i].index, y[i].index);
+      EXPECT_EQ(x[i].name, y[i].name);
+      EXPECT_EQ(x[i].dtype, y[i].dtype);
+      EXPECT_EQ(x[i].dims, y[i].dims);
+      EXPECT_EQ(x[i].role, y[i].role);
+    }
+  };
+  expectSameTensors(a.inputs, b.inputs);
+  expectSameTensors(a.outputs, b.outputs);
+  ASSERT_EQ(a.languageModel.has_value(), b.languageModel.has_value());
+  if (a.languageModel) {
+    EXPECT_EQ(a.languageModel->vocab, b.languageModel->vocab);
+    EXPECT_EQ(a.languageModel->layers, b.languageModel->layers);
+    EXPECT_EQ(a.languageModel->heads, b.languageModel->heads);
+    EXPECT_EQ(a.languageModel->bos, b.languageModel->bos);
+    EXPECT_EQ(a.languageModel->tokenizer, b.languageModel->tokenizer);
+  }
+  EXPECT_EQ(a.instrumentSpec, b.instrumentSpec);
+  ASSERT_EQ(a.probes.size(), b.probes.size());
+  for (size_t i = 0; i < a.probes.size(); ++i) {
+    EXPECT_EQ(a.probes[i].id, b.probes[i].id);
+    EXPECT_EQ(a.probes[i].layer, b.probes[i].layer);
+    EXPECT_EQ(a.probes[i].metric, b.probes[i].metric);
+  }
+}
+
+// The compiler writes the manifest with renderManifest and the runtime reads
+// it with parseManifest: the two must agree on every field.
+TEST(Manifest, RenderedManifestsParseBackUnchanged) {
+  for (const char *text : {fake::kLmManifestExternal, fake::kGenericManifest}) {
+    Expected<Manifest> parsed = parseManifest(text);
+    ASSERT_TRUE(parsed) << parsed.getError().message;
+    std::string rendered = renderManifest(*parsed);
+    Expected<Manifest> reparsed = parseManifest(rendered);
+    ASSERT_TRUE(reparsed) << reparsed.getError().message << "\n" << rendered;
+    expectSameManifest(*parsed, *reparsed);
+  }
+}
+
+TEST(Manifest, RendersTheFormatOfRuntimeAbi) {
+  Manifest manifest;
+  manifest.modelName = "tiny 100%";
+  manifest.weightsSize = 42;
+  manifest.weightsHash = 0xabcdef;
+  manifest.weightsEmbedded = false;
+  manifest.inputs.push_back(
+      {0, "input_ids", DType::I64, {1, -1}, TensorRole::Tokens});
+  manifest.outputs.push_back(
+      {0, "logits", DType::F32, {1, -1, 300}, TensorRole::Logits});
+  LanguageModelInfo lm;
+  lm.vocab = 300;
+  lm.layers = 2;
+  lm.heads = 4;
+  lm.bos = 1;
+  lm.tokenizer = "json";
+  manifest.languageModel = lm;
+  manifest.instrumentSpec = "layers=1,metrics=attn";
+  manifest.probes.push_back({0, 1, Metric::BosMass});
+  EXPECT_EQ(renderManifest(manifest),
+            "sinkc-manifest 1\n"
+            "model tiny%20100%25\n"
+            "weights 42 0000000000abcdef external\n"
+            "input 0 input_ids i64 2 1 -1 tokens\n"
+            "output 0 logits f32 3 1 -1 300 logits\n"
+            "lm vocab=300 layers=2 heads=4 bos=1 tokenizer=json\n"
+            "instrument layers=1,metrics=attn\n"
+            "probe 0 1 bos_mass\n"
+            "end\n");
+}
+
 struct BadManifest {
   const char *text;
   const char *expectedMessage;

@@ -53,6 +53,16 @@ TEST(PercentDecode, DecodesEscapesAndRejectsBadOnes) {
   EXPECT_FALSE(percentDecode("%"));
 }
 
+TEST(PercentEncode, EscapesBlanksPercentAndNonAsciiAndRoundTrips) {
+  EXPECT_EQ(percentEncode("fake lm%"), "fake%20lm%25");
+  EXPECT_EQ(percentEncode("a\tb\n\x7f\xc3\xa9"), "a%09b%0A%7F%C3%A9");
+  EXPECT_EQ(percentEncode("layers=2-5,7"), "layers=2-5,7");
+  std::string everyByte;
+  for (int byte = 0; byte < 256; ++byte)
+    everyByte.push_back(static_cast<char>(byte));
+  EXPECT_EQ(percentDecode(percentEncode(everyByte)), everyByte);
+}
+
 TEST(EscapeBytes, OneLineForEveryByte) {
   EXPECT_EQ(escapeBytes("a\n\t\\"), "a\\n\\t\\\\");
   EXPECT_EQ(escapeBytes(std::string("\x00\xff", 2)), "\\x00\\xff");

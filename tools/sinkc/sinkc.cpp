@@ -250,7 +250,7 @@ std::string runtimeDirectory(const char *argv0) {
 
 /// Number of decoder layers and query heads from the softmax ops: the
 /// fallback when the recognition does not find the decoder blocks.
-void describeAttention(ModuleOp module, sinkc::ManifestInfo &info) {
+void describeAttention(ModuleOp module, sinkrt::LanguageModelInfo &info) {
   int64_t layers = 0, heads = 0;
   module.walk([&](sinkc::tfm::SoftmaxOp softmax) {
     ++layers;
@@ -512,49 +512,57 @@ int main(int argc, char **argv) {
   }
 
   auto entry = module->lookupSymbol<func::FuncOp>(sinkc::kEntryFunctionName);
-  sinkc::ManifestInfo manifest;
+  sinkrt::Manifest manifest;
   manifest.modelName =
       llvm::sys::path::stem(llvm::sys::path::filename(inputPath)).str();
   if (llvm::Error e = sinkc::describeSignature(entry, manifest))
     return fail(inputPath + ": " + llvm::toString(std::move(e)));
-  if (structure) {
-    manifest.layers = structure->layers;
-    manifest.heads = structure->heads;
-  } else {
-    describeAttention(*module, manifest);
+  sinkrt::LanguageModelInfo *lm =
+      manifest.languageModel ? &*manifest.languageModel : nullptr;
+  if (lm && structure) {
+    lm->layers = structure->layers;
+    lm->heads = structure->heads;
+  } else if (lm) {
+    describeAttention(*module, *lm);
   }
   if (instrument) {
-    if (!manifest.isLanguageModel)
+    if (!lm)
       return fail("--instrument needs a language model: an 'input_ids' "
                   "input and a 'logits' output");
-    manifest.instrument = instrumentSpec;
-    for (const sinkc::ProbeRecord &probe : probes)
-      manifest.probes.push_back({probe.id, probe.layer, probe.metric});
+    manifest.instrumentSpec = instrumentSpec;
+    for (const sinkc::ProbeRecord &probe : probes) {
+      std::optional<sinkrt::Metric> metric =
+          sinkrt::parseMetricName(probe.metric);
+      assert(metric && "sink ops carry the metric names of Metrics.def");
+      manifest.probes.push_back(
+          {probe.id, static_cast<int>(probe.layer), *metric});
+    }
   }
-  manifest.bos = bosId;
-  manifest.tokenizer = tokenizer;
+  if (lm) {
+    lm->bos = bosId;
+    lm->tokenizer = tokenizer;
+  }
   if (tokenizerJson) {
-    manifest.tokenizer = "json";
-    // BOS for the sink analysis: what the tokenizer puts first, unless
-    // --bos-id says otherwise.
-    if (bosId < 0 && !tokenizerJson->leadingSpecialIds().empty())
-      manifest.bos = tokenizerJson->leadingSpecialIds().front();
-    if (manifest.isLanguageModel && tokenizerJson->vocabSize() > manifest.vocab)
-      return fail(tokenizer + " has ids up to " +
-                  std::to_string(tokenizerJson->vocabSize() - 1) +
-                  ", outside the model's vocabulary of " +
-                  std::to_string(manifest.vocab));
-    if (!manifest.isLanguageModel)
+    if (!lm)
       return fail("--tokenizer=" + tokenizer +
                   " needs a language model (a tokens input and a logits "
                   "output)");
+    lm->tokenizer = "json";
+    // BOS for the sink analysis: what the tokenizer puts first, unless
+    // --bos-id says otherwise.
+    if (bosId < 0 && !tokenizerJson->leadingSpecialIds().empty())
+      lm->bos = tokenizerJson->leadingSpecialIds().front();
+    if (tokenizerJson->vocabSize() > lm->vocab)
+      return fail(tokenizer + " has ids up to " +
+                  std::to_string(tokenizerJson->vocabSize() - 1) +
+                  ", outside the model's vocabulary of " +
+                  std::to_string(lm->vocab));
   }
-  if (manifest.isLanguageModel && manifest.bos >= manifest.vocab)
-    return fail("--bos-id " + std::to_string(manifest.bos) +
+  if (lm && lm->bos >= lm->vocab)
+    return fail("--bos-id " + std::to_string(lm->bos) +
                 " is not below the vocabulary size " +
-                std::to_string(manifest.vocab));
-  if (tokenizer == "bytes" && manifest.isLanguageModel &&
-      (manifest.vocab < 256 || bosId < 0))
+                std::to_string(lm->vocab));
+  if (tokenizer == "bytes" && lm && (lm->vocab < 256 || bosId < 0))
     return fail("--tokenizer=bytes needs a vocabulary of at least 256 ids "
                 "and a --bos-id");
 
@@ -675,7 +683,7 @@ int main(int argc, char **argv) {
     signature.outputRanks.push_back(output.dims.size());
   signature.weightsSize = weights.size;
   if (llvm::Error e = sinkc::addRuntimeInterface(
-          **llvmModule, signature, sinkc::renderManifest(manifest)))
+          **llvmModule, signature, sinkrt::renderManifest(manifest)))
     return fail(llvm::toString(std::move(e)));
   if (emitKind == EmitKind::LLVMIR)
     return writeOutput(

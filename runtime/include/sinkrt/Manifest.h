@@ -1,7 +1,8 @@
 //===- Manifest.h - The model manifest of the runtime ABI -------*- C++ -*-===//
 //
-// Parses the text manifest (`sinkc_manifest`) that the compiler embeds in
-// every model object; see docs/runtime-abi.md for the format.
+// The text manifest (`sinkc_manifest`) that the compiler embeds in every
+// model object: written by the compiler and read by the runtime through the
+// one definition here; see docs/runtime-abi.md for the format.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,8 +58,8 @@ struct LanguageModelInfo {
   int heads = 0;
   /// -1 when the model has no BOS token.
   int64_t bos = -1;
-  /// "bytes" or "none".
-  std::string tokenizer;
+  /// "bytes", "json" or "none".
+  std::string tokenizer = "none";
   bool isByteLevel() const { return tokenizer == "bytes"; }
   /// A Hugging Face tokenizer.json is embedded (sinkc --tokenizer=FILE).
   bool hasTokenizerJson() const { return tokenizer == "json"; }
@@ -92,6 +93,12 @@ inline constexpr int kManifestVersion = 1;
 
 /// Parses and validates the whole manifest; errors name the line.
 Expected<Manifest> parseManifest(std::string_view text);
+
+/// The manifest's text, as the compiler embeds it: names and the instrument
+/// spec percent-encoded, tensor indices from the positions in the lists.
+/// parseManifest(renderManifest(m)) gives m back for every manifest that
+/// parseManifest accepts.
+std::string renderManifest(const Manifest &manifest);
 
 } // namespace sinkrt
 

@@ -38,6 +38,10 @@ std::optional<double> parseFiniteDouble(std::string_view text);
 std::vector<std::string_view> splitFields(std::string_view text,
                                           char separator);
 
+/// Escapes '%', blanks, control characters and non-ASCII bytes as %XX (upper
+/// case), so that the result is one field without spaces; percentDecode
+/// inverts it.
+std::string percentEncode(std::string_view text);
 /// Decodes %XX escapes; nullopt for a malformed escape.
 std::optional<std::string> percentDecode(std::string_view text);
 
