@@ -56,6 +56,20 @@ ContractionTile selectContractionTile(const llvm::TargetMachine &machine) {
   }
 }
 
+void buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (!options.instrumentMetrics.empty()) {
+    pm.addPass(createRecognizeTransformer(
+        RecognizeTransformerOptions{kEntryFunctionName.str()}));
+    pm.addPass(createInstrumentSinks(InstrumentSinksOptions{
+        options.instrumentLayers, options.instrumentMetrics}));
+  }
+  if (options.logits != "all")
+    pm.addPass(createSelectLogits(
+        SelectLogitsOptions{kEntryFunctionName.str(), options.logits}));
+}
+
 void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel,
                          bool fuseAttention, llvm::StringRef weightsDType) {
   if (fuseAttention)
@@ -155,6 +169,23 @@ constexpr llvm::StringLiteral kKernelHelp =
     "Runtime matrix kernel for products against weights (sinkc "
     "--matmul-kernel; no 'auto': a pipeline on IR has no target machine)";
 
+struct PrepareTfmOptions : public PassPipelineOptions<PrepareTfmOptions> {
+  Option<std::string> instrumentLayers{
+      *this, "instrument-layers",
+      llvm::cl::desc("Layers to instrument: all, or a list like 2-5,7 (the "
+                     "layers= of sinkc --instrument)"),
+      llvm::cl::init("all")};
+  Option<std::string> instrumentMetrics{
+      *this, "instrument-metrics",
+      llvm::cl::desc("Metric groups or names to instrument (the metrics= of "
+                     "sinkc --instrument); empty: no instrumentation"),
+      llvm::cl::init("")};
+  Option<std::string> logits{
+      *this, "logits",
+      llvm::cl::desc("Logits to compute: all, last or none (sinkc --logits)"),
+      llvm::cl::init("all")};
+};
+
 struct LowerToLinalgOptions : public PassPipelineOptions<LowerToLinalgOptions> {
   Option<KernelChoice> kernel{
       *this, "matmul-kernel", llvm::cl::desc(kKernelHelp),
@@ -191,6 +222,15 @@ MatmulKernel kernelOf(KernelChoice choice) {
 } // namespace
 
 void registerSinkcPipelines() {
+  PassPipelineRegistration<PrepareTfmOptions>(
+      "sinkc-prepare-tfm",
+      "sinkc's simplification, recognition, instrumentation and logit "
+      "selection (sinkc --emit=tfm-raw to --emit=tfm)",
+      [](OpPassManager &pm, const PrepareTfmOptions &options) {
+        buildTfmPipeline(pm, TfmPipelineOptions{options.instrumentLayers,
+                                                options.instrumentMetrics,
+                                                options.logits});
+      });
   PassPipelineRegistration<LowerToLinalgOptions>(
       "sinkc-lower-to-linalg",
       "sinkc's tfm -> linalg pipeline (sinkc --emit=tfm to --emit=linalg)",

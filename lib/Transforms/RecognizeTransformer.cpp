@@ -460,6 +460,14 @@ void clearMarks(ModuleOp module, func::FuncOp function) {
 
 } // namespace
 
+std::optional<TransformerStructure> readRecognizedStructure(ModuleOp module) {
+  auto layers = module->getAttrOfType<IntegerAttr>(kLayersAttrName);
+  auto heads = module->getAttrOfType<IntegerAttr>(kHeadsAttrName);
+  if (!layers || !heads)
+    return std::nullopt;
+  return TransformerStructure{layers.getInt(), heads.getInt()};
+}
+
 void clearRecognitionMarks(ModuleOp module, StringRef entryName) {
   if (auto function = module.lookupSymbol<func::FuncOp>(entryName))
     clearMarks(module, function);

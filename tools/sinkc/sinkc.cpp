@@ -2,7 +2,7 @@
 //
 // sinkc MODEL.onnx -o OUT [--emit=tfm-raw|tfm|linalg|llvm|llvm-ir|obj|exe]
 //
-// Stages: import (tfm-raw) -> fold and simplify (tfm) -> lower to linalg on
+// Stages: import (tfm-raw) -> fold, simplify, instrument (tfm) -> lower to linalg on
 // tensors (linalg) -> bufferize and lower to the LLVM dialect (llvm) -> LLVM
 // IR with the runtime entry point (llvm-ir) -> object (obj) -> executable
 // linked with libsinkrt (exe, the default).
@@ -31,6 +31,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
@@ -248,6 +249,28 @@ std::string runtimeDirectory(const char *argv0) {
   return path.str().str();
 }
 
+/// Points the driver's diagnostic subject at the option a pass carries out
+/// while it runs: "--instrument: layer 7 is beyond ..." reads like the
+/// option's own checks, which run before any pass.
+class OptionPassDiagnostics : public PassInstrumentation {
+public:
+  OptionPassDiagnostics(std::string &subject, std::string inputSubject)
+      : subject(subject), inputSubject(std::move(inputSubject)) {}
+
+  void runBeforePass(Pass *pass, Operation *) override {
+    subject = pass->getArgument() == "sinkc-instrument-sinks" ? "--instrument: "
+                                                              : inputSubject;
+  }
+  void runAfterPass(Pass *, Operation *) override { subject = inputSubject; }
+  void runAfterPassFailed(Pass *, Operation *) override {
+    subject = inputSubject;
+  }
+
+private:
+  std::string &subject;
+  std::string inputSubject;
+};
+
 /// Number of decoder layers and query heads from the softmax ops: the
 /// fallback when the recognition does not find the decoder blocks.
 void describeAttention(ModuleOp module, sinkrt::LanguageModelInfo &info) {
@@ -416,6 +439,10 @@ int main(int argc, char **argv) {
   // each message once (a failing op is often reported by several patterns).
   std::set<std::string> reported;
   bool errorReported = false;
+  // Diagnostics name the input file, except those of a pass that carries out
+  // an option, which name the option as its own checks do.
+  const std::string inputSubject = inputPath + ": ";
+  std::string diagnosticSubject = inputSubject;
   ScopedDiagnosticHandler diagnostics(&context, [&](Diagnostic &diagnostic) {
     errorReported |= diagnostic.getSeverity() == DiagnosticSeverity::Error;
     // The node's name leads the line unless the message names it already
@@ -431,7 +458,7 @@ int main(int argc, char **argv) {
         : diagnostic.getSeverity() == DiagnosticSeverity::Warning ? "warning"
                                                                   : "note";
     std::string line =
-        std::string(severity) + ": " + inputPath + ": " + where + message;
+        std::string(severity) + ": " + diagnosticSubject + where + message;
     if (reported.insert(line).second)
       llvm::errs() << "sinkc: " << line << "\n";
     return success();
@@ -455,18 +482,7 @@ int main(int argc, char **argv) {
   if (emitKind == EmitKind::TfmRaw)
     return writeOutput(print);
 
-  {
-    PassManager pm(&context);
-    (void)applyCLOptions(pm);
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(*module)))
-      return failStage("simplification of the imported module failed");
-  }
-
-  // Recognition marks the decoder blocks; instrumentation (only when asked
-  // for) inserts the sink ops. Plain compilation never fails on recognition,
-  // and its --emit=tfm output has no marks.
+  // Option errors first, before any pass runs.
   std::optional<sinkc::InstrumentSpec> instrument;
   if (instrumentSpec.getNumOccurrences()) {
     auto parsed = sinkc::parseInstrumentSpec(instrumentSpec);
@@ -476,38 +492,55 @@ int main(int argc, char **argv) {
       return fail("--instrument needs the recognition (drop --no-recognize)");
     instrument = *parsed;
   }
-  std::optional<sinkc::TransformerStructure> structure;
-  auto recognize = [&]() -> llvm::Error {
-    auto recognized =
-        sinkc::recognizeTransformer(*module, sinkc::kEntryFunctionName);
-    if (!recognized)
-      return recognized.takeError();
-    structure = *recognized;
-    return llvm::Error::success();
-  };
-  std::vector<sinkc::ProbeRecord> probes;
-  if (instrument) {
-    if (llvm::Error e = recognize())
-      return fail(inputPath + ": " + llvm::toString(std::move(e)));
-    auto inserted = sinkc::instrumentSinks(*module, *instrument);
-    if (!inserted)
-      return fail("--instrument: " + llvm::toString(inserted.takeError()));
-    probes = std::move(*inserted);
-  }
-  if (logitsPositions != "all") {
+  // Simplification; recognition, which marks the decoder blocks, and
+  // instrumentation, which inserts the sink ops (only when asked for);
+  // --logits. The registered sinkc-prepare-tfm pipeline, as sinkc-opt
+  // replays it; the manifest reads their results back from the module (layer
+  // and head counts, probes).
+  {
+    sinkc::TfmPipelineOptions options;
+    options.logits = logitsPositions;
+    if (instrument) {
+      // The parsed spec, spelled out: the pass reads layers and metrics as
+      // two options.
+      if (!instrument->allLayers)
+        options.instrumentLayers =
+            llvm::join(llvm::map_range(
+                           instrument->layers,
+                           [](int64_t layer) { return std::to_string(layer); }),
+                       ",");
+      options.instrumentMetrics = llvm::join(instrument->metrics, ",");
+    }
     PassManager pm(&context);
     (void)applyCLOptions(pm);
-    pm.addPass(sinkc::createSelectLogits(sinkc::SelectLogitsOptions{
-        sinkc::kEntryFunctionName.str(), logitsPositions}));
+    pm.addInstrumentation(std::make_unique<OptionPassDiagnostics>(
+        diagnosticSubject, inputSubject));
+    sinkc::buildTfmPipeline(pm, options);
     if (failed(pm.run(*module)))
-      return failStage(inputPath + ": --logits=" + logitsPositions + " failed");
+      return failStage(inputPath +
+                       ": simplification, recognition, "
+                       "instrumentation or --logits=" +
+                       logitsPositions + " failed");
+  }
+  std::optional<sinkc::TransformerStructure> structure;
+  std::vector<sinkc::ProbeRecord> probes;
+  if (instrument) {
+    structure = sinkc::readRecognizedStructure(*module);
+    probes = sinkc::collectProbes(*module);
   }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);
   if (!instrument && !noRecognize) {
-    // Only the layer and head counts are needed; the marks go again so that
-    // plain compilation is the same with and without recognition.
-    llvm::consumeError(recognize());
+    // Only the layer and head counts are needed, and a model that is not
+    // recognized still compiles: an analysis, not a pass of the pipeline.
+    // The marks go again so that plain compilation is the same with and
+    // without recognition.
+    auto recognized =
+        sinkc::recognizeTransformer(*module, sinkc::kEntryFunctionName);
+    if (recognized)
+      structure = *recognized;
+    else
+      llvm::consumeError(recognized.takeError());
     sinkc::clearRecognitionMarks(*module, sinkc::kEntryFunctionName);
   }
 

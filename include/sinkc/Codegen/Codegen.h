@@ -78,6 +78,22 @@ std::optional<MatmulKernel> lookupMatmulKernel(llvm::StringRef name);
 /// AVX2 + FMA -> avx2, any other target -> portable (128-bit vectors).
 MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
 
+/// What sinkc does to the imported module before it lowers it: the spec of
+/// --instrument, split into its two keys (empty metrics: no
+/// instrumentation), and --logits.
+struct TfmPipelineOptions {
+  std::string instrumentLayers = "all";
+  std::string instrumentMetrics;
+  std::string logits = "all";
+};
+
+/// Imported (tfm-raw) -> tfm as sinkc --emit=tfm prints it: canonicalized
+/// and CSE'd; with instrumentation, sinkc-recognize-transformer and
+/// sinkc-instrument-sinks; with --logits other than all,
+/// sinkc-select-logits. Registered as the sinkc-prepare-tfm pipeline.
+void buildTfmPipeline(mlir::OpPassManager &pm,
+                      const TfmPipelineOptions &options);
+
 /// tfm -> linalg on tensors, simplified and fused; constant matmul weights
 /// packed for `kernel`. With `fuseAttention`, sinkc-fuse-attention first.
 /// `weightsDType` (f32, f16 or bf16) is the storage of the packed weights and

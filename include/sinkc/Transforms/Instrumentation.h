@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ recognizeTransformer(mlir::ModuleOp module, llvm::StringRef entryName = "main");
 
 /// Removes the recognition marks from the module and the function
 /// `entryName`.
+/// The layer and head counts that sinkc-recognize-transformer recorded on the
+/// module; nullopt when it has not run or did not finish.
+std::optional<TransformerStructure>
+readRecognizedStructure(mlir::ModuleOp module);
+
 void clearRecognitionMarks(mlir::ModuleOp module,
                            llvm::StringRef entryName = "main");
 
