@@ -2,10 +2,10 @@
 //
 // sinkc MODEL.onnx -o OUT [--emit=tfm-raw|tfm|linalg|llvm|llvm-ir|obj|exe]
 //
-// Stages: import (tfm-raw) -> fold, simplify, instrument (tfm) -> lower to linalg on
-// tensors (linalg) -> bufferize and lower to the LLVM dialect (llvm) -> LLVM
-// IR with the runtime entry point (llvm-ir) -> object (obj) -> executable
-// linked with libsinkrt (exe, the default).
+// Stages: import (tfm-raw) -> fold, simplify, instrument (tfm) -> lower to
+// linalg on tensors (linalg) -> bufferize and lower to the LLVM dialect (llvm)
+// -> LLVM IR with the runtime entry point (llvm-ir) -> object (obj) ->
+// executable linked with libsinkrt (exe, the default).
 //
 //===----------------------------------------------------------------------===//
 
