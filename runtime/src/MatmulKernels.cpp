@@ -170,6 +170,29 @@ tile(const float *a, int64_t lda, int64_t strideAk,
     }
 }
 
+/// tile() for a row tile of `mr` rows: the last row tile of a product whose
+/// M is not a multiple of MR takes the smallest of MR, 8 and 4 rows that
+/// holds it, instead of MR rows of which those past `mr` repeat row 0 (at
+/// M = 256, 12-row tiles computed 264 rows). Every row's sum runs in the same
+/// order in any tile height, so C does not change by a bit.
+template <int MR, int NR, int W, typename Weights>
+__attribute__((always_inline)) inline void
+rowTile(const float *a, int64_t lda, int64_t strideAk,
+        const typename Weights::Storage *b, float *c, int64_t ldc, int64_t k,
+        int mr, bool accumulate) {
+  if constexpr (MR > 4) {
+    if (mr <= 4)
+      return tile<4, NR, W, Weights>(a, lda, strideAk, b, c, ldc, k, mr,
+                                     accumulate);
+  }
+  if constexpr (MR > 8) {
+    if (mr <= 8)
+      return tile<8, NR, W, Weights>(a, lda, strideAk, b, c, ldc, k, mr,
+                                     accumulate);
+  }
+  tile<MR, NR, W, Weights>(a, lda, strideAk, b, c, ldc, k, mr, accumulate);
+}
+
 /// Rows of B in a K block: 32 KiB of f32 weights per panel. The same for
 /// every weight type, so that the order of the sums, and therefore every
 /// bit of C, does not depend on how the weights are stored.
@@ -272,13 +295,13 @@ panels(const PackedMatmul &p, int64_t firstPanel, int64_t endPanel) {
         for (int64_t panel = group; panel < groupEnd; ++panel) {
           float *c = p.c + panel * p.panelStrideC + m * p.ldc;
           if constexpr (widen == Widening::PerBlock)
-            tile<MR, NR, W, F32Weights>(a, p.lda, p.strideAk,
-                                        scratch + (panel - group) * kBlock * NR,
-                                        c, p.ldc, kc, mr, accumulate);
+            rowTile<MR, NR, W, F32Weights>(
+                a, p.lda, p.strideAk, scratch + (panel - group) * kBlock * NR,
+                c, p.ldc, kc, mr, accumulate);
           else
-            tile<MR, NR, W, Weights>(a, p.lda, p.strideAk,
-                                     b + panel * p.panelStride + k0 * NR, c,
-                                     p.ldc, kc, mr, accumulate);
+            rowTile<MR, NR, W, Weights>(a, p.lda, p.strideAk,
+                                        b + panel * p.panelStride + k0 * NR, c,
+                                        p.ldc, kc, mr, accumulate);
         }
       }
     }

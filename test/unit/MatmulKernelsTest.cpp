@@ -176,10 +176,11 @@ TEST_P(Kernels, MatchADoublePrecisionProduct) {
     int64_t m, k, n, lda;
   };
   // Odd M, K and N; K past one cache block (256 rows of a 32-wide panel);
-  // more than one group of 8 panels.
+  // more than one group of 8 panels; last row tiles of 1, 4, 7 and 8 rows.
   for (Shape s :
        {Shape{1, 1, 1, 1}, Shape{13, 37, 70, 37}, Shape{25, 64, 3 * width, 80},
         Shape{7, 300, width + 1, 300}, Shape{12, 16, 2 * width, 16},
+        Shape{16, 40, width + 3, 40}, Shape{20, 40, width + 3, 41},
         Shape{31, 1031, 9 * width + 5, 1033}}) {
     for (bool accumulate : {false, true}) {
       Problem p = makeProblem(s.m, s.k, s.n, width, s.lda, 7, type);
@@ -220,6 +221,25 @@ TEST_P(Kernels, ThreadCountDoesNotChangeTheBits) {
     PackedMatmul dp = describe(parallel, false, widening);
     runPackedMatmul(dp, kernel, pool->get());
     EXPECT_EQ(parallel.c, serial.c) << threads << " threads";
+  }
+}
+
+// The last row tile of a product is as high as its rows need (4, 8 or the
+// kernel's full height): a row's value must not depend on which tile height
+// computed it, or on how many rows the product has.
+TEST_P(Kernels, RowsDoNotDependOnTheRowCount) {
+  Problem all = makeProblem(36, 96, 3 * width - 5, width, 96, 13, type);
+  PackedMatmul d = describe(all, false, widening);
+  runPackedMatmul(d, kernel, nullptr);
+  const int64_t ldc = all.panels * all.panelWidth;
+  for (int64_t m : {1, 3, 4, 5, 8, 9, 12, 13, 16, 20, 24, 29, 35}) {
+    Problem part = makeProblem(36, 96, 3 * width - 5, width, 96, 13, type);
+    PackedMatmul dm = describe(part, false, widening);
+    dm.m = m;
+    runPackedMatmul(dm, kernel, nullptr);
+    for (int64_t i = 0; i < 36 * ldc; ++i)
+      ASSERT_EQ(part.c[i], i < m * ldc ? all.c[i] : 0.5f)
+          << caseName(GetParam()) << " M=" << m << " row " << i / ldc;
   }
 }
 
