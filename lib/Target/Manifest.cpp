@@ -137,6 +137,14 @@ std::string renderManifest(const ManifestInfo &info) {
   for (const ManifestProbe &probe : info.probes)
     os << "probe " << probe.id << " " << probe.layer << " " << probe.metric
        << "\n";
+  // Only for a steered model: the manifests of all others stay as they were.
+  if (!info.intervention.empty()) {
+    os << "intervene " << percentEncode(info.intervention) << "\n";
+    if (!info.steerVector.empty())
+      os << "steer-vector " << percentEncode(info.steerVector) << " "
+         << llvm::format_hex_no_prefix(info.steerVectorHash, 16) << " "
+         << llvm::format("%.9g", info.steerVectorNorm) << "\n";
+  }
   os << "end\n";
   return text;
 }

@@ -20,7 +20,9 @@
 #include "sinkc/Target/Manifest.h"
 #include "sinkc/Target/Target.h"
 #include "sinkc/Transforms/Instrumentation.h"
+#include "sinkc/Transforms/Intervention.h"
 #include "sinkc/Transforms/Passes.h"
+#include "sinkrt/TensorIO.h"
 #include "sinkrt/WeightsHash.h"
 #include "sinktok/Tokenizer.h"
 
@@ -54,6 +56,8 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
+#include <cmath>
+#include <cstdio>
 #include <set>
 
 using namespace mlir;
@@ -186,6 +190,19 @@ cl::opt<std::string> instrumentSpec(
              "layers=2-5,7,metrics=attn; metrics=kv adds the key and value "
              "norms (docs/instrumentation.md)"),
     cl::value_desc("spec"), cl::cat(sinkcCategory));
+cl::opt<std::string> interveneSpec(
+    "intervene",
+    cl::desc("Steer the model: mlp-norm-cap:layer=L,norm=N[,cos=C]"
+             "[,skip-first=S] rescales block L's MLP outputs whose cosine "
+             "with BOS's MLP output (or --steer-vector) is above C (default "
+             "0.98) to norm N, at every position from S (default 3) on "
+             "(docs/interventions.md)"),
+    cl::value_desc("spec"), cl::cat(sinkcCategory));
+cl::opt<std::string> steerVectorPath(
+    "steer-vector",
+    cl::desc("Reference direction of --intervene instead of BOS's MLP "
+             "output: a float32 or float64 .npy vector of d_model values"),
+    cl::value_desc("F.npy"), cl::cat(sinkcCategory));
 cl::opt<bool> noRecognize(
     "no-recognize",
     cl::desc("Do not look for the decoder blocks (the manifest's layer and "
@@ -212,6 +229,51 @@ bool isHostTriple(const std::string &triple) {
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "sinkc") << message << "\n";
   return 1;
+}
+
+/// The --steer-vector file, checked: a float32 or float64 .npy vector of
+/// finite values, not all zero (a direction). Its length is checked against
+/// the model's hidden size once the model is read.
+llvm::Expected<std::vector<float>> readSteerVector(const std::string &path) {
+  std::string what = "--steer-vector '" + path + "'";
+  auto error = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   what + message);
+  };
+  sinkrt::Expected<std::vector<unsigned char>> bytes = sinkrt::readFile(path);
+  if (!bytes)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--steer-vector: " +
+                                       bytes.getError().message);
+  sinkrt::Expected<sinkrt::HostTensor> tensor =
+      sinkrt::parseNpy(bytes->data(), bytes->size());
+  if (!tensor)
+    return error(": " + tensor.getError().message);
+  if (tensor->dtype != sinkrt::DType::F32 &&
+      tensor->dtype != sinkrt::DType::F64)
+    return error(" holds " + llvm::Twine(sinkrt::dtypeName(tensor->dtype)) +
+                 " values; expected float32 or float64");
+  if (tensor->shape.size() != 1 || tensor->shape[0] == 0)
+    return error(" has shape " + sinkrt::shapeToString(tensor->shape) +
+                 "; expected a vector of d_model values, shape [d_model]");
+  std::vector<float> values(tensor->shape[0]);
+  double squares = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    double value = tensor->dtype == sinkrt::DType::F32
+                       ? tensor->as<float>()[i]
+                       : tensor->as<double>()[i];
+    values[i] = static_cast<float>(value);
+    if (!std::isfinite(values[i])) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", value);
+      return error(" has the value " + llvm::Twine(text) + " at index " +
+                   llvm::Twine(i) + ", which is not a finite float32");
+    }
+    squares += static_cast<double>(values[i]) * values[i];
+  }
+  if (squares == 0)
+    return error(" is the zero vector, which has no direction");
+  return values;
 }
 
 /// Writes `print` to the -o output.
@@ -476,6 +538,25 @@ int main(int argc, char **argv) {
       return fail("--instrument needs the recognition (drop --no-recognize)");
     instrument = *parsed;
   }
+  std::optional<sinkc::MlpNormCapSpec> intervention;
+  std::vector<float> steerVector;
+  if (interveneSpec.getNumOccurrences()) {
+    auto parsed = sinkc::parseInterventionSpec(interveneSpec);
+    if (!parsed)
+      return fail("--intervene: " + llvm::toString(parsed.takeError()));
+    if (noRecognize)
+      return fail("--intervene needs the recognition (drop --no-recognize)");
+    intervention = *parsed;
+  }
+  if (steerVectorPath.getNumOccurrences()) {
+    if (!intervention)
+      return fail("--steer-vector is the reference direction of --intervene, "
+                  "which is not given");
+    auto values = readSteerVector(steerVectorPath);
+    if (!values)
+      return fail(llvm::toString(values.takeError()));
+    steerVector = std::move(*values);
+  }
   std::optional<sinkc::TransformerStructure> structure;
   auto recognize = [&]() -> llvm::Error {
     auto recognized =
@@ -486,9 +567,22 @@ int main(int argc, char **argv) {
     return llvm::Error::success();
   };
   std::vector<sinkc::ProbeRecord> probes;
-  if (instrument) {
+  if (instrument || intervention) {
     if (llvm::Error e = recognize())
       return fail(inputPath + ": " + llvm::toString(std::move(e)));
+  }
+  // The intervention first: it moves the MLP output mark onto the capped
+  // value, so that the instrumentation measures what the block adds to the
+  // residual stream.
+  if (intervention) {
+    std::string reference = "--steer-vector '" + steerVectorPath + "'";
+    if (llvm::Error e = sinkc::interveneMlpNormCap(*module, *intervention,
+                                                   steerVector, reference))
+      return fail("--intervene: " + llvm::toString(std::move(e)));
+    if (!instrument)
+      sinkc::clearRecognitionMarks(*module, sinkc::kEntryFunctionName);
+  }
+  if (instrument) {
     auto inserted = sinkc::instrumentSinks(*module, *instrument);
     if (!inserted)
       return fail("--instrument: " + llvm::toString(inserted.takeError()));
@@ -504,7 +598,7 @@ int main(int argc, char **argv) {
   }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);
-  if (!instrument && !noRecognize) {
+  if (!instrument && !intervention && !noRecognize) {
     // Only the layer and head counts are needed; the marks go again so that
     // plain compilation is the same with and without recognition.
     llvm::consumeError(recognize());
@@ -530,6 +624,20 @@ int main(int argc, char **argv) {
     manifest.instrument = instrumentSpec;
     for (const sinkc::ProbeRecord &probe : probes)
       manifest.probes.push_back({probe.id, probe.layer, probe.metric});
+  }
+  if (intervention) {
+    manifest.intervention = intervention->str();
+    if (!steerVector.empty()) {
+      manifest.steerVector = steerVectorPath;
+      // The values as compiled in (float32), so that the trace identifies
+      // the direction whatever the file's element type was.
+      manifest.steerVectorHash = sinkrt::hashWeights(
+          steerVector.data(), steerVector.size() * sizeof(float));
+      double squares = 0;
+      for (float value : steerVector)
+        squares += static_cast<double>(value) * value;
+      manifest.steerVectorNorm = std::sqrt(squares);
+    }
   }
   manifest.bos = bosId;
   manifest.tokenizer = tokenizer;

@@ -41,6 +41,14 @@ struct ManifestInfo {
   std::string tokenizer = "none";
   std::string instrument = "none";
   std::vector<ManifestProbe> probes;
+  /// The canonical --intervene spec; empty: no intervention (and no
+  /// `intervene` record).
+  std::string intervention;
+  /// The --steer-vector file as given, the hash of its float32 values and
+  /// their l2 norm; empty: the reference is BOS's MLP output.
+  std::string steerVector;
+  uint64_t steerVectorHash = 0;
+  double steerVectorNorm = 0;
 };
 
 /// Fills inputs, outputs and the language-model facts from the signature of
