@@ -14,6 +14,8 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace sinkc {
@@ -59,12 +61,27 @@ ContractionTile selectContractionTile(const llvm::TargetMachine &machine) {
 void buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (!options.instrumentMetrics.empty()) {
+  const bool instrument = !options.instrumentMetrics.empty();
+  if (instrument || options.intervention)
     pm.addPass(createRecognizeTransformer(
         RecognizeTransformerOptions{kEntryFunctionName.str()}));
+  if (const std::optional<MlpNormCapSpec> &cap = options.intervention) {
+    InterveneMlpNormCapOptions capOptions;
+    capOptions.layer = cap->layer;
+    capOptions.cosThreshold = cap->cosThreshold;
+    capOptions.norm = cap->norm;
+    capOptions.skipFirst = cap->skipFirst;
+    capOptions.reference.assign(options.steerVector.begin(),
+                                options.steerVector.end());
+    capOptions.referenceName = options.steerVectorName;
+    pm.addPass(createInterveneMlpNormCap(capOptions));
+    if (!instrument)
+      pm.addPass(createClearRecognitionMarks(
+          ClearRecognitionMarksOptions{kEntryFunctionName.str()}));
+  }
+  if (instrument)
     pm.addPass(createInstrumentSinks(InstrumentSinksOptions{
         options.instrumentLayers, options.instrumentMetrics}));
-  }
   if (options.logits != "all")
     pm.addPass(createSelectLogits(
         SelectLogitsOptions{kEntryFunctionName.str(), options.logits}));
@@ -180,6 +197,16 @@ struct PrepareTfmOptions : public PassPipelineOptions<PrepareTfmOptions> {
       llvm::cl::desc("Metric groups or names to instrument (the metrics= of "
                      "sinkc --instrument); empty: no instrumentation"),
       llvm::cl::init("")};
+  Option<std::string> intervene{
+      *this, "intervene",
+      llvm::cl::desc("The steering intervention (sinkc --intervene), e.g. "
+                     "mlp-norm-cap:layer=2;norm=1 with ';' for the spec's "
+                     "commas; empty: none"),
+      llvm::cl::init("")};
+  ListOption<double> steerVector{
+      *this, "steer-vector",
+      llvm::cl::desc("The intervention's reference direction (the values "
+                     "of sinkc --steer-vector); empty: BOS's MLP output")};
   Option<std::string> logits{
       *this, "logits",
       llvm::cl::desc("Logits to compute: all, last or none (sinkc --logits)"),
@@ -222,14 +249,38 @@ MatmulKernel kernelOf(KernelChoice choice) {
 } // namespace
 
 void registerSinkcPipelines() {
-  PassPipelineRegistration<PrepareTfmOptions>(
+  // Registered by hand rather than through PassPipelineRegistration, whose
+  // builder cannot fail: a bad intervention spec is an error that names the
+  // spec's fault, as sinkc's --intervene does.
+  registerPassPipeline(
       "sinkc-prepare-tfm",
-      "sinkc's simplification, recognition, instrumentation and logit "
-      "selection (sinkc --emit=tfm-raw to --emit=tfm)",
-      [](OpPassManager &pm, const PrepareTfmOptions &options) {
-        buildTfmPipeline(pm, TfmPipelineOptions{options.instrumentLayers,
-                                                options.instrumentMetrics,
-                                                options.logits});
+      "sinkc's simplification, recognition, intervention, instrumentation "
+      "and logit selection (sinkc --emit=tfm-raw to --emit=tfm)",
+      [](OpPassManager &pm, StringRef text,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        PrepareTfmOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        TfmPipelineOptions tfm;
+        tfm.instrumentLayers = options.instrumentLayers;
+        tfm.instrumentMetrics = options.instrumentMetrics;
+        tfm.logits = options.logits;
+        if (!options.intervene.empty()) {
+          std::string spec = options.intervene;
+          std::replace(spec.begin(), spec.end(), ';', ',');
+          llvm::Expected<MlpNormCapSpec> parsed = parseInterventionSpec(spec);
+          if (!parsed)
+            return errorHandler("sinkc-prepare-tfm: intervene: " +
+                                llvm::toString(parsed.takeError()));
+          tfm.intervention = *parsed;
+        }
+        for (double value : options.steerVector)
+          tfm.steerVector.push_back(static_cast<float>(value));
+        buildTfmPipeline(pm, tfm);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> handler) {
+        handler(PrepareTfmOptions());
       });
   PassPipelineRegistration<LowerToLinalgOptions>(
       "sinkc-lower-to-linalg",

@@ -34,6 +34,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace sinkc {
+#define GEN_PASS_DEF_CLEARRECOGNITIONMARKS
 #define GEN_PASS_DEF_RECOGNIZETRANSFORMER
 #include "sinkc/Transforms/Passes.h.inc"
 
@@ -520,6 +521,15 @@ struct RecognizeTransformer
       getOperation().emitError(llvm::toString(structure.takeError()));
       signalPassFailure();
     }
+  }
+};
+
+struct ClearRecognitionMarks
+    : public impl::ClearRecognitionMarksBase<ClearRecognitionMarks> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    clearRecognitionMarks(getOperation(), entryName);
   }
 };
 

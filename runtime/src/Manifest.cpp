@@ -57,6 +57,25 @@ const std::vector<Metric> &perTokenMetrics() {
 
 const char *roleName(TensorRole role) { return lookupName(kRoleNames, role); }
 
+bool Intervention::operator==(const Intervention &other) const {
+  // The norm of an absent vector is NaN on both sides.
+  bool sameNorm = steerVectorNorm == other.steerVectorNorm ||
+                  (steerVectorNorm != steerVectorNorm &&
+                   other.steerVectorNorm != other.steerVectorNorm);
+  return spec == other.spec && steerVector == other.steerVector &&
+         steerVectorHash == other.steerVectorHash && sameNorm;
+}
+
+std::string Intervention::describe() const {
+  if (!present())
+    return "none";
+  if (steerVector.empty())
+    return spec + " (reference: BOS's MLP output)";
+  return formatString("%s (reference %s, norm %s, hash %016llx)", spec.c_str(),
+                      steerVector.c_str(), formatFloat(steerVectorNorm).c_str(),
+                      static_cast<unsigned long long>(steerVectorHash));
+}
+
 const TensorSpec *Manifest::findInput(TensorRole role) const {
   for (const TensorSpec &spec : inputs)
     if (spec.role == role)
@@ -91,11 +110,14 @@ private:
   Status parseLanguageModel(const std::vector<std::string_view> &fields);
   Status parseInstrument(std::string_view line);
   Status parseProbe(const std::vector<std::string_view> &fields);
+  Status parseIntervene(const std::vector<std::string_view> &fields);
+  Status parseSteerVector(const std::vector<std::string_view> &fields);
   Status validateWhole();
 
   Manifest manifest;
   int lineNumber = 0;
-  bool sawModel = false, sawWeights = false, sawInstrument = false;
+  bool sawModel = false, sawWeights = false, sawInstrument = false,
+       sawSteerVector = false;
 };
 
 Expected<Manifest> ManifestParser::parse(std::string_view text) {
@@ -141,6 +163,10 @@ Expected<Manifest> ManifestParser::parse(std::string_view text) {
       status = parseInstrument(line);
     else if (kind == "probe")
       status = parseProbe(fields);
+    else if (kind == "intervene")
+      status = parseIntervene(fields);
+    else if (kind == "steer-vector")
+      status = parseSteerVector(fields);
     else if (kind == "end" && fields.size() == 1)
       sawEnd = true;
     else
@@ -371,11 +397,50 @@ Status ManifestParser::parseProbe(const std::vector<std::string_view> &fields) {
   return Status::ok();
 }
 
+Status
+ManifestParser::parseIntervene(const std::vector<std::string_view> &fields) {
+  if (manifest.intervention.present())
+    return lineError("duplicate 'intervene' record");
+  if (fields.size() != 2)
+    return lineError("expected 'intervene <spec>'");
+  std::optional<std::string> spec = percentDecode(fields[1]);
+  if (!spec)
+    return lineError("bad percent escape in the intervention spec");
+  manifest.intervention.spec = std::move(*spec);
+  return Status::ok();
+}
+
+Status
+ManifestParser::parseSteerVector(const std::vector<std::string_view> &fields) {
+  if (sawSteerVector)
+    return lineError("duplicate 'steer-vector' record");
+  if (fields.size() != 4)
+    return lineError("expected 'steer-vector <file> <hash> <norm>'");
+  std::optional<std::string> file = percentDecode(fields[1]);
+  std::optional<uint64_t> hash = parseHex64(fields[2]);
+  std::optional<double> norm = parseFiniteDouble(fields[3]);
+  if (!file || file->empty())
+    return lineError("bad steer vector file name");
+  if (!hash)
+    return lineError("the steer vector hash must be 16 hex digits");
+  if (!norm || !(*norm >= 0))
+    return lineError("bad steer vector norm");
+  Intervention &intervention = manifest.intervention;
+  intervention.steerVector = std::move(*file);
+  intervention.steerVectorHash = *hash;
+  intervention.steerVectorNorm = static_cast<float>(*norm);
+  sawSteerVector = true;
+  return Status::ok();
+}
+
 Status ManifestParser::validateWhole() {
   if (!sawModel)
     return failure("malformed model manifest: no 'model' record");
   if (!sawWeights)
     return failure("malformed model manifest: no 'weights' record");
+  if (sawSteerVector && !manifest.intervention.present())
+    return failure("malformed model manifest: a 'steer-vector' record "
+                   "without an 'intervene' record");
   if (manifest.probes.empty())
     return Status::ok();
   if (!manifest.languageModel)
@@ -428,6 +493,17 @@ std::string renderManifest(const Manifest &manifest) {
   for (const ProbeSpec &probe : manifest.probes)
     text += formatString("probe %lld %d %s\n", static_cast<long long>(probe.id),
                          probe.layer, metricName(probe.metric));
+  // Only for a steered model: the manifests of all others stay as they were.
+  if (const Intervention &intervention = manifest.intervention;
+      intervention.present()) {
+    text += "intervene " + percentEncode(intervention.spec) + "\n";
+    if (!intervention.steerVector.empty())
+      text += "steer-vector " + percentEncode(intervention.steerVector) +
+              formatString(
+                  " %016llx %.9g\n",
+                  static_cast<unsigned long long>(intervention.steerVectorHash),
+                  static_cast<double>(intervention.steerVectorNorm));
+  }
   text += "end\n";
   return text;
 }

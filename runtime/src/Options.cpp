@@ -234,6 +234,9 @@ Exit codes: 0 success, 2 bad usage or input, 1 runtime failure.
                      static_cast<long long>(lm->bos), lm->tokenizer.c_str());
   text +=
       formatString("\n  instrumented: %s\n", manifest->instrumentSpec.c_str());
+  if (manifest->intervention.present())
+    text += formatString("  intervention: %s\n",
+                         manifest->intervention.describe().c_str());
   auto describe = [&](const char *kind, const TensorSpec &spec) {
     std::string dims;
     for (size_t i = 0; i < spec.dims.size(); ++i)

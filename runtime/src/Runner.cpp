@@ -595,6 +595,7 @@ Status Runner::writeTrace(std::vector<TraceRecord> records) {
   trace.model.tokenizer = lm.tokenizer;
   trace.model.weightsSize = manifest.weightsSize;
   trace.model.weightsHash = manifest.weightsHash;
+  trace.model.intervention = manifest.intervention;
   trace.records = std::move(records);
   trace.levels = aggregateSinkLevels(trace.records);
   trace.schemaVersion = oldestSchemaVersionFor(trace);

@@ -145,9 +145,19 @@ std::vector<uint8_t> TraceSerializer::serialize(const TraceData &trace) {
   const ModelSummary &model = trace.model;
   auto modelName = builder.CreateString(model.name);
   auto tokenizer = builder.CreateString(model.tokenizer);
+  flatbuffers::Offset<fb::Intervention> intervention;
+  if (model.intervention.present()) {
+    const Intervention &source = model.intervention;
+    auto spec = builder.CreateString(source.spec);
+    flatbuffers::Offset<flatbuffers::String> vector;
+    if (!source.steerVector.empty())
+      vector = builder.CreateString(source.steerVector);
+    intervention = fb::CreateIntervention(
+        builder, spec, vector, source.steerVectorHash, source.steerVectorNorm);
+  }
   auto modelTable = fb::CreateModel(
       builder, modelName, model.layers, model.heads, model.vocab, model.bos,
-      tokenizer, model.weightsSize, model.weightsHash);
+      tokenizer, model.weightsSize, model.weightsHash, intervention);
   std::vector<flatbuffers::Offset<fb::Record>> records;
   for (const TraceRecord &entry : trace.records)
     records.push_back(record(entry));
@@ -185,7 +195,9 @@ uint32_t oldestSchemaVersionFor(const TraceData &trace) {
 
 size_t estimateSerializedTraceSize(const TraceData &trace) {
   // Generous per-item bounds: table headers and vtable offsets included.
-  size_t estimate = 4096 + trace.model.name.size() + trace.producer.size();
+  size_t estimate = 4096 + trace.model.name.size() + trace.producer.size() +
+                    trace.model.intervention.spec.size() +
+                    trace.model.intervention.steerVector.size();
   for (const TraceRecord &record : trace.records) {
     estimate += 1024 + record.instrumentSpec.size() + record.tokens.size() * 8 +
                 record.layers.size() * 4 + record.sinks.size() * 80;
@@ -402,6 +414,15 @@ Expected<TraceData> parseTrace(const uint8_t *data, size_t size) {
   trace.model.tokenizer = toString(model.tokenizer());
   trace.model.weightsSize = model.weights_size();
   trace.model.weightsHash = model.weights_hash();
+  if (const fb::Intervention *intervention = model.intervention()) {
+    Intervention &entry = trace.model.intervention;
+    entry.spec = toString(intervention->spec());
+    if (entry.spec.empty())
+      return failure("corrupt sink trace: an intervention without a spec");
+    entry.steerVector = toString(intervention->steer_vector());
+    entry.steerVectorHash = intervention->steer_vector_hash();
+    entry.steerVectorNorm = intervention->steer_vector_norm();
+  }
   if (root->records()) {
     size_t index = 0;
     for (const fb::Record *record : *root->records()) {

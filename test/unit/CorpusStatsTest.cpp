@@ -276,6 +276,22 @@ TEST(CorpusStats, RefusesTracesThatCannotBePooled) {
   ASSERT_TRUE(second.add("a", a).isOk());
   EXPECT_FALSE(second.add("b", otherModel).isOk());
 
+  // The same weights steered (sinkc --intervene) compute another function.
+  TraceData steered = a;
+  steered.model.intervention.spec =
+      "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3";
+  CorpusStatsBuilder steeredBuilder;
+  ASSERT_TRUE(steeredBuilder.add("a", a).isOk());
+  status = steeredBuilder.add("s", steered);
+  ASSERT_FALSE(status.isOk());
+  EXPECT_EQ(status.getError().message,
+            "'s' is a trace of model 'tiny' (4 layers, 2 heads, vocabulary "
+            "260, weights hash 0000000000000007, intervention "
+            "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3 (reference: "
+            "BOS's MLP output)), but 'a' is of model 'tiny' (4 layers, 2 "
+            "heads, vocabulary 260, weights hash 0000000000000007); "
+            "statistics pool the traces of one model");
+
   // Same model, other instrumented layers: levels would mix windows.
   TraceData partial = a;
   partial.records[0].layers = {0, 1};
@@ -443,6 +459,12 @@ TEST(TraceMerge, RefusesTracesOfAnotherExecutable) {
   TraceData size = makeTrace({record});
   size.model.weightsSize = 11;
   EXPECT_THAT(refusal(size), HasSubstr("is a trace of model 'tiny'"));
+  TraceData steered = makeTrace({record});
+  steered.model.intervention.spec =
+      "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3";
+  EXPECT_THAT(refusal(steered),
+              HasSubstr("weights hash 0000000000000007, intervention "
+                        "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3"));
 
   TraceData version = makeTrace({record});
   version.schemaVersion = 1;

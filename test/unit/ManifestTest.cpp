@@ -75,6 +75,8 @@ void expectSameManifest(const Manifest &a, const Manifest &b) {
     EXPECT_EQ(a.languageModel->tokenizer, b.languageModel->tokenizer);
   }
   EXPECT_EQ(a.instrumentSpec, b.instrumentSpec);
+  EXPECT_TRUE(a.intervention == b.intervention)
+      << a.intervention.describe() << " vs " << b.intervention.describe();
   ASSERT_EQ(a.probes.size(), b.probes.size());
   for (size_t i = 0; i < a.probes.size(); ++i) {
     EXPECT_EQ(a.probes[i].id, b.probes[i].id);
@@ -86,7 +88,12 @@ void expectSameManifest(const Manifest &a, const Manifest &b) {
 // The compiler writes the manifest with renderManifest and the runtime reads
 // it with parseManifest: the two must agree on every field.
 TEST(Manifest, RenderedManifestsParseBackUnchanged) {
-  for (const char *text : {fake::kLmManifestExternal, fake::kGenericManifest}) {
+  const char *steered =
+      "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
+      "intervene mlp-norm-cap:layer=0,cos=0.9,norm=2,skip-first=1\n"
+      "steer-vector dir%20name/v.npy 00000000000000ff 4.01123428\nend\n";
+  for (const char *text :
+       {fake::kLmManifestExternal, fake::kGenericManifest, steered}) {
     Expected<Manifest> parsed = parseManifest(text);
     ASSERT_TRUE(parsed) << parsed.getError().message;
     std::string rendered = renderManifest(*parsed);
@@ -125,6 +132,39 @@ TEST(Manifest, RendersTheFormatOfRuntimeAbi) {
             "instrument layers=1,metrics=attn\n"
             "probe 0 1 bos_mass\n"
             "end\n");
+}
+
+TEST(Manifest, ParsesTheIntervention) {
+  // Without an `intervene` record the model has none.
+  Expected<Manifest> plain = parseManifest(fake::kLmManifestExternal);
+  ASSERT_TRUE(plain) << plain.getError().message;
+  EXPECT_FALSE(plain->intervention.present());
+  EXPECT_EQ(plain->intervention.describe(), "none");
+
+  Expected<Manifest> steered = parseManifest(
+      "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
+      "intervene mlp-norm-cap:layer=2,cos=0.98,norm=1,skip-first=3\nend\n");
+  ASSERT_TRUE(steered) << steered.getError().message;
+  EXPECT_EQ(steered->intervention.spec,
+            "mlp-norm-cap:layer=2,cos=0.98,norm=1,skip-first=3");
+  EXPECT_TRUE(steered->intervention.steerVector.empty());
+  EXPECT_EQ(steered->intervention.describe(),
+            "mlp-norm-cap:layer=2,cos=0.98,norm=1,skip-first=3 (reference: "
+            "BOS's MLP output)");
+
+  Expected<Manifest> vector = parseManifest(
+      "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
+      "intervene mlp-norm-cap:layer=0,cos=0.9,norm=2,skip-first=1\n"
+      "steer-vector dir%20name/v.npy 00000000000000ff 4.01123428\nend\n");
+  ASSERT_TRUE(vector) << vector.getError().message;
+  EXPECT_EQ(vector->intervention.steerVector, "dir name/v.npy");
+  EXPECT_EQ(vector->intervention.steerVectorHash, 0xffu);
+  EXPECT_FLOAT_EQ(vector->intervention.steerVectorNorm, 4.01123428f);
+  EXPECT_EQ(vector->intervention.describe(),
+            "mlp-norm-cap:layer=0,cos=0.9,norm=2,skip-first=1 (reference "
+            "dir name/v.npy, norm 4.0112343, hash 00000000000000ff)");
+  EXPECT_FALSE(vector->intervention == steered->intervention);
+  EXPECT_TRUE(vector->intervention == vector->intervention);
 }
 
 struct BadManifest {
@@ -207,7 +247,19 @@ INSTANTIATE_TEST_SUITE_P(
                     "two probes for recv of layer 0"},
         BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\n"
                          "probe 1 0 attention\nend\n",
-                    "unknown metric 'attention'"}),
+                    "unknown metric 'attention'"},
+        BadManifest{HEAD "intervene a\nintervene b\nend\n",
+                    "line 5: duplicate 'intervene' record"},
+        BadManifest{HEAD "intervene\nend\n", "expected 'intervene <spec>'"},
+        BadManifest{HEAD "intervene a\nsteer-vector v.npy 00 1\nend\n",
+                    "the steer vector hash must be 16 hex digits"},
+        BadManifest{HEAD "intervene a\nsteer-vector v.npy "
+                         "0000000000000000 -1\nend\n",
+                    "bad steer vector norm"},
+        BadManifest{HEAD "intervene a\nsteer-vector v.npy\nend\n",
+                    "expected 'steer-vector <file> <hash> <norm>'"},
+        BadManifest{HEAD "steer-vector v.npy 0000000000000000 1\nend\n",
+                    "a 'steer-vector' record without an 'intervene' record"}),
     [](const testing::TestParamInfo<BadManifest> &info) {
       return "Case" + std::to_string(info.index);
     });

@@ -19,7 +19,7 @@
 namespace testtrace {
 
 inline sinkrt::ModelSummary byteModel() {
-  return {"tiny", 4, 2, 260, 256, "bytes", 10, 7};
+  return {"tiny", 4, 2, 260, 256, "bytes", 10, 7, {}};
 }
 
 struct PlantedSink {

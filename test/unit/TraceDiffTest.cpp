@@ -7,8 +7,10 @@
 
 #include "TraceDiff.h"
 
+#include "TestUtil.h"
 #include "TraceBuilders.h"
 #include "sinkrt/Classify.h"
+#include "sinkrt/TensorIO.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -360,5 +362,130 @@ TEST(TraceDiff, EmptyTraces) {
   EXPECT_THAT(text, HasSubstr("    none\n"));
   std::string json = renderDiffJson(*diff);
   EXPECT_THAT(json, HasSubstr("\"records\": [],"));
-  EXPECT_THAT(json, HasSubstr("\"bos_mass_delta\": []}"));
+  EXPECT_THAT(json, HasSubstr("\"bos_mass_delta\": [],"));
+  EXPECT_THAT(json, HasSubstr("\"logit_kl\": null}"));
+}
+
+TEST(TraceDiff, InterventionsAreComparedAndShown) {
+  TraceData a = traceA();
+  TraceData b = traceA();
+  b.model.intervention.spec =
+      "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3";
+  Expected<TraceDiff> diff = diffTraces("a.sinktrace", a, "b.sinktrace", b);
+  ASSERT_TRUE(diff.isOk()) << diff.getError().message;
+  // The same weights: the intervention is compared on its own.
+  EXPECT_TRUE(diff->sameModel);
+  EXPECT_FALSE(diff->sameIntervention);
+  std::string text = renderDiffText(*diff);
+  EXPECT_THAT(text,
+              HasSubstr("model B: the same model and weights\n"
+                        "intervention A: none\n"
+                        "intervention B: mlp-norm-cap:layer=1,cos=0.98,norm=1,"
+                        "skip-first=3 (reference: BOS's MLP output) -- "
+                        "another intervention\n"));
+  std::string json = renderDiffJson(*diff);
+  EXPECT_THAT(json, HasSubstr("\"same_model\": true"));
+  EXPECT_THAT(json, HasSubstr("\"same_intervention\": false,\n  "
+                              "\"interventions\": {\"a\": null, \"b\": "
+                              "{\"spec\": \"mlp-norm-cap:layer=1,cos=0.98,"
+                              "norm=1,skip-first=3\", \"steer_vector\": "
+                              "null, \"steer_vector_hash\": null, "
+                              "\"steer_vector_norm\": null}},"));
+
+  // Both steered alike: "the same"; neither: no intervention lines at all.
+  Expected<TraceDiff> same = diffTraces("b.sinktrace", b, "b.sinktrace", b);
+  ASSERT_TRUE(same.isOk());
+  EXPECT_TRUE(same->sameIntervention);
+  EXPECT_THAT(renderDiffText(*same), HasSubstr("intervention B: the same\n"));
+  Expected<TraceDiff> none = diffTraces("a.sinktrace", a, "a.sinktrace", a);
+  ASSERT_TRUE(none.isOk());
+  EXPECT_THAT(renderDiffText(*none), Not(HasSubstr("intervention")));
+}
+
+TEST(TraceDiff, LogitKlWorkedOutByHand) {
+  // Position 0: P_A = (1/2, 1/2), P_B = (1/4, 3/4): KL = ln(4/3) / 2.
+  // Position 1: the same logits (KL 0); position 2: shifted by a constant,
+  // the same distribution (KL 0) but other logits.
+  std::vector<double> a = {0, 0, 1, 2, 5, 5};
+  std::vector<double> b = {0, std::log(3.0), 1, 2, 0, 0};
+  LogitKl kl = compareLogits(a, b, 3, 2);
+  EXPECT_TRUE(kl.compared);
+  EXPECT_TRUE(kl.changed);
+  EXPECT_EQ(kl.positions, 3u);
+  EXPECT_NEAR(kl.max, std::log(4.0 / 3.0) / 2, 1e-15);
+  EXPECT_EQ(kl.maxPosition, 0);
+  EXPECT_NEAR(kl.mean, std::log(4.0 / 3.0) / 6, 1e-15);
+  EXPECT_NEAR(kl.last, 0, 1e-15);
+  LogitKl same = compareLogits(a, a, 3, 2);
+  EXPECT_FALSE(same.changed);
+  EXPECT_EQ(same.max, 0);
+  EXPECT_EQ(same.mean, 0);
+}
+
+TEST(TraceDiff, LogitsFilesAreTheExecutablesOwn) {
+  TraceData trace = traceA();
+  // Both records of one model call: the file as given.
+  EXPECT_EQ(logitsFileFor("l.npy", trace, trace.records[1]), "l.npy");
+  // Several prompts: the runtime's per-prompt names.
+  trace.records[1].prompt = 1;
+  EXPECT_EQ(logitsFileFor("l.npy", trace, trace.records[1]), "l.1.npy");
+  EXPECT_EQ(logitsFileFor("out/l", trace, trace.records[0]), "out/l.0.npy");
+}
+
+TEST(TraceDiff, LogitKlFromTheLogitsFiles) {
+  testutil::TempDir directory;
+  TraceData a = traceA();
+  a.records[1].prompt = 1;
+  TraceData b = a;
+  // [1, T, 3] logits per prompt; B differs from A only at the last position
+  // of prompt 1.
+  auto write = [&](const std::string &name, int tokens, float last) {
+    Expected<HostTensor> tensor =
+        HostTensor::create(DType::F32, {1, tokens, 3});
+    ASSERT_TRUE(tensor);
+    for (int i = 0; i < tokens * 3; ++i)
+      tensor->as<float>()[i] = static_cast<float>(i % 3);
+    tensor->as<float>()[tokens * 3 - 1] = last;
+    ASSERT_TRUE(writeNpyFile(directory.file(name), *tensor));
+  };
+  write("a.0.npy", 5, 2);
+  write("a.1.npy", 9, 2);
+  write("b.0.npy", 5, 2);
+  write("b.1.npy", 9, 4);
+  Expected<TraceDiff> diff = diffTraces("a.sinktrace", a, "b.sinktrace", b);
+  ASSERT_TRUE(diff.isOk());
+  ASSERT_TRUE(attachLogits(*diff, a, directory.file("a.npy"), b,
+                           directory.file("b.npy")));
+  EXPECT_TRUE(diff->logitsCompared);
+  EXPECT_FALSE(diff->records[0].logits.changed);
+  EXPECT_FALSE(diff->records[0].differs());
+  const LogitKl &kl = diff->records[1].logits;
+  EXPECT_TRUE(kl.changed);
+  EXPECT_TRUE(diff->records[1].differs());
+  EXPECT_EQ(kl.maxPosition, 8);
+  EXPECT_GT(kl.last, 0);
+  EXPECT_EQ(kl.last, kl.max);
+  EXPECT_DOUBLE_EQ(diff->meanLastKl, kl.last / 2);
+  EXPECT_EQ(diff->maxLastKlRecord, 1u);
+  EXPECT_EQ(diff->recordsWithDifferences, 1u);
+  std::string text = renderDiffText(*diff);
+  EXPECT_THAT(text, HasSubstr("record 1 (prompt 1, 9 tokens): 0 sinks "
+                              "gained, 0 lost, 0 changed\n"));
+  EXPECT_THAT(text, HasSubstr("at the last position; over 9 positions: "));
+  EXPECT_THAT(renderDiffJson(*diff),
+              HasSubstr("\"max_position\": 8, \"changed\": true}"));
+
+  // Logits of other runs are refused with the file's name.
+  write("c.0.npy", 4, 2);
+  write("c.1.npy", 9, 2);
+  Status refused = attachLogits(*diff, a, directory.file("a.npy"), b,
+                                directory.file("c.npy"));
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.getError().message,
+              HasSubstr("c.0.npy' holds logits [1, 4, 3] for 4 positions, "
+                        "but record 0 has 5 tokens"));
+  Status missing = attachLogits(*diff, a, directory.file("a.npy"), b,
+                                directory.file("none.npy"));
+  ASSERT_FALSE(missing);
+  EXPECT_THAT(missing.getError().message, HasSubstr("none.0.npy"));
 }

@@ -24,7 +24,7 @@ namespace {
 TraceData smallTrace(std::vector<Metric> metrics) {
   TraceData trace;
   trace.producer = "test";
-  trace.model = {"m \"quoted\"", 2, 2, 300, 256, "bytes", 0, 0};
+  trace.model = {"m \"quoted\"", 2, 2, 300, 256, "bytes", 0, 0, {}};
   TraceRecord record;
   record.sequenceLength = 6;
   record.tokens = {256, 10, 60, 38, 270, 1};
@@ -92,13 +92,13 @@ TEST(TraceReport, TopReceiversRankByShareAndLeaveOutKeysSeenByFewQueries) {
 }
 
 TEST(TraceReport, TokenTextForByteLevelModels) {
-  ModelSummary bytes{"m", 1, 1, 260, 256, "bytes", 0, 0};
+  ModelSummary bytes{"m", 1, 1, 260, 256, "bytes", 0, 0, {}};
   EXPECT_EQ(tokenText(bytes, 256), "<bos>");
   EXPECT_EQ(tokenText(bytes, 'a'), "a");
   EXPECT_EQ(tokenText(bytes, 10), "\\n");
   EXPECT_EQ(tokenText(bytes, 0xe9), "\\xe9");
   EXPECT_EQ(tokenText(bytes, 257), "");
-  ModelSummary other{"m", 1, 1, 50000, 1, "none", 0, 0};
+  ModelSummary other{"m", 1, 1, 50000, 1, "none", 0, 0, {}};
   EXPECT_EQ(tokenText(other, 1), "<bos>");
   EXPECT_EQ(tokenText(other, 97), "");
 }

@@ -20,7 +20,8 @@ namespace {
 TraceData makeTrace() {
   TraceData trace;
   trace.producer = "unit test";
-  trace.model = {"tiny", 3, 2, 260, 256, "bytes", 1029, 0x0123456789abcdefULL};
+  trace.model = {"tiny", 3, 2, 260, 256, "bytes", 1029, 0x0123456789abcdefULL,
+                 {}};
   for (int r = 0; r < 2; ++r) {
     TraceRecord record;
     record.prompt = r;
@@ -330,4 +331,36 @@ TEST(Trace, RoundTripsTokenTexts) {
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.getError().message,
             "record 1 has 4 token texts for 5 token ids");
+}
+
+TEST(Trace, RoundTripsTheIntervention) {
+  // Absent in a trace of an unmodified model; the spec alone with BOS's MLP
+  // output as the reference; the steer vector's file, hash and norm.
+  TraceData trace = makeTrace();
+  std::vector<uint8_t> buffer = serialized(trace);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_FALSE(parsed->model.intervention.present());
+
+  trace.model.intervention.spec =
+      "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3";
+  buffer = serialized(trace);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_TRUE(parsed->model.intervention == trace.model.intervention);
+  EXPECT_TRUE(parsed->model.intervention.steerVector.empty());
+  EXPECT_TRUE(std::isnan(parsed->model.intervention.steerVectorNorm));
+  // An intervention does not change the schema version.
+  EXPECT_EQ(oldestSchemaVersionFor(*parsed), 1u);
+
+  trace.model.intervention.steerVector = "bos.npy";
+  trace.model.intervention.steerVectorHash = 0x9c7c923f5156664cULL;
+  trace.model.intervention.steerVectorNorm = 4.0112343f;
+  buffer = serialized(trace);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_TRUE(parsed->model.intervention == trace.model.intervention);
+  EXPECT_EQ(parsed->model.intervention.describe(),
+            "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3 (reference "
+            "bos.npy, norm 4.0112343, hash 9c7c923f5156664c)");
 }

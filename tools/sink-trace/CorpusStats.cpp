@@ -66,28 +66,43 @@ Distribution describe(std::vector<double> values) {
 //===----------------------------------------------------------------------===//
 
 // Shared with TraceMerge.cpp and TraceDiff.cpp (declared in CorpusStats.h).
-std::string modelIdentity(const ModelSummary &model) {
+namespace {
+/// ", intervention SPEC" for an intervened model, else nothing.
+std::string interventionSuffix(const ModelSummary &model, bool wanted) {
+  if (!wanted || !model.intervention.present())
+    return "";
+  return ", intervention " + model.intervention.describe();
+}
+} // namespace
+
+std::string modelIdentity(const ModelSummary &model, bool withIntervention) {
   return formatString("model '%s' (%d layers, %d heads, vocabulary %lld, "
-                      "weights hash %016llx)",
+                      "weights hash %016llx%s)",
                       model.name.c_str(), model.layers, model.heads,
                       static_cast<long long>(model.vocab),
-                      static_cast<unsigned long long>(model.weightsHash));
+                      static_cast<unsigned long long>(model.weightsHash),
+                      interventionSuffix(model, withIntervention).c_str());
 }
 
 std::string modelDescription(const ModelSummary &model) {
   return formatString("%s (%d layers, %d heads, vocabulary %lld, bos %lld, "
-                      "tokenizer %s, weights hash %016llx)",
+                      "tokenizer %s, weights hash %016llx%s)",
                       model.name.c_str(), model.layers, model.heads,
                       static_cast<long long>(model.vocab),
                       static_cast<long long>(model.bos),
                       model.tokenizer.c_str(),
-                      static_cast<unsigned long long>(model.weightsHash));
+                      static_cast<unsigned long long>(model.weightsHash),
+                      interventionSuffix(model, true).c_str());
 }
 
-bool sameModel(const ModelSummary &a, const ModelSummary &b) {
+bool sameWeights(const ModelSummary &a, const ModelSummary &b) {
   return a.name == b.name && a.layers == b.layers && a.heads == b.heads &&
          a.vocab == b.vocab && a.bos == b.bos && a.tokenizer == b.tokenizer &&
          a.weightsSize == b.weightsSize && a.weightsHash == b.weightsHash;
+}
+
+bool sameModel(const ModelSummary &a, const ModelSummary &b) {
+  return sameWeights(a, b) && a.intervention == b.intervention;
 }
 
 std::string rulesText(const std::vector<int> &layers,

@@ -110,13 +110,19 @@ struct CorpusStats {
   std::vector<LayerBosMass> bosMass;
 };
 
-/// "model 'NAME' (L layers, H heads, vocabulary V, weights hash HASH)".
-std::string modelIdentity(const sinkrt::ModelSummary &model);
+/// "model 'NAME' (L layers, H heads, vocabulary V, weights hash HASH)",
+/// with ", intervention SPEC ..." before the parenthesis closes for an
+/// intervened model (unless `withIntervention` is false).
+std::string modelIdentity(const sinkrt::ModelSummary &model,
+                          bool withIntervention = true);
 /// "NAME (L layers, H heads, vocabulary V, bos B, tokenizer T, weights hash
-/// HASH)": the model line of `stats` and `report`.
+/// HASH[, intervention SPEC ...])": the model line of `stats` and `report`.
 std::string modelDescription(const sinkrt::ModelSummary &model);
 /// Same network and weights: name, layers, heads, vocabulary, BOS,
 /// tokenizer, weights size and hash.
+bool sameWeights(const sinkrt::ModelSummary &a, const sinkrt::ModelSummary &b);
+/// The same weights and the same steering intervention (or none): the same
+/// function of the tokens. Statistics and merges pool only these.
 bool sameModel(const sinkrt::ModelSummary &a, const sinkrt::ModelSummary &b);
 /// The instrumented layers and classification rules in words.
 std::string rulesText(const std::vector<int> &layers,

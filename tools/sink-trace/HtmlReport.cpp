@@ -351,9 +351,12 @@ std::string renderHtmlReport(const std::vector<ReportTrace> &traces,
     std::map<std::string, size_t> groupOf;
     for (size_t t = 0; t < traces.size(); ++t) {
       const ModelSummary &model = traces[t].trace.model;
+      // An intervened model computes something else: a group of its own.
       std::string key =
-          model.name + formatString("/%016llx", static_cast<unsigned long long>(
-                                                    model.weightsHash));
+          model.name +
+          formatString("/%016llx/",
+                       static_cast<unsigned long long>(model.weightsHash)) +
+          model.intervention.describe();
       auto [it, inserted] = groupOf.insert({key, groups.size()});
       if (inserted)
         groups.emplace_back();

@@ -7,6 +7,7 @@
 // sink-trace stats [--format=text|json] T1.sinktrace [T2.sinktrace ...]
 // sink-trace merge T1.sinktrace [T2.sinktrace ...] -o ALL.sinktrace
 // sink-trace diff A.sinktrace B.sinktrace [--format=text|json]
+//                 [--logits-a A.npy --logits-b B.npy]
 //
 // Every trace is verified (FlatBuffers verifier, file identifier, schema
 // version) before anything is read from it. Exit codes: 0 success (for diff
@@ -50,6 +51,7 @@ static const char *const kUsage =
     "       sink-trace merge T1.sinktrace [T2.sinktrace ...] -o "
     "ALL.sinktrace\n"
     "       sink-trace diff A.sinktrace B.sinktrace [--format=text|json]\n"
+    "                       [--logits-a A.npy --logits-b B.npy]\n"
     "\n"
     "  summary  classified sinks, then a per-layer table per record\n"
     "  json     the whole trace as JSON (fields: docs/trace-format.md)\n"
@@ -74,9 +76,11 @@ static const char *const kUsage =
     "  merge    one trace of the records of several traces of one executable\n"
     "           (in the order given, prompts renumbered), written atomically\n"
     "  diff     two traces of the same token sequences (other models,\n"
-    "           weights or thresholds) record by record: sinks gained, lost\n"
-    "           and changed, bos_mass and recv changes per layer, totals;\n"
-    "           exit code 0 whether or not they differ\n"
+    "           weights, interventions or thresholds) record by record: sinks\n"
+    "           gained, lost and changed, bos_mass and recv changes per\n"
+    "           layer, totals; with the logits files the two runs wrote\n"
+    "           (--logits), the KL divergence of the next-token\n"
+    "           distributions; exit code 0 whether or not they differ\n"
     "\n"
     "summary, json and csv given several traces report them merged.\n";
 
@@ -226,15 +230,23 @@ static int unexpectedOption(const char *argument) {
 /// The command line of `stats` and `diff`: `--format=text|json` (or
 /// `--format X`) and trace files. Returns the exit code of a usage error,
 /// none when the command line is good.
+/// `diff` also takes `--logits-a F.npy --logits-b G.npy` (into
+/// `logitsA`/`logitsB` when given).
 static std::optional<int> parseFormatAndPaths(int argc, char **argv,
                                               std::string &format,
-                                              std::vector<std::string> &paths) {
+                                              std::vector<std::string> &paths,
+                                              std::string *logitsA = nullptr,
+                                              std::string *logitsB = nullptr) {
   format = "text";
   if (std::optional<int> exitCode =
           readArguments(argc, argv, paths, [&](int &i) -> std::optional<int> {
-            if (!takeValue(argc, argv, i, "--format", format))
-              return unexpectedOption(argv[i]);
-            return std::nullopt;
+            if (takeValue(argc, argv, i, "--format", format))
+              return std::nullopt;
+            if (logitsA && takeValue(argc, argv, i, "--logits-a", *logitsA))
+              return std::nullopt;
+            if (logitsB && takeValue(argc, argv, i, "--logits-b", *logitsB))
+              return std::nullopt;
+            return unexpectedOption(argv[i]);
           }))
     return exitCode;
   if (format != "text" && format != "json")
@@ -327,10 +339,14 @@ static int runReport(int argc, char **argv) {
 /// `sink-trace diff A B`: a report, so differences exit with 0 too; only
 /// traces that cannot be read or compared exit with 1.
 static int runDiff(const std::string &format,
-                   const std::vector<std::string> &paths) {
+                   const std::vector<std::string> &paths,
+                   const std::string &logitsA, const std::string &logitsB) {
   if (paths.size() != 2)
     return usageError(formatString(
         "diff needs two trace files (A and B), got %zu", paths.size()));
+  if (logitsA.empty() != logitsB.empty())
+    return usageError("--logits-a and --logits-b go together: the logits "
+                      "files that A's and B's runs wrote");
 
   std::vector<TraceData> traces;
   for (const std::string &path : paths) {
@@ -343,6 +359,11 @@ static int runDiff(const std::string &format,
       sinktrace::diffTraces(paths[0], traces[0], paths[1], traces[1]);
   if (!diff)
     return fail(diff.getError());
+  if (!logitsA.empty())
+    if (Status status = sinktrace::attachLogits(*diff, traces[0], logitsA,
+                                                traces[1], logitsB);
+        !status)
+      return fail(status.getError());
   return writeStdout(format == "json" ? sinktrace::renderDiffJson(*diff)
                                       : sinktrace::renderDiffText(*diff))
              ? 0
@@ -405,15 +426,21 @@ int main(int argc, char **argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  if (argc >= 2 && (std::strcmp(argv[1], "stats") == 0 ||
-                    std::strcmp(argv[1], "diff") == 0)) {
+  if (argc >= 2 && std::strcmp(argv[1], "stats") == 0) {
     std::string format;
     std::vector<std::string> paths;
     if (std::optional<int> exitCode =
             parseFormatAndPaths(argc, argv, format, paths))
       return *exitCode;
-    return std::strcmp(argv[1], "stats") == 0 ? runStats(format, paths)
-                                              : runDiff(format, paths);
+    return runStats(format, paths);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "diff") == 0) {
+    std::string format, logitsA, logitsB;
+    std::vector<std::string> paths;
+    if (std::optional<int> exitCode =
+            parseFormatAndPaths(argc, argv, format, paths, &logitsA, &logitsB))
+      return *exitCode;
+    return runDiff(format, paths, logitsA, logitsB);
   }
   if (argc >= 2 && std::strcmp(argv[1], "report") == 0)
     return runReport(argc, argv);

@@ -5,8 +5,10 @@
 #include "CorpusStats.h"
 #include "TraceReport.h"
 
+#include "sinkrt/TensorIO.h"
 #include "sinkrt/Text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -28,7 +30,7 @@ const char *sinkChangeName(SinkChange change) {
 }
 
 bool RecordDiff::differs() const {
-  if (!sinks.empty())
+  if (!sinks.empty() || (logits.compared && logits.changed))
     return true;
   for (const LayerDiff &layer : layers)
     if (layer.changed)
@@ -126,6 +128,21 @@ LayerDiff diffLayer(int layerIndex, const TraceRecord &recordA,
   return diff;
 }
 
+/// log softmax of one row, in double.
+std::vector<double> logSoftmax(const double *row, size_t vocab) {
+  double largest = -INFINITY;
+  for (size_t v = 0; v < vocab; ++v)
+    largest = std::max(largest, row[v]);
+  double total = 0;
+  for (size_t v = 0; v < vocab; ++v)
+    total += std::exp(row[v] - largest);
+  double shift = largest + std::log(total);
+  std::vector<double> out(vocab);
+  for (size_t v = 0; v < vocab; ++v)
+    out[v] = row[v] - shift;
+  return out;
+}
+
 TraceSide describeSide(const std::string &path, const TraceData &trace) {
   TraceSide side;
   side.path = path;
@@ -189,7 +206,8 @@ Expected<TraceDiff> diffTraces(const std::string &pathA, const TraceData &a,
   TraceDiff diff;
   diff.a = describeSide(pathA, a);
   diff.b = describeSide(pathB, b);
-  diff.sameModel = sameModel(a.model, b.model);
+  diff.sameModel = sameWeights(a.model, b.model);
+  diff.sameIntervention = a.model.intervention == b.model.intervention;
   diff.sameInstrumentation = diff.a.instrumentSpec == diff.b.instrumentSpec &&
                              diff.a.metrics == diff.b.metrics;
   diff.sameRules = sinktrace::sameRules(diff.a.rules, diff.b.rules);
@@ -260,6 +278,159 @@ Expected<TraceDiff> diffTraces(const std::string &pathA, const TraceData &a,
   return diff;
 }
 
+LogitKl compareLogits(const std::vector<double> &a,
+                      const std::vector<double> &b, size_t positions,
+                      size_t vocab) {
+  LogitKl kl;
+  kl.compared = true;
+  kl.positions = positions;
+  if (positions == 0 || vocab == 0)
+    return kl;
+  double total = 0;
+  for (size_t position = 0; position < positions; ++position) {
+    const double *rowA = a.data() + position * vocab;
+    const double *rowB = b.data() + position * vocab;
+    kl.changed = kl.changed || !std::equal(rowA, rowA + vocab, rowB);
+    std::vector<double> logA = logSoftmax(rowA, vocab);
+    std::vector<double> logB = logSoftmax(rowB, vocab);
+    double sum = 0;
+    for (size_t v = 0; v < vocab; ++v)
+      sum += std::exp(logA[v]) * (logA[v] - logB[v]);
+    // KL is never negative; rounding can make a sum of tiny terms so.
+    sum = std::max(sum, 0.0);
+    total += sum;
+    if (kl.maxPosition < 0 || sum > kl.max) {
+      kl.max = sum;
+      kl.maxPosition = static_cast<int>(position);
+    }
+    kl.last = sum;
+  }
+  kl.mean = total / static_cast<double>(positions);
+  return kl;
+}
+
+std::string logitsFileFor(const std::string &path, const TraceData &trace,
+                          const TraceRecord &record) {
+  bool onePrompt =
+      std::all_of(trace.records.begin(), trace.records.end(),
+                  [](const TraceRecord &entry) { return entry.prompt == 0; });
+  if (onePrompt)
+    return path;
+  std::string stem = path;
+  if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".npy") == 0)
+    stem.resize(stem.size() - 4);
+  return formatString("%s.%d.npy", stem.c_str(), record.prompt);
+}
+
+namespace {
+
+/// The logits of one record from the file its executable wrote: `rows`
+/// positions of `vocab` values, as doubles.
+struct RecordLogits {
+  std::vector<double> values;
+  size_t positions = 0;
+  size_t vocab = 0;
+};
+
+Expected<RecordLogits> readRecordLogits(const std::string &file,
+                                        const TraceRecord &record,
+                                        size_t index) {
+  Expected<std::vector<unsigned char>> bytes = readFile(file);
+  if (!bytes)
+    return bytes.takeError();
+  Expected<HostTensor> tensor = parseNpy(bytes->data(), bytes->size());
+  if (!tensor)
+    return withContext(tensor.takeError(), "'" + file + "'");
+  const std::vector<int64_t> &shape = tensor->shape;
+  if (shape.size() != 3 ||
+      (tensor->dtype != DType::F32 && tensor->dtype != DType::F64 &&
+       tensor->dtype != DType::F16))
+    return failure("'%s' holds %s %s, not the logits [batch, sequence, "
+                   "vocabulary] of an executable (--logits)",
+                   file.c_str(), dtypeName(tensor->dtype),
+                   shapeToString(shape).c_str());
+  if (record.batchRow < 0 || record.batchRow >= shape[0])
+    return failure("'%s' holds logits %s, which have no batch row %d for "
+                   "record %zu",
+                   file.c_str(), shapeToString(shape).c_str(), record.batchRow,
+                   index);
+  if (shape[1] != record.sequenceLength && shape[1] != 1)
+    return failure("'%s' holds logits %s for %lld positions, but record %zu "
+                   "has %d tokens; give the logits of the runs that wrote "
+                   "the traces",
+                   file.c_str(), shapeToString(shape).c_str(),
+                   static_cast<long long>(shape[1]), index,
+                   record.sequenceLength);
+  RecordLogits logits;
+  logits.positions = static_cast<size_t>(shape[1]);
+  logits.vocab = static_cast<size_t>(shape[2]);
+  size_t count = logits.positions * logits.vocab;
+  size_t first = static_cast<size_t>(record.batchRow) * count;
+  logits.values.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    size_t at = first + i;
+    switch (tensor->dtype) {
+    case DType::F64:
+      logits.values[i] = tensor->as<double>()[at];
+      break;
+    case DType::F16:
+      logits.values[i] = halfToFloat(tensor->as<uint16_t>()[at]);
+      break;
+    default:
+      logits.values[i] = tensor->as<float>()[at];
+      break;
+    }
+  }
+  return logits;
+}
+
+} // namespace
+
+Status attachLogits(TraceDiff &diff, const TraceData &a,
+                    const std::string &logitsA, const TraceData &b,
+                    const std::string &logitsB) {
+  std::vector<LogitKl> results;
+  for (size_t index = 0; index < diff.records.size(); ++index) {
+    const TraceRecord &recordA = a.records[index];
+    const TraceRecord &recordB = b.records[index];
+    std::string fileA = logitsFileFor(logitsA, a, recordA);
+    std::string fileB = logitsFileFor(logitsB, b, recordB);
+    Expected<RecordLogits> valuesA = readRecordLogits(fileA, recordA, index);
+    if (!valuesA)
+      return valuesA.takeError();
+    Expected<RecordLogits> valuesB = readRecordLogits(fileB, recordB, index);
+    if (!valuesB)
+      return valuesB.takeError();
+    if (valuesA->positions != valuesB->positions ||
+        valuesA->vocab != valuesB->vocab)
+      return failure("record %zu: '%s' holds logits of %zu positions and %zu "
+                     "ids, but '%s' of %zu positions and %zu ids; KL compares "
+                     "the same positions of one vocabulary",
+                     index, fileB.c_str(), valuesB->positions, valuesB->vocab,
+                     fileA.c_str(), valuesA->positions, valuesA->vocab);
+    results.push_back(compareLogits(valuesA->values, valuesB->values,
+                                    valuesA->positions, valuesA->vocab));
+  }
+  diff.a.logitsPath = logitsA;
+  diff.b.logitsPath = logitsB;
+  diff.logitsCompared = true;
+  double total = 0;
+  for (size_t index = 0; index < results.size(); ++index) {
+    RecordDiff &record = diff.records[index];
+    bool differed = record.differs();
+    record.logits = results[index];
+    diff.recordsWithDifferences += !differed && record.differs();
+    total += record.logits.last;
+    if (index == 0 || record.logits.last > diff.maxLastKl) {
+      diff.maxLastKl = record.logits.last;
+      diff.maxLastKlRecord = index;
+    }
+  }
+  if (!results.empty())
+    diff.meanLastKl = total / static_cast<double>(results.size());
+  return Status::ok();
+}
+
 //===----------------------------------------------------------------------===//
 // text
 //===----------------------------------------------------------------------===//
@@ -276,6 +447,13 @@ std::string signedFixed(double value) {
   if (std::isnan(value))
     return "-";
   return formatString("%+.4f", value);
+}
+
+/// KL divergences span many decades: four significant digits.
+std::string scientific(double value) {
+  if (std::isnan(value))
+    return "-";
+  return formatString("%.4g", value);
 }
 
 /// As `sink-trace summary` prints a token: quoted, except the "<bos>" that
@@ -347,13 +525,24 @@ std::string renderDiffText(const TraceDiff &diff) {
       "diff: A = '%s', B = '%s'; %zu records matched by index, the same "
       "tokens\n",
       diff.a.path.c_str(), diff.b.path.c_str(), diff.records.size());
-  out += "model A: " + modelIdentity(diff.a.model) + "\n";
+  out += "model A: " + modelIdentity(diff.a.model, false) + "\n";
   out += "model B: " +
          (diff.sameModel ? std::string("the same model and weights")
-                         : modelIdentity(diff.b.model) +
+                         : modelIdentity(diff.b.model, false) +
                                " -- another model or weights: two models "
                                "compared on the same tokens") +
          "\n";
+  // Only when a side was steered: traces of unmodified models keep their
+  // header.
+  if (diff.a.model.intervention.present() ||
+      diff.b.model.intervention.present()) {
+    out += "intervention A: " + diff.a.model.intervention.describe() + "\n";
+    out += "intervention B: " +
+           (diff.sameIntervention ? std::string("the same")
+                                  : diff.b.model.intervention.describe() +
+                                        " -- another intervention") +
+           "\n";
+  }
   if (!diff.records.empty()) {
     out += "instrumented A: " + instrumentationText(diff.a) + "\n";
     out += "instrumented B: " +
@@ -370,6 +559,9 @@ std::string renderDiffText(const TraceDiff &diff) {
   }
   out += "deltas are B - A; recv over the keys seen by at least min_queries "
          "queries (A's rules)\n";
+  if (diff.logitsCompared)
+    out += "logits: A '" + diff.a.logitsPath + "', B '" + diff.b.logitsPath +
+           "'; KL(A || B) of the next-token distributions, in nats\n";
 
   for (const RecordDiff &record : diff.records) {
     out += formatString("\nrecord %zu (prompt %d, %d tokens): ", record.record,
@@ -395,6 +587,14 @@ std::string renderDiffText(const TraceDiff &diff) {
     if (!record.sinks.empty())
       appendSinkRows(out, diff.a.model, record);
     appendLayerRows(out, record);
+    if (record.logits.compared)
+      out += formatString(
+          "  logit KL(A || B): %s at the last position; over "
+          "%s: mean %s, max %s at position %d\n",
+          scientific(record.logits.last).c_str(),
+          plural(record.logits.positions, "position", "positions").c_str(),
+          scientific(record.logits.mean).c_str(),
+          scientific(record.logits.max).c_str(), record.logits.maxPosition);
   }
 
   out += formatString(
@@ -408,6 +608,12 @@ std::string renderDiffText(const TraceDiff &diff) {
   out +=
       formatString("  sinks changed (kind, creation layer or lifetime): %zu\n",
                    diff.changed);
+  if (diff.logitsCompared && !diff.records.empty())
+    out +=
+        formatString("  logit KL(A || B) at the last position: mean %s, "
+                     "max %s (record %zu)\n",
+                     scientific(diff.meanLastKl).c_str(),
+                     scientific(diff.maxLastKl).c_str(), diff.maxLastKlRecord);
   out += "  mean delta bos_mass per layer (over the records that measured it "
          "in both):\n";
   if (diff.bosMassDelta.empty()) {
@@ -498,6 +704,16 @@ std::string jsonMeanDelta(const LayerMeanDelta &layer) {
                       jsonDouble(layer.mean).c_str());
 }
 
+std::string jsonLogitKl(const LogitKl &kl) {
+  if (!kl.compared)
+    return "null";
+  return formatString("{\"positions\": %zu, \"last\": %s, \"mean\": %s, "
+                      "\"max\": %s, \"max_position\": %d, \"changed\": %s}",
+                      kl.positions, jsonDouble(kl.last).c_str(),
+                      jsonDouble(kl.mean).c_str(), jsonDouble(kl.max).c_str(),
+                      kl.maxPosition, kl.changed ? "true" : "false");
+}
+
 std::string jsonRecordDiff(const RecordDiff &record) {
   std::string out =
       formatString("{\"record\": %zu, \"prompt\": %d, \"sequence_length\": %d, "
@@ -509,7 +725,10 @@ std::string jsonRecordDiff(const RecordDiff &record) {
          ", \"b\": " + jsonRules(record.rulesB) + "},\n";
   out += "     \"sinks\": " + jsonLines(record.sinks, "     ", jsonSinkDiff) +
          ",\n";
-  out += "     \"layers\": " + jsonLines(record.layers, "     ", jsonLayerDiff);
+  out +=
+      "     \"layers\": " + jsonLines(record.layers, "     ", jsonLayerDiff) +
+      ",\n";
+  out += "     \"logit_kl\": " + jsonLogitKl(record.logits);
   return out + "}";
 }
 
@@ -523,6 +742,17 @@ std::string renderDiffJson(const TraceDiff &diff) {
                       diff.sameModel ? "true" : "false");
   out += "  \"models\": {\"a\": " + jsonModel(diff.a.model) +
          ", \"b\": " + jsonModel(diff.b.model) + "},\n";
+  out += formatString("  \"same_intervention\": %s,\n",
+                      diff.sameIntervention ? "true" : "false");
+  out += "  \"interventions\": {\"a\": " +
+         jsonIntervention(diff.a.model.intervention) +
+         ", \"b\": " + jsonIntervention(diff.b.model.intervention) + "},\n";
+  out += "  \"logits\": " +
+         (diff.logitsCompared
+              ? "{\"a\": " + jsonString(diff.a.logitsPath) +
+                    ", \"b\": " + jsonString(diff.b.logitsPath) + "}"
+              : std::string("null")) +
+         ",\n";
   out += formatString("  \"same_instrumentation\": %s,\n",
                       diff.sameInstrumentation ? "true" : "false");
   out += "  \"instrumentation\": {\"a\": " + jsonInstrumentation(diff.a) +
@@ -542,7 +772,16 @@ std::string renderDiffJson(const TraceDiff &diff) {
          ", \"lost\": " + jsonKinds(diff.lost) +
          formatString(", \"changed\": %zu,\n", diff.changed);
   out += "    \"bos_mass_delta\": " +
-         jsonLines(diff.bosMassDelta, "    ", jsonMeanDelta) + "}\n}\n";
+         jsonLines(diff.bosMassDelta, "    ", jsonMeanDelta) + ",\n";
+  out += "    \"logit_kl\": " +
+         (diff.logitsCompared
+              ? formatString(
+                    "{\"records\": %zu, \"mean_last\": %s, "
+                    "\"max_last\": %s, \"max_last_record\": %zu}",
+                    diff.records.size(), jsonDouble(diff.meanLastKl).c_str(),
+                    jsonDouble(diff.maxLastKl).c_str(), diff.maxLastKlRecord)
+              : std::string("null")) +
+         "}\n}\n";
   return out;
 }
 

@@ -1,11 +1,13 @@
 //===- TraceDiff.h - Two traces of the same prompts compared ----*- C++ -*-===//
 //
 // `sink-trace diff A B`: two traces of runs over the same token sequences
-// (another model, other weights, another instrumentation of the same layers
-// or other classification thresholds), compared record by record: the sinks
-// gained, lost and changed, and per instrumented layer the change of
-// bos_mass and the largest change of recv. A report, not a check: the
-// output format is documented in docs/trace-format.md, "sink-trace diff".
+// (another model, other weights, a steering intervention, another
+// instrumentation of the same layers or other classification thresholds),
+// compared record by record: the sinks gained, lost and changed, per
+// instrumented layer the change of bos_mass and the largest change of recv,
+// and, given the logits files the two executables wrote, the KL divergence
+// of their next-token distributions. A report, not a check: the output
+// format is documented in docs/trace-format.md, "sink-trace diff".
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,6 +68,29 @@ struct LayerDiff {
   bool changed = false;
 };
 
+/// KL(P_A || P_B) of the next-token distributions softmax(logits) of one
+/// record, in nats, computed in double.
+struct LogitKl {
+  /// Both logits were given.
+  bool compared = false;
+  /// Positions compared: T, or 1 for executables compiled with --logits=last.
+  size_t positions = 0;
+  /// At the last position (the prediction after the prompt).
+  double last = sinkrt::kNotMeasured;
+  /// Mean over the positions, and the largest with its (first) position.
+  double mean = sinkrt::kNotMeasured;
+  double max = sinkrt::kNotMeasured;
+  int maxPosition = -1;
+  /// Some logit differs (bit for bit).
+  bool changed = false;
+};
+
+/// Compares the logits of one record, `positions` rows of `vocab` values
+/// each, row-major.
+LogitKl compareLogits(const std::vector<double> &a,
+                      const std::vector<double> &b, size_t positions,
+                      size_t vocab);
+
 struct RecordDiff {
   size_t record = 0;
   /// `prompt` of the record in A.
@@ -79,9 +104,12 @@ struct RecordDiff {
   bool rulesOwn = false;
   sinkrt::ClassificationRules rulesA;
   sinkrt::ClassificationRules rulesB;
+  /// With the logits files (attachLogits).
+  LogitKl logits;
 
   bool sinksChanged() const { return !sinks.empty(); }
-  /// Sinks, bos_mass or the recv of a ranked key differ somewhere.
+  /// Sinks, bos_mass, the recv of a ranked key or (when compared) a logit
+  /// differ somewhere.
   bool differs() const;
 };
 
@@ -97,6 +125,8 @@ struct LayerMeanDelta {
 struct TraceSide {
   std::string path;
   sinkrt::ModelSummary model;
+  /// The logits file given for this side (empty: none).
+  std::string logitsPath;
   std::string instrumentSpec;
   std::vector<int> layers;
   std::vector<sinkrt::Metric> metrics;
@@ -106,7 +136,10 @@ struct TraceSide {
 struct TraceDiff {
   TraceSide a;
   TraceSide b;
+  /// The same network and weights (sinktrace::sameWeights); the steering
+  /// interventions are compared on their own.
   bool sameModel = true;
+  bool sameIntervention = true;
   bool sameInstrumentation = true;
   bool sameRules = true;
   std::vector<RecordDiff> records;
@@ -119,6 +152,12 @@ struct TraceDiff {
   size_t changed = 0;
   /// Per instrumented layer (of any record), ascending.
   std::vector<LayerMeanDelta> bosMassDelta;
+  /// With the logits files: KL at the last position over the records, mean
+  /// and largest (with its record).
+  bool logitsCompared = false;
+  double meanLastKl = sinkrt::kNotMeasured;
+  double maxLastKl = sinkrt::kNotMeasured;
+  size_t maxLastKlRecord = 0;
 };
 
 /// Compares `b` (read from `pathB`) with `a` record by record. Refuses, with
@@ -129,6 +168,25 @@ sinkrt::Expected<TraceDiff> diffTraces(const std::string &pathA,
                                        const sinkrt::TraceData &a,
                                        const std::string &pathB,
                                        const sinkrt::TraceData &b);
+
+/// The logits file that `--logits path` made the executable write for
+/// `record`: `path` when the trace holds the records of one model call
+/// (every record has prompt 0), else the runtime's per-prompt name
+/// (`F.npy` -> `F.<prompt>.npy`, docs/runtime.md).
+std::string logitsFileFor(const std::string &path,
+                          const sinkrt::TraceData &trace,
+                          const sinkrt::TraceRecord &record);
+
+/// Adds the KL divergence of the next-token distributions to `diff`, from
+/// the logits files the executables of A and B wrote with `--logits
+/// logitsA` and `--logits logitsB`. Each record's row (`batch_row`) of
+/// [B, T, V] logits (or [B, 1, V] after --logits=last) must exist, with as
+/// many positions in both and the same vocabulary; otherwise one error line
+/// naming the file.
+sinkrt::Status attachLogits(TraceDiff &diff, const sinkrt::TraceData &a,
+                            const std::string &logitsA,
+                            const sinkrt::TraceData &b,
+                            const std::string &logitsB);
 
 /// The comparison for people: the header, per record its changes or
 /// "no differences", then the totals.

@@ -239,6 +239,8 @@ std::string renderSummary(const TraceData &trace) {
   out += formatString("weights: %llu bytes, hash %016llx\n",
                       static_cast<unsigned long long>(model.weightsSize),
                       static_cast<unsigned long long>(model.weightsHash));
+  if (model.intervention.present())
+    out += "intervention: " + model.intervention.describe() + "\n";
   out += formatString("trace: schema version %u, written by %s, %zu records\n",
                       trace.schemaVersion, trace.producer.c_str(),
                       trace.records.size());
@@ -332,6 +334,22 @@ std::string jsonRules(const sinkrt::ClassificationRules &rules) {
       jsonFloat(rules.tau).c_str(), jsonFloat(rules.epsilon).c_str(),
       rules.minQueries, jsonCriteria(rules.criteriaAvailable).c_str(),
       rules.windowFirst, rules.windowLast, rules.earlyLayers, rules.lateIndex);
+}
+
+std::string jsonIntervention(const Intervention &intervention) {
+  if (!intervention.present())
+    return "null";
+  bool vector = !intervention.steerVector.empty();
+  return "{\"spec\": " + jsonString(intervention.spec) +
+         ", \"steer_vector\": " +
+         (vector ? jsonString(intervention.steerVector) : "null") +
+         ", \"steer_vector_hash\": " +
+         (vector
+              ? formatString("\"%016llx\"", static_cast<unsigned long long>(
+                                                intervention.steerVectorHash))
+              : "null") +
+         ", \"steer_vector_norm\": " +
+         (vector ? jsonFloat(intervention.steerVectorNorm) : "null") + "}";
 }
 
 std::string jsonString(const std::string &text) {
@@ -457,8 +475,11 @@ std::string renderJson(const TraceData &trace) {
   out += "    \"tokenizer\": " + jsonString(model.tokenizer) + ",\n";
   out += formatString("    \"weights_size\": %llu,\n",
                       static_cast<unsigned long long>(model.weightsSize));
-  out += formatString("    \"weights_hash\": \"%016llx\"\n  },\n",
+  out += formatString("    \"weights_hash\": \"%016llx\"",
                       static_cast<unsigned long long>(model.weightsHash));
+  if (model.intervention.present())
+    out += ",\n    \"intervention\": " + jsonIntervention(model.intervention);
+  out += "\n  },\n";
   out += "  \"records\": " + jsonLines(trace.records, "  ", jsonRecord) + ",\n";
   out += "  \"levels\": " + jsonLines(trace.levels, "  ", jsonLevel) + "\n}\n";
   return out;

@@ -89,6 +89,12 @@ std::string jsonCriteria(uint8_t criteria);
 /// "window_first", "window_last", "early_layers", "late_index"}.
 std::string jsonRules(const sinkrt::ClassificationRules &rules);
 
+/// A model's steering intervention as `sink-trace json` and `diff` write it:
+/// {"spec", "steer_vector", "steer_vector_hash", "steer_vector_norm"}, the
+/// last three null when the reference is BOS's own MLP output; null when
+/// the model has none.
+std::string jsonIntervention(const sinkrt::Intervention &intervention);
+
 /// `text` with the XML special characters (& < > ") escaped.
 std::string xmlEscape(const std::string &text);
 

@@ -20,7 +20,9 @@
 #include "sinkc/Target/Manifest.h"
 #include "sinkc/Target/Target.h"
 #include "sinkc/Transforms/Instrumentation.h"
+#include "sinkc/Transforms/Intervention.h"
 #include "sinkc/Transforms/Passes.h"
+#include "sinkrt/TensorIO.h"
 #include "sinkrt/WeightsHash.h"
 #include "sinktok/Tokenizer.h"
 
@@ -55,6 +57,8 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
+#include <cmath>
+#include <cstdio>
 #include <set>
 
 using namespace mlir;
@@ -187,6 +191,19 @@ cl::opt<std::string> instrumentSpec(
              "layers=2-5,7,metrics=attn; metrics=kv adds the key and value "
              "norms (docs/instrumentation.md)"),
     cl::value_desc("spec"), cl::cat(sinkcCategory));
+cl::opt<std::string> interveneSpec(
+    "intervene",
+    cl::desc("Steer the model: mlp-norm-cap:layer=L,norm=N[,cos=C]"
+             "[,skip-first=S] rescales block L's MLP outputs whose cosine "
+             "with BOS's MLP output (or --steer-vector) is above C (default "
+             "0.98) to norm N, at every position from S (default 3) on "
+             "(docs/interventions.md)"),
+    cl::value_desc("spec"), cl::cat(sinkcCategory));
+cl::opt<std::string> steerVectorPath(
+    "steer-vector",
+    cl::desc("Reference direction of --intervene instead of BOS's MLP "
+             "output: a float32 or float64 .npy vector of d_model values"),
+    cl::value_desc("F.npy"), cl::cat(sinkcCategory));
 cl::opt<bool> noRecognize(
     "no-recognize",
     cl::desc("Do not look for the decoder blocks (the manifest's layer and "
@@ -213,6 +230,51 @@ bool isHostTriple(const std::string &triple) {
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "sinkc") << message << "\n";
   return 1;
+}
+
+/// The --steer-vector file, checked: a float32 or float64 .npy vector of
+/// finite values, not all zero (a direction). Its length is checked against
+/// the model's hidden size once the model is read.
+llvm::Expected<std::vector<float>> readSteerVector(const std::string &path) {
+  std::string what = "--steer-vector '" + path + "'";
+  auto error = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   what + message);
+  };
+  sinkrt::Expected<std::vector<unsigned char>> bytes = sinkrt::readFile(path);
+  if (!bytes)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--steer-vector: " +
+                                       bytes.getError().message);
+  sinkrt::Expected<sinkrt::HostTensor> tensor =
+      sinkrt::parseNpy(bytes->data(), bytes->size());
+  if (!tensor)
+    return error(": " + tensor.getError().message);
+  if (tensor->dtype != sinkrt::DType::F32 &&
+      tensor->dtype != sinkrt::DType::F64)
+    return error(" holds " + llvm::Twine(sinkrt::dtypeName(tensor->dtype)) +
+                 " values; expected float32 or float64");
+  if (tensor->shape.size() != 1 || tensor->shape[0] == 0)
+    return error(" has shape " + sinkrt::shapeToString(tensor->shape) +
+                 "; expected a vector of d_model values, shape [d_model]");
+  std::vector<float> values(tensor->shape[0]);
+  double squares = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    double value = tensor->dtype == sinkrt::DType::F32
+                       ? tensor->as<float>()[i]
+                       : tensor->as<double>()[i];
+    values[i] = static_cast<float>(value);
+    if (!std::isfinite(values[i])) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", value);
+      return error(" has the value " + llvm::Twine(text) + " at index " +
+                   llvm::Twine(i) + ", which is not a finite float32");
+    }
+    squares += static_cast<double>(values[i]) * values[i];
+  }
+  if (squares == 0)
+    return error(" is the zero vector, which has no direction");
+  return values;
 }
 
 /// Writes `print` to the -o output.
@@ -251,15 +313,18 @@ std::string runtimeDirectory(const char *argv0) {
 
 /// Points the driver's diagnostic subject at the option a pass carries out
 /// while it runs: "--instrument: layer 7 is beyond ..." reads like the
-/// option's own checks, which run before any pass.
+/// option's own checks, which run before any pass (--instrument and
+/// --intervene).
 class OptionPassDiagnostics : public PassInstrumentation {
 public:
   OptionPassDiagnostics(std::string &subject, std::string inputSubject)
       : subject(subject), inputSubject(std::move(inputSubject)) {}
 
   void runBeforePass(Pass *pass, Operation *) override {
-    subject = pass->getArgument() == "sinkc-instrument-sinks" ? "--instrument: "
-                                                              : inputSubject;
+    StringRef argument = pass->getArgument();
+    subject = argument == "sinkc-instrument-sinks"         ? "--instrument: "
+              : argument == "sinkc-intervene-mlp-norm-cap" ? "--intervene: "
+                                                           : inputSubject;
   }
   void runAfterPass(Pass *, Operation *) override { subject = inputSubject; }
   void runAfterPassFailed(Pass *, Operation *) override {
@@ -492,11 +557,32 @@ int main(int argc, char **argv) {
       return fail("--instrument needs the recognition (drop --no-recognize)");
     instrument = *parsed;
   }
-  // Simplification; recognition, which marks the decoder blocks, and
-  // instrumentation, which inserts the sink ops (only when asked for);
-  // --logits. The registered sinkc-prepare-tfm pipeline, as sinkc-opt
-  // replays it; the manifest reads their results back from the module (layer
-  // and head counts, probes).
+  std::optional<sinkc::MlpNormCapSpec> intervention;
+  std::vector<float> steerVector;
+  if (interveneSpec.getNumOccurrences()) {
+    auto parsed = sinkc::parseInterventionSpec(interveneSpec);
+    if (!parsed)
+      return fail("--intervene: " + llvm::toString(parsed.takeError()));
+    if (noRecognize)
+      return fail("--intervene needs the recognition (drop --no-recognize)");
+    intervention = *parsed;
+  }
+  if (steerVectorPath.getNumOccurrences()) {
+    if (!intervention)
+      return fail("--steer-vector is the reference direction of --intervene, "
+                  "which is not given");
+    auto values = readSteerVector(steerVectorPath);
+    if (!values)
+      return fail(llvm::toString(values.takeError()));
+    steerVector = std::move(*values);
+  }
+  // Simplification; recognition, which marks the decoder blocks; the
+  // intervention, which moves the MLP output mark onto the capped value so
+  // that the instrumentation measures what the block adds to the residual
+  // stream; the instrumentation, which inserts the sink ops; --logits. The
+  // registered sinkc-prepare-tfm pipeline, as sinkc-opt replays it; the
+  // manifest reads their results back from the module (layer and head
+  // counts, probes).
   {
     sinkc::TfmPipelineOptions options;
     options.logits = logitsPositions;
@@ -511,6 +597,9 @@ int main(int argc, char **argv) {
                        ",");
       options.instrumentMetrics = llvm::join(instrument->metrics, ",");
     }
+    options.intervention = intervention;
+    options.steerVector = steerVector;
+    options.steerVectorName = "--steer-vector '" + steerVectorPath + "'";
     PassManager pm(&context);
     (void)applyCLOptions(pm);
     pm.addInstrumentation(std::make_unique<OptionPassDiagnostics>(
@@ -574,6 +663,21 @@ int main(int argc, char **argv) {
   if (lm) {
     lm->bos = bosId;
     lm->tokenizer = tokenizer;
+  }
+  if (intervention) {
+    sinkrt::Intervention &recorded = manifest.intervention;
+    recorded.spec = intervention->str();
+    if (!steerVector.empty()) {
+      recorded.steerVector = steerVectorPath;
+      // The values as compiled in (float32), so that the trace identifies
+      // the direction whatever the file's element type was.
+      recorded.steerVectorHash = sinkrt::hashWeights(
+          steerVector.data(), steerVector.size() * sizeof(float));
+      double squares = 0;
+      for (float value : steerVector)
+        squares += static_cast<double>(value) * value;
+      recorded.steerVectorNorm = static_cast<float>(std::sqrt(squares));
+    }
   }
   if (tokenizerJson) {
     if (!lm)

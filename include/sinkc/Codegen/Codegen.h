@@ -12,6 +12,8 @@
 
 #include "sinkc/Support/EntryAbi.h"
 
+#include "sinkc/Transforms/Intervention.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -80,17 +82,24 @@ MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
 
 /// What sinkc does to the imported module before it lowers it: the spec of
 /// --instrument, split into its two keys (empty metrics: no
-/// instrumentation), and --logits.
+/// instrumentation), --intervene with its --steer-vector, and --logits.
 struct TfmPipelineOptions {
   std::string instrumentLayers = "all";
   std::string instrumentMetrics;
+  std::optional<MlpNormCapSpec> intervention;
+  /// The reference direction of the intervention; empty: BOS's MLP output.
+  std::vector<float> steerVector;
+  /// How the intervention's errors name the steer vector.
+  std::string steerVectorName = "the reference direction";
   std::string logits = "all";
 };
 
 /// Imported (tfm-raw) -> tfm as sinkc --emit=tfm prints it: canonicalized
-/// and CSE'd; with instrumentation, sinkc-recognize-transformer and
-/// sinkc-instrument-sinks; with --logits other than all,
-/// sinkc-select-logits. Registered as the sinkc-prepare-tfm pipeline.
+/// and CSE'd; with instrumentation or an intervention,
+/// sinkc-recognize-transformer, then sinkc-intervene-mlp-norm-cap, then
+/// sinkc-instrument-sinks (an intervention alone removes the recognition
+/// marks again); with --logits other than all, sinkc-select-logits.
+/// Registered as the sinkc-prepare-tfm pipeline.
 void buildTfmPipeline(mlir::OpPassManager &pm,
                       const TfmPipelineOptions &options);
 

@@ -34,6 +34,21 @@ def RecognizeTransformer
   ];
 }
 
+def ClearRecognitionMarks
+    : Pass<"sinkc-clear-recognition-marks", "::mlir::ModuleOp"> {
+  let summary = "Remove the marks of sinkc-recognize-transformer";
+  let description = [{
+    Removes the `sinkc.layer` and `sinkc.role` attributes of the entry
+    function's ops and arguments and the module's `sinkc.layers` and
+    `sinkc.heads`: after an intervention without instrumentation, the
+    module is what plain compilation would give, plus the intervention.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"main\"",
+           "The model function">,
+  ];
+}
+
 def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
   let summary = "Insert sink measurements after the marked decoder blocks";
   let description = [{
@@ -65,6 +80,49 @@ def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
            "Layers to instrument: all, or a list like 2-5,7">,
     Option<"metrics", "metrics", "std::string", "\"attn,mlp,hidden\"",
            "Metric groups (attn, mlp, hidden, kv, all) or metric names">,
+  ];
+  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+}
+
+def InterveneMlpNormCap
+    : Pass<"sinkc-intervene-mlp-norm-cap", "::mlir::ModuleOp"> {
+  let summary = "Cap the norm of one block's MLP outputs that point along "
+                "the primary sink's direction";
+  let description = [{
+    The norm-suppression intervention of Wong et al. (arXiv 2512.22213),
+    compiled in (`sinkc --intervene=mlp-norm-cap:...`,
+    docs/interventions.md). Acts on the marks of
+    `sinkc-recognize-transformer`: the MLP output marked for block `layer`
+    gets a `sink.mlp_norm_cap` with the options' threshold, norm and
+    skip-first, which replaces it in every use (the residual add), so that
+    every position t >= skip-first whose MLP output has a cosine above `cos`
+    with the reference direction is rescaled to the l2 norm `norm` before it
+    enters the residual stream. The reference is `reference` (d_model
+    values, the driver's `--steer-vector`) or, without it, every row's own
+    MLP output at position 0 (BOS's).
+
+    The `mlp_output` mark moves onto the capped value: run before
+    `sinkc-instrument-sinks`, the instrumentation's `mlp_norm` and
+    `mlp_cos_bos` of that block measure what the block adds to the residual
+    stream. A flattened MLP output (`[B*T, D]`) is capped as the block
+    input's `[B, T, D]` and flattened back. `layer` and `norm` are required;
+    a layer beyond the model is an error.
+  }];
+  let options = [
+    Option<"layer", "layer", "int64_t", "-1",
+           "The decoder block whose MLP output is capped (required)">,
+    Option<"cosThreshold", "cos", "double", "0.98",
+           "Rescale where the cosine with the reference is above this">,
+    Option<"norm", "norm", "double", "-1",
+           "The l2 norm of a rescaled MLP output (required)">,
+    Option<"skipFirst", "skip-first", "int64_t", "3",
+           "Positions 0 .. skip-first - 1 are never rescaled (at least 1)">,
+    ListOption<"reference", "reference", "double",
+               "The reference direction (d_model values); default: each "
+               "row's MLP output at position 0">,
+    Option<"referenceName", "reference-name", "std::string",
+           "\"the reference direction\"",
+           "How errors name the reference (sinkc: its --steer-vector)">,
   ];
   let dependentDialects = ["::sinkc::sink::SinkDialect"];
 }

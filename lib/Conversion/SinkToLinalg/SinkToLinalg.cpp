@@ -1,7 +1,8 @@
 //===- SinkToLinalg.cpp - the sinkc-lower-sink-to-linalg pass -------------===//
 //
-// Lowers the sink measurements to linalg reductions on tensors and sink.emit
-// to calls of the runtime's sinkrt_probe (docs/runtime-abi.md).
+// Lowers the sink measurements to linalg reductions on tensors, the
+// intervention sink.mlp_norm_cap to reductions and a rescaling, and
+// sink.emit to calls of the runtime's sinkrt_probe (docs/runtime-abi.md).
 //
 // Cost per decoder block (B batch, H heads, T tokens, D hidden):
 //   recv                       one read of the probabilities' causal
@@ -10,6 +11,9 @@
 //   hidden_*, mlp_*            B*T*D per reduction; the sums of squares are
 //                              shared between a norm and a cosine after cse
 //   key_norm, value_norm       one read of the keys or values, B*Hkv*T*d
+//   mlp_norm_cap               three reads of the MLP output (sums of squares,
+//                              dots with the reference, the rescaling) and
+//                              one write, B*T*D each
 //
 //===----------------------------------------------------------------------===//
 
@@ -301,6 +305,107 @@ public:
         });
   }
 
+  /// sink.mlp_norm_cap: m[b, t] * norm / ||m[b, t]|| where t >= skip and
+  /// cos(m[b, t], r) > threshold, else m[b, t] (times exactly 1); r is
+  /// `reference` [D] or, without one, m[b, 0].
+  Value normCap(Value m, Value reference, float threshold, float norm,
+                int64_t skip) {
+    auto type = cast<RankedTensorType>(m.getType());
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    ArrayRef<int64_t> shape = type.getShape();
+    SmallVector<Value> sizes = {dimSize(m, 0), dimSize(m, 1)};
+    Value squares = sumOfSquares(m);
+    Value dots, referenceSquares;
+    AffineMap referenceSquaresMap;
+    if (reference) {
+      dots = sum(
+          ValueRange{m, reference}, zeros(shape.take_front(2), sizes),
+          {AffineMap::get(3, 0, {d0, d1, d2}, ctx),
+           AffineMap::get(3, 0, {d2}, ctx),
+           AffineMap::get(3, 0, {d0, d1}, ctx)},
+          {kParallel, kParallel, kReduction},
+          [&](OpBuilder &nested, Location at, ValueRange args) {
+            return arith::MulFOp::create(nested, at, toF32(nested, at, args[0]),
+                                         toF32(nested, at, args[1]));
+          },
+          /*reassociable=*/true);
+      // A rank-0 sum of the reference's squares, read by every (b, t).
+      AffineExpr r0;
+      bindDims(ctx, r0);
+      referenceSquares = sum(
+          reference, zeros({}, {}),
+          {AffineMap::get(1, 0, {r0}, ctx), AffineMap::get(1, 0, {}, ctx)},
+          {kReduction},
+          [&](OpBuilder &nested, Location at, ValueRange args) {
+            Value value = toF32(nested, at, args[0]);
+            return arith::MulFOp::create(nested, at, value, value);
+          },
+          /*reassociable=*/true);
+      referenceSquaresMap = AffineMap::get(2, 0, {}, ctx);
+    } else {
+      dots = rowDots(m, m, /*againstFirst=*/true);
+      referenceSquares = squares;
+      referenceSquaresMap =
+          AffineMap::get(2, 0, {d0, getAffineConstantExpr(0, ctx)}, ctx);
+    }
+    // The factor of every row: norm / ||m[b, t]|| where the rule fires, else
+    // 1. An ordered comparison: a NaN cosine (a zero vector) never fires.
+    auto identity2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    Value factors = generic(
+        ValueRange{dots, squares, referenceSquares},
+        empty(shape.take_front(2), sizes),
+        {identity2, identity2, referenceSquaresMap, identity2},
+        {kParallel, kParallel},
+        [&](OpBuilder &nested, Location at, ValueRange args) {
+          Value normM = math::SqrtOp::create(nested, at, args[1]);
+          Value normR = math::SqrtOp::create(nested, at, args[2]);
+          Value cosine = arith::DivFOp::create(
+              nested, at, args[0],
+              arith::MulFOp::create(nested, at, normM, normR));
+          Value aligned = arith::CmpFOp::create(
+              nested, at, arith::CmpFPredicate::OGT, cosine,
+              arith::ConstantOp::create(nested, at,
+                                        nested.getF32FloatAttr(threshold)));
+          Value late = arith::CmpIOp::create(
+              nested, at, arith::CmpIPredicate::uge,
+              linalg::IndexOp::create(nested, at, 1),
+              arith::ConstantIndexOp::create(nested, at, skip));
+          Value fires = arith::AndIOp::create(nested, at, late, aligned);
+          Value scale = arith::DivFOp::create(
+              nested, at,
+              arith::ConstantOp::create(nested, at,
+                                        nested.getF32FloatAttr(norm)),
+              normM);
+          Value one = arith::ConstantOp::create(nested, at,
+                                                nested.getF32FloatAttr(1.0f));
+          return arith::SelectOp::create(nested, at, fires, scale, one);
+        });
+    // The rescaled output, in m's element type.
+    Type element = type.getElementType();
+    SmallVector<Value> dynamic;
+    for (int64_t dim = 0; dim < type.getRank(); ++dim)
+      if (type.isDynamicDim(dim))
+        dynamic.push_back(dimSize(m, dim));
+    Value init = tensor::EmptyOp::create(b, loc, shape, element, dynamic);
+    auto identity3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    return generic(ValueRange{m, factors}, init,
+                   {identity3, AffineMap::get(3, 0, {d0, d1}, ctx), identity3},
+                   {kParallel, kParallel, kParallel},
+                   [&](OpBuilder &nested, Location at, ValueRange args) {
+                     Value factor = args[1];
+                     unsigned width = element.getIntOrFloatBitWidth();
+                     if (width < 32)
+                       factor =
+                           arith::TruncFOp::create(nested, at, element, factor);
+                     else if (width > 32)
+                       factor =
+                           arith::ExtFOp::create(nested, at, element, factor);
+                     return arith::MulFOp::create(nested, at, args[0], factor);
+                   });
+  }
+
 private:
   /// A linalg.generic over `iterators` that reads `inputs` and writes `init`
   /// through `maps` (the inputs', then the init's) and yields what `body`
@@ -354,7 +459,7 @@ private:
   Type f32;
 };
 
-/// The measurement of `op` as linalg on tensors.
+/// The measurement of `op` (or the intervention) as linalg on tensors.
 FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
   MetricBuilder builder(b, op->getLoc());
   return llvm::TypeSwitch<Operation *, FailureOr<Value>>(op)
@@ -382,6 +487,11 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
           [&](sink::KeyNormOp m) { return builder.headMeanNorm(m.getInput()); })
       .Case([&](sink::ValueNormOp m) {
         return builder.headMeanNorm(m.getInput());
+      })
+      .Case([&](sink::MlpNormCapOp m) {
+        return builder.normCap(m.getMlp(), m.getReference(),
+                               m.getCosThreshold().convertToFloat(),
+                               m.getNorm().convertToFloat(), m.getSkipFirst());
       })
       .Default([](Operation *) { return failure(); });
 }

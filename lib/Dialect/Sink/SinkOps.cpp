@@ -8,6 +8,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace sinkc::sink {
@@ -166,6 +168,31 @@ LogicalResult AttentionOp::verify() {
              << shapeToString(c) << " do not match [B, H, S] = "
              << shapeToString({q[0], q[1], k[2]});
   }
+  return success();
+}
+
+LogicalResult MlpNormCapOp::verify() {
+  if (Value reference = getReference()) {
+    int64_t hidden = getMlp().getType().getShape().back();
+    int64_t length = cast<RankedTensorType>(reference.getType()).getDimSize(0);
+    if (!compatibleDims(hidden, length))
+      return emitOpError("expects a reference direction of the hidden size ")
+             << hidden << ", got " << length << " values";
+  }
+  // The thresholds come from the command line; a value that makes the
+  // intervention a no-op or undefined is a mistake to report, not to run.
+  float threshold = getCosThreshold().convertToFloat();
+  if (!(threshold >= -1.0f && threshold < 1.0f))
+    return emitOpError("cos_threshold must be in [-1, 1) (a cosine is never "
+                       "above 1), got ")
+           << threshold;
+  float norm = getNorm().convertToFloat();
+  if (!(norm >= 0.0f) || std::isinf(norm))
+    return emitOpError("norm must be finite and non-negative, got ") << norm;
+  if (getSkipFirst() < 1)
+    return emitOpError("skip_first must be at least 1 (position 0 is the "
+                       "reference and is never rescaled), got ")
+           << getSkipFirst();
   return success();
 }
 

@@ -13,6 +13,7 @@
 #include "sinkrt/Tensor.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,28 @@ struct LanguageModelInfo {
   bool hasTokenizerJson() const { return tokenizer == "json"; }
 };
 
+/// The steering intervention compiled into the model (sinkc --intervene,
+/// docs/interventions.md): the manifest's `intervene` and `steer-vector`
+/// records, copied into the trace's model.
+struct Intervention {
+  /// The canonical spec, e.g. mlp-norm-cap:layer=2,cos=0.98,norm=1,
+  /// skip-first=3; empty: the model computes what its weights say.
+  std::string spec;
+  /// The --steer-vector file as given to sinkc; empty: the reference
+  /// direction is BOS's own MLP output.
+  std::string steerVector;
+  /// FNV-1a 64 (hashWeights) of the vector's float32 values as compiled in,
+  /// and their l2 norm.
+  uint64_t steerVectorHash = 0;
+  float steerVectorNorm = std::numeric_limits<float>::quiet_NaN();
+
+  bool present() const { return !spec.empty(); }
+  bool operator==(const Intervention &other) const;
+  /// "none", the spec, or the spec followed by the steer vector, e.g.
+  /// "mlp-norm-cap:layer=2,... (reference v.npy, norm 1.5, hash 0123...)".
+  std::string describe() const;
+};
+
 struct ProbeSpec {
   int64_t id = 0;
   int layer = 0;
@@ -83,6 +106,7 @@ struct Manifest {
   /// not instrumented.
   std::string instrumentSpec = "none";
   std::vector<ProbeSpec> probes;
+  Intervention intervention;
 
   /// The input or output with this role, if any.
   const TensorSpec *findInput(TensorRole role) const;

@@ -47,6 +47,9 @@ struct ModelSummary {
   std::string tokenizer;
   uint64_t weightsSize = 0;
   uint64_t weightsHash = 0;
+  /// The steering intervention compiled into the model; absent (empty spec)
+  /// in traces of unmodified models and in traces written before the field.
+  Intervention intervention;
 };
 
 struct ClassificationRules {

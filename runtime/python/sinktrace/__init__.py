@@ -115,6 +115,12 @@ class SinkLevel:
 class Trace:
     schema_version: int
     producer: str
+    #: name, layers, heads, vocab, bos, tokenizer, weights_size,
+    #: weights_hash (16 hex digits) and intervention: None, or the steering
+    #: intervention compiled into the model (sinkc --intervene,
+    #: docs/interventions.md) as {"spec", "steer_vector", "steer_vector_hash",
+    #: "steer_vector_norm"}, the last three None when the reference direction
+    #: is BOS's own MLP output (as ``sink-trace json`` writes it).
     model: Dict[str, object]
     records: List[Record] = field(default_factory=list)
     levels: List[SinkLevel] = field(default_factory=list)
@@ -212,6 +218,22 @@ def _kind(value: int) -> str:
     return SINK_KINDS[value]
 
 
+def _read_intervention(model_table) -> Optional[Dict[str, object]]:
+    table = model_table.Intervention()
+    if table is None:
+        return None
+    spec = _text(table.Spec())
+    if not spec:
+        raise TraceError("corrupt sink trace: an intervention without a spec")
+    vector = _text(table.SteerVector())
+    return {
+        "spec": spec,
+        "steer_vector": vector or None,
+        "steer_vector_hash":
+            f"{table.SteerVectorHash():016x}" if vector else None,
+        "steer_vector_norm": float(table.SteerVectorNorm()) if vector else None}
+
+
 def _read_layer(table) -> Layer:
     return Layer(
         layer=table.Layer(), bos_mass=table.BosMass(),
@@ -302,7 +324,8 @@ def loads(data: bytes) -> Trace:
             "vocab": model_table.Vocab(), "bos": model_table.Bos(),
             "tokenizer": _text(model_table.Tokenizer()),
             "weights_size": model_table.WeightsSize(),
-            "weights_hash": f"{model_table.WeightsHash():016x}"}
+            "weights_hash": f"{model_table.WeightsHash():016x}",
+            "intervention": _read_intervention(model_table)}
         trace = Trace(schema_version=version,
                       producer=_text(root.Producer()), model=model)
         for index in range(root.RecordsLength()):

@@ -16,6 +16,11 @@ def main(argv=None):
         print(f"sinktrace: error: {error}", file=sys.stderr)
         return 1
     print(f"{trace.model['name']}: {len(trace.records)} records")
+    intervention = trace.model.get("intervention")
+    if intervention:
+        print(f"intervention: {intervention['spec']}"
+              + (f" (reference {intervention['steer_vector']})"
+                 if intervention["steer_vector"] else ""))
     for index, record in enumerate(trace.records):
         flagged = record.sinks[record.sinks["kind"] != "none"]
         described = ", ".join(

@@ -8,12 +8,15 @@ learned positions, GELU, biases, tied embeddings) in which
   * the BOS token (position 0) is a primary sink at every layer,
   * chosen byte ids become secondary sinks: a middle-layer MLP writes them onto the
     BOS residual direction with a chosen l2 norm, and a later MLP removes that
-    component again after a chosen lifetime,
+    component again after a chosen lifetime (or, for an "MLP switch", never: the
+    ground truth of the steering intervention, sinkc --intervene),
   * no other token is flagged by the classification rule of docs/architecture.md
     (|hidden_cos_bos| >= tau or recv >= eps) with a margin on both quantities.
 
 For every configuration NAME it writes NAME.onnx, NAME.prompt.txt, NAME.expected.json
-and NAME.metrics.npz next to this script.  See docs/planted-sinks.md for the
+and NAME.metrics.npz next to this script, and for a configuration with an
+`intervention` also NAME.intervened.expected.json (the sinks that remain when the
+intervention is compiled in).  See docs/planted-sinks.md for the
 construction and README.md beside this file for the commands.
 
 Only numpy and onnx (Debian's python3-onnx 1.12: opset 17, IR 8).  Deterministic:
@@ -185,6 +188,21 @@ CONFIGS = [
                     dict(token=44, create=14, life=1, norm=24.0)],
          prompts=["wow! that is deep, very deep, twenty four layers",
                   "commas, only, commas, here, and, there"]),
+    # The MLP switch of the steering test (docs/planted-sinks.md, "An MLP switch"):
+    # block create-1's MLP maps the marker of '#' onto e_b and writes BOS's own MLP
+    # output onto e_b as well (switch_bos_write), no MLP removes the sink again, and
+    # `intervention` is the norm cap (sinkc --intervene, docs/interventions.md) whose
+    # effect NAME.intervened.expected.json records: '#' at positions >= skip_first
+    # stops being a sink, '#' at position 1 is left alone.
+    dict(name="llama_l4_h2_d16_switch", style="llama", layers=4, heads=2, head_dim=8,
+         hidden=16, ffn=16, vocab=260, seed=1008, bos_logit=[9.0, 4.0],
+         secondary=[dict(token=35, create=2, life=2, norm=20.0, switch=True,
+                         switch_bos_write=2.0)],
+         intervention=dict(layer=1, cos=0.98, norm=1.0, skip_first=3),
+         prompts=["the # sign makes a sink",
+                  "#1 opens it, a later # follows",
+                  "no switch here",
+                  "one more # at the end"]),
 ]
 
 
@@ -393,9 +411,27 @@ def blocks(cfg):
     return gpt2_attn, gpt2_mlp
 
 
-def forward(cfg, W, ids, dt=np.float64):
+def norm_cap(m, cap, dt):
+    """The steering intervention of sinkc --intervene=mlp-norm-cap (docs/interventions.md)
+    on block cap["layer"]'s MLP output m [T, d]: every position t >= skip_first whose
+    MLP output has cos > cap["cos"] with the reference direction, BOS's own MLP output
+    m[0], is rescaled to l2 norm cap["norm"].  Returns the new m, the cosines and the
+    mask of rescaled positions."""
+    r = m[0]
+    nm = np.sqrt((m * m).sum(axis=-1))
+    cos = (m @ r) / (nm * np.sqrt((r * r).sum()))
+    fire = (np.arange(len(m)) >= cap["skip_first"]) & (cos > cap["cos"])
+    out = m.copy()
+    out[fire] = m[fire] * (dt(cap["norm"]) / nm[fire])[:, None]
+    return out, cos, fire
+
+
+def forward(cfg, W, ids, dt=np.float64, cap=None, cap_info=None):
     """Returns logits [T,V], xs [L,T,d] (residual entering block l), probs [L,H,T,T],
-    mlps [L,T,d] (MLP block outputs)."""
+    mlps [L,T,d] (MLP block outputs: what each block adds to the residual stream).
+    With `cap` (the config's intervention) the MLP output of block cap["layer"] is
+    rescaled by norm_cap before it is added; its cosines and rescaled positions go to
+    the dict `cap_info`."""
     attn_fn, mlp_fn = blocks(cfg)
     T = len(ids)
     ctx = Ctx(cfg, T, dt, W)
@@ -405,7 +441,13 @@ def forward(cfg, W, ids, dt=np.float64):
         xs.append(x)
         x, a, _ = attn_fn(cfg, W, l, x, ctx)
         probs.append(a)
-        x, m, _ = mlp_fn(cfg, W, l, x, ctx)
+        y, m, _ = mlp_fn(cfg, W, l, x, ctx)
+        if cap is not None and l == cap["layer"]:
+            m, cos, fire = norm_cap(m, cap, dt)
+            y = x + m
+            if cap_info is not None:
+                cap_info.update(cos=cos, fire=fire)
+        x = y
         mlps.append(m)
     logits = final(cfg, W, x, dt)
     return logits, np.stack(xs), np.stack(probs), np.stack(mlps)
@@ -498,7 +540,7 @@ class Layout:
 def check_config(cfg):
     L = cfg["layers"]
     assert cfg["style"] in ("llama", "gpt2")
-    assert 6 <= L <= 24
+    assert 4 <= L <= 24
     if cfg["style"] == "gpt2":
         assert cfg["hidden"] % cfg["heads"] == 0
         assert cfg["hidden"] // cfg["heads"] >= 8
@@ -512,7 +554,17 @@ def check_config(cfg):
         assert 0 <= s["token"] < 256
         assert s["create"] >= 2, "the writing MLP must be a middle layer (block >= 1)"
         assert s["life"] >= 1
-        assert s["create"] + s["life"] <= L - 1, "secondary sinks must end before the last layer"
+        if s.get("switch"):
+            # nothing removes it: it lives to the last layer, and it is secondary
+            # because it is created too late to be primary
+            assert s["create"] + s["life"] == L, "a switch sink lives to the last layer"
+            assert sink_kind(L, s["create"], s["life"]) == "secondary"
+        else:
+            assert s["create"] + s["life"] <= L - 1, "secondary sinks must end before the last layer"
+    if "intervention" in cfg:
+        cap = cfg["intervention"]
+        assert cap["skip_first"] >= 1 and 0 <= cap["layer"] < L
+        assert any(s.get("switch") and s["create"] - 1 == cap["layer"] for s in cfg["secondary"])
     for p in cfg["prompts"]:
         assert len(p) + 1 <= (GPT2_MAX_POS if cfg["style"] == "gpt2" else 4096)
 
@@ -770,12 +822,14 @@ class Builder:
         for i, s in enumerate(cfg["secondary"]):
             if s["create"] - 1 == l:
                 jobs.append(("create", i))
-            if s["create"] + s["life"] - 1 == l:
+                if s.get("switch"):
+                    jobs.append(("bos_write", i))
+            if s["create"] + s["life"] - 1 == l and not s.get("switch"):
                 jobs.append(("remove", i))
         info = []
         j = Fr
         for kind, i in jobs:
-            if kind == "bos_amplifier":
+            if kind in ("bos_amplifier", "bos_write"):
                 src = lay.e_b
                 on = [hh[:1] for hh in hs]                             # BOS
                 off = [hh[om] for hh, (om, _) in zip(hs, masks)]
@@ -788,7 +842,7 @@ class Builder:
             v_on = on[:, src]
             v_off = off[:, src]
             assert len(v_on) > 0, "calibration set lacks tokens for %s" % kind
-            if kind == "bos_amplifier":
+            if kind in ("bos_amplifier", "bos_write"):
                 units = [j]
                 if llama:
                     # silu(beta*h_b) * h_b: exactly 0 where h_b == 0 (every other token)
@@ -836,6 +890,10 @@ class Builder:
             if kind == "bos_amplifier":
                 target = np.full(len(a_on), BOS_NORM) - np.array([x[0, lay.e_b] for x in states])
                 w = r32(float((target * a_on).sum() / (a_on * a_on).sum()))
+            elif kind == "bos_write":
+                # the switch layer's MLP output of BOS itself: along e_b, so that it
+                # is the primary-sink direction the intervention compares with
+                w = r32(cfg["secondary"][i]["switch_bos_write"] / float(np.mean(a_on)))
             elif kind == "create":
                 w = r32(cfg["secondary"][i]["norm"] / float(np.mean(a_on)))
             else:
@@ -1114,24 +1172,33 @@ def with_debug_outputs(model, cfg):
 # ----------------------------------------------------------------------------------
 # expectations, verification, files
 # ----------------------------------------------------------------------------------
-def planned_sinks(cfg, ids):
+def removal_layer(s):
+    """The block whose MLP removes secondary sink s; None for a switch sink, which
+    lives to the last layer."""
+    return None if s.get("switch") else s["create"] + s["life"] - 1
+
+
+def planned_sinks(cfg, ids, capped=()):
+    """The planted sinks of a prompt; without the tokens at the positions in `capped`
+    (the positions the intervention rescales: their writer's output no longer makes
+    them sinks)."""
     L = cfg["layers"]
     out = [dict(position=0, token_id=BOS_ID, kind="primary", creation_layer=0, lifetime=L)]
     for i, s in enumerate(cfg["secondary"]):
         for t, v in enumerate(ids):
-            if t > 0 and v == s["token"]:
+            if t > 0 and v == s["token"] and t not in capped:
                 out.append(dict(position=t, token_id=v, kind="secondary",
                                 creation_layer=s["create"], lifetime=s["life"],
                                 writer_mlp_layer=s["create"] - 1,
-                                removal_mlp_layer=s["create"] + s["life"] - 1,
+                                removal_mlp_layer=removal_layer(s),
                                 planted_norm=s["norm"]))
     return sorted(out, key=lambda r: r["position"])
 
 
-def analyse(cfg, ids, met):
+def analyse(cfg, ids, met, capped=()):
     """Margins of every decision against the thresholds; returns (report, errors)."""
     L, T = met["recv"].shape
-    plan = planned_sinks(cfg, ids)
+    plan = planned_sinks(cfg, ids, capped)
     want = np.zeros((L, T), bool)
     for s in plan:
         want[s["creation_layer"]:s["creation_layer"] + s["lifetime"], s["position"]] = True
@@ -1211,11 +1278,11 @@ def analyse(cfg, ids, met):
                  flagged_by_recv_layers=int((r >= EPS).sum()),
                  flagged_by_cos_layers=int((cs >= TAU).sum()))
         if s["kind"] == "secondary":
-            w = s["writer_mlp_layer"]
+            w, r = s["writer_mlp_layer"], s["removal_mlp_layer"]
             e.update(writer_mlp_norm=round4(met["mlp_norm"][w, t]),
                      writer_mlp_cos_bos=round4(met["mlp_cos_bos"][w, t]),
-                     removal_mlp_norm=round4(met["mlp_norm"][s["removal_mlp_layer"], t]),
-                     removal_mlp_cos_bos=round4(met["mlp_cos_bos"][s["removal_mlp_layer"], t]),
+                     removal_mlp_norm=None if r is None else round4(met["mlp_norm"][r, t]),
+                     removal_mlp_cos_bos=None if r is None else round4(met["mlp_cos_bos"][r, t]),
                      hidden_norm_peak=round4(met["hidden_norm"][c:c + n, t].max()),
                      after_removal_abs_cos=(round4(cosabs[c + n, t]) if c + n < L else None),
                      after_removal_recv=(round4(recv[c + n, t]) if c + n < L else None))
@@ -1263,6 +1330,78 @@ def model_facts(cfg):
     return f
 
 
+def cap_spec(cap):
+    """The intervention as sinkc --intervene spells it (and records it in the trace)."""
+    return "mlp-norm-cap:layer=%d,cos=%g,norm=%g,skip-first=%d" % (
+        cap["layer"], cap["cos"], cap["norm"], cap["skip_first"])
+
+
+def run_prompts(cfg, W, prompts, arrays=None, cap=None):
+    """Forward passes (float64 and float32) of every prompt, the metrics, the planted
+    sinks and the margins of every decision: (expected prompts, errors, worst margins).
+    Stores the reference arrays of metrics.npz in `arrays`.  With `cap` (the config's
+    intervention) the passes apply it, the planted sinks are those that remain (every
+    switch token at a rescaled position loses its sink) and each prompt also records
+    which positions were rescaled and the cosines that decided it."""
+    exp_prompts = []
+    all_errors = []
+    worst = {}
+    switch_ids = {s["token"] for s in cfg["secondary"] if s.get("switch")}
+    for pi, ids in enumerate(prompts):
+        info, info32 = {}, {}
+        logits, xs, probs, mlps = forward(cfg, W, ids, np.float64, cap, info)
+        capped = [int(t) for t in np.nonzero(info["fire"])[0]] if cap else []
+        met = compute_metrics(xs, probs, mlps)
+        rep, sinks, errors = analyse(cfg, ids, met, capped)
+        # float32 forward: same decisions, and how far float32 arithmetic moves things
+        l32, xs32, p32, m32 = forward(cfg, W, ids, np.float32, cap, info32)
+        met32 = compute_metrics(xs32, p32, m32)
+        rep32, _, err32 = analyse(cfg, ids, met32, capped)
+        dev = {k: float(np.max(np.abs(met[k] - met32[k]))) for k in
+               ("recv", "bos_mass", "head_bos_mass", "hidden_norm", "hidden_cos_bos",
+                "mlp_norm", "mlp_cos_bos")}
+        dev["logits"] = float(np.max(np.abs(logits - l32)))
+        entry = dict(
+            index=pi, length=len(ids), text=cfg["prompts"][pi], token_ids=ids, sinks=sinks,
+            margins=rep,
+            bos_mass=[round4(v) for v in met["bos_mass"]],
+            float32_max_abs_dev={k: float("%.3g" % v) for k, v in dev.items()})
+        if cap:
+            # the rescaled positions are exactly the switch tokens from skip_first on,
+            # in float64 and float32, with a margin on the cosine
+            want = [t for t, v in enumerate(ids)
+                    if t >= cap["skip_first"] and v in switch_ids]
+            if capped != want or [int(t) for t in np.nonzero(info32["fire"])[0]] != want:
+                errors.append("the cap rescales positions %s, planted %s" % (capped, want))
+            cos = info["cos"]
+            late = np.arange(len(ids)) >= cap["skip_first"]
+            hit = late & np.isin(ids, list(switch_ids))
+            cap_rep = dict(
+                capped_min_cos=round4(cos[hit].min()) if hit.any() else None,
+                others_max_cos=round4(cos[late & ~hit].max()) if (late & ~hit).any() else None)
+            if hit.any() and cos[hit].min() - cap["cos"] < 0.01:
+                errors.append("capped cos margin %.4f < 0.01" % (cos[hit].min() - cap["cos"]))
+            if (late & ~hit).any() and cap["cos"] - cos[late & ~hit].max() < MARGIN:
+                errors.append("uncapped cos margin %.4f < %.2f" %
+                              (cap["cos"] - cos[late & ~hit].max(), MARGIN))
+            entry.update(capped_positions=capped, cap_cosine=cap_rep)
+        all_errors += ["prompt %d: %s" % (pi, e) for e in errors]
+        all_errors += ["prompt %d (float32): %s" % (pi, e) for e in err32]
+        for k, v in rep.items():
+            if k.endswith("_margin_min") and v is not None:
+                worst[k] = min(worst.get(k, 9.0), v)
+        if arrays is not None:
+            key = "p%d_" % pi
+            arrays[key + "input_ids"] = np.array(ids, np.int64)
+            arrays[key + "logits"] = logits.astype(np.float32)
+            for k in ("recv", "bos_mass", "head_bos_mass", "hidden_norm", "hidden_cos_bos",
+                      "mlp_norm", "mlp_cos_bos", "recv_head"):
+                arrays[key + k] = met[k].astype(np.float32)
+            arrays[key + "flags"] = classify(met)[0]
+        exp_prompts.append(entry)
+    return exp_prompts, all_errors, worst
+
+
 def generate(cfg, outdir, log):
     b = Builder(cfg)
     W = b.build()
@@ -1277,38 +1416,7 @@ def generate(cfg, outdir, log):
             fh.write(",".join(str(v) for v in ids) + "\n")
     arrays = {"num_prompts": np.array(len(prompts), np.int64),
               "thresholds": np.array([TAU, EPS], np.float64)}
-    exp_prompts = []
-    all_errors = []
-    worst = {}
-    for pi, ids in enumerate(prompts):
-        logits, xs, probs, mlps = forward(cfg, W, ids, np.float64)
-        met = compute_metrics(xs, probs, mlps)
-        rep, sinks, errors = analyse(cfg, ids, met)
-        # float32 forward: same decisions, and how far float32 arithmetic moves things
-        l32, xs32, p32, m32 = forward(cfg, W, ids, np.float32)
-        met32 = compute_metrics(xs32, p32, m32)
-        rep32, _, err32 = analyse(cfg, ids, met32)
-        dev = {k: float(np.max(np.abs(met[k] - met32[k]))) for k in
-               ("recv", "bos_mass", "head_bos_mass", "hidden_norm", "hidden_cos_bos",
-                "mlp_norm", "mlp_cos_bos")}
-        dev["logits"] = float(np.max(np.abs(logits - l32)))
-        all_errors += ["prompt %d: %s" % (pi, e) for e in errors]
-        all_errors += ["prompt %d (float32): %s" % (pi, e) for e in err32]
-        for k, v in rep.items():
-            if k.endswith("_margin_min") and v is not None:
-                worst[k] = min(worst.get(k, 9.0), v)
-        key = "p%d_" % pi
-        arrays[key + "input_ids"] = np.array(ids, np.int64)
-        arrays[key + "logits"] = logits.astype(np.float32)
-        for k in ("recv", "bos_mass", "head_bos_mass", "hidden_norm", "hidden_cos_bos",
-                  "mlp_norm", "mlp_cos_bos", "recv_head"):
-            arrays[key + k] = met[k].astype(np.float32)
-        arrays[key + "flags"] = classify(met)[0]
-        exp_prompts.append(dict(
-            index=pi, length=len(ids), text=cfg["prompts"][pi], token_ids=ids, sinks=sinks,
-            margins=rep,
-            bos_mass=[round4(v) for v in met["bos_mass"]],
-            float32_max_abs_dev={k: float("%.3g" % v) for k, v in dev.items()}))
+    exp_prompts, all_errors, worst = run_prompts(cfg, W, prompts, arrays)
     exp = dict(
         name=name, generator="test/models/planted/make_planted.py",
         generator_version=GENERATOR_VERSION,
@@ -1338,14 +1446,41 @@ def generate(cfg, outdir, log):
             secondary=[dict(token_id=s["token"], token_char=chr(s["token"]),
                             creation_layer=s["create"], lifetime=s["life"],
                             writer_mlp_layer=s["create"] - 1,
-                            removal_mlp_layer=s["create"] + s["life"] - 1,
-                            norm=s["norm"]) for s in cfg["secondary"]]),
+                            removal_mlp_layer=removal_layer(s),
+                            norm=s["norm"],
+                            **({"switch": True,
+                                "switch_bos_write": s["switch_bos_write"]}
+                               if s.get("switch") else {}))
+                       for s in cfg["secondary"]]),
         prompts=exp_prompts,
         min_margins=worst)
     with open(os.path.join(outdir, name + ".expected.json"), "w") as fh:
         json.dump(exp, fh, indent=1, sort_keys=True)
         fh.write("\n")
     save_npz(os.path.join(outdir, name + ".metrics.npz"), arrays)
+    if "intervention" in cfg:
+        # The same prompts through the model with the intervention compiled in: the
+        # ground truth of an executable built with --intervene=<spec>, in the same
+        # format (check_classification.py reads it like expected.json).
+        cap = cfg["intervention"]
+        cap_prompts, cap_errors, cap_worst = run_prompts(cfg, W, prompts, cap=cap)
+        all_errors += ["intervened: " + e for e in cap_errors]
+        iexp = dict(exp)
+        iexp.update(
+            prompts=cap_prompts, min_margins=cap_worst,
+            intervention=dict(
+                spec=cap_spec(cap), layer=cap["layer"], cos=cap["cos"], norm=cap["norm"],
+                skip_first=cap["skip_first"],
+                rule="at block `layer`, every position t >= skip_first whose MLP output "
+                     "m[t] has cos(m[t], m[0]) > cos (m[0]: BOS's own MLP output) is "
+                     "rescaled to m[t] * norm / |m[t]| before it is added to the "
+                     "residual stream",
+                effect="every switch token at a rescaled position stops being a sink; "
+                       "`sinks` are those that remain, `capped_positions` the rescaled "
+                       "positions"))
+        with open(os.path.join(outdir, name + ".intervened.expected.json"), "w") as fh:
+            json.dump(iexp, fh, indent=1, sort_keys=True)
+            fh.write("\n")
     size = len(data)
     log("%-26s %-5s L=%-2d H=%d d=%-3d sec=%d size=%7.1f KB  margins: sec=%s bosrecv=%s "
         "cos=%s recv=%s recv_head=%s" % (
@@ -1440,6 +1575,8 @@ def markdown_table(cfgs, outdir):
             var += "; BOS weaker in middle"
         if cfg.get("sec_key_suppress"):
             var += "; BOS-only heads %s" % [i for i, v in enumerate(cfg["sec_key_suppress"]) if v]
+        if any(s.get("switch") for s in cfg["secondary"]):
+            var += "; MLP switch, no removal"
         secs = []
         for s in cfg["secondary"]:
             crit = set()
@@ -1504,7 +1641,10 @@ def main():
             bad = []
             for cfg in cfgs:
                 generate(cfg, td, lambda s: None)
-                for ext in (".onnx", ".prompt.txt", ".expected.json", ".metrics.npz"):
+                exts = [".onnx", ".prompt.txt", ".expected.json", ".metrics.npz"]
+                if "intervention" in cfg:
+                    exts.append(".intervened.expected.json")
+                for ext in exts:
                     a = os.path.join(td, cfg["name"] + ext)
                     b = os.path.join(args.out, cfg["name"] + ext)
                     with open(a, "rb") as fa:

@@ -61,6 +61,9 @@ class TraceReader(unittest.TestCase):
         self.assertEqual(trace.schema_version, 1)
         self.assertEqual(trace.model["name"], "fake lm")
         self.assertEqual(trace.model["weights_hash"], "3be46e9deb40b92e")
+        # A model compiled without --intervene (test/e2e/intervene has the
+        # steered ones).
+        self.assertIsNone(trace.model["intervention"])
         self.assertEqual(len(trace.records), 2)
         record = trace.records[0]
         np.testing.assert_array_equal(record.tokens, PROMPTS[0])

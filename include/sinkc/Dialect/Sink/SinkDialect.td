@@ -39,6 +39,11 @@ def Sink_Dialect : Dialect {
     Only `sink.emit` has a side effect; a measurement nobody emits is dead
     code and folds away.
 
+    One op changes what the model computes instead of measuring it: the
+    steering intervention `sink.mlp_norm_cap` (`sinkc --intervene`,
+    docs/interventions.md), which `sinkc-intervene-mlp-norm-cap` puts between
+    a block's MLP output and the residual add.
+
     ```mlir
     %recv = sink.recv %probs : tensor<?x8x?x?xf32> -> tensor<?x?xf32>
     sink.emit %recv probe 2 layer 0 metric "recv" : tensor<?x?xf32>

@@ -400,6 +400,58 @@ def Sink_ValueNormOp : Sink_HeadVectorMetricOp<"value_norm"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Interventions
+//===----------------------------------------------------------------------===//
+
+def Sink_MlpNormCapOp
+    : Sink_Op<"mlp_norm_cap", [Pure, AllTypesMatch<["mlp", "result"]>]> {
+  let summary = "rescales the MLP outputs that point along a reference "
+                "direction to a fixed norm";
+  let description = [{
+    The norm-suppression intervention of Wong et al. (arXiv 2512.22213) on
+    the MLP output `m` `[B, T, D]` of one decoder block (the value the block
+    adds to the residual stream):
+
+    ```
+    result[b, t, :] = m[b, t, :] * norm / ||m[b, t, :]||_2
+                          if t >= skip_first and cos(m[b, t, :], r_b) > cos_threshold
+    result[b, t, :] = m[b, t, :]          otherwise
+    ```
+
+    The reference direction `r_b` is `reference` (`[D]`, the same for every
+    batch row) when given, and otherwise position 0's own MLP output
+    `m[b, 0, :]`: the primary sink's (BOS's). `skip_first` is at least 1, so
+    position 0 is never rescaled. A zero vector has no cosine (NaN), which
+    never exceeds the threshold. Norms and dot products accumulate in f32;
+    the result has the type of `m`, and a position left alone keeps its
+    exact value.
+
+    `sinkc-intervene-mlp-norm-cap` (`sinkc --intervene=mlp-norm-cap:...`,
+    docs/interventions.md) puts it between a block's MLP output and the
+    residual add; `sinkc-lower-sink-to-linalg` lowers it to linalg.
+
+    ```mlir
+    %c = sink.mlp_norm_cap %m {cos_threshold = 9.800000e-01 : f32,
+                               norm = 1.000000e+00 : f32, skip_first = 3 : i64}
+        : (tensor<?x?x48xf32>) -> tensor<?x?x48xf32>
+    %d = sink.mlp_norm_cap %m reference(%r) {cos_threshold = 9.800000e-01 : f32,
+                               norm = 1.000000e+00 : f32, skip_first = 3 : i64}
+        : (tensor<?x?x48xf32>, tensor<48xf32>) -> tensor<?x?x48xf32>
+    ```
+  }];
+  let arguments = (ins Sink_HiddenStates:$mlp,
+                   Optional<1DTensorOf<[F16, F32, F64]>>:$reference,
+                   F32Attr:$cos_threshold, F32Attr:$norm,
+                   Sink_I64Attr:$skip_first);
+  let results = (outs Sink_HiddenStates:$result);
+  let assemblyFormat = [{
+    $mlp (`reference` `(` $reference^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Hand-off to the runtime
 //===----------------------------------------------------------------------===//
 
