@@ -184,7 +184,8 @@ cl::opt<std::string> instrumentSpec(
     cl::desc("Measure attention sinks in the chosen layers and metrics, "
              "e.g. layers=all,metrics=attn,mlp,hidden or "
              "layers=2-5,7,metrics=attn; metrics=kv adds the key and value "
-             "norms (docs/instrumentation.md)"),
+             "norms, metrics=mlpstates the cosines of the MLP's internal "
+             "states with BOS's (docs/instrumentation.md)"),
     cl::value_desc("spec"), cl::cat(sinkcCategory));
 cl::opt<bool> noRecognize(
     "no-recognize",

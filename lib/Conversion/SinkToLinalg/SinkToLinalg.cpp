@@ -10,6 +10,9 @@
 //   hidden_*, mlp_*            B*T*D per reduction; the sums of squares are
 //                              shared between a norm and a cosine after cse
 //   key_norm, value_norm       one read of the keys or values, B*Hkv*T*d
+//   mlp_<state>_cos_bos        as hidden_cos_bos, B*T*F per reduction (F the
+//                              state's width); mlp_output_cos_bos shares the
+//                              sums of squares of mlp_norm after cse
 //
 //===----------------------------------------------------------------------===//
 
@@ -382,6 +385,9 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
           [&](sink::KeyNormOp m) { return builder.headMeanNorm(m.getInput()); })
       .Case([&](sink::ValueNormOp m) {
         return builder.headMeanNorm(m.getInput());
+      })
+      .Case([&](sink::MlpStateCosBosOp m) {
+        return builder.cosineWithFirst(m.getInput(), m.getInput());
       })
       .Default([](Operation *) { return failure(); });
 }
