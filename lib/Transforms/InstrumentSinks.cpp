@@ -13,6 +13,7 @@
 #include "sinkc/Support/Error.h"
 #include "sinkc/Transforms/AttentionPatterns.h"
 #include "sinkc/Transforms/Instrumentation.h"
+#include "sinkc/Transforms/MlpPatterns.h"
 #include "sinkc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,6 +23,7 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace sinkc {
@@ -32,20 +34,23 @@ using namespace mlir;
 
 namespace {
 
-/// The group that `all` leaves out: the key and value norms add two probes
-/// per layer and need trace schema version 2, which older readers refuse, so
-/// they are measured only when asked for by name.
-constexpr llvm::StringLiteral kOptInGroup = "kv";
+/// The groups that `all` leaves out: the key and value norms and the MLP
+/// states add probes per layer (two and up to six) and need trace schema
+/// versions (2 and 3) that older readers refuse, so they are measured only
+/// when asked for by name.
+bool isOptInGroup(StringRef group) {
+  return group == "kv" || group == sink::kMlpStatesGroup;
+}
 
-/// The metrics of a group name (attn, hidden, mlp, kv, all), or the metric
-/// itself.
+/// The metrics of a group name (attn, hidden, mlp, kv, mlpstates, all), or
+/// the metric itself.
 SmallVector<StringRef> expandMetric(StringRef name) {
   if (sink::isMetricName(name))
     return {name};
   SmallVector<StringRef> members;
   for (StringRef metric : sink::getMetricNames()) {
     StringRef group = sink::getMetricGroup(metric);
-    if (group == name || (name == "all" && group != kOptInGroup))
+    if (group == name || (name == "all" && !isOptInGroup(group)))
       members.push_back(metric);
   }
   return members;
@@ -65,6 +70,8 @@ llvm::Expected<int64_t> parseLayer(StringRef text, StringRef item) {
 llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
                                                    StringRef metrics) {
   InstrumentSpec spec;
+  spec.layersText = layers.trim().str();
+  spec.metricsText = metrics.trim().str();
   layers = layers.trim();
   if (layers.empty())
     return makeError("no layers in the instrument spec: write layers=all or "
@@ -105,7 +112,7 @@ llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
   if (metrics.empty())
     return makeError("no metrics in the instrument spec: write e.g. "
                      "metrics=attn,mlp,hidden");
-  std::set<StringRef> chosen;
+  std::set<StringRef> chosen, required;
   SmallVector<StringRef> items;
   metrics.split(items, ',');
   for (StringRef item : items) {
@@ -113,13 +120,21 @@ llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
     if (expanded.empty())
       return makeError("unknown metric '" + item.trim() +
                        "' in the instrument spec: expected attn, mlp, "
-                       "hidden, kv, all or one of " +
+                       "hidden, kv, mlpstates, all or one of " +
                        llvm::join(sink::getMetricNames(), ", "));
     chosen.insert(expanded.begin(), expanded.end());
+    // The group mlpstates asks for the states the model has; a state named
+    // on its own must exist.
+    if (item.trim() != sink::kMlpStatesGroup)
+      required.insert(expanded.begin(), expanded.end());
   }
-  for (StringRef metric : sink::getMetricNames())
-    if (chosen.count(metric))
-      spec.metrics.push_back(metric.str());
+  for (StringRef metric : sink::getMetricNames()) {
+    if (!chosen.count(metric))
+      continue;
+    spec.metrics.push_back(metric.str());
+    if (!required.count(metric))
+      spec.ifPresent.push_back(metric.str());
+  }
   return spec;
 }
 
@@ -188,6 +203,53 @@ void measure(OpBuilder &b, Location loc, MetricFilter selected,
   StringRef metric = MetricOp::getMetricName();
   if (selected(metric))
     emit(MetricOp::create(b, loc, operands...).getResult(), metric);
+}
+
+/// `value` [B*T, F] viewed as [B, T, F], with B and T from the block input
+/// [B, T, D] (OPT flattens the tokens around its MLP, GPT-2's Gemm reads
+/// them flattened); `value` itself when it is [B, T, F] already. Created at
+/// the builder's position, which the block input must dominate.
+llvm::Expected<Value> viewAsTokens(OpBuilder &b, Value value, Value blockInput,
+                                   int64_t layer, StringRef what) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == 3)
+    return value;
+  if (!blockInput)
+    return makeError("layer " + Twine(layer) + " has a flattened " + what +
+                     " and no block input to take its shape from");
+  Location loc = value.getLoc();
+  auto inputType = cast<RankedTensorType>(blockInput.getType());
+  int64_t width = type.getDimSize(1);
+  Type i64 = b.getI64Type();
+  Value shape;
+  if (width == inputType.getDimSize(2)) {
+    // The block input's own shape.
+    shape = tfm::ShapeOp::create(b, loc, RankedTensorType::get({3}, i64),
+                                 blockInput, b.getI64IntegerAttr(0),
+                                 /*end=*/IntegerAttr());
+  } else {
+    // Its [B, T] and the state's width (an MLP's intermediate size).
+    Value tokens = tfm::ShapeOp::create(b, loc, RankedTensorType::get({2}, i64),
+                                        blockInput, b.getI64IntegerAttr(0),
+                                        b.getI64IntegerAttr(2));
+    auto widthType = RankedTensorType::get({1}, i64);
+    Value widthValue = tfm::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(widthType, ArrayRef<int64_t>{width}));
+    shape = tfm::ConcatOp::create(b, loc, RankedTensorType::get({3}, i64),
+                                  ValueRange{tokens, widthValue},
+                                  b.getI64IntegerAttr(0));
+  }
+  auto viewType = RankedTensorType::get(
+      {inputType.getDimSize(0), inputType.getDimSize(1), width},
+      type.getElementType());
+  return tfm::ReshapeOp::create(b, loc, viewType, value, shape,
+                                /*allowzero=*/false)
+      .getResult();
+}
+
+/// What a state of a plain MLP lacks, for messages.
+StringRef describeMissingState(StringRef state) {
+  return state == "up" ? "the up projection" : "the product act * up";
 }
 
 /// Measures `value` with each selected one of `MetricOps`, in that order,
@@ -302,27 +364,12 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
     if (block.mlpOutput && (selected("mlp_norm") || selected("mlp_cos_bos"))) {
       insertAfterDefinition(b, block.mlpOutput);
       Location loc = block.mlpOutput.getLoc();
-      Value mlp = block.mlpOutput;
-      auto mlpType = cast<RankedTensorType>(mlp.getType());
-      if (mlpType.getRank() == 2) {
-        // Flattened tokens [B*T, D] (OPT): view as the block input's
-        // [B, T, D].
-        if (!block.input)
-          return makeError("layer " + Twine(layer) +
-                           " has a flattened MLP output and no block input "
-                           "to take its shape from");
-        auto inputType = cast<RankedTensorType>(block.input.getType());
-        auto shapeType = RankedTensorType::get({3}, b.getI64Type());
-        Value shape = tfm::ShapeOp::create(b, loc, shapeType, block.input,
-                                           b.getI64IntegerAttr(0),
-                                           /*end=*/IntegerAttr());
-        auto type = RankedTensorType::get(inputType.getShape(),
-                                          mlpType.getElementType());
-        mlp = tfm::ReshapeOp::create(b, loc, type, mlp, shape,
-                                     /*allowzero=*/false);
-      }
-      measure<sink::MlpNormOp>(b, loc, selected, emit, mlp);
-      measure<sink::MlpCosBosOp>(b, loc, selected, emit, mlp, block.input);
+      llvm::Expected<Value> mlp =
+          viewAsTokens(b, block.mlpOutput, block.input, layer, "MLP output");
+      if (!mlp)
+        return mlp.takeError();
+      measure<sink::MlpNormOp>(b, loc, selected, emit, *mlp);
+      measure<sink::MlpCosBosOp>(b, loc, selected, emit, *mlp, block.input);
     }
     // Keys and values: the operands of the products around the
     // probabilities, each measured after its own definition. The keys are
@@ -358,6 +405,41 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
         emit(sink::ValueNormOp::create(b, values.getLoc(), values).getResult(),
              "value_norm");
       }
+    }
+    // MLP states: found from the MLP output (MlpPatterns.h), each measured
+    // right after its definition. The output alone needs no search.
+    SmallVector<StringRef> stateMetrics;
+    for (const std::string &metric : spec.metrics)
+      if (!sink::getMlpState(metric).empty())
+        stateMetrics.push_back(metric);
+    std::optional<MlpStates> states;
+    for (StringRef metric : stateMetrics) {
+      StringRef state = sink::getMlpState(metric);
+      if (state != "output" && !states) {
+        llvm::Expected<MlpStates> found = findMlpStates(block.mlpOutput);
+        if (!found)
+          return makeError("cannot find the internal states of layer " +
+                           Twine(layer) + "'s MLP, which " + metric +
+                           " needs: " + llvm::toString(found.takeError()));
+        states = std::move(*found);
+      }
+      Value value = state == "output" ? block.mlpOutput : states->get(state);
+      if (!value) {
+        if (llvm::is_contained(spec.ifPresent, metric.str()))
+          continue;
+        return makeError("layer " + Twine(layer) + " has " +
+                         states->description + ", without " +
+                         describeMissingState(state) + " that " + metric +
+                         " needs");
+      }
+      insertAfterDefinition(b, value);
+      llvm::Expected<Value> view =
+          viewAsTokens(b, value, block.input, layer, "MLP " + state.str());
+      if (!view)
+        return view.takeError();
+      emit(sink::MlpStateCosBosOp::create(b, value.getLoc(), *view, state)
+               .getResult(),
+           metric);
     }
   }
   return probes;

@@ -31,7 +31,6 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/Support/raw_ostream.h"
 
 namespace sinkc {
 #define GEN_PASS_DEF_CLEARRECOGNITIONMARKS
@@ -49,21 +48,6 @@ struct DecoderBlock {
   Value attentionOutput;
   Value mlpOutput;
 };
-
-/// "node 'name'" from the ONNX location of an op, for messages.
-std::string describe(Value value) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  if (auto arg = dyn_cast<BlockArgument>(value)) {
-    os << "function argument " << arg.getArgNumber();
-    return text;
-  }
-  Operation *op = value.getDefiningOp();
-  os << op->getName().getStringRef();
-  if (StringRef name = onnxNodeName(op->getLoc()); !name.empty())
-    os << " '" << name << "'";
-  return text;
-}
 
 /// Ops that pass a value through unchanged as far as the structure goes.
 bool isTransparent(Operation *op) {
@@ -319,11 +303,11 @@ FailureOr<SmallVector<DecoderBlock>> Recognizer::run() {
       continue;
     }
     if (residual.size() > 1)
-      return fail(found + "; the residual stream value " + describe(current) +
-                  " feeds " + Twine(residual.size()) + " residual adds (" +
-                  describe(residual[0].first->getResult(0)) + ", " +
-                  describe(residual[1].first->getResult(0)) +
-                  "); expected one");
+      return fail(
+          found + "; the residual stream value " + describeValue(current) +
+          " feeds " + Twine(residual.size()) + " residual adds (" +
+          describeValue(residual[0].first->getResult(0)) + ", " +
+          describeValue(residual[1].first->getResult(0)) + "); expected one");
     auto [add, branch] = residual.front();
     StreamStep step{current, {}};
     Value next = add->getResult(0);
@@ -351,7 +335,7 @@ FailureOr<SmallVector<DecoderBlock>> Recognizer::run() {
         continue;
       }
       if (inPiece.size() > 1)
-        return fail(found + "; the branch " + describe(piece) +
+        return fail(found + "; the branch " + describeValue(piece) +
                     " added to the residual stream contains " +
                     Twine(inPiece.size()) +
                     " attention softmaxes; expected one per block");
@@ -360,29 +344,30 @@ FailureOr<SmallVector<DecoderBlock>> Recognizer::run() {
     }
     for (Value piece : mlpPieces) {
       if (blocks.empty())
-        return fail(found + "; the residual stream adds " + describe(piece) +
-                    " before the first attention block");
+        return fail(found + "; the residual stream adds " +
+                    describeValue(piece) + " before the first attention block");
       DecoderBlock &block = blocks.back();
       if (block.mlpOutput)
         return fail(found + "; block " + Twine(blocks.size() - 1) +
                     " adds two values besides its attention to the "
                     "residual stream (" +
-                    describe(block.mlpOutput) + " and " + describe(piece) +
-                    "); expected one MLP output");
+                    describeValue(block.mlpOutput) + " and " +
+                    describeValue(piece) + "); expected one MLP output");
       block.mlpOutput = piece;
     }
   }
   found += ", a residual stream of " + std::to_string(steps.size()) +
-           " adds from " + describe(*firstInput) + " and " +
+           " adds from " + describeValue(*firstInput) + " and " +
            std::to_string(blocks.size()) + " attention blocks on it";
   for (auto [index, block] : llvm::enumerate(blocks))
     if (!block.mlpOutput)
       return fail(found + "; block " + Twine(index) + " (attention " +
-                  describe(block.probs.getResult()) +
+                  describeValue(block.probs.getResult()) +
                   ") has no MLP output added to the residual stream");
   for (tfm::SoftmaxOp softmax : attentionSoftmaxes)
     if (!covered.contains(softmax))
-      return fail(found + "; the attention " + describe(softmax.getResult()) +
+      return fail(found + "; the attention " +
+                  describeValue(softmax.getResult()) +
                   " is not in a branch of the residual stream");
   int64_t heads = ShapedType::kDynamic;
   for (auto [index, block] : llvm::enumerate(blocks)) {
@@ -406,11 +391,12 @@ FailureOr<SmallVector<DecoderBlock>> Recognizer::run() {
     auto mlp = cast<RankedTensorType>(block.mlpOutput.getType());
     if (input.getRank() != 3)
       return fail(found + "; the block input of block " + Twine(index) + " (" +
-                  describe(block.input) + ") is not [batch, sequence, hidden]");
+                  describeValue(block.input) +
+                  ") is not [batch, sequence, hidden]");
     if ((mlp.getRank() != 3 && mlp.getRank() != 2) ||
         mlp.getShape().back() != input.getShape().back())
       return fail(found + "; the MLP output of block " + Twine(index) + " (" +
-                  describe(block.mlpOutput) +
+                  describeValue(block.mlpOutput) +
                   ") is not [batch, sequence, hidden] or [tokens, hidden]");
   }
   return blocks;
@@ -432,11 +418,11 @@ LogicalResult mark(func::FuncOp function, Value value, int64_t layer,
   Operation *op = value.getDefiningOp();
   if (op->getNumResults() != 1) {
     message = "the " + role.str() + " of block " + std::to_string(layer) +
-              " is one of several results of " + describe(value);
+              " is one of several results of " + describeValue(value);
     return failure();
   }
   if (auto previous = op->getAttrOfType<StringAttr>(kRoleAttrName)) {
-    message = describe(value) + " would be both the " +
+    message = describeValue(value) + " would be both the " +
               previous.getValue().str() + " and the " + role.str() +
               " of block " + std::to_string(layer);
     return failure();

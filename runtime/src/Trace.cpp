@@ -8,6 +8,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sinkrt {
@@ -54,6 +55,18 @@ std::vector<float> &LayerRecord::values(Metric metric) {
     return keyNorm;
   case Metric::ValueNorm:
     return valueNorm;
+  case Metric::MlpInputCosBos:
+    return mlpInputCosBos;
+  case Metric::MlpGateCosBos:
+    return mlpGateCosBos;
+  case Metric::MlpUpCosBos:
+    return mlpUpCosBos;
+  case Metric::MlpActCosBos:
+    return mlpActCosBos;
+  case Metric::MlpGatedCosBos:
+    return mlpGatedCosBos;
+  case Metric::MlpOutputCosBos:
+    return mlpOutputCosBos;
   case Metric::MlpCosBos:
   case Metric::BosMass:
     break;
@@ -102,9 +115,17 @@ TraceSerializer::record(const TraceRecord &record) {
     auto flags = builder.CreateVector(layer.flags);
     auto keyNorm = floats(layer.keyNorm);
     auto valueNorm = floats(layer.valueNorm);
+    auto mlpInputCosBos = floats(layer.mlpInputCosBos);
+    auto mlpGateCosBos = floats(layer.mlpGateCosBos);
+    auto mlpUpCosBos = floats(layer.mlpUpCosBos);
+    auto mlpActCosBos = floats(layer.mlpActCosBos);
+    auto mlpGatedCosBos = floats(layer.mlpGatedCosBos);
+    auto mlpOutputCosBos = floats(layer.mlpOutputCosBos);
     layers.push_back(fb::CreateLayer(
         builder, layer.layer, layer.bosMass, headBosMass, recv, hiddenNorm,
-        hiddenCosBos, mlpNorm, mlpCosBos, flags, keyNorm, valueNorm));
+        hiddenCosBos, mlpNorm, mlpCosBos, flags, keyNorm, valueNorm,
+        mlpInputCosBos, mlpGateCosBos, mlpUpCosBos, mlpActCosBos,
+        mlpGatedCosBos, mlpOutputCosBos));
   }
   std::vector<flatbuffers::Offset<fb::TokenSink>> sinks;
   for (const TokenSink &sink : record.sinks)
@@ -183,14 +204,40 @@ std::vector<uint8_t> TraceSerializer::serialize(const TraceData &trace) {
                               builder.GetBufferPointer() + builder.GetSize());
 }
 
+/// The schema version that added `metric` to the Metric enum (every case
+/// listed, so that a new metric cannot be forgotten here).
+uint32_t metricSchemaVersion(Metric metric) {
+  switch (metric) {
+  case Metric::BosMass:
+  case Metric::HeadBosMass:
+  case Metric::Recv:
+  case Metric::HiddenNorm:
+  case Metric::HiddenCosBos:
+  case Metric::MlpNorm:
+  case Metric::MlpCosBos:
+    return 1;
+  case Metric::KeyNorm:
+  case Metric::ValueNorm:
+    return 2;
+  case Metric::MlpInputCosBos:
+  case Metric::MlpGateCosBos:
+  case Metric::MlpUpCosBos:
+  case Metric::MlpActCosBos:
+  case Metric::MlpGatedCosBos:
+  case Metric::MlpOutputCosBos:
+    return 3;
+  }
+  return 1;
+}
+
 } // namespace
 
 uint32_t oldestSchemaVersionFor(const TraceData &trace) {
+  uint32_t version = 1;
   for (const TraceRecord &record : trace.records)
     for (Metric metric : record.metrics)
-      if (metric == Metric::KeyNorm || metric == Metric::ValueNorm)
-        return 2;
-  return 1;
+      version = std::max(version, metricSchemaVersion(metric));
+  return version;
 }
 
 size_t estimateSerializedTraceSize(const TraceData &trace) {
@@ -315,6 +362,12 @@ Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
       entry.mlpCosBos = toVector<float>(layer->mlp_cos_bos());
       entry.keyNorm = toVector<float>(layer->key_norm());
       entry.valueNorm = toVector<float>(layer->value_norm());
+      entry.mlpInputCosBos = toVector<float>(layer->mlp_input_cos_bos());
+      entry.mlpGateCosBos = toVector<float>(layer->mlp_gate_cos_bos());
+      entry.mlpUpCosBos = toVector<float>(layer->mlp_up_cos_bos());
+      entry.mlpActCosBos = toVector<float>(layer->mlp_act_cos_bos());
+      entry.mlpGatedCosBos = toVector<float>(layer->mlp_gated_cos_bos());
+      entry.mlpOutputCosBos = toVector<float>(layer->mlp_output_cos_bos());
       entry.flags = toVector<uint8_t>(layer->flags());
       for (Metric metric : perTokenMetrics())
         if (Status status =

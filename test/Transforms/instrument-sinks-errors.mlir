@@ -19,7 +19,7 @@
 //
 // RUN: not sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=attn,sinks})' 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=METRIC
-// METRIC: error: unknown metric 'sinks' in the instrument spec: expected attn, mlp, hidden, kv, all or one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos, key_norm, value_norm
+// METRIC: error: unknown metric 'sinks' in the instrument spec: expected attn, mlp, hidden, kv, mlpstates, all or one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos, key_norm, value_norm, mlp_input_cos_bos, mlp_gate_cos_bos, mlp_up_cos_bos, mlp_act_cos_bos, mlp_gated_cos_bos, mlp_output_cos_bos
 //
 // The softmaxes here normalise function arguments: no query-key product and
 // no product with values to take the keys and values from.

@@ -3,10 +3,16 @@
 // right after the marked ops, each followed by its sink.emit, and nowhere
 // else. Probe ids count in layer order, metrics in the runtime's order.
 // The default `all` is attn, hidden and mlp: kv (instrument-sinks-kv.mlir)
-// would fail here, where the softmaxes normalise arguments.
+// would fail here, where the softmaxes normalise arguments, and so would
+// mlpstates (instrument-sinks-mlpstates.mlir), whose MLP outputs are no
+// projections.
 //
 // RUN: sinkc-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(sinkc-instrument-sinks)' | FileCheck %s --check-prefix=ALL
+// RUN: sinkc-opt %s --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=all})' \
+// RUN:   | FileCheck %s --check-prefix=NOSTATES
+// NOSTATES-NOT: sink.mlp_state_cos_bos
 // RUN: sinkc-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(sinkc-instrument-sinks{layers=1 metrics=attn})' \
 // RUN:   | FileCheck %s --check-prefix=ATTN1

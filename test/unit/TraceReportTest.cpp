@@ -119,6 +119,23 @@ TEST(TraceReport, SummaryListsSinksThenLayers) {
   EXPECT_THAT(summary, HasSubstr("0.90 / 0.19"));
 }
 
+TEST(TraceReport, SummaryShowsMlpStatesOnlyWhenMeasured) {
+  EXPECT_THAT(renderSummary(smallTrace(kAll)), Not(HasSubstr("mlp states")));
+  std::vector<Metric> metrics = kAll;
+  metrics.push_back(Metric::MlpGateCosBos);
+  metrics.push_back(Metric::MlpOutputCosBos);
+  TraceData trace = smallTrace(metrics);
+  // Position 1 is the one sink besides position 0: 0.3 at it, the mean of
+  // 0.1, 0.3 and 0.05 elsewhere (NaN left out).
+  ASSERT_EQ(trace.records[0].sinks[1].kind, SinkKind::Primary);
+  std::string summary = renderSummary(trace);
+  EXPECT_THAT(summary, HasSubstr("  mlp states: cosine with position 0's same "
+                                 "state, mean over the sinks besides position "
+                                 "0 / the other positions\n"
+                                 "  layer gate          output\n"
+                                 "      0 0.30 / 0.15   0.30 / 0.15\n"));
+}
+
 TEST(TraceReport, TokenTextsFromATokenizerJson) {
   // A model compiled with --tokenizer=FILE.json: the trace's own texts, a
   // lone space and digits readable as such, invisibles and broken UTF-8
@@ -157,6 +174,16 @@ TEST(TraceReport, JsonUsesNullForWhatWasNotMeasured) {
                               "\"hidden_norm\": null"));
   EXPECT_THAT(json, HasSubstr("\"criteria_available\": [\"attention\"]"));
   EXPECT_THAT(json, HasSubstr("\"weights_hash\": \"0000000000000000\""));
+  // The fields of schema versions 2 and 3 come after the flags.
+  EXPECT_THAT(json, HasSubstr("\"key_norm\": null, \"value_norm\": null, "
+                              "\"mlp_input_cos_bos\": null, "
+                              "\"mlp_gate_cos_bos\": null, \"mlp_up_cos_bos\": "
+                              "null, \"mlp_act_cos_bos\": null, "
+                              "\"mlp_gated_cos_bos\": null, "
+                              "\"mlp_output_cos_bos\": null}"));
+  EXPECT_THAT(renderJson(smallTrace({Metric::MlpActCosBos})),
+              HasSubstr("\"mlp_act_cos_bos\": [0.9, 0.3, 0.1, 0.3, null, "
+                        "0.05], \"mlp_gated_cos_bos\": null"));
 }
 
 TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
@@ -165,8 +192,10 @@ TEST(TraceReport, CsvHasOneRowPerRecordLayerAndPosition) {
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "record,prompt,batch_row,layer,position,token,recv,hidden_norm,"
             "hidden_cos_bos,mlp_norm,mlp_cos_bos,flag_hidden_cosine,"
-            "flag_attention,sink_kind,key_norm,value_norm");
-  EXPECT_THAT(csv, HasSubstr("\n0,0,0,1,4,270,,,,,,0,0,none,,\n"));
+            "flag_attention,sink_kind,key_norm,value_norm,mlp_input_cos_bos,"
+            "mlp_gate_cos_bos,mlp_up_cos_bos,mlp_act_cos_bos,mlp_gated_cos_bos,"
+            "mlp_output_cos_bos");
+  EXPECT_THAT(csv, HasSubstr("\n0,0,0,1,4,270,,,,,,0,0,none,,,,,,,,\n"));
 }
 
 TEST(TraceReport, SvgAxisEndsAboveTheLargestValueShown) {

@@ -227,13 +227,71 @@ TEST(Trace, KeyAndValueNormsNeedSchemaVersion2) {
                         "tokens"));
 }
 
+TEST(Trace, MlpStateCosinesNeedSchemaVersion3) {
+  // A record with any of them makes the trace version 3, with or without
+  // the key and value norms of version 2.
+  TraceData trace = makeTrace();
+  TraceRecord &withStates = trace.records[1];
+  withStates.metrics.push_back(Metric::MlpGateCosBos);
+  withStates.metrics.push_back(Metric::MlpOutputCosBos);
+  for (LayerRecord &layer : withStates.measurements) {
+    layer.mlpGateCosBos = {1.0f, 0.25f, -0.5f, NAN, 0.0625f};
+    layer.mlpOutputCosBos = {1.0f, -0.125f, 0.75f, 0.5f, 0.0f};
+  }
+  EXPECT_EQ(oldestSchemaVersionFor(trace), 3u);
+  trace.records[0].metrics.push_back(Metric::KeyNorm);
+  for (LayerRecord &layer : trace.records[0].measurements)
+    layer.keyNorm = {3.5f, 1.25f, 1.0f, 0.5f, 2.0f};
+  EXPECT_EQ(oldestSchemaVersionFor(trace), 3u);
+  trace.schemaVersion = oldestSchemaVersionFor(trace);
+  std::vector<uint8_t> buffer = serialized(trace);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_TRUE(parsed) << parsed.getError().message;
+  EXPECT_EQ(parsed->schemaVersion, 3u);
+  const TraceRecord &record = parsed->records[1];
+  EXPECT_EQ(record.metrics.back(), Metric::MlpOutputCosBos);
+  EXPECT_TRUE(sameFloats(record.measurements[2].mlpGateCosBos,
+                         withStates.measurements[2].mlpGateCosBos));
+  EXPECT_TRUE(sameFloats(record.measurements[2].values(Metric::MlpOutputCosBos),
+                         withStates.measurements[2].mlpOutputCosBos));
+  // Unmeasured states stay absent.
+  EXPECT_TRUE(record.measurements[2].mlpUpCosBos.empty());
+  EXPECT_TRUE(parsed->records[0].measurements[2].mlpGateCosBos.empty());
+
+  // Per-token: a wrong length is refused like that of any other such
+  // metric.
+  trace.records[1].measurements[0].mlpGateCosBos.push_back(1.0f);
+  buffer = serialized(trace);
+  parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_THAT(parsed.getError().message,
+              HasSubstr("mlp_gate_cos_bos has 6 values for 5 tokens"));
+}
+
+TEST(TraceVerification, ReadersOfVersion2RefuseVersion3) {
+  // What a reader of version 2 (kTraceSchemaVersion 2) said to a newer
+  // trace is what this reader says to a version it does not know: the
+  // check is on the number, before anything is read.
+  TraceData trace = makeTrace();
+  trace.schemaVersion = 3;
+  std::vector<uint8_t> buffer = serialized(trace);
+  EXPECT_TRUE(parseTrace(buffer.data(), buffer.size()));
+  trace.schemaVersion = 4;
+  buffer = serialized(trace);
+  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  ASSERT_FALSE(parsed);
+  EXPECT_THAT(parsed.getError().message,
+              HasSubstr("the trace has schema version 4; this reader knows "
+                        "versions up to 3"));
+}
+
 TEST(TraceVerification, ChecksTheSchemaVersion) {
   TraceData trace = makeTrace();
   trace.schemaVersion = kTraceSchemaVersion + 1;
   std::vector<uint8_t> newer = serialized(trace);
   Expected<TraceData> parsed = parseTrace(newer.data(), newer.size());
   ASSERT_FALSE(parsed);
-  EXPECT_THAT(parsed.getError().message, HasSubstr("schema version 3"));
+  EXPECT_THAT(parsed.getError().message, HasSubstr("schema version 4"));
   trace.schemaVersion = 0;
   std::vector<uint8_t> missing = serialized(trace);
   parsed = parseTrace(missing.data(), missing.size());

@@ -204,6 +204,63 @@ void appendLayerTable(std::string &out, const TraceData &trace,
   }
 }
 
+/// The MLP-state cosines of schema version 3 (metric group mlpstates), in
+/// the enum's order, with the state each one measures.
+constexpr std::pair<Metric, const char *> kMlpStateMetrics[] = {
+    {Metric::MlpInputCosBos, "input"}, {Metric::MlpGateCosBos, "gate"},
+    {Metric::MlpUpCosBos, "up"},       {Metric::MlpActCosBos, "act"},
+    {Metric::MlpGatedCosBos, "gated"}, {Metric::MlpOutputCosBos, "output"},
+};
+
+/// The MLP-state cosines, only for records that measured some: per layer
+/// and state, the mean over the classified sinks besides position 0 and the
+/// mean over the other positions (position 0's cosine is 1 by definition).
+void appendMlpStateTable(std::string &out, const TraceRecord &record) {
+  std::vector<std::pair<Metric, const char *>> states;
+  for (auto [metric, state] : kMlpStateMetrics)
+    if (std::find(record.metrics.begin(), record.metrics.end(), metric) !=
+        record.metrics.end())
+      states.emplace_back(metric, state);
+  if (states.empty())
+    return;
+  std::vector<bool> sink(static_cast<size_t>(record.sequenceLength), false);
+  for (const TokenSink &entry : record.sinks)
+    if (entry.kind != SinkKind::None && entry.position > 0 &&
+        entry.position < record.sequenceLength)
+      sink[static_cast<size_t>(entry.position)] = true;
+  auto sinksVersusRest = [&](const std::vector<float> &values) {
+    if (values.empty())
+      return std::string("-");
+    double sums[2] = {0, 0};
+    size_t counts[2] = {0, 0};
+    for (size_t i = 1; i < values.size() && i < sink.size(); ++i)
+      if (!std::isnan(values[i])) {
+        int group = sink[i] ? 0 : 1;
+        sums[group] += values[i];
+        ++counts[group];
+      }
+    auto mean = [&](int group) {
+      return counts[group] ? static_cast<float>(sums[group] / counts[group])
+                           : kNotMeasured;
+    };
+    return fixed(mean(0), 2) + " / " + fixed(mean(1), 2);
+  };
+  out += "  mlp states: cosine with position 0's same state, mean over the "
+         "sinks besides position 0 / the other positions\n";
+  // Columns of 13 characters, the last one unpadded.
+  auto row = [&](const std::string &first, auto cell) {
+    std::string line = formatString("  %5s", first.c_str());
+    for (size_t i = 0; i < states.size(); ++i)
+      line += formatString(i + 1 < states.size() ? " %-13s" : " %s",
+                           cell(states[i]).c_str());
+    out += line + "\n";
+  };
+  row("layer", [](auto entry) { return std::string(entry.second); });
+  for (const LayerRecord &layer : record.measurements)
+    row(std::to_string(layer.layer),
+        [&](auto entry) { return sinksVersusRest(layer.values(entry.first)); });
+}
+
 std::string hitList(const TraceData &trace, const SinkLevel &level) {
   std::string text;
   size_t shown = std::min<size_t>(level.hits.size(), 8);
@@ -293,6 +350,7 @@ std::string renderSummary(const TraceData &trace) {
     }
     appendSinkTable(out, trace, record);
     appendLayerTable(out, trace, record);
+    appendMlpStateTable(out, record);
   }
   return out;
 }
@@ -395,8 +453,11 @@ std::string jsonLayer(const LayerRecord &layer) {
     out += formatString(", \"%s\": ", metricName(metric)) +
            jsonFloats(layer.values(metric));
   out += ", \"flags\": " + jsonIntegers(layer.flags);
-  // After the flags: fields are only ever appended.
+  // After the flags: fields are only ever appended (schema versions 2, 3).
   for (Metric metric : {Metric::KeyNorm, Metric::ValueNorm})
+    out += formatString(", \"%s\": ", metricName(metric)) +
+           jsonFloats(layer.values(metric));
+  for (auto [metric, state] : kMlpStateMetrics)
     out += formatString(", \"%s\": ", metricName(metric)) +
            jsonFloats(layer.values(metric));
   return out + "}";
@@ -493,7 +554,9 @@ std::string renderCsv(const TraceData &trace) {
   std::string out = "record,prompt,batch_row,layer,position,token,recv,"
                     "hidden_norm,hidden_cos_bos,mlp_norm,mlp_cos_bos,"
                     "flag_hidden_cosine,flag_attention,sink_kind,key_norm,"
-                    "value_norm\n";
+                    "value_norm,mlp_input_cos_bos,mlp_gate_cos_bos,"
+                    "mlp_up_cos_bos,mlp_act_cos_bos,mlp_gated_cos_bos,"
+                    "mlp_output_cos_bos\n";
   auto cell = [](const std::vector<float> &values, size_t position) {
     if (position >= values.size() || std::isnan(values[position]))
       return std::string();
@@ -517,7 +580,10 @@ std::string renderCsv(const TraceData &trace) {
         out +=
             formatString("%d,%d,%s,", (flags & kCriterionHiddenCosine) ? 1 : 0,
                          (flags & kCriterionAttention) ? 1 : 0, kind);
-        out += cell(layer.keyNorm, p) + "," + cell(layer.valueNorm, p) + "\n";
+        out += cell(layer.keyNorm, p) + "," + cell(layer.valueNorm, p);
+        for (auto [metric, state] : kMlpStateMetrics)
+          out += "," + cell(layer.values(metric), p);
+        out += "\n";
       }
     }
   }

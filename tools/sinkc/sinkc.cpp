@@ -189,7 +189,8 @@ cl::opt<std::string> instrumentSpec(
     cl::desc("Measure attention sinks in the chosen layers and metrics, "
              "e.g. layers=all,metrics=attn,mlp,hidden or "
              "layers=2-5,7,metrics=attn; metrics=kv adds the key and value "
-             "norms (docs/instrumentation.md)"),
+             "norms, metrics=mlpstates the cosines of the MLP's internal "
+             "states with BOS's (docs/instrumentation.md)"),
     cl::value_desc("spec"), cl::cat(sinkcCategory));
 cl::opt<std::string> interveneSpec(
     "intervene",
@@ -587,15 +588,8 @@ int main(int argc, char **argv) {
     sinkc::TfmPipelineOptions options;
     options.logits = logitsPositions;
     if (instrument) {
-      // The parsed spec, spelled out: the pass reads layers and metrics as
-      // two options.
-      if (!instrument->allLayers)
-        options.instrumentLayers =
-            llvm::join(llvm::map_range(
-                           instrument->layers,
-                           [](int64_t layer) { return std::to_string(layer); }),
-                       ",");
-      options.instrumentMetrics = llvm::join(instrument->metrics, ",");
+      options.instrumentLayers = instrument->layersText;
+      options.instrumentMetrics = instrument->metricsText;
     }
     options.intervention = intervention;
     options.steerVector = steerVector;

@@ -63,12 +63,23 @@ struct InstrumentSpec {
   bool allLayers = true;
   /// Selected metrics, in the runtime's order (sink::getMetricNames()).
   llvm::SmallVector<std::string> metrics;
+  /// The metrics of `metrics` chosen only through the group `mlpstates`:
+  /// measured in the layers whose MLP has the state (a plain MLP has no up
+  /// projection) and left out elsewhere. A metric named on its own is
+  /// measured in every selected layer or is an error.
+  llvm::SmallVector<std::string> ifPresent;
+  /// The two keys as written (trimmed): the layers and metrics options of
+  /// sinkc-instrument-sinks, which parses them again. (The metric list above
+  /// would lose which metrics came from a group.)
+  std::string layersText = "all";
+  std::string metricsText;
 };
 
 /// Parses `layers=all|L,L-L,...` and `metrics=attn,mlp,hidden,...` (groups
-/// `attn`, `mlp`, `hidden`, `all` or metric names). `text` is the whole
-/// sinkc spec, e.g. `layers=2-5,7,metrics=attn,mlp` (a comma-separated item
-/// without `=` continues the previous key); omitted keys select everything.
+/// `attn`, `mlp`, `hidden`, `kv`, `mlpstates`, `all` (attn, mlp and hidden)
+/// or metric names). `text` is the whole sinkc spec, e.g.
+/// `layers=2-5,7,metrics=attn,mlp` (a comma-separated item without `=`
+/// continues the previous key); omitted keys select everything.
 llvm::Expected<InstrumentSpec> parseInstrumentSpec(llvm::StringRef text);
 
 /// The same from the two pass options.

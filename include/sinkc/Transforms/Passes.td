@@ -67,19 +67,26 @@ def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
     - `kv`, found from the attention probabilities: `sink.key_norm` after
       the keys that the query-key product reads (taken as K `[B, H, S, d]`,
       without a grouped-query repeat), `sink.value_norm` after the values
-      that the probabilities multiply.
+      that the probabilities multiply;
+    - `mlpstates`, found from the MLP output (`findMlpStates`): one
+      `sink.mlp_state_cos_bos` after each of the MLP's input, gate (or
+      fc_in), up, activation, act * up and output. The group measures the
+      states the MLP has (a plain MLP has no up and no act * up); a state
+      named on its own that the MLP lacks is an error, and so is an MLP
+      whose structure is neither gated nor plain.
 
     `layers` is `all` or a comma-separated list of layers and ranges
     (`2-5,7`); `metrics` a comma-separated list of groups (`attn`, `mlp`,
-    `hidden`, `kv`, `all`) or single metric names; `all` is attn, mlp and
-    hidden (kv only when named). Layers beyond the model are an error. The
-    recognition marks stay in place.
+    `hidden`, `kv`, `mlpstates`, `all`) or single metric names; `all` is
+    attn, mlp and hidden (kv and mlpstates only when named). Layers beyond
+    the model are an error. The recognition marks stay in place.
   }];
   let options = [
     Option<"layers", "layers", "std::string", "\"all\"",
            "Layers to instrument: all, or a list like 2-5,7">,
     Option<"metrics", "metrics", "std::string", "\"attn,mlp,hidden\"",
-           "Metric groups (attn, mlp, hidden, kv, all) or metric names">,
+           "Metric groups (attn, mlp, hidden, kv, mlpstates, all) or metric "
+           # "names">,
   ];
   let dependentDialects = ["::sinkc::sink::SinkDialect"];
 }

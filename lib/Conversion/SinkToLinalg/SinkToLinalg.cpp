@@ -14,6 +14,9 @@
 //   mlp_norm_cap               three reads of the MLP output (sums of squares,
 //                              dots with the reference, the rescaling) and
 //                              one write, B*T*D each
+//   mlp_<state>_cos_bos        as hidden_cos_bos, B*T*F per reduction (F the
+//                              state's width); mlp_output_cos_bos shares the
+//                              sums of squares of mlp_norm after cse
 //
 //===----------------------------------------------------------------------===//
 
@@ -492,6 +495,9 @@ FailureOr<Value> lowerMetric(OpBuilder &b, Operation *op) {
         return builder.normCap(m.getMlp(), m.getReference(),
                                m.getCosThreshold().convertToFloat(),
                                m.getNorm().convertToFloat(), m.getSkipFirst());
+      })
+      .Case([&](sink::MlpStateCosBosOp m) {
+        return builder.cosineWithFirst(m.getInput(), m.getInput());
       })
       .Default([](Operation *) { return failure(); });
 }

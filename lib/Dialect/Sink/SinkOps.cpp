@@ -34,6 +34,22 @@ StringRef getMetricGroup(StringRef metric) {
   return "";
 }
 
+StringRef getMlpState(StringRef metric) {
+  if (getMetricGroup(metric) != kMlpStatesGroup)
+    return "";
+  StringRef state = metric;
+  if (!state.consume_front("mlp_") || !state.consume_back("_cos_bos"))
+    return "";
+  return state;
+}
+
+StringRef getMlpStateMetric(StringRef state) {
+  for (StringRef metric : getMetricNames())
+    if (!state.empty() && getMlpState(metric) == state)
+      return metric;
+  return "";
+}
+
 int64_t getMetricRank(StringRef metric) {
 #define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken)                 \
   if (metric == Name)                                                          \
@@ -196,6 +212,23 @@ LogicalResult MlpNormCapOp::verify() {
   return success();
 }
 
+StringRef MlpStateCosBosOp::getMetricName() {
+  return getMlpStateMetric(getState());
+}
+
+LogicalResult MlpStateCosBosOp::verify() {
+  StringRef metric = getMetricName();
+  if (metric.empty()) {
+    SmallVector<StringRef> states;
+    for (StringRef name : getMetricNames())
+      if (StringRef state = getMlpState(name); !state.empty())
+        states.push_back(state);
+    return emitOpError("unknown MLP state '")
+           << getState() << "'; expected one of " << llvm::join(states, ", ");
+  }
+  return verifyResultShape(*this, metric);
+}
+
 LogicalResult EmitOp::verify() {
   StringRef metric = getMetric();
   if (!isMetricName(metric))
@@ -212,7 +245,12 @@ LogicalResult EmitOp::verify() {
            << metric << "' is reported with rank " << getMetricRank(metric)
            << ", got a value of rank " << rank;
   Operation *producer = getValue().getDefiningOp();
-  if (producer && isa<SinkDialect>(producer->getDialect())) {
+  if (auto state = dyn_cast_or_null<MlpStateCosBosOp>(producer)) {
+    if (state.getMetricName() != metric)
+      return emitOpError("emits the result of sink.mlp_state_cos_bos state '")
+             << state.getState() << "' (metric '" << state.getMetricName()
+             << "') as metric '" << metric << "'";
+  } else if (producer && isa<SinkDialect>(producer->getDialect())) {
     StringRef produced = producer->getName().stripDialect();
     // bos_mass_from_sums computes bos_mass, etc.
     produced.consume_back("_from_sums");

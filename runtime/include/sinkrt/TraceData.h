@@ -21,8 +21,9 @@
 namespace sinkrt {
 
 /// The newest schema version, which this code reads and writes. Version 2
-/// added the metrics key_norm and value_norm.
-inline constexpr uint32_t kTraceSchemaVersion = 2;
+/// added the metrics key_norm and value_norm, version 3 the MLP-state
+/// cosines (mlp_input_cos_bos ... mlp_output_cos_bos).
+inline constexpr uint32_t kTraceSchemaVersion = 3;
 inline constexpr char kTraceFileIdentifier[] = "SKTR";
 
 inline constexpr float kNotMeasured = std::numeric_limits<float>::quiet_NaN();
@@ -74,6 +75,12 @@ struct LayerRecord {
   std::vector<float> mlpCosBos;
   std::vector<float> keyNorm;
   std::vector<float> valueNorm;
+  std::vector<float> mlpInputCosBos;
+  std::vector<float> mlpGateCosBos;
+  std::vector<float> mlpUpCosBos;
+  std::vector<float> mlpActCosBos;
+  std::vector<float> mlpGatedCosBos;
+  std::vector<float> mlpOutputCosBos;
   std::vector<uint8_t> flags;
 
   /// The vector of a per-token metric or of head_bos_mass.
@@ -132,10 +139,10 @@ struct TraceData {
   std::vector<SinkLevel> levels;
 };
 
-/// The oldest schema version whose readers understand `trace`: 2 when a
-/// record lists key_norm or value_norm (enum values that readers of version
-/// 1 reject), else 1, so that traces without them stay readable by older
-/// tools.
+/// The oldest schema version whose readers understand `trace`: 3 when a
+/// record lists an MLP-state cosine, 2 when it lists key_norm or value_norm
+/// (enum values that readers of older versions reject), else 1, so that
+/// traces without them stay readable by older tools.
 uint32_t oldestSchemaVersionFor(const TraceData &trace);
 
 /// FlatBuffers buffers cannot exceed 2 GiB; traces stay well below.

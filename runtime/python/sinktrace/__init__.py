@@ -22,16 +22,20 @@ import numpy as np
 
 from sinkrt.fbs import Trace as _TraceModule
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_IDENTIFIER = b"SKTR"
 
 #: Metric names in the schema's ``Metric`` enum order.
 METRICS = ("bos_mass", "head_bos_mass", "recv", "hidden_norm",
            "hidden_cos_bos", "mlp_norm", "mlp_cos_bos", "key_norm",
-           "value_norm")
+           "value_norm", "mlp_input_cos_bos", "mlp_gate_cos_bos",
+           "mlp_up_cos_bos", "mlp_act_cos_bos", "mlp_gated_cos_bos",
+           "mlp_output_cos_bos")
 #: Per-token metrics, which have one value per position.
 TOKEN_METRICS = ("recv", "hidden_norm", "hidden_cos_bos", "mlp_norm",
-                 "mlp_cos_bos", "key_norm", "value_norm")
+                 "mlp_cos_bos", "key_norm", "value_norm",
+                 "mlp_input_cos_bos", "mlp_gate_cos_bos", "mlp_up_cos_bos",
+                 "mlp_act_cos_bos", "mlp_gated_cos_bos", "mlp_output_cos_bos")
 SINK_KINDS = ("none", "primary", "secondary")
 CRITERION_HIDDEN_COSINE = 1
 CRITERION_ATTENTION = 2
@@ -57,6 +61,13 @@ class Layer:
     #: Schema version 2.
     key_norm: Optional[np.ndarray] = None
     value_norm: Optional[np.ndarray] = None
+    #: Schema version 3: cosines of MLP-internal states with position 0's.
+    mlp_input_cos_bos: Optional[np.ndarray] = None
+    mlp_gate_cos_bos: Optional[np.ndarray] = None
+    mlp_up_cos_bos: Optional[np.ndarray] = None
+    mlp_act_cos_bos: Optional[np.ndarray] = None
+    mlp_gated_cos_bos: Optional[np.ndarray] = None
+    mlp_output_cos_bos: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -244,7 +255,13 @@ def _read_layer(table) -> Layer:
         mlp_cos_bos=_floats(table, "MlpCosBos"),
         flags=_ints(table, "Flags", np.uint8),
         key_norm=_floats(table, "KeyNorm"),
-        value_norm=_floats(table, "ValueNorm"))
+        value_norm=_floats(table, "ValueNorm"),
+        mlp_input_cos_bos=_floats(table, "MlpInputCosBos"),
+        mlp_gate_cos_bos=_floats(table, "MlpGateCosBos"),
+        mlp_up_cos_bos=_floats(table, "MlpUpCosBos"),
+        mlp_act_cos_bos=_floats(table, "MlpActCosBos"),
+        mlp_gated_cos_bos=_floats(table, "MlpGatedCosBos"),
+        mlp_output_cos_bos=_floats(table, "MlpOutputCosBos"))
 
 
 def _read_record(table) -> Record:

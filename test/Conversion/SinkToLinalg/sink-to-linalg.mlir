@@ -135,6 +135,40 @@ func.func @keys_and_values(%k: tensor<?x2x?x12xf32>, %v: tensor<1x4x8x16xf16>, %
 
 // -----
 
+// mlp_<state>_cos_bos: hidden_cos_bos's reduction on the state, whatever its
+// width; the output state shares mlp_norm's sums of squares.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
+// CHECK-DAG: #[[TOK:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[TOK0:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @mlp_states
+// CHECK-SAME: (%[[G:.*]]: tensor<?x?x128xf32>, %[[M:.*]]: tensor<?x?x48xf32>, %[[CTX:.*]]: !llvm.ptr {sinkc.runtime_context})
+// CHECK: %[[GD:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[FIRST]], #{{.*}}], {{.*}} ins(%[[G]], %[[G]] : tensor<?x?x128xf32>, tensor<?x?x128xf32>)
+// CHECK: %[[GG:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ROW]], #{{.*}}], {{.*}} ins(%[[G]], %[[G]] :
+// CHECK: %[[GC:.*]] = linalg.generic {indexing_maps = [#[[TOK]], #[[TOK]], #[[TOK0]], #[[TOK]]], {{.*}} ins(%[[GD]], %[[GG]], %[[GG]] :
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK: bufferization.to_buffer %[[GC]] read_only
+// CHECK: call @sinkrt_probe(%[[CTX]]
+// CHECK: %[[MM:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ROW]], #{{.*}}], {{.*}} ins(%[[M]], %[[M]] :
+// CHECK: call @sinkrt_probe(%[[CTX]]
+// CHECK: %[[MD:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[FIRST]], #{{.*}}], {{.*}} ins(%[[M]], %[[M]] :
+// CHECK: linalg.generic {{.*}} ins(%[[MD]], %[[MM]], %[[MM]] :
+// CHECK: call @sinkrt_probe(%[[CTX]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @mlp_states(%gate: tensor<?x?x128xf32>, %m: tensor<?x?x48xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
+  %cg = sink.mlp_state_cos_bos %gate state "gate" : tensor<?x?x128xf32> -> tensor<?x?xf32>
+  sink.emit %cg probe 10 layer 0 metric "mlp_gate_cos_bos" : tensor<?x?xf32>
+  %mn = sink.mlp_norm %m : tensor<?x?x48xf32> -> tensor<?x?xf32>
+  sink.emit %mn probe 5 layer 0 metric "mlp_norm" : tensor<?x?xf32>
+  %co = sink.mlp_state_cos_bos %m state "output" : tensor<?x?x48xf32> -> tensor<?x?xf32>
+  sink.emit %co probe 14 layer 0 metric "mlp_output_cos_bos" : tensor<?x?xf32>
+  return
+}
+
+// -----
+
 // f16 inputs are extended to f32 inside the reductions; static shapes stay
 // static.
 // CHECK-LABEL: func.func @half

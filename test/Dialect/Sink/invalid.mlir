@@ -108,7 +108,7 @@ func.func @value_as_key(%v: tensor<?x4x?x12xf32>) {
 // -----
 
 func.func @unknown_metric(%v: tensor<?x?xf32>) {
-  // expected-error @+1 {{'sink.emit' op unknown metric 'attention'; expected one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos, key_norm, value_norm}}
+  // expected-error @+1 {{'sink.emit' op unknown metric 'attention'; expected one of bos_mass, head_bos_mass, recv, hidden_norm, hidden_cos_bos, mlp_norm, mlp_cos_bos, key_norm, value_norm, mlp_input_cos_bos, mlp_gate_cos_bos, mlp_up_cos_bos, mlp_act_cos_bos, mlp_gated_cos_bos, mlp_output_cos_bos}}
   sink.emit %v probe 0 layer 0 metric "attention" : tensor<?x?xf32>
   return
 }
@@ -151,5 +151,38 @@ func.func @wrong_metric(%x: tensor<?x?x48xf32>) {
 func.func @emit_f64(%v: tensor<?x?xf64>) {
   // expected-error @+1 {{'sink.emit' op operand #0 must be}}
   sink.emit %v probe 0 layer 0 metric "recv" : tensor<?x?xf64>
+  return
+}
+
+// -----
+
+func.func @unknown_mlp_state(%x: tensor<?x?x64xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'sink.mlp_state_cos_bos' op unknown MLP state 'down'; expected one of input, gate, up, act, gated, output}}
+  %c = sink.mlp_state_cos_bos %x state "down" : tensor<?x?x64xf32> -> tensor<?x?xf32>
+  return %c : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @mlp_state_result_shape(%x: tensor<2x8x64xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{'sink.mlp_state_cos_bos' op result shape [2, 64] does not match the [2, 8] that mlp_gate_cos_bos gives for an input of shape [2, 8, 64]}}
+  %c = sink.mlp_state_cos_bos %x state "gate" : tensor<2x8x64xf32> -> tensor<2x64xf32>
+  return %c : tensor<2x64xf32>
+}
+
+// -----
+
+func.func @mlp_state_rank(%x: tensor<?x64xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'sink.mlp_state_cos_bos' op operand #0 must be 3D tensor of 16-bit float or 32-bit float or 64-bit float values}}
+  %c = sink.mlp_state_cos_bos %x state "act" : tensor<?x64xf32> -> tensor<?x?xf32>
+  return %c : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @mlp_state_as_other_metric(%x: tensor<?x?x64xf32>) {
+  %c = sink.mlp_state_cos_bos %x state "up" : tensor<?x?x64xf32> -> tensor<?x?xf32>
+  // expected-error @+1 {{'sink.emit' op emits the result of sink.mlp_state_cos_bos state 'up' (metric 'mlp_up_cos_bos') as metric 'mlp_gate_cos_bos'}}
+  sink.emit %c probe 0 layer 0 metric "mlp_gate_cos_bos" : tensor<?x?xf32>
   return
 }

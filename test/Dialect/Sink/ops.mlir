@@ -72,6 +72,38 @@ func.func @keys_and_values(%k: tensor<?x2x?x12xf32>, %v: tensor<1x4x8x16xf16>) {
   return
 }
 
+// MLP-internal states [B, T, F] of any width and float type, one op for all
+// six: the state names the metric.
+// CHECK-LABEL: func.func @mlp_states
+// CHECK-SAME: (%[[IN:.*]]: tensor<?x?x48xf32>, %[[G:.*]]: tensor<?x?x128xf32>, %[[A:.*]]: tensor<1x8x128xf16>)
+func.func @mlp_states(%in: tensor<?x?x48xf32>, %gate: tensor<?x?x128xf32>, %act: tensor<1x8x128xf16>) {
+  // CHECK: %[[CI:.*]] = sink.mlp_state_cos_bos %[[IN]] state "input" : tensor<?x?x48xf32> -> tensor<?x?xf32>
+  %ci = sink.mlp_state_cos_bos %in state "input" : tensor<?x?x48xf32> -> tensor<?x?xf32>
+  // CHECK-NEXT: sink.emit %[[CI]] probe 9 layer 0 metric "mlp_input_cos_bos" : tensor<?x?xf32>
+  sink.emit %ci probe 9 layer 0 metric "mlp_input_cos_bos" : tensor<?x?xf32>
+  // CHECK-NEXT: %[[CG:.*]] = sink.mlp_state_cos_bos %[[G]] state "gate" : tensor<?x?x128xf32> -> tensor<?x?xf32>
+  %cg = sink.mlp_state_cos_bos %gate state "gate" : tensor<?x?x128xf32> -> tensor<?x?xf32>
+  // CHECK-NEXT: sink.emit %[[CG]] probe 10 layer 0 metric "mlp_gate_cos_bos" : tensor<?x?xf32>
+  sink.emit %cg probe 10 layer 0 metric "mlp_gate_cos_bos" : tensor<?x?xf32>
+  // CHECK-NEXT: %[[CU:.*]] = sink.mlp_state_cos_bos %[[G]] state "up"
+  %cu = sink.mlp_state_cos_bos %gate state "up" : tensor<?x?x128xf32> -> tensor<?x?xf32>
+  // CHECK-NEXT: sink.emit %[[CU]] probe 11 layer 0 metric "mlp_up_cos_bos"
+  sink.emit %cu probe 11 layer 0 metric "mlp_up_cos_bos" : tensor<?x?xf32>
+  // CHECK-NEXT: %[[CA:.*]] = sink.mlp_state_cos_bos %[[A]] state "act" : tensor<1x8x128xf16> -> tensor<1x8xf32>
+  %ca = sink.mlp_state_cos_bos %act state "act" : tensor<1x8x128xf16> -> tensor<1x8xf32>
+  // CHECK-NEXT: sink.emit %[[CA]] probe 12 layer 0 metric "mlp_act_cos_bos" : tensor<1x8xf32>
+  sink.emit %ca probe 12 layer 0 metric "mlp_act_cos_bos" : tensor<1x8xf32>
+  // CHECK-NEXT: %[[CP:.*]] = sink.mlp_state_cos_bos %[[G]] state "gated"
+  %cp = sink.mlp_state_cos_bos %gate state "gated" : tensor<?x?x128xf32> -> tensor<?x?xf32>
+  // CHECK-NEXT: sink.emit %[[CP]] probe 13 layer 0 metric "mlp_gated_cos_bos"
+  sink.emit %cp probe 13 layer 0 metric "mlp_gated_cos_bos" : tensor<?x?xf32>
+  // CHECK-NEXT: %[[CO:.*]] = sink.mlp_state_cos_bos %[[IN]] state "output"
+  %co = sink.mlp_state_cos_bos %in state "output" : tensor<?x?x48xf32> -> tensor<?x?xf32>
+  // CHECK-NEXT: sink.emit %[[CO]] probe 14 layer 0 metric "mlp_output_cos_bos"
+  sink.emit %co probe 14 layer 0 metric "mlp_output_cos_bos" : tensor<?x?xf32>
+  return
+}
+
 // A measurement may be emitted from any f32 tensor of the metric's rank, and
 // shapes only need to agree where both sides are static.
 // CHECK-LABEL: func.func @emit_any_value
@@ -85,6 +117,7 @@ func.func @emit_any_value(%v: tensor<2x5xf32>, %x: tensor<2x?x8xf32>) {
 
 // GENERIC: "sink.emit"(%{{.*}}) <{layer = 3 : i64, metric = "bos_mass", probe = 0 : i64}> : (tensor<?xf32>) -> ()
 // GENERIC: "sink.recv"(%{{.*}}) : (tensor<?x4x?x?xf32>) -> tensor<?x?xf32>
+// GENERIC: "sink.mlp_state_cos_bos"(%{{.*}}) <{state = "gate"}> : (tensor<?x?x128xf32>) -> tensor<?x?xf32>
 
 // Measurements are pure: unused ones fold away, emits stay.
 // RUN: sinkc-opt %s --canonicalize | FileCheck %s --check-prefix=DCE

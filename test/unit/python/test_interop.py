@@ -71,10 +71,12 @@ class TraceReader(unittest.TestCase):
         # Byte-level models store no token texts (older traces neither).
         self.assertEqual(record.token_texts, [])
         self.assertEqual(list(record.layers), list(range(8)))
-        # The fake model measures the metrics of schema version 1, all but
-        # key_norm and value_norm; its trace is written as version 1.
+        # The fake model measures the metrics of schema version 1, none of
+        # the key and value norms (version 2) and MLP states (version 3); its
+        # trace is written as version 1.
         self.assertEqual(record.metrics, list(sinktrace.METRICS[:7]))
         self.assertIsNone(record.measurements[0].key_norm)
+        self.assertIsNone(record.measurements[0].mlp_gate_cos_bos)
         recv = record.metric("recv")
         self.assertEqual(recv.shape, (8, 10))
         self.assertAlmostEqual(float(recv[6, 6]), 0.45, places=6)
@@ -208,6 +210,20 @@ class MetricsDefinedOnce(unittest.TestCase):
         self.assertEqual([(name, int(value)) for name, value in enum],
                          [(row[0], i)
                           for i, row in enumerate(self.definitions())])
+
+
+    def test_every_per_token_metric_has_a_layer_field(self):
+        import dataclasses
+        import re
+        schema = open(os.path.join(self.REPO, "runtime", "schema",
+                                   "sink_trace.fbs")).read()
+        body = re.search(r"table Layer \{([^}]*)\}", schema).group(1)
+        fields = re.findall(r"^\s*(\w+):", body, re.M)
+        python = [f.name for f in dataclasses.fields(sinktrace.Layer)]
+        for row in self.definitions():
+            if row[4] == "true":
+                self.assertIn(row[1], fields)
+                self.assertIn(row[1], python)
 
 
 class TensorFiles(unittest.TestCase):

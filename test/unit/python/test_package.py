@@ -98,7 +98,10 @@ class InstalledPackage(unittest.TestCase):
             for name in ("record", "prompt", "batch_row", "layer", "position", "token"):
                 self.assertEqual(int(row_got[name]), int(row_want[name]), name)
             for name in ("recv", "hidden_norm", "hidden_cos_bos", "mlp_norm",
-                         "mlp_cos_bos", "key_norm", "value_norm"):
+                         "mlp_cos_bos", "key_norm", "value_norm",
+                         "mlp_input_cos_bos", "mlp_gate_cos_bos",
+                         "mlp_up_cos_bos", "mlp_act_cos_bos",
+                         "mlp_gated_cos_bos", "mlp_output_cos_bos"):
                 a, b = row_got[name], row_want[name]
                 if b == "":
                     self.assertTrue(a == "" or math.isnan(float(a)), (name, a))

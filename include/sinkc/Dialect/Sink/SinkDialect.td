@@ -35,6 +35,7 @@ def Sink_Dialect : Dialect {
     | `sink.mlp_cos_bos` | MLP output, block input `[B,T,D]` | `[B,T]` |
     | `sink.key_norm` | keys `[B,Hkv,T,d]` | `[B,T]` |
     | `sink.value_norm` | values `[B,Hkv,T,d]` | `[B,T]` |
+    | `sink.mlp_state_cos_bos` | an MLP-internal state `[B,T,F]` | `[B,T]` |
 
     Only `sink.emit` has a side effect; a measurement nobody emits is dead
     code and folds away.

@@ -23,9 +23,21 @@ llvm::ArrayRef<llvm::StringLiteral> getMetricNames();
 /// True for a name in getMetricNames().
 bool isMetricName(llvm::StringRef name);
 
-/// The --instrument group of a metric (attn, hidden, mlp, kv), or "" for an
-/// unknown name.
+/// The --instrument group of a metric (attn, hidden, mlp, kv, mlpstates), or
+/// "" for an unknown name.
 llvm::StringRef getMetricGroup(llvm::StringRef metric);
+
+/// The group of the MLP-state cosines, whose metrics are spelled
+/// mlp_<state>_cos_bos.
+inline constexpr llvm::StringLiteral kMlpStatesGroup = "mlpstates";
+
+/// The metric of MLP state `state` (gate -> mlp_gate_cos_bos, a string of
+/// getMetricNames()), or "" when there is no such state.
+llvm::StringRef getMlpStateMetric(llvm::StringRef state);
+
+/// The state that an mlpstates metric measures (mlp_gate_cos_bos -> gate),
+/// or "" for any other metric.
+llvm::StringRef getMlpState(llvm::StringRef metric);
 
 /// Rank of a metric's probe: 1 for bos_mass ([B]), 2 for the others.
 int64_t getMetricRank(llvm::StringRef metric);

@@ -1,7 +1,7 @@
 //===- SinkOps.td - sink operation definitions -------------*- tablegen -*-===//
 //
-// The measurements of docs/metrics.md (one op per metric) and the op that
-// hands a measurement to the runtime.
+// The measurements of docs/metrics.md (one op per metric, one for the six
+// MLP states) and the op that hands a measurement to the runtime.
 //
 //===----------------------------------------------------------------------===//
 
@@ -447,6 +447,62 @@ def Sink_MlpNormCapOp
   let assemblyFormat = [{
     $mlp (`reference` `(` $reference^ `)`)? attr-dict `:`
     functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// MLP-internal states
+//===----------------------------------------------------------------------===//
+
+// One op for the six states rather than six ops: they are the same
+// reduction (hidden_cos_bos's) on tensors of different widths, and the
+// `state` attribute names the metric. Its verifier is hand-written because
+// the metric is not a constant of the op class.
+def Sink_MlpStateCosBosOp : Sink_Op<"mlp_state_cos_bos", [Pure]> {
+  let summary = "cosine of every token's MLP-internal state with position "
+                "0's same state";
+  let description = [{
+    `mlp_<state>_cos_bos[b, t] = cos(s[b, t, :], s[b, 0, :])` for one state
+    `s` `[B, T, F]` of a block's MLP, the width `F` being the hidden size or
+    the MLP's intermediate size. `state` is one of
+
+    - `input`: the MLP's input, after its norm (`[B, T, D]`);
+    - `gate`: the gate projection of a gated MLP, or the first projection
+      `fc_in` of a plain one (biases included);
+    - `up`: the up projection of a gated MLP;
+    - `act`: the activation of the gate (of `fc_in`);
+    - `gated`: `act * up` of a gated MLP, the down projection's input;
+    - `output`: the MLP output (the value added to the residual stream).
+
+    Unlike `sink.mlp_cos_bos`, which compares every MLP output with the
+    *block input* of position 0, every state is compared with position 0's
+    *same* state (the MLP-state analysis of Wong et al., arXiv 2512.22213).
+    The metric is `mlp_<state>_cos_bos`; the states are the rows of group
+    `mlpstates` in runtime/include/sinkrt/Metrics.def. A zero vector gives
+    NaN.
+
+    ```mlir
+    %c = sink.mlp_state_cos_bos %gate state "gate"
+        : tensor<?x?x256xf32> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Sink_HiddenStates:$input, StrAttr:$state);
+  let results = (outs Sink_PerBatchRow:$result);
+  let assemblyFormat = [{
+    $input `state` $state attr-dict `:` type($input) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::llvm::StringRef":$state), [{
+      build($_builder, $_state,
+            getMetricResultType(getMlpStateMetric(state), input.getType()),
+            input, $_builder.getStringAttr(state));
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The metric the op measures, mlp_<state>_cos_bos (a string of
+    /// getMetricNames()); empty for an unknown state.
+    ::llvm::StringRef getMetricName();
   }];
   let hasVerifier = 1;
 }

@@ -17,12 +17,14 @@ right before anything is compared: its logits must match R.npz's PyTorch `logits
 (and its softmax probabilities R.npz's `attentions` where present) to 1e-4 of their
 largest magnitude. Then every key_norm and value_norm of the trace must be within
 --rtol of the reference, relative to each value. Nothing sinkc produced is used
-as a reference.
+as a reference. check_mlpstates.py compares the MLP states of the same forward
+pass.
 
 Prints one line per metric and exits 1 on any failure.
 """
 import argparse
 import math
+import os
 import sys
 
 import numpy as np
@@ -31,7 +33,8 @@ from onnx import numpy_helper
 
 
 def fail(message):
-    print(f"check_kv: error: {message}", file=sys.stderr)
+    program = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    print(f"{program}: error: {message}", file=sys.stderr)
     sys.exit(1)
 
 
@@ -149,6 +152,19 @@ class Attention:
         return out
 
 
+class Mlp:
+    """The internal states of every layer's MLP (docs/metrics.md, group
+    mlpstates): input (after the norm), gate (fc_in of a plain MLP), up, act,
+    gated (act * up) and output, each [B, T, F]; a plain MLP has no up and
+    no gated."""
+
+    def __init__(self):
+        self.layers = []
+
+    def record(self, **states):
+        self.layers.append(states)
+
+
 def heads(x, count):
     """[B, T, count * d] -> [B, count, T, d]."""
     b, t, width = x.shape
@@ -190,7 +206,7 @@ def forward_llama(p, ids, layers, n_heads):
     head_dim = 2 * inv_freq.size
     cos, sin = rope_tables(inv_freq, ids.shape[1])
     x = embed[ids]
-    attn = Attention()
+    attn, mlp = Attention(), Mlp()
     for _ in range(layers):
         h = rms(x, p.take("Mul", [d]))
 
@@ -215,9 +231,12 @@ def forward_llama(p, ids, layers, n_heads):
         x = x + merge(out) @ p.take("MatMul")
         h = rms(x, p.take("Mul", [d]))
         gate, up = h @ p.take("MatMul"), h @ p.take("MatMul")
-        x = x + (gate / (1 + np.exp(-gate)) * up) @ p.take("MatMul")
+        act = gate / (1 + np.exp(-gate))
+        out = (act * up) @ p.take("MatMul")
+        mlp.record(input=h, gate=gate, up=up, act=act, gated=act * up, output=out)
+        x = x + out
     logits = rms(x, p.take("Mul", [d])) @ p.take("MatMul")
-    return logits, attn
+    return logits, attn, mlp
 
 
 def forward_gpt2(p, ids, layers, n_heads):
@@ -226,7 +245,7 @@ def forward_gpt2(p, ids, layers, n_heads):
     wpe = p.take("Gather")
     d = wte.shape[1]
     x = wte[ids] + wpe[np.arange(ids.shape[1])]
-    attn = Attention()
+    attn, mlp = Attention(), Mlp()
     for _ in range(layers):
         h = p.layer_norm(x, eps)
         qkv = h @ p.take("Gemm", [d, 3 * d])
@@ -237,10 +256,12 @@ def forward_gpt2(p, ids, layers, n_heads):
         hidden = h @ p.take("Gemm")
         gelu = 0.5 * hidden * (1 + np.tanh(math.sqrt(2 / math.pi) *
                                            (hidden + 0.044715 * hidden ** 3)))
-        x = x + gelu @ p.take("Gemm")
+        out = gelu @ p.take("Gemm")
+        mlp.record(input=h, gate=hidden, act=gelu, output=out)
+        x = x + out
     x = p.layer_norm(x, eps)
     # Tied: the output projection is a transpose of the embedding.
-    return x @ p.take("Transpose", wte.shape).T, attn
+    return x @ p.take("Transpose", wte.shape).T, attn, mlp
 
 
 def forward_opt(p, ids, layers, n_heads):
@@ -250,7 +271,7 @@ def forward_opt(p, ids, layers, n_heads):
     d = embed.shape[1]
     # OPT's learned positions start at offset 2.
     x = embed[ids] + positions[np.arange(ids.shape[1]) + 2]
-    attn = Attention()
+    attn, mlp = Attention(), Mlp()
 
     def linear(h):
         w = p.take("MatMul", [d, d])
@@ -264,11 +285,14 @@ def forward_opt(p, ids, layers, n_heads):
         out = attn(q, k, v)
         x = x + linear(merge(out))
         h = p.layer_norm(x, eps)
-        hidden = np.maximum(h @ p.take("Gemm").T, 0)
-        x = x + hidden @ p.take("Gemm").T
+        fc1 = h @ p.take("Gemm").T
+        hidden = np.maximum(fc1, 0)
+        out = hidden @ p.take("Gemm").T
+        mlp.record(input=h, gate=fc1, act=hidden, output=out)
+        x = x + out
     x = p.layer_norm(x, eps)
     # Tied: the output projection is a transpose of the embedding.
-    return x @ p.take("Transpose", embed.shape).T, attn
+    return x @ p.take("Transpose", embed.shape).T, attn, mlp
 
 
 def forward_neox(p, ids, layers, n_heads):
@@ -280,7 +304,7 @@ def forward_neox(p, ids, layers, n_heads):
     x = embed[ids]
     cos, sin = rope_tables(p.inv_freq, ids.shape[1])
     rotary = 2 * p.inv_freq.size
-    attn = Attention()
+    attn, mlp = Attention(), Mlp()
     for _ in range(layers):
         h = p.layer_norm(x, eps)
         qkv = h @ p.take("MatMul", [d, 3 * d]) + p.take("Add", [3 * d])
@@ -298,12 +322,13 @@ def forward_neox(p, ids, layers, n_heads):
         attention = merge(out) @ p.take("MatMul", [d, d]) + p.take("Add", [d])
         # The export reads the MLP input from the attention's LayerNorm: the
         # two norms have equal weights and the exporter shares them.
-        mlp = h @ p.take("MatMul") + p.take("Add")
-        mlp = 0.5 * mlp * (1 + np.vectorize(math.erf)(mlp / math.sqrt(2)))
-        mlp = mlp @ p.take("MatMul") + p.take("Add", [d])
-        x = x + attention + mlp
+        fc_in = h @ p.take("MatMul") + p.take("Add")
+        act = 0.5 * fc_in * (1 + np.vectorize(math.erf)(fc_in / math.sqrt(2)))
+        out = act @ p.take("MatMul") + p.take("Add", [d])
+        mlp.record(input=h, gate=fc_in, act=act, output=out)
+        x = x + attention + out
     x = p.layer_norm(x, eps)
-    return x @ p.take("MatMul"), attn
+    return x @ p.take("MatMul"), attn, mlp
 
 
 FAMILIES = {"llama": forward_llama, "gpt2": forward_gpt2, "opt": forward_opt,
@@ -329,16 +354,22 @@ def compare(what, actual, reference, rtol):
     return ok
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def argument_parser(doc):
+    """The options of this script and of the scripts that share its forward pass."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--python", required=True)
     parser.add_argument("--trace", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--family", required=True, choices=sorted(FAMILIES))
     parser.add_argument("--ref", required=True)
     parser.add_argument("--rtol", type=float, default=1e-5)
-    args = parser.parse_args()
+    return parser
 
+
+def checked_forward(args):
+    """The trace and the float64 forward pass of its model on the prompts of the
+    reference file, proven against PyTorch's logits (and attention probabilities):
+    (trace, input ids, Attention, Mlp)."""
     sys.path.insert(0, args.python)
     import sinktrace
     trace = sinktrace.load(args.trace)
@@ -347,7 +378,7 @@ def main():
     ids = np.asarray(ref["input_ids"], dtype=np.int64)
 
     params = Parameters(onnx.load(args.model))
-    logits, attn = FAMILIES[args.family](params, ids, layers, n_heads)
+    logits, attn, mlp = FAMILIES[args.family](params, ids, layers, n_heads)
     params.done()
 
     # The forward pass reads the weights right: PyTorch's own outputs.
@@ -366,12 +397,19 @@ def main():
 
     if len(trace.records) != ids.shape[0]:
         fail(f"the trace has {len(trace.records)} records for {ids.shape[0]} prompts")
+    for row, record in enumerate(trace.records):
+        if not np.array_equal(record.tokens, ids[row]):
+            fail(f"record {row} has other tokens than input_ids[{row}]")
+    return trace, ids, attn, mlp
+
+
+def main():
+    args = argument_parser(__doc__).parse_args()
+    trace, _, attn, _ = checked_forward(args)
     ok = True
     for metric, tensors in (("key_norm", attn.keys), ("value_norm", attn.values)):
         reference = np.stack([head_mean_norms(x) for x in tensors], axis=1)  # [B, L, T]
         for row, record in enumerate(trace.records):
-            if not np.array_equal(record.tokens, ids[row]):
-                fail(f"record {row} has other tokens than input_ids[{row}]")
             ok &= compare(f"{metric} record {row}", record.metric(metric),
                           reference[row], args.rtol)
     sys.exit(0 if ok else 1)
