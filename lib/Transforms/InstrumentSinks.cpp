@@ -265,12 +265,9 @@ void measureAfter(OpBuilder &b, Value value, MetricFilter selected,
 
 llvm::Expected<std::vector<ProbeRecord>>
 instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
-  auto layersAttr = module->getAttrOfType<IntegerAttr>(kLayersAttrName);
-  if (!layersAttr)
-    return makeError("the module has no recognized decoder blocks (no '" +
-                     kLayersAttrName +
-                     "' attribute); run sinkc-recognize-transformer first");
-  int64_t numLayers = layersAttr.getInt();
+  llvm::Expected<int64_t> numLayers = recognizedLayerCount(module, spec.layers);
+  if (!numLayers)
+    return numLayers.takeError();
   std::map<int64_t, MarkedBlock> blocks;
   auto record = [&](Value value, DictionaryAttr attrs) {
     if (!attrs)
@@ -300,12 +297,7 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
 
   SmallVector<int64_t> layers = spec.layers;
   if (spec.allLayers)
-    layers = llvm::to_vector(llvm::seq<int64_t>(0, numLayers));
-  for (int64_t layer : layers)
-    if (layer >= numLayers)
-      return makeError("layer " + Twine(layer) + " is beyond the model's " +
-                       Twine(numLayers) + " layers (0-" + Twine(numLayers - 1) +
-                       ")");
+    layers = llvm::to_vector(llvm::seq<int64_t>(0, *numLayers));
 
   std::vector<ProbeRecord> probes;
   // The driver runs this outside a pass manager, which would load the

@@ -146,16 +146,10 @@ llvm::Error interveneMlpNormCap(ModuleOp module, const MlpNormCapSpec &spec,
                                 StringRef referenceName) {
   if (llvm::Error e = checkMlpNormCapSpec(spec))
     return e;
-  auto layersAttr = module->getAttrOfType<IntegerAttr>(kLayersAttrName);
-  if (!layersAttr)
-    return makeError("the module has no recognized decoder blocks (no '" +
-                     kLayersAttrName +
-                     "' attribute); run sinkc-recognize-transformer first");
-  int64_t numLayers = layersAttr.getInt();
-  if (spec.layer >= numLayers)
-    return makeError("layer " + Twine(spec.layer) + " is beyond the model's " +
-                     Twine(numLayers) + " layers (0-" + Twine(numLayers - 1) +
-                     ")");
+  if (llvm::Expected<int64_t> numLayers =
+          recognizedLayerCount(module, {spec.layer});
+      !numLayers)
+    return numLayers.takeError();
 
   // The marked MLP output of the layer, and its block input (the shape of a
   // flattened MLP output).

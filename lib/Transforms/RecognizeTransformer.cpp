@@ -455,6 +455,22 @@ std::optional<TransformerStructure> readRecognizedStructure(ModuleOp module) {
   return TransformerStructure{layers.getInt(), heads.getInt()};
 }
 
+llvm::Expected<int64_t> recognizedLayerCount(ModuleOp module,
+                                             ArrayRef<int64_t> layers) {
+  auto layersAttr = module->getAttrOfType<IntegerAttr>(kLayersAttrName);
+  if (!layersAttr)
+    return makeError("the module has no recognized decoder blocks (no '" +
+                     kLayersAttrName +
+                     "' attribute); run sinkc-recognize-transformer first");
+  int64_t numLayers = layersAttr.getInt();
+  for (int64_t layer : layers)
+    if (layer >= numLayers)
+      return makeError("layer " + Twine(layer) + " is beyond the model's " +
+                       Twine(numLayers) + " layers (0-" + Twine(numLayers - 1) +
+                       ")");
+  return numLayers;
+}
+
 void clearRecognitionMarks(ModuleOp module, StringRef entryName) {
   if (auto function = module.lookupSymbol<func::FuncOp>(entryName))
     clearMarks(module, function);

@@ -10,6 +10,7 @@
 #define SINKC_TRANSFORMS_INSTRUMENTATION_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -52,6 +53,13 @@ recognizeTransformer(mlir::ModuleOp module, llvm::StringRef entryName = "main");
 /// module; nullopt when it has not run or did not finish.
 std::optional<TransformerStructure>
 readRecognizedStructure(mlir::ModuleOp module);
+
+/// The number of decoder blocks sinkc-recognize-transformer marked, for the
+/// passes that act on its marks: an error when it has not run, or when a
+/// selected layer (every one of `layers`) is beyond the model.
+llvm::Expected<int64_t>
+recognizedLayerCount(mlir::ModuleOp module,
+                     llvm::ArrayRef<int64_t> layers = {});
 
 void clearRecognitionMarks(mlir::ModuleOp module,
                            llvm::StringRef entryName = "main");
