@@ -62,7 +62,8 @@ void buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   const bool instrument = !options.instrumentMetrics.empty();
-  if (instrument || options.intervention)
+  const bool capture = !options.captureStates.empty();
+  if (instrument || capture || options.intervention)
     pm.addPass(createRecognizeTransformer(
         RecognizeTransformerOptions{kEntryFunctionName.str()}));
   if (const std::optional<MlpNormCapSpec> &cap = options.intervention) {
@@ -75,13 +76,18 @@ void buildTfmPipeline(OpPassManager &pm, const TfmPipelineOptions &options) {
                                 options.steerVector.end());
     capOptions.referenceName = options.steerVectorName;
     pm.addPass(createInterveneMlpNormCap(capOptions));
-    if (!instrument)
+    if (!instrument && !capture)
       pm.addPass(createClearRecognitionMarks(
           ClearRecognitionMarksOptions{kEntryFunctionName.str()}));
   }
   if (instrument)
     pm.addPass(createInstrumentSinks(InstrumentSinksOptions{
         options.instrumentLayers, options.instrumentMetrics}));
+  // After the intervention, like the instrumentation: a captured mlp_out is
+  // what the block adds to the residual stream.
+  if (capture)
+    pm.addPass(createCaptureStates(
+        CaptureStatesOptions{options.captureLayers, options.captureStates}));
   if (options.logits != "all")
     pm.addPass(createSelectLogits(
         SelectLogitsOptions{kEntryFunctionName.str(), options.logits}));
@@ -197,6 +203,16 @@ struct PrepareTfmOptions : public PassPipelineOptions<PrepareTfmOptions> {
       llvm::cl::desc("Metric groups or names to instrument (the metrics= of "
                      "sinkc --instrument); empty: no instrumentation"),
       llvm::cl::init("")};
+  Option<std::string> captureLayers{
+      *this, "capture-layers",
+      llvm::cl::desc("Layers whose states to capture: all, or a list like "
+                     "2-5,7 (the layers= of sinkc --capture)"),
+      llvm::cl::init("all")};
+  Option<std::string> captureStates{
+      *this, "capture-states",
+      llvm::cl::desc("States to capture (the states= of sinkc --capture); "
+                     "empty: no capture"),
+      llvm::cl::init("")};
   Option<std::string> intervene{
       *this, "intervene",
       llvm::cl::desc("The steering intervention (sinkc --intervene), e.g. "
@@ -254,8 +270,8 @@ void registerSinkcPipelines() {
   // spec's fault, as sinkc's --intervene does.
   registerPassPipeline(
       "sinkc-prepare-tfm",
-      "sinkc's simplification, recognition, intervention, instrumentation "
-      "and logit selection (sinkc --emit=tfm-raw to --emit=tfm)",
+      "sinkc's simplification, recognition, intervention, instrumentation, "
+      "capture and logit selection (sinkc --emit=tfm-raw to --emit=tfm)",
       [](OpPassManager &pm, StringRef text,
          function_ref<LogicalResult(const Twine &)> errorHandler) {
         PrepareTfmOptions options;
@@ -264,6 +280,8 @@ void registerSinkcPipelines() {
         TfmPipelineOptions tfm;
         tfm.instrumentLayers = options.instrumentLayers;
         tfm.instrumentMetrics = options.instrumentMetrics;
+        tfm.captureLayers = options.captureLayers;
+        tfm.captureStates = options.captureStates;
         tfm.logits = options.logits;
         if (!options.intervene.empty()) {
           std::string spec = options.intervene;

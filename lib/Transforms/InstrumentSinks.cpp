@@ -3,7 +3,9 @@
 // Acts on the marks of sinkc-recognize-transformer: inserts the sink
 // measurements of the selected layers and metrics right after the marked
 // ops, each followed by a sink.emit with a fresh probe id. Also parses the
-// --instrument spec of the driver.
+// --instrument spec of the driver, and holds what the passes acting on the
+// marks share (Instrumentation.h: the marked blocks, views of flattened
+// states, the layer lists and keys of the driver's specs).
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,57 +58,109 @@ SmallVector<StringRef> expandMetric(StringRef name) {
   return members;
 }
 
-llvm::Expected<int64_t> parseLayer(StringRef text, StringRef item) {
+llvm::Expected<int64_t> parseLayer(StringRef text, StringRef item,
+                                   StringRef specName) {
   int64_t layer;
   if (text.empty() || text.getAsInteger(10, layer) || layer < 0)
-    return makeError("bad layer '" + item +
-                     "' in the instrument spec: expected a layer number, a "
-                     "range like 2-5, or 'all'");
+    return makeError("bad layer '" + item + "' in the " + specName +
+                     " spec: expected a layer number, a range like 2-5, or "
+                     "'all'");
   return layer;
 }
 
 } // namespace
+
+llvm::Error parseLayerList(StringRef text, StringRef specName, bool &allLayers,
+                           SmallVectorImpl<int64_t> &layers) {
+  text = text.trim();
+  layers.clear();
+  if (text.empty())
+    return makeError("no layers in the " + specName +
+                     " spec: write layers=all or a list like layers=2-5,7");
+  if (text == "all") {
+    allLayers = true;
+    return llvm::Error::success();
+  }
+  allLayers = false;
+  std::set<int64_t> selected;
+  SmallVector<StringRef> items;
+  text.split(items, ',');
+  for (StringRef item : items) {
+    item = item.trim();
+    if (item == "all")
+      return makeError("'all' cannot be combined with other layers in the " +
+                       specName + " spec");
+    auto [first, last] = item.split('-');
+    llvm::Expected<int64_t> begin = parseLayer(first.trim(), item, specName);
+    if (!begin)
+      return begin.takeError();
+    int64_t end = *begin;
+    if (item.contains('-')) {
+      llvm::Expected<int64_t> parsed = parseLayer(last.trim(), item, specName);
+      if (!parsed)
+        return parsed.takeError();
+      end = *parsed;
+      if (end < *begin)
+        return makeError("empty layer range '" + item + "' in the " + specName +
+                         " spec");
+    }
+    for (int64_t layer = *begin; layer <= end; ++layer)
+      selected.insert(layer);
+  }
+  layers.assign(selected.begin(), selected.end());
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::map<std::string, std::string>>
+splitSpecKeys(StringRef text, StringRef specName, ArrayRef<StringRef> keys) {
+  // "layers=..., metrics=..." for messages.
+  auto listKeys = [&](StringRef conjunction) {
+    std::string list;
+    for (auto [index, key] : llvm::enumerate(keys)) {
+      if (index)
+        list +=
+            index + 1 == keys.size() ? (" " + conjunction + " ").str() : ", ";
+      list += (key + "=...").str();
+    }
+    return list;
+  };
+  std::map<std::string, SmallVector<std::string>> values;
+  std::string key;
+  SmallVector<StringRef> items;
+  text.split(items, ',');
+  for (StringRef item : items) {
+    item = item.trim();
+    if (item.contains('=')) {
+      auto [name, value] = item.split('=');
+      key = name.trim().str();
+      if (!llvm::is_contained(keys, key))
+        return makeError("unknown key '" + key + "' in the " + specName +
+                         " spec: expected " + listKeys("and"));
+      if (values.count(key))
+        return makeError("'" + key + "=' given twice in the " + specName +
+                         " spec");
+      values[key].push_back(value.trim().str());
+      continue;
+    }
+    if (key.empty())
+      return makeError("'" + item + "' in the " + specName +
+                       " spec has no key: write " + listKeys("or"));
+    values[key].push_back(item.str());
+  }
+  std::map<std::string, std::string> joined;
+  for (auto &[name, parts] : values)
+    joined[name] = llvm::join(parts, ",");
+  return joined;
+}
 
 llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
                                                    StringRef metrics) {
   InstrumentSpec spec;
   spec.layersText = layers.trim().str();
   spec.metricsText = metrics.trim().str();
-  layers = layers.trim();
-  if (layers.empty())
-    return makeError("no layers in the instrument spec: write layers=all or "
-                     "a list like layers=2-5,7");
-  if (layers == "all") {
-    spec.allLayers = true;
-  } else {
-    spec.allLayers = false;
-    std::set<int64_t> selected;
-    SmallVector<StringRef> items;
-    layers.split(items, ',');
-    for (StringRef item : items) {
-      item = item.trim();
-      if (item == "all")
-        return makeError("'all' cannot be combined with other layers in the "
-                         "instrument spec");
-      auto [first, last] = item.split('-');
-      llvm::Expected<int64_t> begin = parseLayer(first.trim(), item);
-      if (!begin)
-        return begin.takeError();
-      int64_t end = *begin;
-      if (item.contains('-')) {
-        llvm::Expected<int64_t> parsed = parseLayer(last.trim(), item);
-        if (!parsed)
-          return parsed.takeError();
-        end = *parsed;
-        if (end < *begin)
-          return makeError("empty layer range '" + item +
-                           "' in the instrument spec");
-      }
-      for (int64_t layer = *begin; layer <= end; ++layer)
-        selected.insert(layer);
-    }
-    spec.layers.assign(selected.begin(), selected.end());
-  }
+  if (llvm::Error e =
+          parseLayerList(layers, "instrument", spec.allLayers, spec.layers))
+    return std::move(e);
 
   metrics = metrics.trim();
   if (metrics.empty())
@@ -142,46 +196,46 @@ llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef text) {
   if (text.trim().empty())
     return makeError("empty instrument spec: write e.g. "
                      "layers=all,metrics=attn,mlp,hidden");
-  std::map<std::string, SmallVector<std::string>> values;
-  std::string key;
-  SmallVector<StringRef> items;
-  text.split(items, ',');
-  for (StringRef item : items) {
-    item = item.trim();
-    if (item.contains('=')) {
-      auto [name, value] = item.split('=');
-      key = name.trim().str();
-      if (key != "layers" && key != "metrics")
-        return makeError("unknown key '" + key +
-                         "' in the instrument spec: expected layers=... and "
-                         "metrics=...");
-      if (values.count(key))
-        return makeError("'" + key + "=' given twice in the instrument spec");
-      values[key].push_back(value.trim().str());
-      continue;
-    }
-    if (key.empty())
-      return makeError("'" + item +
-                       "' in the instrument spec has no key: write "
-                       "layers=... or metrics=...");
-    values[key].push_back(item.str());
-  }
+  llvm::Expected<std::map<std::string, std::string>> values =
+      splitSpecKeys(text, "instrument", {"layers", "metrics"});
+  if (!values)
+    return values.takeError();
   auto joined = [&](StringRef name, StringRef fallback) -> std::string {
-    auto found = values.find(name.str());
-    return found == values.end() ? fallback.str()
-                                 : llvm::join(found->second, ",");
+    auto found = values->find(name.str());
+    return found == values->end() ? fallback.str() : found->second;
   };
   return parseInstrumentSpec(joined("layers", "all"), joined("metrics", "all"));
 }
 
-namespace {
-
-/// The marked values of one decoder block.
-struct MarkedBlock {
-  Value input;
-  Value probs;
-  Value mlpOutput;
-};
+std::map<int64_t, MarkedBlock> findMarkedBlocks(ModuleOp module) {
+  std::map<int64_t, MarkedBlock> blocks;
+  auto record = [&](Value value, DictionaryAttr attrs) {
+    if (!attrs)
+      return;
+    auto layer = attrs.getAs<IntegerAttr>(kLayerAttrName);
+    auto role = attrs.getAs<StringAttr>(kRoleAttrName);
+    if (!layer || !role)
+      return;
+    MarkedBlock &block = blocks[layer.getInt()];
+    if (role.getValue() == kRoleBlockInput)
+      block.input = value;
+    else if (role.getValue() == kRoleAttentionProbs)
+      block.probs = value;
+    else if (role.getValue() == kRoleMlpOutput)
+      block.mlpOutput = value;
+  };
+  module.walk([&](Operation *op) {
+    if (auto function = dyn_cast<FunctionOpInterface>(op)) {
+      if (!function.isExternal())
+        for (BlockArgument arg : function.getArguments())
+          record(arg, function.getArgAttrDict(arg.getArgNumber()));
+      return;
+    }
+    if (op->getNumResults() == 1)
+      record(op->getResult(0), op->getAttrDictionary());
+  });
+  return blocks;
+}
 
 void insertAfterDefinition(OpBuilder &b, Value value) {
   if (Operation *op = value.getDefiningOp())
@@ -190,25 +244,6 @@ void insertAfterDefinition(OpBuilder &b, Value value) {
     b.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
 }
 
-/// Whether a metric is one of those to measure.
-using MetricFilter = function_ref<bool(StringRef metric)>;
-/// Hands a measurement of `metric` to the runtime (sink.emit).
-using MetricEmitter = function_ref<void(Value measurement, StringRef metric)>;
-
-/// Measures `operands` with `MetricOp` at the builder's position when its
-/// metric is selected.
-template <typename MetricOp, typename... Operands>
-void measure(OpBuilder &b, Location loc, MetricFilter selected,
-             MetricEmitter emit, Operands... operands) {
-  StringRef metric = MetricOp::getMetricName();
-  if (selected(metric))
-    emit(MetricOp::create(b, loc, operands...).getResult(), metric);
-}
-
-/// `value` [B*T, F] viewed as [B, T, F], with B and T from the block input
-/// [B, T, D] (OPT flattens the tokens around its MLP, GPT-2's Gemm reads
-/// them flattened); `value` itself when it is [B, T, F] already. Created at
-/// the builder's position, which the block input must dominate.
 llvm::Expected<Value> viewAsTokens(OpBuilder &b, Value value, Value blockInput,
                                    int64_t layer, StringRef what) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -247,6 +282,23 @@ llvm::Expected<Value> viewAsTokens(OpBuilder &b, Value value, Value blockInput,
       .getResult();
 }
 
+namespace {
+
+/// Whether a metric is one of those to measure.
+using MetricFilter = function_ref<bool(StringRef metric)>;
+/// Hands a measurement of `metric` to the runtime (sink.emit).
+using MetricEmitter = function_ref<void(Value measurement, StringRef metric)>;
+
+/// Measures `operands` with `MetricOp` at the builder's position when its
+/// metric is selected.
+template <typename MetricOp, typename... Operands>
+void measure(OpBuilder &b, Location loc, MetricFilter selected,
+             MetricEmitter emit, Operands... operands) {
+  StringRef metric = MetricOp::getMetricName();
+  if (selected(metric))
+    emit(MetricOp::create(b, loc, operands...).getResult(), metric);
+}
+
 /// What a state of a plain MLP lacks, for messages.
 StringRef describeMissingState(StringRef state) {
   return state == "up" ? "the up projection" : "the product act * up";
@@ -268,32 +320,7 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
   llvm::Expected<int64_t> numLayers = recognizedLayerCount(module, spec.layers);
   if (!numLayers)
     return numLayers.takeError();
-  std::map<int64_t, MarkedBlock> blocks;
-  auto record = [&](Value value, DictionaryAttr attrs) {
-    if (!attrs)
-      return;
-    auto layer = attrs.getAs<IntegerAttr>(kLayerAttrName);
-    auto role = attrs.getAs<StringAttr>(kRoleAttrName);
-    if (!layer || !role)
-      return;
-    MarkedBlock &block = blocks[layer.getInt()];
-    if (role.getValue() == kRoleBlockInput)
-      block.input = value;
-    else if (role.getValue() == kRoleAttentionProbs)
-      block.probs = value;
-    else if (role.getValue() == kRoleMlpOutput)
-      block.mlpOutput = value;
-  };
-  module.walk([&](Operation *op) {
-    if (auto function = dyn_cast<FunctionOpInterface>(op)) {
-      if (!function.isExternal())
-        for (BlockArgument arg : function.getArguments())
-          record(arg, function.getArgAttrDict(arg.getArgNumber()));
-      return;
-    }
-    if (op->getNumResults() == 1)
-      record(op->getResult(0), op->getAttrDictionary());
-  });
+  std::map<int64_t, MarkedBlock> blocks = findMarkedBlocks(module);
 
   SmallVector<int64_t> layers = spec.layers;
   if (spec.allLayers)

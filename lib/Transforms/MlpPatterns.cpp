@@ -2,6 +2,7 @@
 
 #include "sinkc/Transforms/MlpPatterns.h"
 
+#include "sinkc/Dialect/Sink/SinkOps.h"
 #include "sinkc/Dialect/Tfm/TfmOps.h"
 #include "sinkc/Support/Error.h"
 #include "sinkc/Support/Location.h"
@@ -222,7 +223,13 @@ bool isTokenTensor(Value value) {
 llvm::Expected<MlpStates> findMlpStates(Value mlpOutput) {
   MlpStates states;
   states.output = mlpOutput;
-  std::optional<Projection> down = projectionOf(mlpOutput);
+  // sinkc-intervene-mlp-norm-cap moves the mark onto its cap (between OPT's
+  // reshapes of the tokens): the output is the capped value the block adds,
+  // the other states are the MLP's own, before the cap.
+  Value uncapped = mlpOutput;
+  if (auto cap = stripLayout(mlpOutput).getDefiningOp<sink::MlpNormCapOp>())
+    uncapped = cap.getMlp();
+  std::optional<Projection> down = projectionOf(uncapped);
   if (!down)
     return makeError("its MLP output " + describeValue(mlpOutput) +
                      " is not a projection (a tfm.matmul with a weight "

@@ -17,6 +17,16 @@ constexpr std::pair<Metric, const char *> kMetricNames[] = {
 #include "sinkrt/Metrics.def"
 };
 
+constexpr std::pair<CaptureState, const char *> kCaptureStateNames[] = {
+#define SINKRT_CAPTURE_STATE(Enumerator, Name) {CaptureState::Enumerator, Name},
+#include "sinkrt/CaptureStates.def"
+};
+
+constexpr std::pair<CaptureTokens, const char *> kCaptureTokensNames[] = {
+    {CaptureTokens::Sinks, "sinks"},
+    {CaptureTokens::SinksMatched, "sinks+matched"},
+};
+
 constexpr std::pair<TensorRole, const char *> kRoleNames[] = {
     {TensorRole::Tokens, "tokens"},
     {TensorRole::AttentionMask, "attention_mask"},
@@ -53,6 +63,22 @@ const std::vector<Metric> &perTokenMetrics() {
     return list;
   }();
   return metrics;
+}
+
+const char *captureStateName(CaptureState state) {
+  return lookupName(kCaptureStateNames, state);
+}
+
+std::optional<CaptureState> parseCaptureStateName(std::string_view name) {
+  return lookupValue(kCaptureStateNames, name);
+}
+
+const char *captureTokensName(CaptureTokens tokens) {
+  return lookupName(kCaptureTokensNames, tokens);
+}
+
+std::optional<CaptureTokens> parseCaptureTokensName(std::string_view name) {
+  return lookupValue(kCaptureTokensNames, name);
 }
 
 const char *roleName(TensorRole role) { return lookupName(kRoleNames, role); }
@@ -112,12 +138,14 @@ private:
   Status parseProbe(const std::vector<std::string_view> &fields);
   Status parseIntervene(const std::vector<std::string_view> &fields);
   Status parseSteerVector(const std::vector<std::string_view> &fields);
+  Status parseCaptures(const std::vector<std::string_view> &fields);
+  Status parseCapture(const std::vector<std::string_view> &fields);
   Status validateWhole();
 
   Manifest manifest;
   int lineNumber = 0;
   bool sawModel = false, sawWeights = false, sawInstrument = false,
-       sawSteerVector = false;
+       sawSteerVector = false, sawCaptures = false;
 };
 
 Expected<Manifest> ManifestParser::parse(std::string_view text) {
@@ -167,6 +195,10 @@ Expected<Manifest> ManifestParser::parse(std::string_view text) {
       status = parseIntervene(fields);
     else if (kind == "steer-vector")
       status = parseSteerVector(fields);
+    else if (kind == "captures")
+      status = parseCaptures(fields);
+    else if (kind == "capture")
+      status = parseCapture(fields);
     else if (kind == "end" && fields.size() == 1)
       sawEnd = true;
     else
@@ -433,6 +465,58 @@ ManifestParser::parseSteerVector(const std::vector<std::string_view> &fields) {
   return Status::ok();
 }
 
+Status
+ManifestParser::parseCaptures(const std::vector<std::string_view> &fields) {
+  if (sawCaptures)
+    return lineError("duplicate 'captures' record");
+  if (fields.size() != 3)
+    return lineError("expected 'captures <sinks|sinks+matched> <spec>'");
+  std::optional<CaptureTokens> tokens = parseCaptureTokensName(fields[1]);
+  if (!tokens)
+    return lineError("the captured tokens must be 'sinks' or "
+                     "'sinks+matched'");
+  std::optional<std::string> spec = percentDecode(fields[2]);
+  if (!spec || spec->empty())
+    return lineError("bad capture spec");
+  manifest.captureTokens = *tokens;
+  manifest.captureSpec = std::move(*spec);
+  sawCaptures = true;
+  return Status::ok();
+}
+
+Status
+ManifestParser::parseCapture(const std::vector<std::string_view> &fields) {
+  if (fields.size() != 5)
+    return lineError("expected 'capture <id> <layer> <state> <width>'");
+  StateCapture capture;
+  std::optional<int64_t> id = parseInt64(fields[1]);
+  std::optional<int64_t> layer = parseInt64(fields[2]);
+  std::optional<CaptureState> state = parseCaptureStateName(fields[3]);
+  std::optional<int64_t> width = parseInt64(fields[4]);
+  if (!id || *id < 0)
+    return lineError("bad capture id");
+  if (!layer || *layer < 0 || *layer > 100000)
+    return lineError("bad capture layer");
+  if (!state)
+    return lineError("unknown captured state '" + std::string(fields[3]) + "'");
+  if (!width || *width < 1 || *width > kMaxTensorElements)
+    return lineError("bad capture width");
+  capture.id = *id;
+  capture.layer = static_cast<int>(*layer);
+  capture.state = *state;
+  capture.width = *width;
+  for (const StateCapture &other : manifest.captures) {
+    if (other.id == capture.id)
+      return lineError("duplicate capture id " + std::to_string(capture.id));
+    if (other.layer == capture.layer && other.state == capture.state)
+      return lineError(formatString("two captures of %s of layer %d",
+                                    captureStateName(capture.state),
+                                    capture.layer));
+  }
+  manifest.captures.push_back(capture);
+  return Status::ok();
+}
+
 Status ManifestParser::validateWhole() {
   if (!sawModel)
     return failure("malformed model manifest: no 'model' record");
@@ -441,6 +525,15 @@ Status ManifestParser::validateWhole() {
   if (sawSteerVector && !manifest.intervention.present())
     return failure("malformed model manifest: a 'steer-vector' record "
                    "without an 'intervene' record");
+  if (!manifest.captures.empty() && !sawCaptures)
+    return failure("malformed model manifest: 'capture' records without a "
+                   "'captures' record");
+  // The captured rows are those of the classified sinks: no probes, no
+  // classification.
+  if (sawCaptures && manifest.probes.empty())
+    return failure("malformed model manifest: captures need probes (the "
+                   "captured tokens are the sinks the classification "
+                   "finds)");
   if (manifest.probes.empty())
     return Status::ok();
   if (!manifest.languageModel)
@@ -451,6 +544,12 @@ Status ManifestParser::validateWhole() {
       return failure("malformed model manifest: probe %lld is on layer %d "
                      "but the model has %d layers",
                      static_cast<long long>(probe.id), probe.layer,
+                     manifest.languageModel->layers);
+  for (const StateCapture &capture : manifest.captures)
+    if (capture.layer >= manifest.languageModel->layers)
+      return failure("malformed model manifest: capture %lld is on layer %d "
+                     "but the model has %d layers",
+                     static_cast<long long>(capture.id), capture.layer,
                      manifest.languageModel->layers);
   return Status::ok();
 }
@@ -503,6 +602,17 @@ std::string renderManifest(const Manifest &manifest) {
                   " %016llx %.9g\n",
                   static_cast<unsigned long long>(intervention.steerVectorHash),
                   static_cast<double>(intervention.steerVectorNorm));
+  }
+  // Only for a model compiled with --capture.
+  if (!manifest.captureSpec.empty()) {
+    text += std::string("captures ") +
+            captureTokensName(manifest.captureTokens) + " " +
+            percentEncode(manifest.captureSpec) + "\n";
+    for (const StateCapture &capture : manifest.captures)
+      text += formatString("capture %lld %d %s %lld\n",
+                           static_cast<long long>(capture.id), capture.layer,
+                           captureStateName(capture.state),
+                           static_cast<long long>(capture.width));
   }
   text += "end\n";
   return text;

@@ -200,7 +200,9 @@ Input (one of):
 Output:
   --logits F.npy      the logits output as .npy; with several prompts
                       F.0.npy, F.1.npy, ... (a missing .npy suffix is added)
-  --trace F           the sink trace (see sink-trace), one record per prompt
+  --trace F           the sink trace (see sink-trace), one record per prompt;
+                      a model compiled with --capture also writes the
+                      captured states next to it (F.captures.npz)
   --output-dir DIR    every output as DIR/output_<i>.pb (ONNX TensorProto);
                       with several prompts DIR/output_<i>.<prompt>.pb
   --quiet             no per-prompt summary on stdout
@@ -237,6 +239,10 @@ Exit codes: 0 success, 2 bad usage or input, 1 runtime failure.
   if (manifest->intervention.present())
     text += formatString("  intervention: %s\n",
                          manifest->intervention.describe().c_str());
+  if (!manifest->captureSpec.empty())
+    text += formatString("  captures: %s (with --trace F.sinktrace: "
+                         "F.captures.npz)\n",
+                         manifest->captureSpec.c_str());
   auto describe = [&](const char *kind, const TensorSpec &spec) {
     std::string dims;
     for (size_t i = 0; i < spec.dims.size(); ++i)

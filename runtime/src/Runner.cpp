@@ -11,6 +11,7 @@
 #include "sinkrt/Runner.h"
 
 #include "sinkrt/AtomicFile.h"
+#include "sinkrt/Captures.h"
 #include "sinkrt/Classify.h"
 #include "sinkrt/Manifest.h"
 #include "sinkrt/MemRef.h"
@@ -72,6 +73,7 @@ private:
                        const std::vector<HostTensor> &outputs);
   void printTimes(size_t runIndex, std::vector<double> milliseconds);
   Status writeTrace(std::vector<TraceRecord> records);
+  Status writeCaptures(const CaptureTable &table);
   Status loadTokenizer();
 
   std::string logitsPathFor(size_t runIndex, size_t runCount) const;
@@ -384,6 +386,10 @@ Status Runner::checkOutputPaths(size_t runCount) {
   if (options.tracePath)
     if (Status status = checkOutputPath(*options.tracePath); !status)
       return status;
+  if (options.tracePath && !manifest.captures.empty())
+    if (Status status = checkOutputPath(capturesPathFor(*options.tracePath));
+        !status)
+      return status;
   if (options.outputDir) {
     const std::string &directory = *options.outputDir;
     struct stat status;
@@ -624,6 +630,37 @@ Status Runner::writeTrace(std::vector<TraceRecord> records) {
   return Status::ok();
 }
 
+/// The captured rows, written before the trace: a trace on disk then
+/// always has its captures next to it (each file is atomic on its own).
+Status Runner::writeCaptures(const CaptureTable &table) {
+  std::string path = capturesPathFor(*options.tracePath);
+  if (Status status = writeCapturesFile(path, manifest.captureSpec,
+                                        manifest.modelName, table);
+      !status)
+    return status;
+  if (!options.quiet) {
+    size_t primary = 0, secondary = 0, controls = 0, unmatched = 0;
+    for (size_t row = 0; row < table.rows(); ++row) {
+      auto kind = static_cast<SinkKind>(table.kind[row]);
+      primary += kind == SinkKind::Primary;
+      secondary += kind == SinkKind::Secondary;
+      controls += kind == SinkKind::None;
+      unmatched += kind != SinkKind::None && table.matchedTo[row] < 0;
+    }
+    std::string matched;
+    if (manifest.captureTokens == CaptureTokens::SinksMatched)
+      matched = formatString(", %zu matched controls (%zu sinks without one: "
+                             "too few other positions with their token id)",
+                             controls, unmatched);
+    std::fprintf(streams.out,
+                 "captures: %s (%zu tokens x %zu states: %zu primary and %zu "
+                 "secondary sink tokens%s)\n",
+                 path.c_str(), table.rows(), table.captures.size(), primary,
+                 secondary, matched.c_str());
+  }
+  return Status::ok();
+}
+
 Status Runner::execute() {
   if (Status status = checkOutputsExist(); !status)
     return status;
@@ -673,7 +710,10 @@ Status Runner::execute() {
   if (!pool)
     return pool.takeError();
   ProbeCollector probes(manifest);
-  RunContext context{pool->get(), &probes};
+  CaptureCollector captures(manifest);
+  // The captured rows go next to the trace; without one nothing is copied.
+  captures.setEnabled(options.tracePath.has_value());
+  RunContext context{pool->get(), &probes, &captures};
   ProgressLine progress(streams.err, !options.quiet &&
                                          ProgressLine::isTerminal(streams.err));
   int layerCount = manifest.languageModel ? manifest.languageModel->layers : 0;
@@ -690,6 +730,7 @@ Status Runner::execute() {
     for (int repetition = 0; repetition < options.repeat; ++repetition) {
       progress.startPrompt(runIndex, invocations.size(), invocation.sequence);
       probes.beginRun(invocation.batch, invocation.sequence);
+      captures.beginRun(invocation.batch, invocation.sequence);
       auto start = std::chrono::steady_clock::now();
       outputs = invoke(invocation, *weights, context);
       auto stop = std::chrono::steady_clock::now();
@@ -706,6 +747,10 @@ Status Runner::execute() {
           probes.finishRun();
       if (!measured)
         return measured.takeError();
+      if (Status status = captures.finishRun(
+              static_cast<int64_t>(measured->size()), probes.sequenceLength());
+          !status)
+        return status;
       for (size_t row = 0; options.tracePath && row < measured->size(); ++row) {
         TraceRecord record;
         record.prompt = static_cast<int>(runIndex);
@@ -721,14 +766,22 @@ Status Runner::execute() {
         record.rules = rules;
         record.measurements = std::move((*measured)[row]);
         classifyRecord(record);
+        captures.appendRows(
+            static_cast<int64_t>(records.size()), record,
+            static_cast<int64_t>(row),
+            selectCapturedTokens(record, manifest.captureTokens));
         records.push_back(std::move(record));
       }
+      captures.endRun();
     }
     if (Status status = writeRunOutputs(runIndex, invocations.size(), *outputs);
         !status)
       return status;
     printRunSummary(runIndex, invocations.size(), invocation, *outputs);
   }
+  if (options.tracePath && captures.isEnabled())
+    if (Status status = writeCaptures(captures.table()); !status)
+      return status;
   if (options.tracePath)
     return writeTrace(std::move(records));
   return Status::ok();

@@ -19,6 +19,11 @@
 // RUN: sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{metrics=mlp})' \
 // RUN:   | FileCheck %s --check-prefix=NOSTATES
 //
+// After the intervention, which moves the mark onto its cap, the states are
+// still found (through the cap); the output is the capped value.
+// RUN: sinkc-opt %s --pass-pipeline='builtin.module(sinkc-intervene-mlp-norm-cap{layer=0 norm=1},sinkc-instrument-sinks{layers=0 metrics=mlpstates})' \
+// RUN:   | FileCheck %s --check-prefix=CAPPED
+//
 // One layer: four states of a plain MLP, nothing elsewhere.
 // RUN: sinkc-opt %s --pass-pipeline='builtin.module(sinkc-instrument-sinks{layers=2 metrics=mlpstates})' \
 // RUN:   | FileCheck %s --check-prefix=LAYER2
@@ -227,3 +232,10 @@ module attributes {sinkc.heads = 2 : i64, sinkc.layers = 6 : i64} {
 
 // LAYER2-COUNT-4: sink.mlp_state_cos_bos
 // LAYER2-NOT: sink.mlp_state_cos_bos
+
+// CAPPED: %[[H0:.*]] = tfm.layer_normalization
+// CAPPED-NEXT: %[[C:.*]] = sink.mlp_state_cos_bos %[[H0]] state "input"
+// CAPPED-NEXT: sink.emit %[[C]] probe 0 layer 0 metric "mlp_input_cos_bos"
+// CAPPED: %[[CAP:.*]] = sink.mlp_norm_cap {{.*}}sinkc.role = "mlp_output"
+// CAPPED-NEXT: %[[C:.*]] = sink.mlp_state_cos_bos %[[CAP]] state "output"
+// CAPPED-NEXT: sink.emit %[[C]] probe 5 layer 0 metric "mlp_output_cos_bos"

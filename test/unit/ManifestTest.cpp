@@ -83,6 +83,15 @@ void expectSameManifest(const Manifest &a, const Manifest &b) {
     EXPECT_EQ(a.probes[i].layer, b.probes[i].layer);
     EXPECT_EQ(a.probes[i].metric, b.probes[i].metric);
   }
+  EXPECT_EQ(a.captureSpec, b.captureSpec);
+  EXPECT_EQ(a.captureTokens, b.captureTokens);
+  ASSERT_EQ(a.captures.size(), b.captures.size());
+  for (size_t i = 0; i < a.captures.size(); ++i) {
+    EXPECT_EQ(a.captures[i].id, b.captures[i].id);
+    EXPECT_EQ(a.captures[i].layer, b.captures[i].layer);
+    EXPECT_EQ(a.captures[i].state, b.captures[i].state);
+    EXPECT_EQ(a.captures[i].width, b.captures[i].width);
+  }
 }
 
 // The compiler writes the manifest with renderManifest and the runtime reads
@@ -92,8 +101,15 @@ TEST(Manifest, RenderedManifestsParseBackUnchanged) {
       "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
       "intervene mlp-norm-cap:layer=0,cos=0.9,norm=2,skip-first=1\n"
       "steer-vector dir%20name/v.npy 00000000000000ff 4.01123428\nend\n";
+  const char *captured =
+      "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
+      "lm vocab=10 layers=3 heads=1 bos=1 tokenizer=none\n"
+      "instrument layers=all\nprobe 0 0 recv\n"
+      "captures sinks layers=1-2,states=hidden,mlp_out,tokens=sinks\n"
+      "capture 0 1 hidden 16\ncapture 1 1 mlp_out 16\n"
+      "capture 2 2 mlp_input 16\nend\n";
   for (const char *text :
-       {fake::kLmManifestExternal, fake::kGenericManifest, steered}) {
+       {fake::kLmManifestExternal, fake::kGenericManifest, steered, captured}) {
     Expected<Manifest> parsed = parseManifest(text);
     ASSERT_TRUE(parsed) << parsed.getError().message;
     std::string rendered = renderManifest(*parsed);
@@ -132,6 +148,50 @@ TEST(Manifest, RendersTheFormatOfRuntimeAbi) {
             "instrument layers=1,metrics=attn\n"
             "probe 0 1 bos_mass\n"
             "end\n");
+}
+
+TEST(Manifest, ParsesTheCaptures) {
+  // Without a `captures` record the model captures nothing.
+  Expected<Manifest> plain = parseManifest(fake::kLmManifestExternal);
+  ASSERT_TRUE(plain) << plain.getError().message;
+  EXPECT_TRUE(plain->captureSpec.empty());
+  EXPECT_TRUE(plain->captures.empty());
+
+  Expected<Manifest> captured = parseManifest(
+      "sinkc-manifest 1\nmodel m\nweights 0 0000000000000000 embedded\n"
+      "lm vocab=10 layers=3 heads=1 bos=1 tokenizer=none\n"
+      "instrument layers=all\nprobe 0 0 recv\n"
+      "captures sinks+matched layers=2,states=mlp_input,tokens=sinks%2Bmatched"
+      "\ncapture 4 2 mlp_input 48\nend\n");
+  ASSERT_TRUE(captured) << captured.getError().message;
+  EXPECT_EQ(captured->captureSpec,
+            "layers=2,states=mlp_input,tokens=sinks+matched");
+  EXPECT_EQ(captured->captureTokens, CaptureTokens::SinksMatched);
+  ASSERT_EQ(captured->captures.size(), 1u);
+  EXPECT_EQ(captured->captures[0].id, 4);
+  EXPECT_EQ(captured->captures[0].layer, 2);
+  EXPECT_EQ(captured->captures[0].state, CaptureState::MlpInput);
+  EXPECT_EQ(captured->captures[0].width, 48);
+}
+
+TEST(Manifest, RendersTheCaptureRecords) {
+  Manifest manifest;
+  manifest.modelName = "m";
+  LanguageModelInfo lm;
+  lm.vocab = 10;
+  lm.layers = 3;
+  lm.heads = 1;
+  manifest.languageModel = lm;
+  manifest.instrumentSpec = "layers=all";
+  manifest.probes.push_back({0, 0, Metric::Recv});
+  manifest.captureSpec = "layers=0,states=hidden,tokens=sinks+matched";
+  manifest.captures.push_back({0, 0, CaptureState::Hidden, 16});
+  EXPECT_THAT(renderManifest(manifest),
+              HasSubstr("probe 0 0 recv\n"
+                        "captures sinks+matched "
+                        "layers=0,states=hidden,tokens=sinks+matched\n"
+                        "capture 0 0 hidden 16\n"
+                        "end\n"));
 }
 
 TEST(Manifest, ParsesTheIntervention) {
@@ -259,10 +319,50 @@ INSTANTIATE_TEST_SUITE_P(
         BadManifest{HEAD "intervene a\nsteer-vector v.npy\nend\n",
                     "expected 'steer-vector <file> <hash> <norm>'"},
         BadManifest{HEAD "steer-vector v.npy 0000000000000000 1\nend\n",
-                    "a 'steer-vector' record without an 'intervene' record"}),
+                    "a 'steer-vector' record without an 'intervene' record"},
+#define LM_PROBE                                                               \
+  HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\nprobe 0 0 recv\n"
+        BadManifest{LM_PROBE "captures all layers=0\nend\n",
+                    "the captured tokens must be 'sinks' or 'sinks+matched'"},
+        BadManifest{LM_PROBE "captures sinks\nend\n",
+                    "expected 'captures <sinks|sinks+matched> <spec>'"},
+        BadManifest{LM_PROBE "captures sinks a\ncaptures sinks b\nend\n",
+                    "line 7: duplicate 'captures' record"},
+        BadManifest{LM_PROBE "capture 0 0 hidden 4\nend\n",
+                    "'capture' records without a 'captures' record"},
+        BadManifest{HEAD "lm vocab=10 layers=2 heads=1 bos=1 tokenizer=none\n"
+                         "captures sinks a\ncapture 0 0 hidden 4\nend\n",
+                    "captures need probes"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture 0 0 keys 4\nend\n",
+                    "unknown captured state 'keys'"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture 0 0 hidden 0\nend\n",
+                    "bad capture width"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture -1 0 hidden 4\nend\n",
+                    "bad capture id"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture 0 0 hidden\nend\n",
+                    "expected 'capture <id> <layer> <state> <width>'"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture 0 0 hidden 4\n"
+                             "capture 0 1 hidden 4\nend\n",
+                    "duplicate capture id 0"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture 0 0 hidden 4\n"
+                             "capture 1 0 hidden 4\nend\n",
+                    "two captures of hidden of layer 0"},
+        BadManifest{LM_PROBE "captures sinks a\ncapture 0 2 hidden 4\nend\n",
+                    "capture 0 is on layer 2 but the model has 2 layers"}),
     [](const testing::TestParamInfo<BadManifest> &info) {
       return "Case" + std::to_string(info.index);
     });
+
+TEST(Manifest, CaptureNamesRoundTrip) {
+  for (CaptureState state :
+       {CaptureState::Hidden, CaptureState::MlpInput, CaptureState::MlpOut})
+    EXPECT_EQ(parseCaptureStateName(captureStateName(state)), state);
+  EXPECT_STREQ(captureStateName(CaptureState::MlpOut), "mlp_out");
+  for (CaptureTokens tokens :
+       {CaptureTokens::Sinks, CaptureTokens::SinksMatched})
+    EXPECT_EQ(parseCaptureTokensName(captureTokensName(tokens)), tokens);
+  EXPECT_FALSE(parseCaptureStateName("mlp_output"));
+}
 
 TEST(Manifest, MetricNamesRoundTrip) {
   for (int i = 0; i < kMetricCount; ++i) {

@@ -19,6 +19,7 @@
 #include "sinkc/Support/Location.h"
 #include "sinkc/Target/Manifest.h"
 #include "sinkc/Target/Target.h"
+#include "sinkc/Transforms/Capture.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Intervention.h"
 #include "sinkc/Transforms/Passes.h"
@@ -192,6 +193,14 @@ cl::opt<std::string> instrumentSpec(
              "norms, metrics=mlpstates the cosines of the MLP's internal "
              "states with BOS's (docs/instrumentation.md)"),
     cl::value_desc("spec"), cl::cat(sinkcCategory));
+cl::opt<std::string> captureSpec(
+    "capture",
+    cl::desc("Write chosen states of the sink tokens, and of as many "
+             "non-sink positions with the same token ids (matched "
+             "controls), next to the trace as F.captures.npz, e.g. "
+             "layers=2-3,states=hidden,mlp_input,mlp_out,tokens=sinks+matched "
+             "(needs --instrument; docs/captures.md)"),
+    cl::value_desc("spec"), cl::cat(sinkcCategory));
 cl::opt<std::string> interveneSpec(
     "intervene",
     cl::desc("Steer the model: mlp-norm-cap:layer=L,norm=N[,cos=C]"
@@ -314,8 +323,8 @@ std::string runtimeDirectory(const char *argv0) {
 
 /// Points the driver's diagnostic subject at the option a pass carries out
 /// while it runs: "--instrument: layer 7 is beyond ..." reads like the
-/// option's own checks, which run before any pass (--instrument and
-/// --intervene).
+/// option's own checks, which run before any pass (--instrument,
+/// --intervene and --capture).
 class OptionPassDiagnostics : public PassInstrumentation {
 public:
   OptionPassDiagnostics(std::string &subject, std::string inputSubject)
@@ -325,6 +334,7 @@ public:
     StringRef argument = pass->getArgument();
     subject = argument == "sinkc-instrument-sinks"         ? "--instrument: "
               : argument == "sinkc-intervene-mlp-norm-cap" ? "--intervene: "
+              : argument == "sinkc-capture-states"         ? "--capture: "
                                                            : inputSubject;
   }
   void runAfterPass(Pass *, Operation *) override { subject = inputSubject; }
@@ -558,6 +568,18 @@ int main(int argc, char **argv) {
       return fail("--instrument needs the recognition (drop --no-recognize)");
     instrument = *parsed;
   }
+  std::optional<sinkc::CaptureSpec> capture;
+  if (captureSpec.getNumOccurrences()) {
+    auto parsed = sinkc::parseCaptureSpec(captureSpec);
+    if (!parsed)
+      return fail("--capture: " + llvm::toString(parsed.takeError()));
+    // The runtime keeps the rows of the tokens the classification flags:
+    // without measurements there is nothing to select them by.
+    if (!instrument)
+      return fail("--capture needs --instrument: the captured tokens are the "
+                  "sinks that its classification finds");
+    capture = *parsed;
+  }
   std::optional<sinkc::MlpNormCapSpec> intervention;
   std::vector<float> steerVector;
   if (interveneSpec.getNumOccurrences()) {
@@ -591,6 +613,16 @@ int main(int argc, char **argv) {
       options.instrumentLayers = instrument->layersText;
       options.instrumentMetrics = instrument->metricsText;
     }
+    if (capture) {
+      // The parsed layers and states, which the pass parses again.
+      std::string layers;
+      for (int64_t layer : capture->layers)
+        layers += (layers.empty() ? "" : ",") + std::to_string(layer);
+      options.captureLayers = capture->allLayers ? "all" : layers;
+      for (const std::string &state : capture->states)
+        options.captureStates +=
+            (options.captureStates.empty() ? "" : ",") + state;
+    }
     options.intervention = intervention;
     options.steerVector = steerVector;
     options.steerVectorName = "--steer-vector '" + steerVectorPath + "'";
@@ -607,9 +639,11 @@ int main(int argc, char **argv) {
   }
   std::optional<sinkc::TransformerStructure> structure;
   std::vector<sinkc::ProbeRecord> probes;
+  std::vector<sinkc::CaptureRecord> captures;
   if (instrument) {
     structure = sinkc::readRecognizedStructure(*module);
     probes = sinkc::collectProbes(*module);
+    captures = sinkc::collectCaptures(*module);
   }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);
@@ -652,6 +686,19 @@ int main(int argc, char **argv) {
       assert(metric && "sink ops carry the metric names of Metrics.def");
       manifest.probes.push_back(
           {probe.id, static_cast<int>(probe.layer), *metric});
+    }
+  }
+  if (capture) {
+    manifest.captureSpec = capture->str();
+    manifest.captureTokens = capture->tokens == sinkc::CaptureTokens::Sinks
+                                 ? sinkrt::CaptureTokens::Sinks
+                                 : sinkrt::CaptureTokens::SinksMatched;
+    for (const sinkc::CaptureRecord &record : captures) {
+      std::optional<sinkrt::CaptureState> state =
+          sinkrt::parseCaptureStateName(record.state);
+      assert(state && "sink.capture carries the names of CaptureStates.def");
+      manifest.captures.push_back(
+          {record.id, static_cast<int>(record.layer), *state, record.width});
     }
   }
   if (lm) {

@@ -82,10 +82,13 @@ MatmulKernel selectMatmulKernel(const llvm::TargetMachine &machine);
 
 /// What sinkc does to the imported module before it lowers it: the spec of
 /// --instrument, split into its two keys (empty metrics: no
-/// instrumentation), --intervene with its --steer-vector, and --logits.
+/// instrumentation), the layers and states of --capture (empty states: no
+/// capture), --intervene with its --steer-vector, and --logits.
 struct TfmPipelineOptions {
   std::string instrumentLayers = "all";
   std::string instrumentMetrics;
+  std::string captureLayers = "all";
+  std::string captureStates;
   std::optional<MlpNormCapSpec> intervention;
   /// The reference direction of the intervention; empty: BOS's MLP output.
   std::vector<float> steerVector;
@@ -95,10 +98,11 @@ struct TfmPipelineOptions {
 };
 
 /// Imported (tfm-raw) -> tfm as sinkc --emit=tfm prints it: canonicalized
-/// and CSE'd; with instrumentation or an intervention,
+/// and CSE'd; with instrumentation, capture or an intervention,
 /// sinkc-recognize-transformer, then sinkc-intervene-mlp-norm-cap, then
-/// sinkc-instrument-sinks (an intervention alone removes the recognition
-/// marks again); with --logits other than all, sinkc-select-logits.
+/// sinkc-instrument-sinks, then sinkc-capture-states (an intervention alone
+/// removes the recognition marks again); with --logits other than all,
+/// sinkc-select-logits.
 /// Registered as the sinkc-prepare-tfm pipeline.
 void buildTfmPipeline(mlir::OpPassManager &pm,
                       const TfmPipelineOptions &options);

@@ -46,7 +46,9 @@ def LowerSinkToLinalg : Pass<"sinkc-lower-sink-to-linalg", "::mlir::ModuleOp"> {
     read_only`), which the LLVM lowering passes as `(int64_t rank, const
     void *descriptor)`: the ABI of docs/runtime-abi.md. `%ctx` is the runtime
     context, the last argument of the enclosing function, which must be an
-    `!llvm.ptr` (sinkc adds it before this pass runs).
+    `!llvm.ptr` (sinkc adds it before this pass runs). `sink.capture`
+    becomes `func.call @sinkrt_capture(%ctx, %capture, %state)` the same
+    way, the state `[B, T, F]` as `memref<*xf32>`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

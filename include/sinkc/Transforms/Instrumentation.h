@@ -9,12 +9,14 @@
 #ifndef SINKC_TRANSFORMS_INSTRUMENTATION_H
 #define SINKC_TRANSFORMS_INSTRUMENTATION_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +65,48 @@ recognizedLayerCount(mlir::ModuleOp module,
 
 void clearRecognitionMarks(mlir::ModuleOp module,
                            llvm::StringRef entryName = "main");
+
+/// The values sinkc-recognize-transformer marked for one decoder block (null
+/// where nothing carries the role).
+struct MarkedBlock {
+  mlir::Value input;
+  mlir::Value probs;
+  mlir::Value mlpOutput;
+};
+
+/// The marked values of every decoder block of the module, by layer: what
+/// the passes that act on the marks (sinkc-instrument-sinks,
+/// sinkc-capture-states) read.
+std::map<int64_t, MarkedBlock> findMarkedBlocks(mlir::ModuleOp module);
+
+/// Sets `b` right after the definition of `value` (at the start of its block
+/// for an argument): where a pass acting on a mark puts what reads it.
+void insertAfterDefinition(mlir::OpBuilder &b, mlir::Value value);
+
+/// `value` [B*T, F] viewed as [B, T, F], with B and T from the block input
+/// [B, T, D] (OPT flattens the tokens around its MLP, GPT-2's Gemm reads
+/// them flattened); `value` itself when it is [B, T, F] already. Created at
+/// the builder's position, which the block input must dominate. `what`
+/// names the value in the error of a module without a block input.
+llvm::Expected<mlir::Value> viewAsTokens(mlir::OpBuilder &b, mlir::Value value,
+                                         mlir::Value blockInput, int64_t layer,
+                                         llvm::StringRef what);
+
+/// Parses the layer list of a spec, `all` or a comma-separated list of
+/// layers `N` and inclusive ranges `N-M` (duplicates merge), into
+/// `allLayers` or `layers` (ascending). Errors name the `specName` spec
+/// ("instrument", "capture").
+llvm::Error parseLayerList(llvm::StringRef text, llvm::StringRef specName,
+                           bool &allLayers,
+                           llvm::SmallVectorImpl<int64_t> &layers);
+
+/// Splits a driver spec `key=v,v,key=v,...` (an item without `=` continues
+/// the previous key) into the values of each key, joined with commas.
+/// Errors, naming the `specName` spec: a key not in `keys`, a key given
+/// twice, an item before any key.
+llvm::Expected<std::map<std::string, std::string>>
+splitSpecKeys(llvm::StringRef text, llvm::StringRef specName,
+              llvm::ArrayRef<llvm::StringRef> keys);
 
 /// A parsed --instrument spec.
 struct InstrumentSpec {

@@ -49,7 +49,9 @@ struct MlpStates {
 /// a tfm.gemm, with its bias add if it has one; an activation is any chain of
 /// elementwise ops (SiLU as x * sigmoid(x), GELU in its erf and tanh forms,
 /// ReLU, tfm.gelu, ...). Reshapes that keep the feature dimension (the
-/// [B*T, F] layouts of OPT and of GPT-2's Gemm) are looked through. The
+/// [B*T, F] layouts of OPT and of GPT-2's Gemm) are looked through, and so
+/// is the sink.mlp_norm_cap of sinkc-intervene-mlp-norm-cap, which carries
+/// the mark after an intervention (`output` is then the capped value). The
 /// error says what was found where the structure departs from both forms.
 llvm::Expected<MlpStates> findMlpStates(mlir::Value mlpOutput);
 

@@ -91,6 +91,44 @@ def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
   let dependentDialects = ["::sinkc::sink::SinkDialect"];
 }
 
+def CaptureStates : Pass<"sinkc-capture-states", "::mlir::ModuleOp"> {
+  let summary = "Hand chosen per-token states of the marked decoder blocks "
+                "to the runtime for the captures file";
+  let description = [{
+    Activation capture (`sinkc --capture`, docs/captures.md). For every
+    selected layer, ascending, and every selected state in block order,
+    inserts a `sink.capture` right after the value:
+
+    - `hidden`: the block input x_l (the `block_input` mark; at the top of
+      the function when it is an argument);
+    - `mlp_input`: the MLP's input after its norm, found from the
+      `mlp_output` mark by `findMlpStates` (as the metric group `mlpstates`
+      finds it);
+    - `mlp_out`: the MLP output (the `mlp_output` mark: after
+      `sinkc-intervene-mlp-norm-cap`, the capped value the block adds to the
+      residual stream).
+
+    Capture ids count from 0 in (layer, state) order. A flattened state
+    (`[B*T, F]`, OPT) is viewed as `[B, T, F]` with the block input's shape,
+    and a state of another float type is cast to f32. The runtime keeps the
+    rows of the tokens its classification selects, so the module must also
+    be instrumented for a trace to classify (the driver checks this).
+
+    `layers` is `all` or a comma-separated list of layers and ranges
+    (`2-5,7`); `states` a comma-separated list of `hidden`, `mlp_input`,
+    `mlp_out` or `all`. Layers beyond the model, missing marks, an MLP whose
+    input is not found and a state without a static width are errors. The
+    recognition marks stay in place.
+  }];
+  let options = [
+    Option<"layers", "layers", "std::string", "\"all\"",
+           "Layers to capture: all, or a list like 2-5,7">,
+    Option<"states", "states", "std::string", "\"all\"",
+           "States to capture: hidden, mlp_input, mlp_out or all">,
+  ];
+  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+}
+
 def InterveneMlpNormCap
     : Pass<"sinkc-intervene-mlp-norm-cap", "::mlir::ModuleOp"> {
   let summary = "Cap the norm of one block's MLP outputs that point along "

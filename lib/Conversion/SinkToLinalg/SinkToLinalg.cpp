@@ -1,8 +1,9 @@
 //===- SinkToLinalg.cpp - the sinkc-lower-sink-to-linalg pass -------------===//
 //
 // Lowers the sink measurements to linalg reductions on tensors, the
-// intervention sink.mlp_norm_cap to reductions and a rescaling, and
-// sink.emit to calls of the runtime's sinkrt_probe (docs/runtime-abi.md).
+// intervention sink.mlp_norm_cap to reductions and a rescaling, sink.emit
+// to calls of the runtime's sinkrt_probe and sink.capture to calls of
+// sinkrt_capture (docs/runtime-abi.md).
 //
 // Cost per decoder block (B batch, H heads, T tokens, D hidden):
 //   recv                       one read of the probabilities' causal
@@ -17,6 +18,8 @@
 //   mlp_<state>_cos_bos        as hidden_cos_bos, B*T*F per reduction (F the
 //                              state's width); mlp_output_cos_bos shares the
 //                              sums of squares of mlp_norm after cse
+//   capture                    nothing here: the runtime copies the B*T*F
+//                              state it is handed (no copy on this side)
 //
 //===----------------------------------------------------------------------===//
 
@@ -521,6 +524,19 @@ void buildProbeCall(OpBuilder &b, sink::EmitOp emit, func::FuncOp probe,
   func::CallOp::create(b, loc, probe, ValueRange{context, id, unranked});
 }
 
+/// `sinkrt_capture(!llvm.ptr, i64, memref<*xf32>)`: the probe's signature,
+/// a capture id instead of a probe id.
+constexpr RuntimeFunction kCaptureFunction{"sinkrt_capture", probeFunctionType};
+
+void buildCaptureCall(OpBuilder &b, sink::CaptureOp capture,
+                      func::FuncOp function, Value context) {
+  Location loc = capture.getLoc();
+  Value unranked = toUnrankedReadOnly(b, loc, capture.getValue());
+  Value id = arith::ConstantOp::create(
+      b, loc, b.getI64IntegerAttr(capture.getCapture()));
+  func::CallOp::create(b, loc, function, ValueRange{context, id, unranked});
+}
+
 struct LowerSinkToLinalg
     : public impl::LowerSinkToLinalgBase<LowerSinkToLinalg> {
   void runOnOperation() override {
@@ -529,7 +545,7 @@ struct LowerSinkToLinalg
     module.walk([&](Operation *op) {
       // sink.attention is sinkc-lower-attention-to-runtime's.
       if (isa_and_nonnull<sink::SinkDialect>(op->getDialect()) &&
-          !isa<sink::EmitOp, sink::AttentionOp>(op))
+          !isa<sink::EmitOp, sink::CaptureOp, sink::AttentionOp>(op))
         metrics.push_back(op);
     });
     for (Operation *op : metrics) {
@@ -547,7 +563,9 @@ struct LowerSinkToLinalg
       op->erase();
     }
     if (failed(lowerToRuntimeCalls<sink::EmitOp>(module, kProbeFunction,
-                                                 buildProbeCall)))
+                                                 buildProbeCall)) ||
+        failed(lowerToRuntimeCalls<sink::CaptureOp>(module, kCaptureFunction,
+                                                    buildCaptureCall)))
       signalPassFailure();
   }
 };

@@ -26,6 +26,18 @@ bool isMetricName(StringRef name) {
   return llvm::is_contained(getMetricNames(), name);
 }
 
+ArrayRef<llvm::StringLiteral> getCaptureStateNames() {
+  static constexpr llvm::StringLiteral names[] = {
+#define SINKRT_CAPTURE_STATE(Enumerator, Name) Name,
+#include "sinkrt/CaptureStates.def"
+  };
+  return names;
+}
+
+bool isCaptureStateName(StringRef name) {
+  return llvm::is_contained(getCaptureStateNames(), name);
+}
+
 StringRef getMetricGroup(StringRef metric) {
 #define SINKRT_METRIC(Enumerator, Name, Group, Rank, PerToken)                 \
   if (metric == Name)                                                          \
@@ -258,6 +270,23 @@ LogicalResult EmitOp::verify() {
       return emitOpError("emits the result of sink.")
              << produced << " as metric '" << metric << "'";
   }
+  return success();
+}
+
+LogicalResult CaptureOp::verify() {
+  if (!isCaptureStateName(getState()))
+    return emitOpError("unknown state '")
+           << getState() << "'; expected one of "
+           << llvm::join(getCaptureStateNames(), ", ");
+  if (getCapture() < 0)
+    return emitOpError("capture id must be non-negative, got ") << getCapture();
+  if (getLayer() < 0)
+    return emitOpError("layer must be non-negative, got ") << getLayer();
+  // The manifest records the width, and the runtime sizes its rows by it.
+  if (ShapedType::isDynamic(getWidth()) || getWidth() < 1)
+    return emitOpError("needs a static, positive width (the last dimension) "
+                       "to record in the manifest, got ")
+           << shapeToString(getValue().getType().getShape());
   return success();
 }
 

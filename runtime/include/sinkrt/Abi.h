@@ -19,6 +19,14 @@ extern "C" {
 void sinkrt_probe(void *ctx, int64_t probe, int64_t rank,
                   const void *descriptor);
 
+/* A per-token state for the captures file (sinkc --capture): `descriptor`
+ * is an f32 memref descriptor of rank 3, [B, T, width], any strides, the
+ * state of the manifest's `capture <capture> <layer> <state> <width>`
+ * record. The runtime copies it before returning (only when the run writes
+ * a trace) and keeps the rows of the tokens it selects. */
+void sinkrt_capture(void *ctx, int64_t capture, int64_t rank,
+                    const void *descriptor);
+
 /* Runs body(data, begin, end) over [0, n) in contiguous chunks on the
  * runtime's thread pool and returns when all are done. Never nested. */
 void sinkrt_parallel_for(void *ctx, int64_t n,

@@ -94,6 +94,34 @@ struct ProbeSpec {
   Metric metric = Metric::BosMass;
 };
 
+/// The per-token states a model compiled with --capture hands over
+/// (sinkrt_capture), in the order of sinkrt/CaptureStates.def.
+enum class CaptureState {
+#define SINKRT_CAPTURE_STATE(Enumerator, Name) Enumerator,
+#include "sinkrt/CaptureStates.def"
+};
+
+/// Manifest spelling: hidden, mlp_input, mlp_out.
+const char *captureStateName(CaptureState state);
+std::optional<CaptureState> parseCaptureStateName(std::string_view name);
+
+/// Which tokens' rows the captures file keeps (docs/captures.md): the
+/// classified sinks, or the sinks and their matched controls.
+enum class CaptureTokens { Sinks, SinksMatched };
+
+/// Manifest spelling: sinks, sinks+matched.
+const char *captureTokensName(CaptureTokens tokens);
+std::optional<CaptureTokens> parseCaptureTokensName(std::string_view name);
+
+/// One `capture <id> <layer> <state> <width>` record: the state of one
+/// decoder block, [B, T, width] f32, that the model reports as capture `id`.
+struct StateCapture {
+  int64_t id = 0;
+  int layer = 0;
+  CaptureState state = CaptureState::Hidden;
+  int64_t width = 0;
+};
+
 struct Manifest {
   std::string modelName;
   uint64_t weightsSize = 0;
@@ -107,6 +135,11 @@ struct Manifest {
   std::string instrumentSpec = "none";
   std::vector<ProbeSpec> probes;
   Intervention intervention;
+  /// The canonical --capture spec (`captures` record); empty: the model
+  /// captures nothing.
+  std::string captureSpec;
+  CaptureTokens captureTokens = CaptureTokens::SinksMatched;
+  std::vector<StateCapture> captures;
 
   /// The input or output with this role, if any.
   const TensorSpec *findInput(TensorRole role) const;

@@ -15,6 +15,7 @@
 
 namespace sinkrt {
 
+class CaptureCollector;
 class ThreadPool;
 
 /// Receives the sinkrt_probe calls of one model invocation at a time and
@@ -74,6 +75,9 @@ private:
 struct RunContext {
   ThreadPool *pool = nullptr;
   ProbeCollector *probes = nullptr;
+  /// Models compiled with --capture (sinkrt_capture); may be null for
+  /// others.
+  CaptureCollector *captures = nullptr;
 };
 
 } // namespace sinkrt

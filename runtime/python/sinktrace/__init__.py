@@ -375,6 +375,150 @@ def load(path) -> Trace:
         raise TraceError(f"{path}: {error}") from None
 
 
+#: The states ``sinkc --capture`` can capture, in block order
+#: (runtime/include/sinkrt/CaptureStates.def).
+CAPTURE_STATES = ("hidden", "mlp_input", "mlp_out")
+
+_CAPTURE_INDEX = (("record", np.int64), ("prompt", np.int64),
+                  ("batch_row", np.int64), ("position", np.int64),
+                  ("token", np.int64), ("kind", np.int8),
+                  ("is_sink", np.bool_), ("matched_to", np.int64))
+_CAPTURE_INDEX_DTYPE = np.dtype([
+    ("record", np.int64), ("prompt", np.int64), ("batch_row", np.int64),
+    ("position", np.int64), ("token", np.int64), ("kind", "U9"),
+    ("is_sink", np.bool_), ("matched_to", np.int64)])
+
+
+class CaptureError(ValueError):
+    """The file is not a readable captures file."""
+
+
+@dataclass
+class Captures:
+    """The states a model compiled with ``sinkc --capture`` kept for the sink
+    tokens of a run, and for their matched controls (docs/captures.md).
+
+    Row i of every state array belongs to ``index[i]``: a structured array
+    with the fields record (into the trace's records), prompt, batch_row,
+    position, token, kind ("primary", "secondary", or "none" for a matched
+    control), is_sink and matched_to (the position of the row's partner in
+    the same record: a control's sink, a sink's control; -1 for a sink
+    without a control). Rows are ordered by record, then position."""
+    #: The canonical --capture spec, e.g.
+    #: "layers=1-2,states=hidden,mlp_out,tokens=sinks+matched".
+    spec: str
+    model: str
+    index: np.ndarray
+    #: (layer, state) -> float32 [rows, width].
+    states: Dict[tuple, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def tokens_mode(self) -> str:
+        """"sinks" or "sinks+matched"."""
+        for item in self.spec.split(","):
+            if item.startswith("tokens="):
+                return item[len("tokens="):]
+        return "sinks+matched"
+
+    @property
+    def layers(self) -> List[int]:
+        return sorted({layer for layer, _ in self.states})
+
+    @property
+    def state_names(self) -> List[str]:
+        present = {name for _, name in self.states}
+        return [name for name in CAPTURE_STATES if name in present]
+
+    def state(self, layer: int, name: str) -> np.ndarray:
+        """The captured rows of one state of one layer, [rows, width]."""
+        try:
+            return self.states[(int(layer), name)]
+        except KeyError:
+            raise KeyError(f"no captured {name!r} of layer {layer}; the file "
+                           f"has {sorted(self.states)}") from None
+
+    def pairs(self):
+        """The matched (sink row, control row) pairs as an int array [k, 2]
+        of row numbers, in row order of the sinks."""
+        pairs = []
+        where = {(int(r["record"]), int(r["position"])): i
+                 for i, r in enumerate(self.index)}
+        for i, row in enumerate(self.index):
+            if row["is_sink"] and row["matched_to"] >= 0:
+                pairs.append((i, where[(int(row["record"]),
+                                        int(row["matched_to"]))]))
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def captures_path(trace_path) -> str:
+    """The captures file written next to a trace: F.sinktrace gives
+    F.captures.npz, any other name gets .captures.npz appended."""
+    path = str(trace_path)
+    if path.endswith(".sinktrace") and len(path) > len(".sinktrace"):
+        path = path[:-len(".sinktrace")]
+    return path + ".captures.npz"
+
+
+def load_captures(path) -> Captures:
+    """Reads the captures file (``F.captures.npz``, or given the trace
+    ``F.sinktrace``, the file next to it); raises CaptureError for a file
+    that lacks or misshapes what docs/captures.md lists."""
+    path = str(path)
+    if path.endswith(".sinktrace"):
+        path = captures_path(path)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise CaptureError(f"{path}: not a captures file ({error})") from None
+    with archive:
+        names = set(archive.files)
+        missing = [name for name in ("spec", "model") +
+                   tuple(n for n, _ in _CAPTURE_INDEX) if name not in names]
+        if missing:
+            raise CaptureError(f"{path}: no {', '.join(missing)} in the "
+                               f"captures file")
+        columns = {}
+        for name, dtype in _CAPTURE_INDEX:
+            column = archive[name]
+            if column.ndim != 1 or column.dtype != dtype:
+                raise CaptureError(f"{path}: '{name}' is {column.dtype} "
+                                   f"{column.shape}, expected a vector of "
+                                   f"{np.dtype(dtype)}")
+            columns[name] = column
+        rows = len(columns["record"])
+        if any(len(column) != rows for column in columns.values()):
+            raise CaptureError(f"{path}: the index columns differ in length")
+        kinds = columns["kind"]
+        if ((kinds < 0) | (kinds > 2)).any():
+            raise CaptureError(f"{path}: 'kind' holds values other than 0, "
+                               f"1 and 2")
+        index = np.zeros(rows, dtype=_CAPTURE_INDEX_DTYPE)
+        for name, _ in _CAPTURE_INDEX:
+            index[name] = columns[name] if name != "kind" else \
+                np.array(SINK_KINDS, dtype="U9")[kinds]
+        states = {}
+        for name in sorted(names):
+            if not name.startswith("layer"):
+                continue
+            layer, _, state = name[len("layer"):].partition(".")
+            if not layer.isdigit() or state not in CAPTURE_STATES:
+                raise CaptureError(f"{path}: unexpected array '{name}'")
+            array = archive[name]
+            if array.ndim != 2 or array.dtype != np.float32 or \
+                    array.shape[0] != rows:
+                raise CaptureError(f"{path}: '{name}' is {array.dtype} "
+                                   f"{array.shape}, expected float32 "
+                                   f"[{rows}, width]")
+            states[(int(layer), state)] = array
+        return Captures(spec=bytes(archive["spec"]).decode("utf-8"),
+                        model=bytes(archive["model"]).decode("utf-8"),
+                        index=index, states=states)
+
+
 __all__ = ["load", "loads", "Trace", "Record", "Layer", "SinkLevel",
            "TraceError", "METRICS", "TOKEN_METRICS", "SINK_KINDS",
-           "SCHEMA_VERSION"]
+           "SCHEMA_VERSION", "Captures", "CaptureError", "CAPTURE_STATES",
+           "captures_path", "load_captures"]

@@ -226,6 +226,99 @@ class MetricsDefinedOnce(unittest.TestCase):
                 self.assertIn(row[1], python)
 
 
+class CaptureReader(unittest.TestCase):
+    """sinktrace.load_captures on files in the layout of docs/captures.md,
+    written here by NumPy itself (np.savez and np.savez_compressed), so that
+    the reader does not depend on the runtime's own ZIP writer (which
+    test/unit/CapturesTest.cpp and test/e2e/instrument/captures.test check).
+    """
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def arrays(self):
+        spec = "layers=2,states=hidden,mlp_out,tokens=sinks+matched"
+        return {
+            "spec": np.frombuffer(spec.encode(), dtype=np.uint8),
+            "model": np.frombuffer(b"tiny", dtype=np.uint8),
+            "record": np.array([0, 0, 0, 1], dtype=np.int64),
+            "prompt": np.array([0, 0, 0, 1], dtype=np.int64),
+            "batch_row": np.zeros(4, dtype=np.int64),
+            "position": np.array([0, 3, 7, 0], dtype=np.int64),
+            "token": np.array([256, 35, 35, 256], dtype=np.int64),
+            "kind": np.array([1, 2, 0, 1], dtype=np.int8),
+            "is_sink": np.array([True, True, False, True]),
+            "matched_to": np.array([-1, 7, 3, -1], dtype=np.int64),
+            "layer2.hidden": np.arange(12, dtype=np.float32).reshape(4, 3),
+            "layer2.mlp_out": -np.arange(8, dtype=np.float32).reshape(4, 2),
+        }
+
+    def test_reads_the_index_and_the_states(self):
+        for save in (np.savez, np.savez_compressed):
+            path = os.path.join(self.dir, "run.captures.npz")
+            save(path, **self.arrays())
+            # Given the trace's name, the file next to it.
+            captures = sinktrace.load_captures(
+                os.path.join(self.dir, "run.sinktrace"))
+            self.assertEqual(captures.model, "tiny")
+            self.assertEqual(captures.tokens_mode, "sinks+matched")
+            self.assertEqual(len(captures), 4)
+            self.assertEqual(captures.layers, [2])
+            self.assertEqual(captures.state_names, ["hidden", "mlp_out"])
+            self.assertEqual(list(captures.index["kind"]),
+                             ["primary", "secondary", "none", "primary"])
+            self.assertEqual(captures.pairs().tolist(), [[1, 2]])
+            np.testing.assert_array_equal(captures.state(2, "hidden")[3],
+                                          [9, 10, 11])
+            with self.assertRaises(KeyError):
+                captures.state(3, "hidden")
+
+    def test_path_next_to_the_trace(self):
+        self.assertEqual(sinktrace.captures_path("a/b.sinktrace"),
+                         "a/b.captures.npz")
+        self.assertEqual(sinktrace.captures_path("b.trace"),
+                         "b.trace.captures.npz")
+
+    def test_refuses_what_is_not_a_captures_file(self):
+        path = os.path.join(self.dir, "bad.npz")
+
+        def refused(arrays, message):
+            np.savez(path, **arrays)
+            with self.assertRaisesRegex(sinktrace.CaptureError, message):
+                sinktrace.load_captures(path)
+
+        arrays = self.arrays()
+        del arrays["matched_to"]
+        refused(arrays, "no matched_to")
+        arrays = self.arrays()
+        arrays["position"] = arrays["position"].astype(np.int32)
+        refused(arrays, "'position' is int32")
+        arrays = self.arrays()
+        arrays["layer2.hidden"] = arrays["layer2.hidden"][:3]
+        refused(arrays, r"'layer2.hidden' is float32 \(3, 3\)")
+        arrays = self.arrays()
+        arrays["layer2.keys"] = arrays["layer2.hidden"]
+        refused(arrays, "unexpected array 'layer2.keys'")
+        with open(path, "w") as stream:
+            stream.write("not a zip")
+        with self.assertRaisesRegex(sinktrace.CaptureError,
+                                    "not a captures file"):
+            sinktrace.load_captures(path)
+
+    def test_states_match_the_definitions(self):
+        import re
+        path = os.path.join(MetricsDefinedOnce.REPO, "runtime", "include",
+                            "sinkrt", "CaptureStates.def")
+        with open(path) as stream:
+            rows = re.findall(r'^SINKRT_CAPTURE_STATE\(\w+, "(\w+)"\)$',
+                              stream.read(), re.M)
+        self.assertEqual(sinktrace.CAPTURE_STATES, tuple(rows))
+
+
 class TensorFiles(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()

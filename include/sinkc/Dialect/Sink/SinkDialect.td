@@ -37,8 +37,11 @@ def Sink_Dialect : Dialect {
     | `sink.value_norm` | values `[B,Hkv,T,d]` | `[B,T]` |
     | `sink.mlp_state_cos_bos` | an MLP-internal state `[B,T,F]` | `[B,T]` |
 
-    Only `sink.emit` has a side effect; a measurement nobody emits is dead
-    code and folds away.
+    Only `sink.emit` and `sink.capture` have a side effect; a measurement
+    nobody emits is dead code and folds away. `sink.capture`
+    (`sinkc --capture`, docs/captures.md) hands a whole per-token state
+    `[B,T,F]` to the runtime, which keeps the rows of the sink tokens and
+    their matched controls; `sinkc-capture-states` inserts it.
 
     One op changes what the model computes instead of measuring it: the
     steering intervention `sink.mlp_norm_cap` (`sinkc --intervene`,

@@ -16,6 +16,20 @@ struct ProbeResource : public mlir::SideEffects::Resource::Base<ProbeResource> {
   llvm::StringRef getName() override { return "<sink probes>"; }
 };
 
+/// The runtime's copies of captured states, written by `sink.capture`.
+struct CaptureResource
+    : public mlir::SideEffects::Resource::Base<CaptureResource> {
+  llvm::StringRef getName() override { return "<sink captures>"; }
+};
+
+/// The states sink.capture can hand over (hidden, mlp_input, mlp_out), in
+/// the order a block computes them, from runtime/include/sinkrt/
+/// CaptureStates.def.
+llvm::ArrayRef<llvm::StringLiteral> getCaptureStateNames();
+
+/// True for a name in getCaptureStateNames().
+bool isCaptureStateName(llvm::StringRef name);
+
 /// The metric names of docs/metrics.md in the runtime's order (the trace's
 /// `Metric` enum), from runtime/include/sinkrt/Metrics.def.
 llvm::ArrayRef<llvm::StringLiteral> getMetricNames();

@@ -35,6 +35,12 @@ def Sink_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
 
 // The runtime's probe buffers: emitting writes to them.
 def Sink_ProbeResource : Resource<"::sinkc::sink::ProbeResource">;
+// The runtime's copies of captured states: capturing writes to them.
+def Sink_CaptureResource : Resource<"::sinkc::sink::CaptureResource">;
+
+// A captured per-token state, [B, T, F] in f32 with a static width F: what
+// sinkrt_capture receives (the capture pass casts other float types).
+def Sink_CapturedState : 3DTensorOf<[F32]>;
 
 //===----------------------------------------------------------------------===//
 // Base classes
@@ -535,6 +541,47 @@ def Sink_EmitOp : Sink_Op<"emit", [MemoryEffects<[MemWrite<Sink_ProbeResource>]>
   let assemblyFormat = [{
     $value `probe` $probe `layer` $layer `metric` $metric attr-dict `:`
     type($value)
+  }];
+  let hasVerifier = 1;
+}
+
+def Sink_CaptureOp
+    : Sink_Op<"capture", [MemoryEffects<[MemWrite<Sink_CaptureResource>]>]> {
+  let summary = "hands a per-token state to the runtime for the captures file";
+  let description = [{
+    Reports `value`, the state `state` of decoder block `layer` for every
+    token (`[B, T, F]`, f32, F static), as capture `capture` of the manifest
+    (the line `capture <capture> <layer> <state> <F>`). `state` is one of
+    the capturable states of runtime/include/sinkrt/CaptureStates.def:
+    `hidden` (the block input), `mlp_input` (the MLP's input after its norm)
+    or `mlp_out` (the MLP output). The runtime keeps the rows of the tokens
+    the classification selects (the sinks and, on request, matched
+    controls) and writes them next to the trace (docs/captures.md).
+
+    Like `sink.emit`, the op writes to a runtime resource, so it is never
+    removed as dead code, and each capture id must be reported exactly once
+    per run. The lowering calls `sinkrt_capture(ctx, capture, rank,
+    descriptor)` with the runtime context argument of the enclosing
+    function; the runtime honours offset and strides, so nothing is copied
+    to hand the state over.
+
+    ```mlir
+    sink.capture %x capture 0 layer 2 state "hidden" : tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Sink_CapturedState:$value, Sink_I64Attr:$capture,
+                   Sink_I64Attr:$layer, StrAttr:$state);
+  let assemblyFormat = [{
+    $value `capture` $capture `layer` $layer `state` $state attr-dict `:`
+    type($value)
+  }];
+  let extraClassDeclaration = [{
+    /// The width F of the captured rows (the static last dimension).
+    int64_t getWidth() {
+      return ::mlir::cast<::mlir::RankedTensorType>(getValue().getType())
+          .getShape()
+          .back();
+    }
   }];
   let hasVerifier = 1;
 }

@@ -56,9 +56,13 @@ class Parameters:
                 if value is None or value.dtype.kind != "f" or node.op_type == "Constant":
                     continue
                 # The rotary inverse frequencies [1, d/2, 1], multiplied with the
-                # positions.
-                if node.op_type == "MatMul" and value.ndim == 3 and \
-                        value.shape[0] == 1 and value.shape[2] == 1:
+                # positions (the planted models' generator writes them [1, d/2]
+                # as the right operand of positions [T, 1]).
+                if node.op_type == "MatMul" and (
+                        (value.ndim == 3 and value.shape[0] == 1 and
+                         value.shape[2] == 1) or
+                        (value.ndim == 2 and value.shape[0] == 1 and
+                         name == node.input[1])):
                     self.inv_freq = value.ravel().astype(np.float64)
                 elif value.ndim >= 1 and value.size > 2:
                     self.items.append((node, value.astype(np.float64)))
@@ -156,10 +160,12 @@ class Mlp:
     """The internal states of every layer's MLP (docs/metrics.md, group
     mlpstates): input (after the norm), gate (fc_in of a plain MLP), up, act,
     gated (act * up) and output, each [B, T, F]; a plain MLP has no up and
-    no gated."""
+    no gated. Also every layer's block input x_l [B, T, D] (`hidden`), for
+    the captures of check_captures.py."""
 
     def __init__(self):
         self.layers = []
+        self.hidden = []
 
     def record(self, **states):
         self.layers.append(states)
@@ -193,8 +199,11 @@ def layer_norm(x, weight, bias, eps):
     return (x - mean) / np.sqrt(var + eps) * weight + bias
 
 
-def forward_llama(p, ids, layers, n_heads):
-    """Llama, Mistral, Qwen2 (q/k/v biases), Qwen3 (q/k RMSNorm per head)."""
+def forward_llama(p, ids, layers, n_heads, mlp_output=None):
+    """Llama, Mistral, Qwen2 (q/k/v biases), Qwen3 (q/k RMSNorm per head).
+    mlp_output(layer, out) -> out, if given, replaces each MLP output before
+    it is added to the residual stream (check_captures.py applies the
+    --intervene norm cap with it)."""
     eps = p.rms_epsilon()
 
     def rms(x, weight):
@@ -207,7 +216,8 @@ def forward_llama(p, ids, layers, n_heads):
     cos, sin = rope_tables(inv_freq, ids.shape[1])
     x = embed[ids]
     attn, mlp = Attention(), Mlp()
-    for _ in range(layers):
+    for layer in range(layers):
+        mlp.hidden.append(x)
         h = rms(x, p.take("Mul", [d]))
 
         def project(width=None):
@@ -233,6 +243,8 @@ def forward_llama(p, ids, layers, n_heads):
         gate, up = h @ p.take("MatMul"), h @ p.take("MatMul")
         act = gate / (1 + np.exp(-gate))
         out = (act * up) @ p.take("MatMul")
+        if mlp_output is not None:
+            out = mlp_output(layer, out)
         mlp.record(input=h, gate=gate, up=up, act=act, gated=act * up, output=out)
         x = x + out
     logits = rms(x, p.take("Mul", [d])) @ p.take("MatMul")
@@ -247,6 +259,7 @@ def forward_gpt2(p, ids, layers, n_heads):
     x = wte[ids] + wpe[np.arange(ids.shape[1])]
     attn, mlp = Attention(), Mlp()
     for _ in range(layers):
+        mlp.hidden.append(x)
         h = p.layer_norm(x, eps)
         qkv = h @ p.take("Gemm", [d, 3 * d])
         q, k, v = (heads(part, n_heads) for part in np.split(qkv, 3, axis=-1))
@@ -278,6 +291,7 @@ def forward_opt(p, ids, layers, n_heads):
         return h @ w + p.take("Add", [d])
 
     for _ in range(layers):
+        mlp.hidden.append(x)
         h = p.layer_norm(x, eps)
         q = heads(linear(h), n_heads)
         k = heads(linear(h), n_heads)
@@ -306,6 +320,7 @@ def forward_neox(p, ids, layers, n_heads):
     rotary = 2 * p.inv_freq.size
     attn, mlp = Attention(), Mlp()
     for _ in range(layers):
+        mlp.hidden.append(x)
         h = p.layer_norm(x, eps)
         qkv = h @ p.take("MatMul", [d, 3 * d]) + p.take("Add", [3 * d])
         b, t, _ = qkv.shape

@@ -1,0 +1,80 @@
+//===- Capture.h - activation capture ---------------------------*- C++ -*-===//
+//
+// The C++ side of the pass sinkc-capture-states, for the driver: parse the
+// --capture spec, insert the sink.capture ops without a pass manager, and
+// read them back for the manifest. docs/captures.md describes the feature.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINKC_TRANSFORMS_CAPTURE_H
+#define SINKC_TRANSFORMS_CAPTURE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sinkc {
+
+/// Which tokens the runtime keeps (`tokens=` of the spec): the classified
+/// sinks, or the sinks and, per sink token id, as many non-sink positions
+/// with that id (the matched controls of Wong et al., arXiv 2512.22213).
+enum class CaptureTokens { Sinks, SinksMatched };
+
+/// The spelling of a tokens mode in specs and manifests: `sinks`,
+/// `sinks+matched`.
+llvm::StringRef captureTokensName(CaptureTokens tokens);
+
+/// A parsed --capture spec.
+struct CaptureSpec {
+  /// Selected layers, ascending, without duplicates; empty with allLayers.
+  llvm::SmallVector<int64_t> layers;
+  bool allLayers = true;
+  /// Selected states (hidden, mlp_input, mlp_out) in the order of
+  /// sink::getCaptureStateNames().
+  llvm::SmallVector<std::string> states;
+  CaptureTokens tokens = CaptureTokens::SinksMatched;
+
+  /// The canonical spelling the manifest and the captures file record:
+  /// `layers=20-22,states=hidden,mlp_out,tokens=sinks+matched` (layers as
+  /// ascending runs, states in block order).
+  std::string str() const;
+};
+
+/// Parses `layers=all|L,L-L,...,states=hidden,mlp_input,mlp_out|all,
+/// tokens=sinks|sinks+matched` (an item without `=` continues the previous
+/// key; an omitted key selects everything: all layers, all states, sinks
+/// and matched controls). Errors name the key.
+llvm::Expected<CaptureSpec> parseCaptureSpec(llvm::StringRef text);
+
+/// The same from the options of sinkc-capture-states (the tokens mode does
+/// not concern the compiled code: it stays the default).
+llvm::Expected<CaptureSpec> parseCaptureSpec(llvm::StringRef layers,
+                                             llvm::StringRef states);
+
+/// One capture of the manifest: `capture <id> <layer> <state> <width>`.
+struct CaptureRecord {
+  int64_t id;
+  int64_t layer;
+  std::string state;
+  /// Floats per token.
+  int64_t width;
+};
+
+/// Inserts a sink.capture of every selected state of every selected layer
+/// of a recognized module (see the sinkc-capture-states pass) and returns
+/// the captures. Fails, naming the layer and state, where a state is not
+/// found or has no static width, and on layers beyond the model.
+llvm::Expected<std::vector<CaptureRecord>>
+captureStates(mlir::ModuleOp module, const CaptureSpec &spec);
+
+/// The captures of every sink.capture in the module, ordered by id.
+std::vector<CaptureRecord> collectCaptures(mlir::ModuleOp module);
+
+} // namespace sinkc
+
+#endif // SINKC_TRANSFORMS_CAPTURE_H
