@@ -71,7 +71,10 @@ std::string layerRange(const std::vector<int> &layers) {
   std::string text;
   for (size_t i = 0; i < layers.size();) {
     size_t j = i;
-    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
+    // In 64 bits: a trace's layer numbers are whatever the file says, up to
+    // INT_MAX (found by the trace fuzzer).
+    while (j + 1 < layers.size() && static_cast<int64_t>(layers[j + 1]) ==
+                                        static_cast<int64_t>(layers[j]) + 1)
       ++j;
     if (!text.empty())
       text += ",";
