@@ -15,6 +15,7 @@
 #include "sinkc/Transforms/Capture.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/MlpPatterns.h"
+#include "sinkc/Transforms/PassSupport.h"
 #include "sinkc/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -97,23 +98,17 @@ llvm::Expected<CaptureSpec> parseCaptureSpec(StringRef layers,
 }
 
 llvm::Expected<CaptureSpec> parseCaptureSpec(StringRef text) {
-  if (text.trim().empty())
-    return makeError("empty capture spec: write e.g. "
-                     "layers=2-3,states=hidden,mlp_out,tokens=sinks+matched");
-  llvm::Expected<std::map<std::string, std::string>> values =
-      splitSpecKeys(text, kSpecName, {"layers", "states", "tokens"});
+  llvm::Expected<SpecKeyValues> values =
+      splitSpecKeys(text, kSpecName, {"layers", "states", "tokens"},
+                    "layers=2-3,states=hidden,mlp_out,tokens=sinks+matched");
   if (!values)
     return values.takeError();
-  auto joined = [&](StringRef name, StringRef fallback) -> std::string {
-    auto found = values->find(name.str());
-    return found == values->end() ? fallback.str() : found->second;
-  };
-  llvm::Expected<CaptureSpec> spec =
-      parseCaptureSpec(joined("layers", "all"), joined("states", "all"));
+  llvm::Expected<CaptureSpec> spec = parseCaptureSpec(
+      values->get("layers", "all"), values->get("states", "all"));
   if (!spec)
     return spec.takeError();
   std::string tokens =
-      StringRef(joined("tokens", "sinks+matched")).trim().str();
+      StringRef(values->get("tokens", "sinks+matched")).trim().str();
   if (tokens == "sinks")
     spec->tokens = CaptureTokens::Sinks;
   else if (tokens == "sinks+matched")
@@ -127,25 +122,16 @@ llvm::Expected<CaptureSpec> parseCaptureSpec(StringRef text) {
 
 llvm::Expected<std::vector<CaptureRecord>>
 captureStates(ModuleOp module, const CaptureSpec &spec) {
-  llvm::Expected<int64_t> numLayers = recognizedLayerCount(module, spec.layers);
-  if (!numLayers)
-    return numLayers.takeError();
-  std::map<int64_t, MarkedBlock> blocks = findMarkedBlocks(module);
-  SmallVector<int64_t> layers = spec.layers;
-  if (spec.allLayers)
-    layers = llvm::to_vector(llvm::seq<int64_t>(0, *numLayers));
-
-  // The driver runs this outside a pass manager, which would load the
-  // dialects from the pass's dependent dialects.
-  module.getContext()->getOrLoadDialect<sink::SinkDialect>();
-  module.getContext()->getOrLoadDialect<tfm::TfmDialect>();
+  llvm::Expected<std::vector<MarkedBlock>> blocks =
+      selectMarkedBlocks(module, spec.allLayers, spec.layers);
+  if (!blocks)
+    return blocks.takeError();
   OpBuilder b(module.getContext());
   std::vector<CaptureRecord> captures;
-  for (int64_t layer : layers) {
-    MarkedBlock &block = blocks[layer];
+  for (const MarkedBlock &block : *blocks) {
+    int64_t layer = block.layer;
     auto missing = [&](StringRef role, StringRef state) {
-      return makeError("layer " + Twine(layer) + " has no value marked '" +
-                       role + "', which the capture of " + state + " needs");
+      return block.missing(role, "the capture of " + state);
     };
     for (const std::string &state : spec.states) {
       Value value;
@@ -197,15 +183,11 @@ captureStates(ModuleOp module, const CaptureSpec &spec) {
 }
 
 std::vector<CaptureRecord> collectCaptures(ModuleOp module) {
-  std::vector<CaptureRecord> captures;
-  module.walk([&](sink::CaptureOp capture) {
-    captures.push_back({capture.getCapture(), capture.getLayer(),
-                        capture.getState().str(), capture.getWidth()});
-  });
-  llvm::sort(captures, [](const CaptureRecord &a, const CaptureRecord &b) {
-    return a.id < b.id;
-  });
-  return captures;
+  return collectRecordsById<sink::CaptureOp>(
+      module, [](sink::CaptureOp capture) {
+        return CaptureRecord{capture.getCapture(), capture.getLayer(),
+                             capture.getState().str(), capture.getWidth()};
+      });
 }
 
 namespace {
@@ -214,17 +196,9 @@ struct CaptureStates : public impl::CaptureStatesBase<CaptureStates> {
   using Base::Base;
 
   void runOnOperation() override {
-    llvm::Expected<CaptureSpec> spec = parseCaptureSpec(layers, states);
-    if (!spec) {
-      getOperation().emitError(llvm::toString(spec.takeError()));
-      return signalPassFailure();
-    }
-    llvm::Expected<std::vector<CaptureRecord>> captures =
-        captureStates(getOperation(), *spec);
-    if (!captures) {
-      getOperation().emitError(llvm::toString(captures.takeError()));
-      return signalPassFailure();
-    }
+    if (failed(applySpec(getOperation(), parseCaptureSpec(layers, states),
+                         captureStates)))
+      signalPassFailure();
   }
 };
 

@@ -16,11 +16,13 @@
 #include "sinkc/Transforms/AttentionPatterns.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/MlpPatterns.h"
+#include "sinkc/Transforms/PassSupport.h"
 #include "sinkc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 
@@ -111,8 +113,16 @@ llvm::Error parseLayerList(StringRef text, StringRef specName, bool &allLayers,
   return llvm::Error::success();
 }
 
-llvm::Expected<std::map<std::string, std::string>>
-splitSpecKeys(StringRef text, StringRef specName, ArrayRef<StringRef> keys) {
+std::string SpecKeyValues::get(StringRef key, StringRef fallback) const {
+  auto found = values.find(key.str());
+  return found == values.end() ? fallback.str() : found->second;
+}
+
+llvm::Expected<SpecKeyValues> splitSpecKeys(StringRef text, StringRef specName,
+                                            ArrayRef<StringRef> keys,
+                                            StringRef example) {
+  if (text.trim().empty())
+    return makeError("empty " + specName + " spec: write e.g. " + example);
   // "layers=..., metrics=..." for messages.
   auto listKeys = [&](StringRef conjunction) {
     std::string list;
@@ -147,9 +157,9 @@ splitSpecKeys(StringRef text, StringRef specName, ArrayRef<StringRef> keys) {
                        " spec has no key: write " + listKeys("or"));
     values[key].push_back(item.str());
   }
-  std::map<std::string, std::string> joined;
+  SpecKeyValues joined;
   for (auto &[name, parts] : values)
-    joined[name] = llvm::join(parts, ",");
+    joined.values[name] = llvm::join(parts, ",");
   return joined;
 }
 
@@ -193,18 +203,13 @@ llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef layers,
 }
 
 llvm::Expected<InstrumentSpec> parseInstrumentSpec(StringRef text) {
-  if (text.trim().empty())
-    return makeError("empty instrument spec: write e.g. "
-                     "layers=all,metrics=attn,mlp,hidden");
-  llvm::Expected<std::map<std::string, std::string>> values =
-      splitSpecKeys(text, "instrument", {"layers", "metrics"});
+  llvm::Expected<SpecKeyValues> values =
+      splitSpecKeys(text, "instrument", {"layers", "metrics"},
+                    "layers=all,metrics=attn,mlp,hidden");
   if (!values)
     return values.takeError();
-  auto joined = [&](StringRef name, StringRef fallback) -> std::string {
-    auto found = values->find(name.str());
-    return found == values->end() ? fallback.str() : found->second;
-  };
-  return parseInstrumentSpec(joined("layers", "all"), joined("metrics", "all"));
+  return parseInstrumentSpec(values->get("layers", "all"),
+                             values->get("metrics", "all"));
 }
 
 std::map<int64_t, MarkedBlock> findMarkedBlocks(ModuleOp module) {
@@ -235,6 +240,30 @@ std::map<int64_t, MarkedBlock> findMarkedBlocks(ModuleOp module) {
       record(op->getResult(0), op->getAttrDictionary());
   });
   return blocks;
+}
+
+llvm::Error MarkedBlock::missing(StringRef role, const Twine &user) const {
+  return makeError("layer " + Twine(layer) + " has no value marked '" + role +
+                   "', which " + user + " needs");
+}
+
+llvm::Expected<std::vector<MarkedBlock>>
+selectMarkedBlocks(ModuleOp module, bool allLayers, ArrayRef<int64_t> layers) {
+  llvm::Expected<int64_t> numLayers = recognizedLayerCount(module, layers);
+  if (!numLayers)
+    return numLayers.takeError();
+  std::map<int64_t, MarkedBlock> blocks = findMarkedBlocks(module);
+  std::vector<MarkedBlock> selected;
+  auto select = [&](int64_t layer) {
+    MarkedBlock block = blocks[layer];
+    block.layer = layer;
+    selected.push_back(block);
+  };
+  if (allLayers)
+    llvm::for_each(llvm::seq<int64_t>(0, *numLayers), select);
+  else
+    llvm::for_each(layers, select);
+  return selected;
 }
 
 void insertAfterDefinition(OpBuilder &b, Value value) {
@@ -317,29 +346,17 @@ void measureAfter(OpBuilder &b, Value value, MetricFilter selected,
 
 llvm::Expected<std::vector<ProbeRecord>>
 instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
-  llvm::Expected<int64_t> numLayers = recognizedLayerCount(module, spec.layers);
-  if (!numLayers)
-    return numLayers.takeError();
-  std::map<int64_t, MarkedBlock> blocks = findMarkedBlocks(module);
-
-  SmallVector<int64_t> layers = spec.layers;
-  if (spec.allLayers)
-    layers = llvm::to_vector(llvm::seq<int64_t>(0, *numLayers));
-
+  llvm::Expected<std::vector<MarkedBlock>> blocks =
+      selectMarkedBlocks(module, spec.allLayers, spec.layers);
+  if (!blocks)
+    return blocks.takeError();
   std::vector<ProbeRecord> probes;
-  // The driver runs this outside a pass manager, which would load the
-  // dialect from the pass's dependent dialects.
-  module.getContext()->getOrLoadDialect<sink::SinkDialect>();
-  module.getContext()->getOrLoadDialect<tfm::TfmDialect>();
   OpBuilder b(module.getContext());
-  for (int64_t layer : layers) {
-    MarkedBlock &block = blocks[layer];
+  for (const MarkedBlock &block : *blocks) {
+    int64_t layer = block.layer;
     auto need = [&](Value value, StringRef role,
                     StringRef metric) -> llvm::Error {
-      if (value)
-        return llvm::Error::success();
-      return makeError("layer " + Twine(layer) + " has no value marked '" +
-                       role + "', which " + metric + " needs");
+      return value ? llvm::Error::success() : block.missing(role, metric);
     };
     // Each group goes right after the value it measures, in metric order.
     auto emit = [&](Value measurement, StringRef metric) {
@@ -465,15 +482,10 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
 }
 
 std::vector<ProbeRecord> collectProbes(ModuleOp module) {
-  std::vector<ProbeRecord> probes;
-  module.walk([&](sink::EmitOp emit) {
-    probes.push_back(
-        {emit.getProbe(), emit.getLayer(), emit.getMetric().str()});
+  return collectRecordsById<sink::EmitOp>(module, [](sink::EmitOp emit) {
+    return ProbeRecord{emit.getProbe(), emit.getLayer(),
+                       emit.getMetric().str()};
   });
-  llvm::sort(probes, [](const ProbeRecord &a, const ProbeRecord &b) {
-    return a.id < b.id;
-  });
-  return probes;
 }
 
 namespace {
@@ -482,17 +494,9 @@ struct InstrumentSinks : public impl::InstrumentSinksBase<InstrumentSinks> {
   using Base::Base;
 
   void runOnOperation() override {
-    llvm::Expected<InstrumentSpec> spec = parseInstrumentSpec(layers, metrics);
-    if (!spec) {
-      getOperation().emitError(llvm::toString(spec.takeError()));
-      return signalPassFailure();
-    }
-    llvm::Expected<std::vector<ProbeRecord>> probes =
-        instrumentSinks(getOperation(), *spec);
-    if (!probes) {
-      getOperation().emitError(llvm::toString(probes.takeError()));
-      return signalPassFailure();
-    }
+    if (failed(applySpec(getOperation(), parseInstrumentSpec(layers, metrics),
+                         instrumentSinks)))
+      signalPassFailure();
   }
 };
 

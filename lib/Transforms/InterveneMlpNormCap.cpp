@@ -13,6 +13,7 @@
 #include "sinkc/Support/Error.h"
 #include "sinkc/Transforms/Instrumentation.h"
 #include "sinkc/Transforms/Intervention.h"
+#include "sinkc/Transforms/PassSupport.h"
 #include "sinkc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -194,12 +195,7 @@ llvm::Error interveneMlpNormCap(ModuleOp module, const MlpNormCapSpec &spec,
                                                     : std::to_string(hidden)) +
                      " (the model's hidden size)");
 
-  MLIRContext *context = module.getContext();
-  // The driver runs this outside a pass manager, which would load the
-  // dialects from the pass's dependent dialects.
-  context->getOrLoadDialect<sink::SinkDialect>();
-  context->getOrLoadDialect<tfm::TfmDialect>();
-  OpBuilder b(context);
+  OpBuilder b(module.getContext());
   b.setInsertionPointAfter(marked);
   Location loc = mlp.getLoc();
   SmallPtrSet<Operation *, 4> created;
@@ -267,11 +263,10 @@ struct InterveneMlpNormCap
     spec.norm = norm;
     spec.skipFirst = skipFirst;
     SmallVector<float> values(reference.begin(), reference.end());
-    if (llvm::Error e =
-            interveneMlpNormCap(getOperation(), spec, values, referenceName)) {
-      getOperation().emitError(llvm::toString(std::move(e)));
-      return signalPassFailure();
-    }
+    if (failed(emitErrorOn(
+            getOperation(),
+            interveneMlpNormCap(getOperation(), spec, values, referenceName))))
+      signalPassFailure();
   }
 };
 

@@ -24,6 +24,7 @@
 #include "sinkc/Support/Error.h"
 #include "sinkc/Support/Location.h"
 #include "sinkc/Transforms/Instrumentation.h"
+#include "sinkc/Transforms/PassSupport.h"
 #include "sinkc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -517,12 +518,10 @@ struct RecognizeTransformer
   using Base::Base;
 
   void runOnOperation() override {
-    llvm::Expected<TransformerStructure> structure =
-        recognizeTransformer(getOperation(), entryName);
-    if (!structure) {
-      getOperation().emitError(llvm::toString(structure.takeError()));
+    if (failed(emitErrorOn(
+            getOperation(),
+            recognizeTransformer(getOperation(), entryName).takeError())))
       signalPassFailure();
-    }
   }
 };
 

@@ -14,6 +14,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
 
 #include <map>
@@ -69,15 +70,27 @@ void clearRecognitionMarks(mlir::ModuleOp module,
 /// The values sinkc-recognize-transformer marked for one decoder block (null
 /// where nothing carries the role).
 struct MarkedBlock {
+  int64_t layer = 0;
   mlir::Value input;
   mlir::Value probs;
   mlir::Value mlpOutput;
+
+  /// The error for a selected block without the value marked `role` that
+  /// `user` needs: "layer 3 has no value marked 'mlp_output', which
+  /// mlp_out_norm needs".
+  llvm::Error missing(llvm::StringRef role, const llvm::Twine &user) const;
 };
 
 /// The marked values of every decoder block of the module, by layer: what
 /// the passes that act on the marks (sinkc-instrument-sinks,
 /// sinkc-capture-states) read.
 std::map<int64_t, MarkedBlock> findMarkedBlocks(mlir::ModuleOp module);
+
+/// The marked blocks a spec selects, in the order of `layers`, checked as
+/// recognizedLayerCount checks them: every block for `allLayers`.
+llvm::Expected<std::vector<MarkedBlock>>
+selectMarkedBlocks(mlir::ModuleOp module, bool allLayers,
+                   llvm::ArrayRef<int64_t> layers);
 
 /// Sets `b` right after the definition of `value` (at the start of its block
 /// for an argument): where a pass acting on a mark puts what reads it.
@@ -100,13 +113,21 @@ llvm::Error parseLayerList(llvm::StringRef text, llvm::StringRef specName,
                            bool &allLayers,
                            llvm::SmallVectorImpl<int64_t> &layers);
 
+/// The values of the keys of a driver spec, each joined with commas.
+struct SpecKeyValues {
+  std::map<std::string, std::string> values;
+
+  /// The value of `key`, or `fallback` where the spec leaves the key out.
+  std::string get(llvm::StringRef key, llvm::StringRef fallback) const;
+};
+
 /// Splits a driver spec `key=v,v,key=v,...` (an item without `=` continues
-/// the previous key) into the values of each key, joined with commas.
-/// Errors, naming the `specName` spec: a key not in `keys`, a key given
-/// twice, an item before any key.
-llvm::Expected<std::map<std::string, std::string>>
+/// the previous key) into the values of each key. Errors, naming the
+/// `specName` spec: an empty spec (showing `example`), a key not in `keys`,
+/// a key given twice, an item before any key.
+llvm::Expected<SpecKeyValues>
 splitSpecKeys(llvm::StringRef text, llvm::StringRef specName,
-              llvm::ArrayRef<llvm::StringRef> keys);
+              llvm::ArrayRef<llvm::StringRef> keys, llvm::StringRef example);
 
 /// A parsed --instrument spec.
 struct InstrumentSpec {

@@ -88,7 +88,8 @@ def InstrumentSinks : Pass<"sinkc-instrument-sinks", "::mlir::ModuleOp"> {
            "Metric groups (attn, mlp, hidden, kv, mlpstates, all) or metric "
            # "names">,
   ];
-  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+  let dependentDialects = ["::sinkc::sink::SinkDialect",
+                           "::sinkc::tfm::TfmDialect"];
 }
 
 def CaptureStates : Pass<"sinkc-capture-states", "::mlir::ModuleOp"> {
@@ -126,7 +127,8 @@ def CaptureStates : Pass<"sinkc-capture-states", "::mlir::ModuleOp"> {
     Option<"states", "states", "std::string", "\"all\"",
            "States to capture: hidden, mlp_input, mlp_out or all">,
   ];
-  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+  let dependentDialects = ["::sinkc::sink::SinkDialect",
+                           "::sinkc::tfm::TfmDialect"];
 }
 
 def InterveneMlpNormCap
@@ -169,7 +171,8 @@ def InterveneMlpNormCap
            "\"the reference direction\"",
            "How errors name the reference (sinkc: its --steer-vector)">,
   ];
-  let dependentDialects = ["::sinkc::sink::SinkDialect"];
+  let dependentDialects = ["::sinkc::sink::SinkDialect",
+                           "::sinkc::tfm::TfmDialect"];
 }
 
 def SelectLogits : Pass<"sinkc-select-logits", "::mlir::ModuleOp"> {
