@@ -17,6 +17,7 @@
 #include "sinkc/Transforms/MlpPatterns.h"
 #include "sinkc/Transforms/PassSupport.h"
 #include "sinkc/Transforms/Passes.h"
+#include "sinkrt/Text.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
@@ -34,23 +35,6 @@ namespace {
 
 constexpr llvm::StringLiteral kSpecName = "capture";
 
-/// `layers` as ascending runs: 2-5,7.
-std::string layerRuns(ArrayRef<int64_t> layers) {
-  std::string text;
-  for (size_t i = 0; i < layers.size();) {
-    size_t j = i;
-    while (j + 1 < layers.size() && layers[j + 1] == layers[j] + 1)
-      ++j;
-    if (!text.empty())
-      text += ",";
-    text += std::to_string(layers[i]);
-    if (j > i)
-      text += "-" + std::to_string(layers[j]);
-    i = j + 1;
-  }
-  return text;
-}
-
 } // namespace
 
 StringRef captureTokensName(CaptureTokens tokens) {
@@ -58,7 +42,8 @@ StringRef captureTokensName(CaptureTokens tokens) {
 }
 
 std::string CaptureSpec::str() const {
-  return "layers=" + (allLayers ? std::string("all") : layerRuns(layers)) +
+  return "layers=" +
+         (allLayers ? std::string("all") : sinkrt::formatRuns(layers)) +
          ",states=" + llvm::join(states, ",") +
          ",tokens=" + captureTokensName(tokens).str();
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <cmath>
 
 using namespace sinkrt;
@@ -79,6 +80,18 @@ TEST(FormatFloat, ShortestRoundTrip) {
   EXPECT_EQ(formatFloat(1e-5f), "1e-05");
   float value = 0.95f;
   EXPECT_EQ(std::strtof(formatFloat(value).c_str(), nullptr), value);
+}
+
+TEST(FormatRuns, JoinsConsecutiveNumbers) {
+  EXPECT_EQ(formatRuns(std::vector<int64_t>{}), "");
+  EXPECT_EQ(formatRuns(std::vector<int64_t>{3}), "3");
+  EXPECT_EQ(formatRuns(std::vector<int64_t>{2, 3, 4, 5, 7}), "2-5,7");
+  EXPECT_EQ(formatRuns(std::vector<int64_t>{0, 2, 4, 5}), "0,2,4-5");
+  // Consecutive in 64 bits only: INT_MAX + 1 would wrap in int.
+  EXPECT_EQ(formatRuns(std::vector<int>{INT_MIN, INT_MAX}),
+            std::to_string(INT_MIN) + "," + std::to_string(INT_MAX));
+  EXPECT_EQ(formatRuns(std::vector<int>{INT_MAX - 1, INT_MAX}),
+            std::to_string(INT_MAX - 1) + "-" + std::to_string(INT_MAX));
 }
 
 TEST(Paths, BaseAndDirectoryNames) {

@@ -68,20 +68,9 @@ std::string tokenText(const ModelSummary &model, int64_t token) {
 }
 
 std::string layerRange(const std::vector<int> &layers) {
-  std::string text;
-  for (size_t i = 0; i < layers.size();) {
-    size_t j = i;
-    // In 64 bits: a trace's layer numbers are whatever the file says, up to
-    // INT_MAX (found by the trace fuzzer).
-    while (j + 1 < layers.size() && static_cast<int64_t>(layers[j + 1]) ==
-                                        static_cast<int64_t>(layers[j]) + 1)
-      ++j;
-    if (!text.empty())
-      text += ",";
-    text += j > i ? formatString("%d-%d", layers[i], layers[j])
-                  : std::to_string(layers[i]);
-    i = j + 1;
-  }
+  // A trace's layer numbers are whatever the file says, up to INT_MAX
+  // (found by the trace fuzzer): formatRuns compares them in 64 bits.
+  std::string text = formatRuns(layers);
   return text.empty() ? "none" : text;
 }
 

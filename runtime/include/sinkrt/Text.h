@@ -1,5 +1,4 @@
-//===- Text.h - Strict parsing of numbers and small text helpers -*- C++
-//-*-===//
+//===- Text.h - Strict number parsing and small text helpers ---*- C++ -*-===//
 //
 // Every number the runtime reads from the user or the manifest goes through
 // these functions: the whole field must be a number of the expected kind,
@@ -110,6 +109,27 @@ std::string oneLine(std::string_view text);
 
 /// `value` with the fewest digits that read back as the same float.
 std::string formatFloat(float value);
+
+/// Ascending integers (any container of them) as runs, "2-5,7", empty for
+/// none: how layer selections print in specs, manifests and reports. Compares
+/// in 64 bits, so INT_MAX ends a run of ints instead of overflowing.
+template <typename Range> std::string formatRuns(const Range &ascending) {
+  std::string text;
+  size_t size = ascending.size();
+  for (size_t i = 0; i < size;) {
+    size_t j = i;
+    while (j + 1 < size && static_cast<int64_t>(ascending[j + 1]) ==
+                               static_cast<int64_t>(ascending[j]) + 1)
+      ++j;
+    if (!text.empty())
+      text += ",";
+    text += std::to_string(ascending[i]);
+    if (j > i)
+      text += "-" + std::to_string(ascending[j]);
+    i = j + 1;
+  }
+  return text;
+}
 
 /// The last path component ("a/b/c" -> "c").
 std::string baseName(std::string_view path);
