@@ -24,6 +24,7 @@
 #include "sinkc/Transforms/Intervention.h"
 #include "sinkc/Transforms/Passes.h"
 #include "sinkrt/TensorIO.h"
+#include "sinkrt/Text.h"
 #include "sinkrt/WeightsHash.h"
 #include "sinktok/Tokenizer.h"
 
@@ -41,6 +42,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
@@ -615,13 +617,9 @@ int main(int argc, char **argv) {
     }
     if (capture) {
       // The parsed layers and states, which the pass parses again.
-      std::string layers;
-      for (int64_t layer : capture->layers)
-        layers += (layers.empty() ? "" : ",") + std::to_string(layer);
-      options.captureLayers = capture->allLayers ? "all" : layers;
-      for (const std::string &state : capture->states)
-        options.captureStates +=
-            (options.captureStates.empty() ? "" : ",") + state;
+      options.captureLayers =
+          capture->allLayers ? "all" : sinkrt::formatRuns(capture->layers);
+      options.captureStates = llvm::join(capture->states, ",");
     }
     options.intervention = intervention;
     options.steerVector = steerVector;
