@@ -13,13 +13,10 @@
 
 #include "sinkrt/Abi.h"
 #include "sinkrt/AtomicFile.h"
-#include "sinkrt/MemRef.h"
 #include "sinkrt/Probes.h"
 #include "sinkrt/TensorIO.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <limits>
@@ -82,33 +79,25 @@ std::vector<CapturedToken> selectCapturedTokens(const TraceRecord &record,
   return selected;
 }
 
-CaptureCollector::CaptureCollector(const Manifest &manifest) {
-  std::vector<StateCapture> captures = manifest.captures;
+static std::vector<StateCapture> sortedById(std::vector<StateCapture> list) {
   std::sort(
-      captures.begin(), captures.end(),
+      list.begin(), list.end(),
       [](const StateCapture &a, const StateCapture &b) { return a.id < b.id; });
-  for (const StateCapture &capture : captures) {
-    slotById[capture.id] = slots.size();
-    slots.push_back(Slot{capture, false, HostTensor()});
-  }
-  kept.captures = captures;
-  kept.states.resize(captures.size());
+  return list;
 }
 
-void CaptureCollector::recordError(Error error) {
-  if (!firstError)
-    firstError = std::move(error);
+CaptureCollector::CaptureCollector(const Manifest &manifest)
+    : slots(sortedById(manifest.captures), "capture") {
+  for (const Slot &slot : slots)
+    kept.captures.push_back(slot.spec);
+  kept.states.resize(slots.size());
 }
 
 void CaptureCollector::beginRun(int64_t batch, int64_t sequence) {
   std::lock_guard<std::mutex> lock(mutex);
   runBatch = batch;
   runSequence = sequence;
-  firstError.reset();
-  for (Slot &slot : slots) {
-    slot.received = false;
-    slot.state = HostTensor();
-  }
+  slots.reset();
 }
 
 void CaptureCollector::receive(int64_t captureId, int64_t rank,
@@ -116,62 +105,26 @@ void CaptureCollector::receive(int64_t captureId, int64_t rank,
   if (!enabled)
     return;
   std::lock_guard<std::mutex> lock(mutex);
-  auto found = slotById.find(captureId);
-  if (found == slotById.end())
-    return recordError(failure("the model reported capture %lld, which its "
-                               "manifest does not list",
-                               static_cast<long long>(captureId)));
-  Slot &slot = slots[found->second];
-  const char *state = captureStateName(slot.spec.state);
-  if (slot.received)
-    return recordError(failure("capture %lld (%s of layer %d) reported "
-                               "twice in one run",
-                               static_cast<long long>(captureId), state,
-                               slot.spec.layer));
-  if (rank != 3 || !descriptor)
-    return recordError(failure("capture %lld (%s of layer %d) has rank "
-                               "%lld, expected 3",
-                               static_cast<long long>(captureId), state,
-                               slot.spec.layer, static_cast<long long>(rank)));
-  MemRefView view = readMemRefDescriptor(descriptor, rank);
-  // Every size the runtime knows is checked before the data is read.
-  std::vector<int64_t> expected = {runBatch, runSequence, slot.spec.width};
-  for (size_t d = 0; d < expected.size(); ++d)
-    if (expected[d] >= 0 && view.sizes[d] != expected[d])
-      return recordError(failure(
-          "capture %lld (%s of layer %d) has shape %s, expected %s",
-          static_cast<long long>(captureId), state, slot.spec.layer,
-          shapeToString(view.sizes).c_str(), shapeToString(expected).c_str()));
-  Expected<HostTensor> dense = copyMemRefToTensor(view, DType::F32);
-  if (!dense)
-    return recordError(withContext(
-        dense.takeError(), formatString("capture %lld (%s of layer %d)",
-                                        static_cast<long long>(captureId),
-                                        state, slot.spec.layer)));
-  slot.received = true;
-  slot.state = std::move(*dense);
+  slots.receive(captureId, rank, descriptor, [&](const StateCapture &spec) {
+    return std::vector<int64_t>{runBatch, runSequence, spec.width};
+  });
 }
 
 Status CaptureCollector::finishRun(int64_t batch, int64_t sequence) {
   if (!isEnabled())
     return Status::ok();
   std::lock_guard<std::mutex> lock(mutex);
-  if (firstError)
-    return *firstError;
-  for (const Slot &slot : slots) {
-    const char *state = captureStateName(slot.spec.state);
-    if (!slot.received)
-      return failure("capture %lld (%s of layer %d) never reported",
-                     static_cast<long long>(slot.spec.id), state,
-                     slot.spec.layer);
+  Status status = slots.finish([&](const Slot &slot) -> Status {
     std::vector<int64_t> expected = {batch, sequence, slot.spec.width};
-    if (slot.state.shape != expected)
-      return failure("capture %lld (%s of layer %d) has shape %s, expected "
-                     "%s",
-                     static_cast<long long>(slot.spec.id), state,
-                     slot.spec.layer, shapeToString(slot.state.shape).c_str(),
+    if (slot.tensor.shape != expected)
+      return failure("%s has shape %s, expected %s",
+                     reportSubject(slot.spec).c_str(),
+                     shapeToString(slot.tensor.shape).c_str(),
                      shapeToString(expected).c_str());
-  }
+    return Status::ok();
+  });
+  if (!status)
+    return status;
   runBatch = batch;
   runSequence = sequence;
   return Status::ok();
@@ -197,7 +150,7 @@ void CaptureCollector::appendRows(int64_t recordIndex,
     std::vector<float> &states = kept.states[c];
     for (const CapturedToken &token : tokens) {
       const float *source =
-          slot.state.as<float>() +
+          slot.tensor.as<float>() +
           (static_cast<size_t>(row) * static_cast<size_t>(runSequence) +
            static_cast<size_t>(token.position)) *
               width;
@@ -208,10 +161,7 @@ void CaptureCollector::appendRows(int64_t recordIndex,
 
 void CaptureCollector::endRun() {
   std::lock_guard<std::mutex> lock(mutex);
-  for (Slot &slot : slots) {
-    slot.received = false;
-    slot.state = HostTensor();
-  }
+  slots.reset();
 }
 
 std::string capturesPathFor(const std::string &tracePath) {
@@ -282,91 +232,92 @@ struct Member {
   uint64_t offset = 0;
 };
 
+/// The fields from "version needed to extract" to "extra field length",
+/// which a member's local header and its central directory entry share.
+void putSharedHeaderFields(std::string &out, const Member &member) {
+  putLittleEndian(out, kZipVersion, 2);
+  putLittleEndian(out, 0, 2); // flags
+  putLittleEndian(out, 0, 2); // stored
+  putLittleEndian(out, kDosTime, 2);
+  putLittleEndian(out, kDosDate, 2);
+  putLittleEndian(out, member.crc, 4);
+  putLittleEndian(out, member.size, 4);
+  putLittleEndian(out, member.size, 4);
+  putLittleEndian(out, member.name.size(), 2);
+  putLittleEndian(out, 0, 2); // extra field
+}
+
 Expected<ArchivePieces> planArchive(const std::string &spec,
                                     const std::string &modelName,
                                     const CaptureTable &table) {
   ArchivePieces archive;
   std::vector<Member> members;
   size_t rows = table.rows();
+  // The first error ends the archive: the members after it are not added.
+  Status status;
   auto addMember = [&](const std::string &name, DType dtype,
                        std::vector<int64_t> shape, const void *data,
-                       size_t bytes) -> Status {
+                       size_t bytes) {
+    if (!status)
+      return;
     Member member;
     member.name = name + ".npy";
     member.offset = archive.size;
     const std::string &npy = archive.own(npyHeader(dtype, shape));
     member.size = npy.size() + bytes;
     member.crc = crc32(data, bytes, crc32(npy.data(), npy.size()));
-    if (member.size >= kZip32Limit || archive.size >= kZip32Limit)
-      return failure("the captures file would need ZIP64 (more than 4 GiB, "
-                     "member '%s' of %llu bytes at offset %llu), which this "
-                     "runtime does not write: capture fewer layers, states "
-                     "or prompts per run",
-                     member.name.c_str(),
-                     static_cast<unsigned long long>(member.size),
-                     static_cast<unsigned long long>(member.offset));
+    if (member.size >= kZip32Limit || archive.size >= kZip32Limit) {
+      status = failure("the captures file would need ZIP64 (more than 4 GiB, "
+                       "member '%s' of %llu bytes at offset %llu), which this "
+                       "runtime does not write: capture fewer layers, states "
+                       "or prompts per run",
+                       member.name.c_str(),
+                       static_cast<unsigned long long>(member.size),
+                       static_cast<unsigned long long>(member.offset));
+      return;
+    }
     std::string local;
     putLittleEndian(local, 0x04034b50, 4);
-    putLittleEndian(local, kZipVersion, 2);
-    putLittleEndian(local, 0, 2); // flags
-    putLittleEndian(local, 0, 2); // stored
-    putLittleEndian(local, kDosTime, 2);
-    putLittleEndian(local, kDosDate, 2);
-    putLittleEndian(local, member.crc, 4);
-    putLittleEndian(local, member.size, 4);
-    putLittleEndian(local, member.size, 4);
-    putLittleEndian(local, member.name.size(), 2);
-    putLittleEndian(local, 0, 2); // extra field
+    putSharedHeaderFields(local, member);
     local += member.name;
     archive.add(archive.own(std::move(local)));
     archive.add(npy);
     if (bytes)
       archive.add(data, bytes);
     members.push_back(member);
-    return Status::ok();
   };
   auto addText = [&](const std::string &name, const std::string &text) {
     const std::string &bytes = archive.own(text);
-    return addMember(name, DType::U8, {static_cast<int64_t>(bytes.size())},
-                     bytes.data(), bytes.size());
+    addMember(name, DType::U8, {static_cast<int64_t>(bytes.size())},
+              bytes.data(), bytes.size());
   };
   auto addIndex = [&](const std::string &name, const auto &values,
                       DType dtype) {
-    return addMember(name, dtype, {static_cast<int64_t>(rows)}, values.data(),
-                     values.size() * dtypeSize(dtype));
+    addMember(name, dtype, {static_cast<int64_t>(rows)}, values.data(),
+              values.size() * dtypeSize(dtype));
   };
   std::string isSink;
   for (int8_t kind : table.kind)
     isSink.push_back(kind != 0 ? 1 : 0);
   const std::string &isSinkBytes = archive.own(std::move(isSink));
-  Status status = addText("spec", spec);
-  if (status)
-    status = addText("model", modelName);
-  if (status)
-    status = addIndex("record", table.record, DType::I64);
-  if (status)
-    status = addIndex("prompt", table.prompt, DType::I64);
-  if (status)
-    status = addIndex("batch_row", table.batchRow, DType::I64);
-  if (status)
-    status = addIndex("position", table.position, DType::I64);
-  if (status)
-    status = addIndex("token", table.token, DType::I64);
-  if (status)
-    status = addIndex("kind", table.kind, DType::I8);
-  if (status)
-    status = addIndex("is_sink", isSinkBytes, DType::Bool);
-  if (status)
-    status = addIndex("matched_to", table.matchedTo, DType::I64);
+  addText("spec", spec);
+  addText("model", modelName);
+  addIndex("record", table.record, DType::I64);
+  addIndex("prompt", table.prompt, DType::I64);
+  addIndex("batch_row", table.batchRow, DType::I64);
+  addIndex("position", table.position, DType::I64);
+  addIndex("token", table.token, DType::I64);
+  addIndex("kind", table.kind, DType::I8);
+  addIndex("is_sink", isSinkBytes, DType::Bool);
+  addIndex("matched_to", table.matchedTo, DType::I64);
   for (size_t c = 0; status && c < table.captures.size(); ++c) {
     const StateCapture &capture = table.captures[c];
     const std::vector<float> &states = table.states[c];
-    status = addMember(
-        formatString("layer%d.%s", capture.layer,
-                     captureStateName(capture.state)),
-        DType::F32,
-        {static_cast<int64_t>(rows), static_cast<int64_t>(capture.width)},
-        states.data(), states.size() * sizeof(float));
+    addMember(formatString("layer%d.%s", capture.layer,
+                           captureStateName(capture.state)),
+              DType::F32,
+              {static_cast<int64_t>(rows), static_cast<int64_t>(capture.width)},
+              states.data(), states.size() * sizeof(float));
   }
   if (!status)
     return status.takeError();
@@ -376,16 +327,7 @@ Expected<ArchivePieces> planArchive(const std::string &spec,
   for (const Member &member : members) {
     putLittleEndian(directory, 0x02014b50, 4);
     putLittleEndian(directory, kZipVersion, 2); // made by (MS-DOS attributes)
-    putLittleEndian(directory, kZipVersion, 2);
-    putLittleEndian(directory, 0, 2);
-    putLittleEndian(directory, 0, 2);
-    putLittleEndian(directory, kDosTime, 2);
-    putLittleEndian(directory, kDosDate, 2);
-    putLittleEndian(directory, member.crc, 4);
-    putLittleEndian(directory, member.size, 4);
-    putLittleEndian(directory, member.size, 4);
-    putLittleEndian(directory, member.name.size(), 2);
-    putLittleEndian(directory, 0, 2); // extra field
+    putSharedHeaderFields(directory, member);
     putLittleEndian(directory, 0, 2); // comment
     putLittleEndian(directory, 0, 2); // disk
     putLittleEndian(directory, 0, 2); // internal attributes
@@ -443,17 +385,8 @@ Status writeCapturesFile(const std::string &path, const std::string &spec,
 
 } // namespace sinkrt
 
-using sinkrt::RunContext;
-
 extern "C" void sinkrt_capture(void *ctx, int64_t capture, int64_t rank,
                                const void *descriptor) {
-  auto *context = static_cast<RunContext *>(ctx);
-  if (!context || !context->captures) {
-    std::fprintf(stderr,
-                 "sinkrt: error: capture %lld called without a runtime "
-                 "context\n",
-                 static_cast<long long>(capture));
-    std::_Exit(1);
-  }
-  context->captures->receive(capture, rank, descriptor);
+  sinkrt::collectorOf(ctx, &sinkrt::RunContext::captures, "capture", capture)
+      .receive(capture, rank, descriptor);
 }

@@ -3,7 +3,6 @@
 #include "sinkrt/Probes.h"
 
 #include "sinkrt/Abi.h"
-#include "sinkrt/MemRef.h"
 #include "sinkrt/ThreadPool.h"
 
 #include <algorithm>
@@ -13,12 +12,11 @@
 
 namespace sinkrt {
 
-ProbeCollector::ProbeCollector(const Manifest &manifest) {
+ProbeCollector::ProbeCollector(const Manifest &manifest)
+    : slots(manifest.probes, "probe") {
   std::set<int> layers;
   std::set<int> metrics;
   for (const ProbeSpec &spec : manifest.probes) {
-    slotById[spec.id] = probes.size();
-    probes.push_back(Slot{spec, false, {}, {}});
     layers.insert(spec.layer);
     metrics.insert(static_cast<int>(spec.metric));
   }
@@ -33,12 +31,7 @@ void ProbeCollector::beginRun(int64_t batch, int64_t sequence) {
   std::lock_guard<std::mutex> lock(mutex);
   runBatch = batch;
   runSequence = sequence;
-  firstError.reset();
-  for (Slot &slot : probes) {
-    slot.received = false;
-    slot.sizes.clear();
-    slot.values.clear();
-  }
+  slots.reset();
 }
 
 std::vector<int64_t> ProbeCollector::expectedShape(Metric metric) const {
@@ -50,79 +43,35 @@ std::vector<int64_t> ProbeCollector::expectedShape(Metric metric) const {
   return shape;
 }
 
-void ProbeCollector::recordError(Error error) {
-  if (!firstError)
-    firstError = std::move(error);
-}
-
 void ProbeCollector::receive(int64_t probeId, int64_t rank,
                              const void *descriptor) {
   std::lock_guard<std::mutex> lock(mutex);
-  auto found = slotById.find(probeId);
-  if (found == slotById.end())
-    return recordError(failure("the model reported probe %lld, which its "
-                               "manifest does not list",
-                               static_cast<long long>(probeId)));
-  Slot &slot = probes[found->second];
-  const char *metric = metricName(slot.spec.metric);
-  if (slot.received)
-    return recordError(failure("probe %lld (%s of layer %d) reported twice "
-                               "in one run",
-                               static_cast<long long>(probeId), metric,
-                               slot.spec.layer));
-  int64_t expectedRank = slot.spec.metric == Metric::BosMass ? 1 : 2;
-  if (rank != expectedRank || !descriptor)
-    return recordError(failure("probe %lld (%s of layer %d) has rank %lld, "
-                               "expected %lld",
-                               static_cast<long long>(probeId), metric,
-                               slot.spec.layer, static_cast<long long>(rank),
-                               static_cast<long long>(expectedRank)));
-  MemRefView view = readMemRefDescriptor(descriptor, rank);
-  // Check every size the runtime already knows before touching the data, so
-  // that a wrong shape is reported rather than read out of bounds.
-  std::vector<int64_t> expected = expectedShape(slot.spec.metric);
-  for (size_t d = 0; d < expected.size(); ++d)
-    if (expected[d] >= 0 && view.sizes[d] != expected[d])
-      return recordError(failure(
-          "probe %lld (%s of layer %d) has shape %s, expected %s",
-          static_cast<long long>(probeId), metric, slot.spec.layer,
-          shapeToString(view.sizes).c_str(), shapeToString(expected).c_str()));
-  Expected<HostTensor> dense = copyMemRefToTensor(view, DType::F32);
-  if (!dense)
-    return recordError(withContext(dense.takeError(),
-                                   formatString("probe %lld (%s of layer %d)",
-                                                static_cast<long long>(probeId),
-                                                metric, slot.spec.layer)));
-  slot.received = true;
-  slot.sizes = view.sizes;
-  slot.values.assign(dense->as<float>(),
-                     dense->as<float>() + dense->elementCount());
-  if (layerListener)
-    layerListener(slot.spec.layer);
+  const Slot *slot =
+      slots.receive(probeId, rank, descriptor, [&](const ProbeSpec &spec) {
+        return expectedShape(spec.metric);
+      });
+  if (slot && layerListener)
+    layerListener(slot->spec.layer);
 }
 
 Expected<std::vector<std::vector<LayerRecord>>> ProbeCollector::finishRun() {
   std::lock_guard<std::mutex> lock(mutex);
-  if (firstError)
-    return *firstError;
   // Agree on B and T: what the runtime fed in, else the first probe.
-  for (const Slot &slot : probes) {
-    if (!slot.received)
-      return failure("probe %lld (%s of layer %d) never reported",
-                     static_cast<long long>(slot.spec.id),
-                     metricName(slot.spec.metric), slot.spec.layer);
+  Status received = slots.finish([&](const Slot &slot) {
     if (runBatch < 0)
-      runBatch = slot.sizes[0];
+      runBatch = slot.tensor.shape[0];
     if (runSequence < 0 && isPerTokenMetric(slot.spec.metric))
-      runSequence = slot.sizes[1];
-  }
-  for (const Slot &slot : probes) {
+      runSequence = slot.tensor.shape[1];
+    return Status::ok();
+  });
+  if (!received)
+    return received.takeError();
+  for (const Slot &slot : slots) {
     std::vector<int64_t> expected = expectedShape(slot.spec.metric);
-    if (slot.sizes != expected)
-      return failure("probe %lld (%s of layer %d) has shape %s, expected %s",
-                     static_cast<long long>(slot.spec.id),
-                     metricName(slot.spec.metric), slot.spec.layer,
-                     shapeToString(slot.sizes).c_str(),
+    if (slot.tensor.shape != expected)
+      return failure("%s has shape %s, expected %s",
+                     reportSubject(slot.spec).c_str(),
+                     shapeToString(slot.tensor.shape).c_str(),
                      shapeToString(expected).c_str());
   }
   std::vector<std::vector<LayerRecord>> rows(
@@ -131,22 +80,29 @@ Expected<std::vector<std::vector<LayerRecord>>> ProbeCollector::finishRun() {
     for (int layer : layerList) {
       LayerRecord record;
       record.layer = layer;
-      for (const Slot &slot : probes) {
+      for (const Slot &slot : slots) {
         if (slot.spec.layer != layer)
           continue;
+        const float *values = slot.tensor.as<float>();
         if (slot.spec.metric == Metric::BosMass) {
-          record.bosMass = slot.values[row];
+          record.bosMass = values[row];
           continue;
         }
-        size_t width = slot.values.size() / rows.size();
+        size_t width = slot.tensor.elementCount() / rows.size();
         record.values(slot.spec.metric)
-            .assign(slot.values.begin() + row * width,
-                    slot.values.begin() + (row + 1) * width);
+            .assign(values + row * width, values + (row + 1) * width);
       }
       rows[row].push_back(std::move(record));
     }
   }
   return rows;
+}
+
+void exitWithoutRunContext(const char *call, int64_t id) {
+  std::fprintf(stderr,
+               "sinkrt: error: %s %lld called without a runtime context\n",
+               call, static_cast<long long>(id));
+  std::_Exit(1);
 }
 
 } // namespace sinkrt
@@ -155,15 +111,8 @@ using sinkrt::RunContext;
 
 extern "C" void sinkrt_probe(void *ctx, int64_t probe, int64_t rank,
                              const void *descriptor) {
-  auto *context = static_cast<RunContext *>(ctx);
-  if (!context || !context->probes) {
-    std::fprintf(stderr,
-                 "sinkrt: error: probe %lld called without a runtime "
-                 "context\n",
-                 static_cast<long long>(probe));
-    std::_Exit(1);
-  }
-  context->probes->receive(probe, rank, descriptor);
+  sinkrt::collectorOf(ctx, &RunContext::probes, "probe", probe)
+      .receive(probe, rank, descriptor);
 }
 
 extern "C" void sinkrt_parallel_for(void *ctx, int64_t n,

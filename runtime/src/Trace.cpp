@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace sinkrt {
 
@@ -78,6 +79,42 @@ const std::vector<float> &LayerRecord::values(Metric metric) const {
   return const_cast<LayerRecord *>(this)->values(metric);
 }
 
+namespace {
+
+/// The float vectors of the Layer table, one per metric but bos_mass (a
+/// scalar field), in schema order: what the writer and the reader loop over.
+struct LayerVectorField {
+  Metric metric;
+  const flatbuffers::Vector<float> *(fb::Layer::*read)() const;
+  void (fb::LayerBuilder::*write)(
+      flatbuffers::Offset<flatbuffers::Vector<float>>);
+};
+
+// Names each field once, for its accessor and for its builder's add_.
+#define SINKRT_LAYER_VECTOR(Enumerator, field)                                 \
+  {Metric::Enumerator, &fb::Layer::field, &fb::LayerBuilder::add_##field}
+constexpr LayerVectorField kLayerVectorFields[] = {
+    SINKRT_LAYER_VECTOR(HeadBosMass, head_bos_mass),
+    SINKRT_LAYER_VECTOR(Recv, recv),
+    SINKRT_LAYER_VECTOR(HiddenNorm, hidden_norm),
+    SINKRT_LAYER_VECTOR(HiddenCosBos, hidden_cos_bos),
+    SINKRT_LAYER_VECTOR(MlpNorm, mlp_norm),
+    SINKRT_LAYER_VECTOR(MlpCosBos, mlp_cos_bos),
+    SINKRT_LAYER_VECTOR(KeyNorm, key_norm),
+    SINKRT_LAYER_VECTOR(ValueNorm, value_norm),
+    SINKRT_LAYER_VECTOR(MlpInputCosBos, mlp_input_cos_bos),
+    SINKRT_LAYER_VECTOR(MlpGateCosBos, mlp_gate_cos_bos),
+    SINKRT_LAYER_VECTOR(MlpUpCosBos, mlp_up_cos_bos),
+    SINKRT_LAYER_VECTOR(MlpActCosBos, mlp_act_cos_bos),
+    SINKRT_LAYER_VECTOR(MlpGatedCosBos, mlp_gated_cos_bos),
+    SINKRT_LAYER_VECTOR(MlpOutputCosBos, mlp_output_cos_bos),
+};
+#undef SINKRT_LAYER_VECTOR
+static_assert(std::size(kLayerVectorFields) == kMetricCount - 1,
+              "every metric but bos_mass needs its Layer field here");
+
+} // namespace
+
 //===----------------------------------------------------------------------===//
 // Writing
 //===----------------------------------------------------------------------===//
@@ -106,26 +143,19 @@ flatbuffers::Offset<fb::Record>
 TraceSerializer::record(const TraceRecord &record) {
   std::vector<flatbuffers::Offset<fb::Layer>> layers;
   for (const LayerRecord &layer : record.measurements) {
-    auto headBosMass = floats(layer.headBosMass);
-    auto recv = floats(layer.recv);
-    auto hiddenNorm = floats(layer.hiddenNorm);
-    auto hiddenCosBos = floats(layer.hiddenCosBos);
-    auto mlpNorm = floats(layer.mlpNorm);
-    auto mlpCosBos = floats(layer.mlpCosBos);
+    // FlatBuffers wants a table's vectors built before the table.
+    flatbuffers::Offset<flatbuffers::Vector<float>>
+        vectors[std::size(kLayerVectorFields)];
+    for (size_t i = 0; i < std::size(kLayerVectorFields); ++i)
+      vectors[i] = floats(layer.values(kLayerVectorFields[i].metric));
     auto flags = builder.CreateVector(layer.flags);
-    auto keyNorm = floats(layer.keyNorm);
-    auto valueNorm = floats(layer.valueNorm);
-    auto mlpInputCosBos = floats(layer.mlpInputCosBos);
-    auto mlpGateCosBos = floats(layer.mlpGateCosBos);
-    auto mlpUpCosBos = floats(layer.mlpUpCosBos);
-    auto mlpActCosBos = floats(layer.mlpActCosBos);
-    auto mlpGatedCosBos = floats(layer.mlpGatedCosBos);
-    auto mlpOutputCosBos = floats(layer.mlpOutputCosBos);
-    layers.push_back(fb::CreateLayer(
-        builder, layer.layer, layer.bosMass, headBosMass, recv, hiddenNorm,
-        hiddenCosBos, mlpNorm, mlpCosBos, flags, keyNorm, valueNorm,
-        mlpInputCosBos, mlpGateCosBos, mlpUpCosBos, mlpActCosBos,
-        mlpGatedCosBos, mlpOutputCosBos));
+    fb::LayerBuilder table(builder);
+    table.add_layer(layer.layer);
+    table.add_bos_mass(layer.bosMass);
+    for (size_t i = 0; i < std::size(kLayerVectorFields); ++i)
+      (table.*kLayerVectorFields[i].write)(vectors[i]);
+    table.add_flags(flags);
+    layers.push_back(table.Finish());
   }
   std::vector<flatbuffers::Offset<fb::TokenSink>> sinks;
   for (const TokenSink &sink : record.sinks)
@@ -354,20 +384,8 @@ Expected<TraceRecord> readRecord(const fb::Record &source, size_t index) {
       LayerRecord entry;
       entry.layer = layer->layer();
       entry.bosMass = layer->bos_mass();
-      entry.headBosMass = toVector<float>(layer->head_bos_mass());
-      entry.recv = toVector<float>(layer->recv());
-      entry.hiddenNorm = toVector<float>(layer->hidden_norm());
-      entry.hiddenCosBos = toVector<float>(layer->hidden_cos_bos());
-      entry.mlpNorm = toVector<float>(layer->mlp_norm());
-      entry.mlpCosBos = toVector<float>(layer->mlp_cos_bos());
-      entry.keyNorm = toVector<float>(layer->key_norm());
-      entry.valueNorm = toVector<float>(layer->value_norm());
-      entry.mlpInputCosBos = toVector<float>(layer->mlp_input_cos_bos());
-      entry.mlpGateCosBos = toVector<float>(layer->mlp_gate_cos_bos());
-      entry.mlpUpCosBos = toVector<float>(layer->mlp_up_cos_bos());
-      entry.mlpActCosBos = toVector<float>(layer->mlp_act_cos_bos());
-      entry.mlpGatedCosBos = toVector<float>(layer->mlp_gated_cos_bos());
-      entry.mlpOutputCosBos = toVector<float>(layer->mlp_output_cos_bos());
+      for (const LayerVectorField &field : kLayerVectorFields)
+        entry.values(field.metric) = toVector<float>((layer->*field.read)());
       entry.flags = toVector<uint8_t>(layer->flags());
       for (Metric metric : perTokenMetrics())
         if (Status status =

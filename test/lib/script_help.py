@@ -1,4 +1,5 @@
-"""The --help of the scripts here: the script's docstring."""
+"""The argument parsing of the test scripts: --help from the script's docstring,
+required options declared together."""
 import argparse
 
 
@@ -8,3 +9,10 @@ def argument_parser(doc):
     description, epilog = doc.split("\n\n", 1)
     return argparse.ArgumentParser(description=description, epilog=epilog,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_required(parser, *options):
+    """Adds each of options ("--model", ...) to parser as a required option
+    that takes one value."""
+    for option in options:
+        parser.add_argument(option, required=True)

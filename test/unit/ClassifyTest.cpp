@@ -2,6 +2,8 @@
 
 #include "sinkrt/Classify.h"
 
+#include "TestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -92,25 +94,19 @@ TEST(Classify, PrimarySecondaryAndNone) {
   ASSERT_EQ(record.sinks.size(), 10u);
 
   const TokenSink &bos = record.sinks[0];
-  EXPECT_EQ(bos.kind, SinkKind::Primary);
-  EXPECT_EQ(bos.creationLayer, 0);
-  EXPECT_EQ(bos.lifetime, 8);
+  testutil::expectSink(bos, SinkKind::Primary, 0, 8);
   EXPECT_EQ(bos.endLayer, 7);
   EXPECT_EQ(bos.criteria, kCriterionHiddenCosine | kCriterionAttention);
   EXPECT_EQ(bos.peakRecv, 0.6f);
   EXPECT_EQ(bos.token, 100);
 
   const TokenSink &middle = record.sinks[3];
-  EXPECT_EQ(middle.kind, SinkKind::Secondary);
-  EXPECT_EQ(middle.creationLayer, 3);
-  EXPECT_EQ(middle.lifetime, 3);
+  testutil::expectSink(middle, SinkKind::Secondary, 3, 3);
   EXPECT_EQ(middle.endLayer, 5);
   EXPECT_EQ(middle.criteria, kCriterionHiddenCosine);
 
   const TokenSink &attention = record.sinks[5];
-  EXPECT_EQ(attention.kind, SinkKind::Secondary);
-  EXPECT_EQ(attention.creationLayer, 6);
-  EXPECT_EQ(attention.lifetime, 1);
+  testutil::expectSink(attention, SinkKind::Secondary, 6, 1);
   EXPECT_EQ(attention.criteria, kCriterionAttention);
   EXPECT_EQ(attention.peakRecv, 0.45f);
   EXPECT_EQ(attention.peakRecvLayer, 6);
@@ -217,11 +213,9 @@ TEST(Classify, LifetimeIsTheFirstRunOnly) {
   setCosine(record, 1, 2, 3, 0.95f);
   setCosine(record, 1, 5, 7, 0.95f);
   classifyRecord(record);
-  EXPECT_EQ(record.sinks[1].creationLayer, 2);
-  EXPECT_EQ(record.sinks[1].lifetime, 2);
+  testutil::expectSink(record.sinks[1], SinkKind::Secondary, 2, 2);
   EXPECT_EQ(record.sinks[1].endLayer, 3);
   EXPECT_EQ(record.sinks[1].flaggedLayers, 5);
-  EXPECT_EQ(record.sinks[1].kind, SinkKind::Secondary);
 }
 
 TEST(Classify, WindowOfAPartialInstrumentation) {
@@ -243,9 +237,7 @@ TEST(Classify, WindowOfAPartialInstrumentation) {
   EXPECT_EQ(record.sinks[0].kind, SinkKind::Primary);
   EXPECT_EQ(record.sinks[0].creationLayer, 2);
   EXPECT_EQ(record.sinks[0].endLayer, 7);
-  EXPECT_EQ(record.sinks[1].creationLayer, 4);
-  EXPECT_EQ(record.sinks[1].lifetime, 3);
-  EXPECT_EQ(record.sinks[1].kind, SinkKind::Secondary);
+  testutil::expectSink(record.sinks[1], SinkKind::Secondary, 4, 3);
 }
 
 TEST(SinkLevels, GroupByKindCreationAndLifetime) {

@@ -76,6 +76,13 @@ std::string writeGoldenTrace(const TempDir &directory) {
   return trace;
 }
 
+/// sink-trace on the golden trace, written afresh for every test.
+class SinkTraceOnGolden : public ::testing::Test {
+protected:
+  TempDir directory;
+  std::string trace = writeGoldenTrace(directory);
+};
+
 void compareWithGolden(const std::string &actual, const std::string &name) {
   std::string path = kGoldenDir + "/" + name;
   if (std::getenv("SINKRT_UPDATE_GOLDENS")) {
@@ -239,9 +246,7 @@ TEST(Executable, GenericModelThroughTensorFiles) {
   EXPECT_EQ(h->tensor.data()[0], 1);
 }
 
-TEST(SinkTrace, GoldenSummaryJsonAndCsv) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, GoldenSummaryJsonAndCsv) {
   for (const char *command : {"summary", "json", "csv"}) {
     RunResult result = testutil::runProcess({kSinkTrace, command, trace});
     ASSERT_EQ(result.exitCode, 0) << result.err;
@@ -297,9 +302,7 @@ TEST(SinkTrace, PlotPngRendersEveryFigureWithRsvgConvert) {
     EXPECT_THAT(entry, Not(HasSubstr(".png")));
 }
 
-TEST(SinkTrace, PlotWritesAnSvg) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, PlotWritesAnSvg) {
   RunResult result = testutil::runProcess({kSinkTrace, "plot", trace});
   ASSERT_EQ(result.exitCode, 0) << result.err;
   std::string svgPath = directory.file("golden.svg");
@@ -355,9 +358,7 @@ TEST(SinkTrace, PlotWritesAnSvg) {
         << name;
 }
 
-TEST(SinkTrace, ReportWritesOneHtmlFile) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, ReportWritesOneHtmlFile) {
   RunResult result = testutil::runProcess({kSinkTrace, "report", trace});
   ASSERT_EQ(result.exitCode, 0) << result.err;
   std::string htmlPath = directory.file("golden.html");
@@ -414,9 +415,7 @@ TEST(SinkTrace, UsageErrors) {
       "sink-trace", "--record needs a record index");
 }
 
-TEST(SinkTrace, StatsPoolTracesOfOneModel) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, StatsPoolTracesOfOneModel) {
   std::string copy = directory.file("copy.sinktrace");
   testutil::copyFile(trace, copy);
   RunResult text = testutil::runProcess({kSinkTrace, "stats", trace, copy});
@@ -582,9 +581,7 @@ TEST(SinkTrace, MergeShardsEqualsOneRun) {
   EXPECT_EQ(withoutFiles(statsMerged.out), withoutFiles(statsShards.out));
 }
 
-TEST(SinkTrace, MergeRefusals) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, MergeRefusals) {
   sinkrt::Expected<sinkrt::TraceData> data = sinkrt::readTraceFile(trace);
   ASSERT_TRUE(data.isOk());
   auto write = [&](const sinkrt::TraceData &changed, const std::string &name) {
@@ -659,9 +656,7 @@ TEST(SinkTrace, MergeRefusals) {
 /// `sink-trace diff` of the golden prompts run with two attention
 /// thresholds: '!' (recv 0.45 in layer 6) is a sink at epsilon 0.3, not at
 /// 0.5.
-TEST(SinkTrace, DiffShowsTheSinksOfOtherThresholds) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, DiffShowsTheSinksOfOtherThresholds) {
   std::string strict = directory.file("strict.sinktrace");
   RunResult run = testutil::runProcess(
       {kFakeLmEmbedded, "--tokens-file", directory.file("prompts.txt"),
@@ -702,9 +697,7 @@ TEST(SinkTrace, DiffShowsTheSinksOfOtherThresholds) {
               HasSubstr("  sinks gained: 0 primary, 1 secondary\n"));
 }
 
-TEST(SinkTrace, DiffOfATraceWithItselfAndRefusals) {
-  TempDir directory;
-  std::string trace = writeGoldenTrace(directory);
+TEST_F(SinkTraceOnGolden, DiffOfATraceWithItselfAndRefusals) {
   RunResult same = testutil::runProcess({kSinkTrace, "diff", trace, trace});
   ASSERT_EQ(same.exitCode, 0) << same.err;
   EXPECT_THAT(same.out,

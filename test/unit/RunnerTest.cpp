@@ -371,9 +371,7 @@ TEST(Runner, TraceRecordsMeasurementsAndSinks) {
   EXPECT_EQ(bos.lifetime, 8);
   EXPECT_EQ(bos.criteria, kCriterionHiddenCosine | kCriterionAttention);
   const TokenSink &newline = record.sinks[3];
-  EXPECT_EQ(newline.kind, SinkKind::Secondary);
-  EXPECT_EQ(newline.creationLayer, 3);
-  EXPECT_EQ(newline.lifetime, 3);
+  testutil::expectSink(newline, SinkKind::Secondary, 3, 3);
   EXPECT_EQ(newline.criteria, kCriterionHiddenCosine);
   const TokenSink &dash = record.sinks[4];
   EXPECT_EQ(dash.kind, SinkKind::Secondary);

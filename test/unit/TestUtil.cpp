@@ -138,4 +138,11 @@ int countLines(const std::string &text) {
   return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
 }
 
+void expectSink(const sinkrt::TokenSink &sink, sinkrt::SinkKind kind,
+                int creationLayer, int lifetime) {
+  EXPECT_EQ(sink.kind, kind) << "position " << sink.position;
+  EXPECT_EQ(sink.creationLayer, creationLayer) << "position " << sink.position;
+  EXPECT_EQ(sink.lifetime, lifetime) << "position " << sink.position;
+}
+
 } // namespace testutil

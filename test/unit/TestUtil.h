@@ -4,6 +4,7 @@
 #define SINKRT_TEST_TESTUTIL_H
 
 #include "sinkrt/Runner.h"
+#include "sinkrt/TraceData.h"
 
 #include <map>
 #include <string>
@@ -55,6 +56,11 @@ void copyFile(const std::string &from, const std::string &to);
 
 /// The number of lines (newline characters) in `text`.
 int countLines(const std::string &text);
+
+/// Checks the classification of `sink`: its kind, creation layer and
+/// lifetime.
+void expectSink(const sinkrt::TokenSink &sink, sinkrt::SinkKind kind,
+                int creationLayer, int lifetime);
 
 } // namespace testutil
 

@@ -57,6 +57,23 @@ std::vector<uint8_t> serialized(const TraceData &trace) {
   return buffer ? std::move(*buffer) : std::vector<uint8_t>();
 }
 
+/// `trace` written and read back.
+Expected<TraceData> roundTrip(const TraceData &trace) {
+  std::vector<uint8_t> buffer = serialized(trace);
+  return parseTrace(buffer.data(), buffer.size());
+}
+
+/// Why parseTrace refuses `trace` once written; fails the test if it
+/// accepts it.
+std::string rejection(const TraceData &trace) {
+  Expected<TraceData> parsed = roundTrip(trace);
+  if (parsed) {
+    ADD_FAILURE() << "the trace was accepted";
+    return "";
+  }
+  return parsed.getError().message;
+}
+
 bool sameFloats(const std::vector<float> &a, const std::vector<float> &b) {
   if (a.size() != b.size())
     return false;
@@ -64,6 +81,29 @@ bool sameFloats(const std::vector<float> &a, const std::vector<float> &b) {
     if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))))
       return false;
   return true;
+}
+
+/// Writes `trace`, whose record 1 has just gained the metrics `added`, at
+/// the oldest schema version that holds it, which must be `version`, and
+/// reads it back: the version, record 1's last metric and the added values
+/// of its layer 2 must survive.
+Expected<TraceData> readBackAtVersion(TraceData &trace, uint32_t version,
+                                      const std::vector<Metric> &added) {
+  EXPECT_EQ(oldestSchemaVersionFor(trace), version);
+  trace.schemaVersion = oldestSchemaVersionFor(trace);
+  Expected<TraceData> parsed = roundTrip(trace);
+  if (!parsed) {
+    ADD_FAILURE() << parsed.getError().message;
+    return parsed;
+  }
+  EXPECT_EQ(parsed->schemaVersion, version);
+  const TraceRecord &record = parsed->records[1];
+  EXPECT_EQ(record.metrics.back(), added.back());
+  for (Metric metric : added)
+    EXPECT_TRUE(sameFloats(record.measurements[2].values(metric),
+                           trace.records[1].measurements[2].values(metric)))
+        << metricName(metric);
+  return parsed;
 }
 
 } // namespace
@@ -129,8 +169,7 @@ TEST(Trace, RoundTripsEveryField) {
 TEST(Trace, UnmeasuredBosMassStaysNaN) {
   TraceData trace = makeTrace();
   trace.records[0].measurements[0].bosMass = kNotMeasured;
-  std::vector<uint8_t> buffer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  Expected<TraceData> parsed = roundTrip(trace);
   ASSERT_TRUE(parsed);
   EXPECT_TRUE(std::isnan(parsed->records[0].measurements[0].bosMass));
 }
@@ -203,28 +242,14 @@ TEST(Trace, KeyAndValueNormsNeedSchemaVersion2) {
       layer.valueNorm = {0.125f, 1.5f, NAN, 1.0f, 1.0f};
     }
   }
-  EXPECT_EQ(oldestSchemaVersionFor(trace), 2u);
-  trace.schemaVersion = oldestSchemaVersionFor(trace);
-  std::vector<uint8_t> buffer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_TRUE(parsed) << parsed.getError().message;
-  EXPECT_EQ(parsed->schemaVersion, 2u);
-  const TraceRecord &record = parsed->records[1];
-  EXPECT_EQ(record.metrics.back(), Metric::ValueNorm);
-  EXPECT_TRUE(sameFloats(record.measurements[2].keyNorm,
-                         trace.records[1].measurements[2].keyNorm));
-  EXPECT_TRUE(sameFloats(record.measurements[2].values(Metric::ValueNorm),
-                         trace.records[1].measurements[2].valueNorm));
+  EXPECT_TRUE(
+      readBackAtVersion(trace, 2u, {Metric::KeyNorm, Metric::ValueNorm}));
 
   // Per-token: a wrong length is refused like that of any other such
   // metric.
   trace.records[0].measurements[1].valueNorm.pop_back();
-  buffer = serialized(trace);
-  parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_THAT(parsed.getError().message,
-              HasSubstr("value_norm has 4 values for 5 "
-                        "tokens"));
+  EXPECT_THAT(rejection(trace),
+              HasSubstr("value_norm has 4 values for 5 tokens"));
 }
 
 TEST(Trace, MlpStateCosinesNeedSchemaVersion3) {
@@ -242,29 +267,17 @@ TEST(Trace, MlpStateCosinesNeedSchemaVersion3) {
   trace.records[0].metrics.push_back(Metric::KeyNorm);
   for (LayerRecord &layer : trace.records[0].measurements)
     layer.keyNorm = {3.5f, 1.25f, 1.0f, 0.5f, 2.0f};
-  EXPECT_EQ(oldestSchemaVersionFor(trace), 3u);
-  trace.schemaVersion = oldestSchemaVersionFor(trace);
-  std::vector<uint8_t> buffer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_TRUE(parsed) << parsed.getError().message;
-  EXPECT_EQ(parsed->schemaVersion, 3u);
-  const TraceRecord &record = parsed->records[1];
-  EXPECT_EQ(record.metrics.back(), Metric::MlpOutputCosBos);
-  EXPECT_TRUE(sameFloats(record.measurements[2].mlpGateCosBos,
-                         withStates.measurements[2].mlpGateCosBos));
-  EXPECT_TRUE(sameFloats(record.measurements[2].values(Metric::MlpOutputCosBos),
-                         withStates.measurements[2].mlpOutputCosBos));
+  Expected<TraceData> parsed = readBackAtVersion(
+      trace, 3u, {Metric::MlpGateCosBos, Metric::MlpOutputCosBos});
+  ASSERT_TRUE(parsed);
   // Unmeasured states stay absent.
-  EXPECT_TRUE(record.measurements[2].mlpUpCosBos.empty());
+  EXPECT_TRUE(parsed->records[1].measurements[2].mlpUpCosBos.empty());
   EXPECT_TRUE(parsed->records[0].measurements[2].mlpGateCosBos.empty());
 
   // Per-token: a wrong length is refused like that of any other such
   // metric.
   trace.records[1].measurements[0].mlpGateCosBos.push_back(1.0f);
-  buffer = serialized(trace);
-  parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_THAT(parsed.getError().message,
+  EXPECT_THAT(rejection(trace),
               HasSubstr("mlp_gate_cos_bos has 6 values for 5 tokens"));
 }
 
@@ -274,13 +287,9 @@ TEST(TraceVerification, ReadersOfVersion2RefuseVersion3) {
   // check is on the number, before anything is read.
   TraceData trace = makeTrace();
   trace.schemaVersion = 3;
-  std::vector<uint8_t> buffer = serialized(trace);
-  EXPECT_TRUE(parseTrace(buffer.data(), buffer.size()));
+  EXPECT_TRUE(roundTrip(trace));
   trace.schemaVersion = 4;
-  buffer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_THAT(parsed.getError().message,
+  EXPECT_THAT(rejection(trace),
               HasSubstr("the trace has schema version 4; this reader knows "
                         "versions up to 3"));
 }
@@ -288,15 +297,9 @@ TEST(TraceVerification, ReadersOfVersion2RefuseVersion3) {
 TEST(TraceVerification, ChecksTheSchemaVersion) {
   TraceData trace = makeTrace();
   trace.schemaVersion = kTraceSchemaVersion + 1;
-  std::vector<uint8_t> newer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(newer.data(), newer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_THAT(parsed.getError().message, HasSubstr("schema version 4"));
+  EXPECT_THAT(rejection(trace), HasSubstr("schema version 4"));
   trace.schemaVersion = 0;
-  std::vector<uint8_t> missing = serialized(trace);
-  parsed = parseTrace(missing.data(), missing.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_THAT(parsed.getError().message, HasSubstr("no schema version"));
+  EXPECT_THAT(rejection(trace), HasSubstr("no schema version"));
 }
 
 // Reports do per-token work; a length that the file's data does not back
@@ -311,26 +314,19 @@ TEST(TraceVerification, RefusesLengthsNotBackedByData) {
     layer.hiddenCosBos.clear();
     layer.flags.clear();
   }
-  std::vector<uint8_t> buffer = serialized(claimsMore);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_EQ(parsed.getError().message,
+  EXPECT_EQ(rejection(claimsMore),
             "record 1 declares 100000000 tokens but carries 3 token ids and "
             "no per-token flags for them");
 
   TraceData wrongTokens = makeTrace();
   wrongTokens.records[0].tokens.pop_back();
-  buffer = serialized(wrongTokens);
-  parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_EQ(parsed.getError().message, "record 0 has 4 token ids for 5 tokens");
+  EXPECT_EQ(rejection(wrongTokens), "record 0 has 4 token ids for 5 tokens");
 
   // Flags alone back the length (a trace of a model run on tensors rather
   // than on a token list).
   TraceData flagsOnly = makeTrace();
   flagsOnly.records[0].tokens.clear();
-  buffer = serialized(flagsOnly);
-  parsed = parseTrace(buffer.data(), buffer.size());
+  Expected<TraceData> parsed = roundTrip(flagsOnly);
   ASSERT_TRUE(parsed) << parsed.getError().message;
   EXPECT_EQ(parsed->records[0].sequenceLength, 5);
 }
@@ -377,33 +373,26 @@ TEST(Trace, RoundTripsTokenTexts) {
   // traces of byte-level models and traces written before the field).
   TraceData trace = makeTrace();
   trace.records[1].tokenTexts = {"<s>", " h", "\n", "\xe4", "i"};
-  std::vector<uint8_t> buffer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  Expected<TraceData> parsed = roundTrip(trace);
   ASSERT_TRUE(parsed) << parsed.getError().message;
   EXPECT_TRUE(parsed->records[0].tokenTexts.empty());
   EXPECT_EQ(parsed->records[1].tokenTexts, trace.records[1].tokenTexts);
 
   trace.records[1].tokenTexts.pop_back();
-  buffer = serialized(trace);
-  parsed = parseTrace(buffer.data(), buffer.size());
-  ASSERT_FALSE(parsed);
-  EXPECT_EQ(parsed.getError().message,
-            "record 1 has 4 token texts for 5 token ids");
+  EXPECT_EQ(rejection(trace), "record 1 has 4 token texts for 5 token ids");
 }
 
 TEST(Trace, RoundTripsTheIntervention) {
   // Absent in a trace of an unmodified model; the spec alone with BOS's MLP
   // output as the reference; the steer vector's file, hash and norm.
   TraceData trace = makeTrace();
-  std::vector<uint8_t> buffer = serialized(trace);
-  Expected<TraceData> parsed = parseTrace(buffer.data(), buffer.size());
+  Expected<TraceData> parsed = roundTrip(trace);
   ASSERT_TRUE(parsed) << parsed.getError().message;
   EXPECT_FALSE(parsed->model.intervention.present());
 
   trace.model.intervention.spec =
       "mlp-norm-cap:layer=1,cos=0.98,norm=1,skip-first=3";
-  buffer = serialized(trace);
-  parsed = parseTrace(buffer.data(), buffer.size());
+  parsed = roundTrip(trace);
   ASSERT_TRUE(parsed) << parsed.getError().message;
   EXPECT_TRUE(parsed->model.intervention == trace.model.intervention);
   EXPECT_TRUE(parsed->model.intervention.steerVector.empty());
@@ -414,8 +403,7 @@ TEST(Trace, RoundTripsTheIntervention) {
   trace.model.intervention.steerVector = "bos.npy";
   trace.model.intervention.steerVectorHash = 0x9c7c923f5156664cULL;
   trace.model.intervention.steerVectorNorm = 4.0112343f;
-  buffer = serialized(trace);
-  parsed = parseTrace(buffer.data(), buffer.size());
+  parsed = roundTrip(trace);
   ASSERT_TRUE(parsed) << parsed.getError().message;
   EXPECT_TRUE(parsed->model.intervention == trace.model.intervention);
   EXPECT_EQ(parsed->model.intervention.describe(),

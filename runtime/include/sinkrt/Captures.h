@@ -14,14 +14,12 @@
 #define SINKRT_CAPTURES_H
 
 #include "sinkrt/Manifest.h"
+#include "sinkrt/ReportSlots.h"
 #include "sinkrt/Status.h"
-#include "sinkrt/Tensor.h"
 #include "sinkrt/TraceData.h"
 
 #include <cstdint>
-#include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,23 +91,16 @@ public:
   const CaptureTable &table() const { return kept; }
 
 private:
-  struct Slot {
-    StateCapture spec;
-    bool received = false;
-    HostTensor state;
-  };
+  using Slot = ReportSlots<StateCapture>::Slot;
 
-  void recordError(Error error);
-
-  std::vector<Slot> slots;
-  std::map<int64_t, size_t> slotById;
+  /// In id order, the table's columns.
+  ReportSlots<StateCapture> slots;
   bool enabled = false;
   CaptureTable kept;
 
   std::mutex mutex;
   int64_t runBatch = -1;
   int64_t runSequence = -1;
-  std::optional<Error> firstError;
 };
 
 /// The captures file of a trace: `F.sinktrace` gives `F.captures.npz`, any

@@ -4,13 +4,13 @@
 #define SINKRT_PROBES_H
 
 #include "sinkrt/Manifest.h"
+#include "sinkrt/ReportSlots.h"
 #include "sinkrt/Status.h"
 #include "sinkrt/TraceData.h"
 
+#include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 namespace sinkrt {
@@ -26,7 +26,7 @@ class ProbeCollector {
 public:
   explicit ProbeCollector(const Manifest &manifest);
 
-  bool hasProbes() const { return !probes.empty(); }
+  bool hasProbes() const { return !slots.empty(); }
   /// The instrumented layers, ascending.
   const std::vector<int> &layers() const { return layerList; }
   /// The instrumented metrics, in Metric order.
@@ -47,19 +47,12 @@ public:
   int64_t sequenceLength() const { return runSequence; }
 
 private:
-  struct Slot {
-    ProbeSpec spec;
-    bool received = false;
-    std::vector<int64_t> sizes;
-    std::vector<float> values;
-  };
+  using Slot = ReportSlots<ProbeSpec>::Slot;
 
-  void recordError(Error error);
   /// [B], [B, H] or [B, T]; -1 where the run's size is not known yet.
   std::vector<int64_t> expectedShape(Metric metric) const;
 
-  std::vector<Slot> probes;
-  std::map<int64_t, size_t> slotById;
+  ReportSlots<ProbeSpec> slots;
   std::vector<int> layerList;
   std::vector<Metric> metricList;
   int heads = 0;
@@ -67,7 +60,6 @@ private:
   std::mutex mutex;
   int64_t runBatch = -1;
   int64_t runSequence = -1;
-  std::optional<Error> firstError;
   std::function<void(int)> layerListener;
 };
 
@@ -79,6 +71,22 @@ struct RunContext {
   /// others.
   CaptureCollector *captures = nullptr;
 };
+
+/// Reports that the generated code called `call` (the probe or capture
+/// `id`) with a context that has no collector for it, and exits: the call
+/// cannot return an error.
+[[noreturn]] void exitWithoutRunContext(const char *call, int64_t id);
+
+/// The collector `member` of the generated code's `ctx`, for its call `call`
+/// of `id`; exits when there is none (exitWithoutRunContext).
+template <typename Collector>
+Collector &collectorOf(void *ctx, Collector *RunContext::*member,
+                       const char *call, int64_t id) {
+  auto *context = static_cast<RunContext *>(ctx);
+  if (!context || !(context->*member))
+    exitWithoutRunContext(call, id);
+  return *(context->*member);
+}
 
 } // namespace sinkrt
 

@@ -67,6 +67,26 @@ makeSequenceParts(const Json &json, const char *key, const std::string &path,
   return parts;
 }
 
+/// A "Sequence" component: parts of its own kind, which the derived class
+/// runs in order through that kind's method.
+template <typename Component> class Sequence : public Component {
+public:
+  explicit Sequence(std::vector<std::unique_ptr<Component>> parts)
+      : parts(std::move(parts)) {}
+
+protected:
+  std::vector<std::unique_ptr<Component>> parts;
+};
+
+/// The "Sequence" component `json`: a `SequenceT` (a Sequence<Component>)
+/// over the parts that `make` makes from its array field `key`.
+template <typename SequenceT, typename Component>
+std::unique_ptr<Component> makeSequence(
+    const Json &json, const char *key, const std::string &path,
+    std::unique_ptr<Component> (*make)(const Json &, const std::string &)) {
+  return std::make_unique<SequenceT>(makeSequenceParts(json, key, path, make));
+}
+
 /// A "pattern" object: {"String": "..."} or {"Regex": "..."}.
 struct Pattern {
   std::string literal;
@@ -76,7 +96,8 @@ struct Pattern {
   /// `text` with every match replaced by `content`.
   std::string replaceAll(std::string_view text, std::string_view content) const;
 };
-Pattern makePattern(const Json &json, const std::string &path);
+/// The "pattern" field of the component `json` (Split, Replace).
+Pattern getPattern(const Json &json, const std::string &path);
 
 /// One pre-tokenized piece of the (normalized) text. `atStart`: the piece
 /// begins where the original text begins (Metaspace's prepend_scheme

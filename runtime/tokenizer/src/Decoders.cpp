@@ -8,18 +8,14 @@ namespace sinktok {
 
 namespace {
 
-class SequenceDecoder : public Decoder {
+class SequenceDecoder : public Sequence<Decoder> {
 public:
-  explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts)
-      : parts(std::move(parts)) {}
+  using Sequence::Sequence;
   void decodeChain(std::vector<std::string> &tokens,
                    DecodeMode &mode) const override {
     for (const auto &part : parts)
       part->decodeChain(tokens, mode);
   }
-
-private:
-  std::vector<std::unique_ptr<Decoder>> parts;
 };
 
 /// Characters back to bytes. Hugging Face joins all tokens into one string
@@ -255,8 +251,7 @@ std::unique_ptr<Decoder> makeDecoder(const Json &json,
                                      const std::string &path) {
   std::string type = getType(json, path);
   if (type == "Sequence")
-    return std::make_unique<SequenceDecoder>(
-        makeSequenceParts(json, "decoders", path, makeDecoder));
+    return makeSequence<SequenceDecoder>(json, "decoders", path, makeDecoder);
   if (type == "ByteLevel")
     return std::make_unique<ByteLevelDecoder>();
   if (type == "Metaspace") {
@@ -276,10 +271,8 @@ std::unique_ptr<Decoder> makeDecoder(const Json &json,
         content, getCount(json, "start", path), getCount(json, "stop", path));
   }
   if (type == "Replace")
-    return std::make_unique<ReplaceDecoder>(
-        makePattern(requireField(json, "pattern", path),
-                    joinPath(path, "pattern")),
-        getString(json, "content", path));
+    return std::make_unique<ReplaceDecoder>(getPattern(json, path),
+                                            getString(json, "content", path));
   if (type == "BPEDecoder") {
     auto suffix = json.find("suffix");
     return std::make_unique<BpeDecoder>(suffix == json.end() ||

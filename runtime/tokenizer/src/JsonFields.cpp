@@ -57,7 +57,9 @@ std::string getType(const Json &object, const std::string &path) {
   return getString(object, "type", path);
 }
 
-Pattern makePattern(const Json &json, const std::string &path) {
+Pattern getPattern(const Json &component, const std::string &componentPath) {
+  const Json &json = requireField(component, "pattern", componentPath);
+  std::string path = joinPath(componentPath, "pattern");
   Pattern pattern;
   if (!json.is_object() || json.size() != 1)
     throwLoadError(path, "expected {\"String\": ...} or {\"Regex\": ...}");

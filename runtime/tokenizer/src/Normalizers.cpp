@@ -7,17 +7,21 @@ namespace sinktok {
 
 namespace {
 
-class SequenceNormalizer : public Normalizer {
+class SequenceNormalizer : public Sequence<Normalizer> {
 public:
-  explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts)
-      : parts(std::move(parts)) {}
+  using Sequence::Sequence;
   void normalize(std::string &text) const override {
     for (const auto &part : parts)
       part->normalize(text);
   }
+};
 
-private:
-  std::vector<std::unique_ptr<Normalizer>> parts;
+/// The Unicode normalizers, by their "type".
+constexpr std::pair<const char *, NormalForm> kNormalForms[] = {
+    {"NFC", NormalForm::NFC},
+    {"NFD", NormalForm::NFD},
+    {"NFKC", NormalForm::NFKC},
+    {"NFKD", NormalForm::NFKD},
 };
 
 class UnicodeNormalizer : public Normalizer {
@@ -108,24 +112,17 @@ std::unique_ptr<Normalizer> makeNormalizer(const Json &json,
                                            const std::string &path) {
   std::string type = getType(json, path);
   if (type == "Sequence")
-    return std::make_unique<SequenceNormalizer>(
-        makeSequenceParts(json, "normalizers", path, makeNormalizer));
-  if (type == "NFC")
-    return std::make_unique<UnicodeNormalizer>(NormalForm::NFC);
-  if (type == "NFD")
-    return std::make_unique<UnicodeNormalizer>(NormalForm::NFD);
-  if (type == "NFKC")
-    return std::make_unique<UnicodeNormalizer>(NormalForm::NFKC);
-  if (type == "NFKD")
-    return std::make_unique<UnicodeNormalizer>(NormalForm::NFKD);
+    return makeSequence<SequenceNormalizer>(json, "normalizers", path,
+                                            makeNormalizer);
+  for (const auto &[name, form] : kNormalForms)
+    if (type == name)
+      return std::make_unique<UnicodeNormalizer>(form);
   if (type == "Prepend")
     return std::make_unique<PrependNormalizer>(
         getString(json, "prepend", path));
   if (type == "Replace")
     return std::make_unique<ReplaceNormalizer>(
-        makePattern(requireField(json, "pattern", path),
-                    joinPath(path, "pattern")),
-        getString(json, "content", path));
+        getPattern(json, path), getString(json, "content", path));
   if (type == "Lowercase")
     return std::make_unique<LowercaseNormalizer>();
   if (type == "Strip")

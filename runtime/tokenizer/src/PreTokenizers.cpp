@@ -129,18 +129,13 @@ void emitParts(const Piece &piece, const std::vector<Range> &ranges,
   }
 }
 
-class SequencePreTokenizer : public PreTokenizer {
+class SequencePreTokenizer : public Sequence<PreTokenizer> {
 public:
-  explicit SequencePreTokenizer(
-      std::vector<std::unique_ptr<PreTokenizer>> parts)
-      : parts(std::move(parts)) {}
+  using Sequence::Sequence;
   void preTokenize(std::vector<Piece> &pieces) const override {
     for (const auto &part : parts)
       part->preTokenize(pieces);
   }
-
-private:
-  std::vector<std::unique_ptr<PreTokenizer>> parts;
 };
 
 class SplitPreTokenizer : public PreTokenizer {
@@ -322,13 +317,12 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const Json &json,
                                                const std::string &path) {
   std::string type = getType(json, path);
   if (type == "Sequence")
-    return std::make_unique<SequencePreTokenizer>(
-        makeSequenceParts(json, "pretokenizers", path, makePreTokenizer));
+    return makeSequence<SequencePreTokenizer>(json, "pretokenizers", path,
+                                              makePreTokenizer);
   if (type == "Split")
     return std::make_unique<SplitPreTokenizer>(
-        makePattern(requireField(json, "pattern", path),
-                    joinPath(path, "pattern")),
-        parseBehavior(json, path), getBool(json, "invert", path, false));
+        getPattern(json, path), parseBehavior(json, path),
+        getBool(json, "invert", path, false));
   if (type == "Digits")
     return std::make_unique<CharacterSplitPreTokenizer>(
         isNumeric, getBool(json, "individual_digits", path, false)

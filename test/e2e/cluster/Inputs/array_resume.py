@@ -19,6 +19,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import slurm  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "lib"))
+from script_help import add_required  # noqa: E402
+
 
 def run(command, env, check=True):
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE,
@@ -76,12 +80,8 @@ def wait_for(job, cluster, out, timeout):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--exe", required=True)
-    parser.add_argument("--prompts-file", required=True)
-    parser.add_argument("--reference", required=True)
-    parser.add_argument("--sink-batch", required=True)
-    parser.add_argument("--sink-trace", required=True)
-    parser.add_argument("--work", required=True)
+    add_required(parser, "--exe", "--prompts-file", "--reference",
+                 "--sink-batch", "--sink-trace", "--work")
     parser.add_argument("--shard-size", type=int, required=True)
     parser.add_argument("--repeat", type=int, default=1,
                         help="--repeat of the executable (longer tasks)")

@@ -38,8 +38,10 @@ import onnx
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "intervene", "Inputs"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "lib"))
 import check_kv  # noqa: E402  (the shared forward pass)
 import check_steering  # noqa: E402  (the norm cap)
+from script_help import add_required  # noqa: E402
 
 KINDS = {"primary": 1, "secondary": 2}
 
@@ -102,12 +104,8 @@ def expected_rows(prompts, expected, tokens):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--python", required=True)
-    parser.add_argument("--trace", required=True)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--prompts", required=True)
-    parser.add_argument("--expected", required=True)
-    parser.add_argument("--metrics", required=True)
+    add_required(parser, "--python", "--trace", "--model", "--prompts",
+                 "--expected", "--metrics")
     parser.add_argument("--family", default="llama",
                         choices=sorted(check_kv.FAMILIES))
     parser.add_argument("--cap", default="")

@@ -251,30 +251,44 @@ def forward_llama(p, ids, layers, n_heads, mlp_output=None):
     return logits, attn, mlp
 
 
+def pre_norm_blocks(p, eps, x, embed, layers, attention, mlp_states):
+    """The blocks of GPT-2 and OPT: pre-LayerNorm attention, then MLP, each added
+    to the residual stream; a final LayerNorm and the embedding as the (tied)
+    output projection. attention(h, attn) is a block's attention output,
+    mlp_states(h) its MLP's gate, act and output."""
+    attn, mlp = Attention(), Mlp()
+    for _ in range(layers):
+        mlp.hidden.append(x)
+        h = p.layer_norm(x, eps)
+        x = x + attention(h, attn)
+        h = p.layer_norm(x, eps)
+        states = mlp_states(h)
+        mlp.record(input=h, **states)
+        x = x + states["output"]
+    x = p.layer_norm(x, eps)
+    # Tied: the output projection is a transpose of the embedding.
+    return x @ p.take("Transpose", embed.shape).T, attn, mlp
+
+
 def forward_gpt2(p, ids, layers, n_heads):
     eps = p.layer_norm_epsilon()
     wte = p.take("Gather")
     wpe = p.take("Gather")
     d = wte.shape[1]
     x = wte[ids] + wpe[np.arange(ids.shape[1])]
-    attn, mlp = Attention(), Mlp()
-    for _ in range(layers):
-        mlp.hidden.append(x)
-        h = p.layer_norm(x, eps)
+
+    def attention(h, attn):
         qkv = h @ p.take("Gemm", [d, 3 * d])
         q, k, v = (heads(part, n_heads) for part in np.split(qkv, 3, axis=-1))
-        out = attn(q, k, v)
-        x = x + merge(out) @ p.take("Gemm", [d, d])
-        h = p.layer_norm(x, eps)
+        return merge(attn(q, k, v)) @ p.take("Gemm", [d, d])
+
+    def mlp_states(h):
         hidden = h @ p.take("Gemm")
         gelu = 0.5 * hidden * (1 + np.tanh(math.sqrt(2 / math.pi) *
                                            (hidden + 0.044715 * hidden ** 3)))
-        out = gelu @ p.take("Gemm")
-        mlp.record(input=h, gate=hidden, act=gelu, output=out)
-        x = x + out
-    x = p.layer_norm(x, eps)
-    # Tied: the output projection is a transpose of the embedding.
-    return x @ p.take("Transpose", wte.shape).T, attn, mlp
+        return dict(gate=hidden, act=gelu, output=gelu @ p.take("Gemm"))
+
+    return pre_norm_blocks(p, eps, x, wte, layers, attention, mlp_states)
 
 
 def forward_opt(p, ids, layers, n_heads):
@@ -284,29 +298,23 @@ def forward_opt(p, ids, layers, n_heads):
     d = embed.shape[1]
     # OPT's learned positions start at offset 2.
     x = embed[ids] + positions[np.arange(ids.shape[1]) + 2]
-    attn, mlp = Attention(), Mlp()
 
     def linear(h):
         w = p.take("MatMul", [d, d])
         return h @ w + p.take("Add", [d])
 
-    for _ in range(layers):
-        mlp.hidden.append(x)
-        h = p.layer_norm(x, eps)
+    def attention(h, attn):
         q = heads(linear(h), n_heads)
         k = heads(linear(h), n_heads)
         v = heads(linear(h), n_heads)
-        out = attn(q, k, v)
-        x = x + linear(merge(out))
-        h = p.layer_norm(x, eps)
+        return linear(merge(attn(q, k, v)))
+
+    def mlp_states(h):
         fc1 = h @ p.take("Gemm").T
         hidden = np.maximum(fc1, 0)
-        out = hidden @ p.take("Gemm").T
-        mlp.record(input=h, gate=fc1, act=hidden, output=out)
-        x = x + out
-    x = p.layer_norm(x, eps)
-    # Tied: the output projection is a transpose of the embedding.
-    return x @ p.take("Transpose", embed.shape).T, attn, mlp
+        return dict(gate=fc1, act=hidden, output=hidden @ p.take("Gemm").T)
+
+    return pre_norm_blocks(p, eps, x, embed, layers, attention, mlp_states)
 
 
 def forward_neox(p, ids, layers, n_heads):

@@ -20,9 +20,14 @@ bit-identical with the 1-thread fused run.
 """
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "lib"))
+from script_help import add_required  # noqa: E402
 
 
 def measurements(path):
@@ -53,10 +58,8 @@ def main():
     po.add_argument("b")
     po.add_argument("--tol", type=float, default=1e-5)
     c = sub.add_parser("check")
-    c.add_argument("--fused", required=True)
-    c.add_argument("--materialised", required=True)
-    c.add_argument("--fused-logits", required=True)
-    c.add_argument("--materialised-logits", required=True)
+    add_required(c, "--fused", "--materialised", "--fused-logits",
+                 "--materialised-logits")
     c.add_argument("--threads2")
     c.add_argument("--tol", type=float, default=1e-5)
     args = ap.parse_args()

@@ -49,6 +49,10 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "lib"))
+from script_help import add_required  # noqa: E402
+
 NORM_EPS = 1e-5  # every planted model's RMSNorm epsilon (docs/planted-sinks.md)
 
 
@@ -283,30 +287,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     logits = commands.add_parser("logits")
-    logits.add_argument("--model", required=True)
-    logits.add_argument("--prompts", required=True)
-    logits.add_argument("--logits", required=True)
+    add_required(logits, "--model", "--prompts", "--logits")
     logits.add_argument("--cap")
     logits.add_argument("--steer-vector")
     logits.add_argument("--metrics")
     logits.add_argument("--atol", type=float, default=1e-4)
     trace = commands.add_parser("trace")
-    trace.add_argument("--python", required=True)
-    trace.add_argument("--trace", required=True)
-    trace.add_argument("--model", required=True)
-    trace.add_argument("--prompts", required=True)
-    trace.add_argument("--cap", required=True)
-    trace.add_argument("--spec", required=True)
+    add_required(trace, "--python", "--trace", "--model", "--prompts", "--cap",
+                 "--spec")
     trace.add_argument("--steer-vector")
     trace.add_argument("--rtol", type=float, default=1e-4)
     diff = commands.add_parser("diff")
-    diff.add_argument("--json", required=True)
-    diff.add_argument("--plain", required=True)
-    diff.add_argument("--steered", required=True)
+    add_required(diff, "--json", "--plain", "--steered")
     vector = commands.add_parser("steer-vector")
-    vector.add_argument("--model", required=True)
+    add_required(vector, "--model", "--out")
     vector.add_argument("--token", type=int, required=True)
-    vector.add_argument("--out", required=True)
     vector.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     args = parser.parse_args()
     {"logits": check_logits, "trace": check_trace, "diff": check_diff,
