@@ -193,13 +193,35 @@ rowTile(const float *a, int64_t lda, int64_t strideAk,
   tile<MR, NR, W, Weights>(a, lda, strideAk, b, c, ldc, k, mr, accumulate);
 }
 
-/// Rows of B in a K block: 32 KiB of f32 weights per panel. The same for
-/// every weight type, so that the order of the sums, and therefore every
-/// bit of C, does not depend on how the weights are stored.
-template <int NR> constexpr int64_t kBlockRows = (32 * 1024) / (NR * 4);
+/// How a register tile walks the caches. `kBlockRows` is the number of rows
+/// of B in a K block; it is the same for every weight type, so that the
+/// order of the sums, and therefore every bit of C, does not depend on how
+/// the weights are stored.
+///
+/// The default: K blocks of 32 KiB of f32 weights per panel, the next block
+/// prefetched into L2 a share per row tile (Sapphire Rapids, 6x16 and 12x32
+/// tiles: +8-11 % on the 0.5 B model's MLP and vocabulary products).
+template <int NR> struct SmallBlocks {
+  static constexpr int64_t kBlockRows = (32 * 1024) / (NR * 4);
+  static constexpr bool kPrefetchNextBlock = true;
+  static constexpr bool kPrefetchNextC = false;
+};
+/// The 12x32 AVX-512 tile: K blocks of 1024 rows (128 KiB per panel), so
+/// that C is read and written once per 1024 products instead of once per
+/// 256 (a K = 896 product writes C once), without the next-block prefetch,
+/// which at this block size is as large as a Zen 4 L2 (1 MiB), but with the
+/// C rows of the next panel prefetched for writing. Zen 4, one thread, f32
+/// weights: 256x896x4864 104 -> 109, 256x4864x896 106 -> 112, 256x896x896
+/// 110 -> 115, 64x896x4864 97 -> 110 GFLOP/s (bench/README.md).
+struct LargeBlocks {
+  static constexpr int64_t kBlockRows = 1024;
+  static constexpr bool kPrefetchNextBlock = false;
+  static constexpr bool kPrefetchNextC = true;
+};
 constexpr int64_t kPanelGroup = 8;
-/// The f32 copy of one K block of a panel group (256 KiB).
-constexpr int64_t kScratchFloats = kPanelGroup * 32 * 1024 / 4;
+/// The f32 copy of one K block of a panel group of the widest panels with
+/// the largest blocks (1 MiB).
+constexpr int64_t kScratchFloats = kPanelGroup * LargeBlocks::kBlockRows * 32;
 
 /// This thread's buffer for widened weights, allocated on first use and
 /// kept for the thread's life (a product runs many times per forward). The
@@ -246,6 +268,17 @@ prefetchBlockShare(const PackedMatmul &p, const Storage *b, int64_t group,
   }
 }
 
+/// Asks for the `rows` rows of NR floats of C at `c` to be brought into L1
+/// for writing.
+template <int NR>
+__attribute__((always_inline)) inline void
+prefetchTileOfC(const float *c, int64_t ldc, int64_t rows) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t byte = 0; byte < NR * 4; byte += 64)
+      __builtin_prefetch(reinterpret_cast<const char *>(c + i * ldc) + byte,
+                         /*rw=*/1, /*locality=*/3);
+}
+
 /// All row tiles of the panels [firstPanel, endPanel), blocked for the
 /// caches: K in blocks of 32 KiB of one panel (a whole panel of a K = 896
 /// product is 112 KiB, and every row tile would re-read it from L2), and
@@ -254,11 +287,14 @@ prefetchBlockShare(const PackedMatmul &p, const Storage *b, int64_t group,
 /// one row tile writes each row of C in one contiguous run instead of one
 /// 128-byte piece per page of a 152 k-column C. C is carried from K block
 /// to K block.
-template <int MR, int NR, int W, typename Weights, Widening widen>
+template <int MR, int NR, int W, typename Blocking, typename Weights,
+          Widening widen>
 __attribute__((always_inline)) inline void
 panels(const PackedMatmul &p, int64_t firstPanel, int64_t endPanel) {
   using Storage = typename Weights::Storage;
-  constexpr int64_t kBlock = kBlockRows<NR>;
+  constexpr int64_t kBlock = Blocking::kBlockRows;
+  static_assert(kPanelGroup * kBlock * NR <= kScratchFloats,
+                "the scratch holds a K block of a panel group");
   const auto *b = static_cast<const Storage *>(p.b);
   float *scratch = widen == Widening::PerBlock ? conversionScratch() : nullptr;
   for (int64_t group = firstPanel; group < endPanel; group += kPanelGroup) {
@@ -288,12 +324,22 @@ panels(const PackedMatmul &p, int64_t firstPanel, int64_t endPanel) {
       int64_t rowTiles = (p.m + MR - 1) / MR;
       for (int64_t m = 0; m < p.m; m += MR) {
         int mr = static_cast<int>(std::min<int64_t>(MR, p.m - m));
-        if (nextGroup < endPanel)
+        if (Blocking::kPrefetchNextBlock && nextGroup < endPanel)
           prefetchBlockShare<NR>(p, b, nextGroup, nextGroupEnd, nextK0, nextKc,
                                  m / MR, rowTiles);
         const float *a = p.a + m * p.lda + k0 * p.strideAk;
         for (int64_t panel = group; panel < groupEnd; ++panel) {
           float *c = p.c + panel * p.panelStrideC + m * p.ldc;
+          if constexpr (Blocking::kPrefetchNextC) {
+            // The tile after this one: the next panel's rows, else the
+            // first panel's rows of the next row tile.
+            if (panel + 1 < groupEnd)
+              prefetchTileOfC<NR>(c + p.panelStrideC, p.ldc, mr);
+            else if (m + MR < p.m)
+              prefetchTileOfC<NR>(p.c + group * p.panelStrideC +
+                                      (m + MR) * p.ldc,
+                                  p.ldc, std::min<int64_t>(MR, p.m - m - MR));
+          }
           if constexpr (widen == Widening::PerBlock)
             rowTile<MR, NR, W, F32Weights>(
                 a, p.lda, p.strideAk, scratch + (panel - group) * kBlock * NR,
@@ -325,12 +371,12 @@ struct KernelFunctions {
 
 /// The instantiations of one register tile, compiled with `Target`'s
 /// attributes (a class, so that the attributes reach every member).
-#define SINKRT_KERNEL_FUNCTIONS(NAME, ATTRIBUTES, MR, NR, W, F16)              \
+#define SINKRT_KERNEL_FUNCTIONS(NAME, ATTRIBUTES, MR, NR, W, BLOCKING, F16)    \
   struct NAME {                                                                \
     template <typename Weights, Widening widen>                                \
     ATTRIBUTES static void run(const PackedMatmul &p, int64_t first,           \
                                int64_t end) {                                  \
-      panels<MR, NR, W, Weights, widen>(p, first, end);                        \
+      panels<MR, NR, W, BLOCKING, Weights, widen>(p, first, end);              \
     }                                                                          \
     static KernelFunctions functions() {                                       \
       return {MR,                                                              \
@@ -346,16 +392,17 @@ struct KernelFunctions {
 SINKRT_KERNEL_FUNCTIONS(Avx512Kernel,
                         __attribute__((target("avx512f,avx512vl,fma,f16c"),
                                        min_vector_width(512))),
-                        12, 32, 16, F16Weights)
+                        12, 32, 16, LargeBlocks, F16Weights)
 SINKRT_KERNEL_FUNCTIONS(Avx2Kernel,
                         __attribute__((target("avx2,fma,f16c"),
                                        min_vector_width(256))),
-                        6, 16, 8, F16Weights)
+                        6, 16, 8, SmallBlocks<16>, F16Weights)
 #endif
 #if defined(__aarch64__)
-SINKRT_KERNEL_FUNCTIONS(PortableKernel, , 8, 8, 4, F16Weights)
+SINKRT_KERNEL_FUNCTIONS(PortableKernel, , 8, 8, 4, SmallBlocks<8>, F16Weights)
 #else
-SINKRT_KERNEL_FUNCTIONS(PortableKernel, , 8, 8, 4, F16BitsWeights)
+SINKRT_KERNEL_FUNCTIONS(PortableKernel, , 8, 8, 4, SmallBlocks<8>,
+                        F16BitsWeights)
 #endif
 #undef SINKRT_KERNEL_FUNCTIONS
 
