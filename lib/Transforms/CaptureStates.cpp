@@ -37,15 +37,11 @@ constexpr llvm::StringLiteral kSpecName = "capture";
 
 } // namespace
 
-StringRef captureTokensName(CaptureTokens tokens) {
-  return tokens == CaptureTokens::Sinks ? "sinks" : "sinks+matched";
-}
-
 std::string CaptureSpec::str() const {
   return "layers=" +
          (allLayers ? std::string("all") : sinkrt::formatRuns(layers)) +
          ",states=" + llvm::join(states, ",") +
-         ",tokens=" + captureTokensName(tokens).str();
+         ",tokens=" + sinkrt::captureTokensName(tokens);
 }
 
 llvm::Expected<CaptureSpec> parseCaptureSpec(StringRef layers,
@@ -94,25 +90,23 @@ llvm::Expected<CaptureSpec> parseCaptureSpec(StringRef text) {
     return spec.takeError();
   std::string tokens =
       StringRef(values->get("tokens", "sinks+matched")).trim().str();
-  if (tokens == "sinks")
-    spec->tokens = CaptureTokens::Sinks;
-  else if (tokens == "sinks+matched")
-    spec->tokens = CaptureTokens::SinksMatched;
-  else
+  std::optional<sinkrt::CaptureTokens> mode =
+      sinkrt::parseCaptureTokensName(tokens);
+  if (!mode)
     return makeError("unknown tokens '" + tokens +
                      "' in the capture spec: expected sinks or "
                      "sinks+matched");
+  spec->tokens = *mode;
   return spec;
 }
 
-llvm::Expected<std::vector<CaptureRecord>>
-captureStates(ModuleOp module, const CaptureSpec &spec) {
+llvm::Error captureStates(ModuleOp module, const CaptureSpec &spec) {
   llvm::Expected<std::vector<MarkedBlock>> blocks =
       selectMarkedBlocks(module, spec.allLayers, spec.layers);
   if (!blocks)
     return blocks.takeError();
   OpBuilder b(module.getContext());
-  std::vector<CaptureRecord> captures;
+  int64_t nextId = 0;
   for (const MarkedBlock &block : *blocks) {
     int64_t layer = block.layer;
     auto missing = [&](StringRef role, StringRef state) {
@@ -159,19 +153,23 @@ captureStates(ModuleOp module, const CaptureSpec &spec) {
         captured = tfm::CastOp::create(b, captured.getLoc(), type.clone(f32),
                                        captured, TypeAttr::get(f32));
       }
-      int64_t id = captures.size();
-      sink::CaptureOp::create(b, captured.getLoc(), captured, id, layer, state);
-      captures.push_back({id, layer, state, width});
+      sink::CaptureOp::create(b, captured.getLoc(), captured, nextId++, layer,
+                              state);
     }
   }
-  return captures;
+  return llvm::Error::success();
 }
 
-std::vector<CaptureRecord> collectCaptures(ModuleOp module) {
+std::vector<sinkrt::StateCapture> collectCaptures(ModuleOp module) {
   return collectRecordsById<sink::CaptureOp>(
       module, [](sink::CaptureOp capture) {
-        return CaptureRecord{capture.getCapture(), capture.getLayer(),
-                             capture.getState().str(), capture.getWidth()};
+        std::optional<sinkrt::CaptureState> state =
+            sinkrt::parseCaptureStateName(capture.getState().str());
+        assert(state && "sink.capture's verifier admits the names of "
+                        "CaptureStates.def only");
+        return sinkrt::StateCapture{capture.getCapture(),
+                                    static_cast<int>(capture.getLayer()),
+                                    *state, capture.getWidth()};
       });
 }
 

@@ -344,14 +344,13 @@ void measureAfter(OpBuilder &b, Value value, MetricFilter selected,
 
 } // namespace
 
-llvm::Expected<std::vector<ProbeRecord>>
-instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
+llvm::Error instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
   llvm::Expected<std::vector<MarkedBlock>> blocks =
       selectMarkedBlocks(module, spec.allLayers, spec.layers);
   if (!blocks)
     return blocks.takeError();
-  std::vector<ProbeRecord> probes;
   OpBuilder b(module.getContext());
+  int64_t nextId = 0;
   for (const MarkedBlock &block : *blocks) {
     int64_t layer = block.layer;
     auto need = [&](Value value, StringRef role,
@@ -360,10 +359,8 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
     };
     // Each group goes right after the value it measures, in metric order.
     auto emit = [&](Value measurement, StringRef metric) {
-      int64_t id = probes.size();
-      sink::EmitOp::create(b, measurement.getLoc(), measurement, id, layer,
-                           metric);
-      probes.push_back({id, layer, metric.str()});
+      sink::EmitOp::create(b, measurement.getLoc(), measurement, nextId++,
+                           layer, metric);
     };
     for (const std::string &metric : spec.metrics) {
       StringRef name = metric;
@@ -478,13 +475,16 @@ instrumentSinks(ModuleOp module, const InstrumentSpec &spec) {
            metric);
     }
   }
-  return probes;
+  return llvm::Error::success();
 }
 
-std::vector<ProbeRecord> collectProbes(ModuleOp module) {
+std::vector<sinkrt::ProbeSpec> collectProbes(ModuleOp module) {
   return collectRecordsById<sink::EmitOp>(module, [](sink::EmitOp emit) {
-    return ProbeRecord{emit.getProbe(), emit.getLayer(),
-                       emit.getMetric().str()};
+    std::optional<sinkrt::Metric> metric =
+        sinkrt::parseMetricName(emit.getMetric().str());
+    assert(metric && "sink ops carry the metric names of Metrics.def");
+    return sinkrt::ProbeSpec{emit.getProbe(), static_cast<int>(emit.getLayer()),
+                             *metric};
   });
 }
 

@@ -636,13 +636,8 @@ int main(int argc, char **argv) {
                        logitsPositions + " failed");
   }
   std::optional<sinkc::TransformerStructure> structure;
-  std::vector<sinkc::ProbeRecord> probes;
-  std::vector<sinkc::CaptureRecord> captures;
-  if (instrument) {
+  if (instrument)
     structure = sinkc::readRecognizedStructure(*module);
-    probes = sinkc::collectProbes(*module);
-    captures = sinkc::collectCaptures(*module);
-  }
   if (emitKind == EmitKind::Tfm)
     return writeOutput(print);
   if (!instrument && !noRecognize) {
@@ -678,26 +673,12 @@ int main(int argc, char **argv) {
       return fail("--instrument needs a language model: an 'input_ids' "
                   "input and a 'logits' output");
     manifest.instrumentSpec = instrumentSpec;
-    for (const sinkc::ProbeRecord &probe : probes) {
-      std::optional<sinkrt::Metric> metric =
-          sinkrt::parseMetricName(probe.metric);
-      assert(metric && "sink ops carry the metric names of Metrics.def");
-      manifest.probes.push_back(
-          {probe.id, static_cast<int>(probe.layer), *metric});
-    }
+    manifest.probes = sinkc::collectProbes(*module);
   }
   if (capture) {
     manifest.captureSpec = capture->str();
-    manifest.captureTokens = capture->tokens == sinkc::CaptureTokens::Sinks
-                                 ? sinkrt::CaptureTokens::Sinks
-                                 : sinkrt::CaptureTokens::SinksMatched;
-    for (const sinkc::CaptureRecord &record : captures) {
-      std::optional<sinkrt::CaptureState> state =
-          sinkrt::parseCaptureStateName(record.state);
-      assert(state && "sink.capture carries the names of CaptureStates.def");
-      manifest.captures.push_back(
-          {record.id, static_cast<int>(record.layer), *state, record.width});
-    }
+    manifest.captureTokens = capture->tokens;
+    manifest.captures = sinkc::collectCaptures(*module);
   }
   if (lm) {
     lm->bos = bosId;

@@ -1,13 +1,16 @@
 //===- Capture.h - activation capture ---------------------------*- C++ -*-===//
 //
-// The C++ side of the pass sinkc-capture-states, for the driver: parse the
-// --capture spec, insert the sink.capture ops without a pass manager, and
-// read them back for the manifest. docs/captures.md describes the feature.
+// The C++ side of the pass sinkc-capture-states: parse the --capture spec
+// (the driver checks it before the pipeline runs), insert the sink.capture
+// ops, and read them back for the manifest. docs/captures.md describes the
+// feature.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SINKC_TRANSFORMS_CAPTURE_H
 #define SINKC_TRANSFORMS_CAPTURE_H
+
+#include "sinkrt/Manifest.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
@@ -20,15 +23,6 @@
 
 namespace sinkc {
 
-/// Which tokens the runtime keeps (`tokens=` of the spec): the classified
-/// sinks, or the sinks and, per sink token id, as many non-sink positions
-/// with that id (the matched controls of Wong et al., arXiv 2512.22213).
-enum class CaptureTokens { Sinks, SinksMatched };
-
-/// The spelling of a tokens mode in specs and manifests: `sinks`,
-/// `sinks+matched`.
-llvm::StringRef captureTokensName(CaptureTokens tokens);
-
 /// A parsed --capture spec.
 struct CaptureSpec {
   /// Selected layers, ascending, without duplicates; empty with allLayers.
@@ -37,7 +31,10 @@ struct CaptureSpec {
   /// Selected states (hidden, mlp_input, mlp_out) in the order of
   /// sink::getCaptureStateNames().
   llvm::SmallVector<std::string> states;
-  CaptureTokens tokens = CaptureTokens::SinksMatched;
+  /// Which tokens the runtime keeps (`tokens=` of the spec): the classified
+  /// sinks, or the sinks and, per sink token id, as many non-sink positions
+  /// with that id (the matched controls of Wong et al., arXiv 2512.22213).
+  sinkrt::CaptureTokens tokens = sinkrt::CaptureTokens::SinksMatched;
 
   /// The canonical spelling the manifest and the captures file record:
   /// `layers=20-22,states=hidden,mlp_out,tokens=sinks+matched` (layers as
@@ -56,24 +53,15 @@ llvm::Expected<CaptureSpec> parseCaptureSpec(llvm::StringRef text);
 llvm::Expected<CaptureSpec> parseCaptureSpec(llvm::StringRef layers,
                                              llvm::StringRef states);
 
-/// One capture of the manifest: `capture <id> <layer> <state> <width>`.
-struct CaptureRecord {
-  int64_t id;
-  int64_t layer;
-  std::string state;
-  /// Floats per token.
-  int64_t width;
-};
-
 /// Inserts a sink.capture of every selected state of every selected layer
-/// of a recognized module (see the sinkc-capture-states pass) and returns
-/// the captures. Fails, naming the layer and state, where a state is not
-/// found or has no static width, and on layers beyond the model.
-llvm::Expected<std::vector<CaptureRecord>>
-captureStates(mlir::ModuleOp module, const CaptureSpec &spec);
+/// of a recognized module (see the sinkc-capture-states pass). Fails, naming
+/// the layer and state, where a state is not found or has no static width,
+/// and on layers beyond the model.
+llvm::Error captureStates(mlir::ModuleOp module, const CaptureSpec &spec);
 
-/// The captures of every sink.capture in the module, ordered by id.
-std::vector<CaptureRecord> collectCaptures(mlir::ModuleOp module);
+/// The manifest's capture records (the runtime's own type): one per
+/// sink.capture in the module, ordered by id.
+std::vector<sinkrt::StateCapture> collectCaptures(mlir::ModuleOp module);
 
 } // namespace sinkc
 

@@ -9,6 +9,8 @@
 #ifndef SINKC_TRANSFORMS_INSTRUMENTATION_H
 #define SINKC_TRANSFORMS_INSTRUMENTATION_H
 
+#include "sinkrt/Manifest.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -159,20 +161,13 @@ llvm::Expected<InstrumentSpec> parseInstrumentSpec(llvm::StringRef text);
 llvm::Expected<InstrumentSpec> parseInstrumentSpec(llvm::StringRef layers,
                                                    llvm::StringRef metrics);
 
-/// One probe of the manifest: `probe <id> <layer> <metric>`.
-struct ProbeRecord {
-  int64_t id;
-  int64_t layer;
-  std::string metric;
-};
-
 /// Inserts the sink ops of `spec` after the marked ops of a recognized
-/// module (see the sinkc-instrument-sinks pass) and returns the probes.
-llvm::Expected<std::vector<ProbeRecord>>
-instrumentSinks(mlir::ModuleOp module, const InstrumentSpec &spec);
+/// module (see the sinkc-instrument-sinks pass).
+llvm::Error instrumentSinks(mlir::ModuleOp module, const InstrumentSpec &spec);
 
-/// The probes of every sink.emit in the module, ordered by id.
-std::vector<ProbeRecord> collectProbes(mlir::ModuleOp module);
+/// The manifest's probe records (the runtime's own type): one per sink.emit
+/// in the module, ordered by id.
+std::vector<sinkrt::ProbeSpec> collectProbes(mlir::ModuleOp module);
 
 } // namespace sinkc
 

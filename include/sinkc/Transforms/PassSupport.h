@@ -31,15 +31,14 @@ inline mlir::LogicalResult emitErrorOn(mlir::Operation *op, llvm::Error error) {
 }
 
 /// Applies a parsed pass spec to `module` (`apply(module, spec)` returns an
-/// llvm::Expected) and emits the error of the parse or of `apply` on the
+/// llvm::Error) and emits the error of the parse or of `apply` on the
 /// module.
 template <typename Spec, typename Apply>
 mlir::LogicalResult applySpec(mlir::ModuleOp module, llvm::Expected<Spec> spec,
                               Apply &&apply) {
   if (!spec)
     return emitErrorOn(module, spec.takeError());
-  auto applied = apply(module, *spec);
-  return emitErrorOn(module, applied.takeError());
+  return emitErrorOn(module, apply(module, *spec));
 }
 
 /// One record per `OpTy` of `module` (`toRecord(op)`), ordered by the
