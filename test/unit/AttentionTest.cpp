@@ -19,7 +19,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <ostream>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace sinkrt;
@@ -184,46 +186,54 @@ void expectMatchesReference(const Case &c, uint32_t seed) {
   checkAgainstReference(c, p);
 }
 
-TEST(Attention, CausalWithColumnSumsMatchesReference) {
-  expectMatchesReference({1, 2, 2, 150, 32}, 1);
+/// One reference case: a shape and the masks the kernel treats apart, run
+/// with column sums (the instrumented kernel) or without (the plain one).
+struct ReferenceCase {
+  const char *name;
+  Case problem;
+  uint32_t seed;
+};
+
+std::ostream &operator<<(std::ostream &os, const ReferenceCase &c) {
+  return os << c.name;
 }
 
-TEST(Attention, PlainCausalOddHeadDimension) {
-  Case c{2, 2, 2, 70, 12};
-  c.sums = false;
-  expectMatchesReference(c, 2);
+class AttentionMatchesReference : public testing::TestWithParam<ReferenceCase> {
+};
+
+TEST_P(AttentionMatchesReference, OutputAndColumnSums) {
+  expectMatchesReference(GetParam().problem, GetParam().seed);
 }
 
-TEST(Attention, GroupedQueryAndPackedSequences) {
-  Case c{2, 4, 2, 131, 20};
-  c.segments = true;
-  expectMatchesReference(c, 3);
-  c.sums = false;
-  expectMatchesReference(c, 3);
-}
-
-TEST(Attention, PaddingKeyMaskWithFullyMaskedQueries) {
-  Case c{2, 2, 1, 100, 16};
-  c.keyMask = true;
-  expectMatchesReference(c, 8);
-  c.sums = false;
-  expectMatchesReference(c, 8);
-}
-
-TEST(Attention, SlidingWindow) {
-  // A window that is not a multiple of the 64-key tiles, over several
-  // query blocks (tiles before the window are skipped).
-  Case c{1, 2, 1, 300, 16};
-  c.window = 77;
-  expectMatchesReference(c, 9);
-}
-
-TEST(Attention, NonCausal) {
-  Case c{1, 3, 1, 77, 16};
-  c.causal = false;
-  c.sums = false;
-  expectMatchesReference(c, 4);
-}
+// Fields of Case: B, H, Hkv, T, d, causal, segments, keyMask, window, sums.
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AttentionMatchesReference,
+    testing::Values(
+        ReferenceCase{"CausalWithColumnSums", {1, 2, 2, 150, 32}, 1},
+        ReferenceCase{"PlainCausalOddHeadDimension",
+                      {2, 2, 2, 70, 12, true, false, false, 0, false},
+                      2},
+        // Grouped-query attention over packed sequences (segment ids).
+        ReferenceCase{
+            "GroupedQueryPackedSequences", {2, 4, 2, 131, 20, true, true}, 3},
+        ReferenceCase{"GroupedQueryPackedSequencesPlain",
+                      {2, 4, 2, 131, 20, true, true, false, 0, false},
+                      3},
+        // Padding, with queries that see no key at all.
+        ReferenceCase{
+            "PaddingKeyMask", {2, 2, 1, 100, 16, true, false, true}, 8},
+        ReferenceCase{"PaddingKeyMaskPlain",
+                      {2, 2, 1, 100, 16, true, false, true, 0, false},
+                      8},
+        // A window that is not a multiple of the 64-key tiles, over several
+        // query blocks (tiles before the window are skipped).
+        ReferenceCase{
+            "SlidingWindow", {1, 2, 1, 300, 16, true, false, false, 77}, 9},
+        ReferenceCase{
+            "NonCausal", {1, 3, 1, 77, 16, false, false, false, 0, false}, 4}),
+    [](const testing::TestParamInfo<ReferenceCase> &info) {
+      return std::string(info.param.name);
+    });
 
 TEST(Attention, StridedQueryAndOutput) {
   // Q and the output as [B, T, H, d] buffers viewed as [B, H, T, d].
