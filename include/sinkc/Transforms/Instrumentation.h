@@ -1,8 +1,10 @@
 //===- Instrumentation.h - recognition and sink instrumentation -*- C++ -*-===//
 //
 // The C++ side of the passes sinkc-recognize-transformer and
-// sinkc-instrument-sinks, for the driver: run them without a pass manager,
-// parse the --instrument spec, and read back the probes for the manifest.
+// sinkc-instrument-sinks: the recognition as an analysis (the driver's
+// manifest counts for uninstrumented models), the --instrument spec parser
+// (the driver checks the spec before the pipeline runs), what the passes that
+// act on the marks share, and the probes read back for the manifest.
 //
 //===----------------------------------------------------------------------===//
 
