@@ -206,36 +206,40 @@ template <int NR> struct SmallBlocks {
   static constexpr bool kPrefetchNextBlock = true;
   static constexpr bool kPrefetchNextC = false;
 };
+#if defined(__x86_64__)
 /// The 12x32 AVX-512 tile: K blocks of 1024 rows (128 KiB per panel), so
 /// that C is read and written once per 1024 products instead of once per
 /// 256 (a K = 896 product writes C once), without the next-block prefetch,
 /// which at this block size is as large as a Zen 4 L2 (1 MiB), but with the
 /// C rows of the next panel prefetched for writing. Zen 4, one thread, f32
-/// weights: 256x896x4864 104 -> 109, 256x4864x896 106 -> 112, 256x896x896
-/// 110 -> 115, 64x896x4864 97 -> 110 GFLOP/s (bench/README.md).
+/// weights: 256x896x4864 104 -> 111, 256x4864x896 106 -> 112, 256x896x896
+/// 110 -> 115, 64x896x4864 97 -> 111 GFLOP/s (bench/README.md).
 struct LargeBlocks {
   static constexpr int64_t kBlockRows = 1024;
   static constexpr bool kPrefetchNextBlock = false;
   static constexpr bool kPrefetchNextC = true;
 };
+#endif
 constexpr int64_t kPanelGroup = 8;
-/// The f32 copy of one K block of a panel group of the widest panels with
-/// the largest blocks (1 MiB).
-constexpr int64_t kScratchFloats = kPanelGroup * LargeBlocks::kBlockRows * 32;
 
-/// This thread's buffer for widened weights, allocated on first use and
-/// kept for the thread's life (a product runs many times per forward). The
-/// generated code's allocator ends the process with the runtime's
-/// out-of-memory message if it cannot.
-float *conversionScratch() {
+/// This thread's buffer of at least `floats` floats for widened weights (the
+/// f32 copy of one K block of a panel group: 256 KiB with SmallBlocks, 1 MiB
+/// with LargeBlocks), allocated on first use and kept for the thread's life
+/// (a product runs many times per forward). The generated code's allocator
+/// ends the process with the runtime's out-of-memory message if it cannot.
+float *conversionScratch(int64_t floats) {
   struct Buffer {
     void *data = nullptr;
+    int64_t floats = 0;
     ~Buffer() { _mlir_memref_to_llvm_free(data); }
   };
   thread_local Buffer buffer;
-  if (!buffer.data)
+  if (buffer.floats < floats) {
+    _mlir_memref_to_llvm_free(buffer.data);
     buffer.data =
-        _mlir_memref_to_llvm_aligned_alloc(64, kScratchFloats * sizeof(float));
+        _mlir_memref_to_llvm_aligned_alloc(64, floats * sizeof(float));
+    buffer.floats = floats;
+  }
   return static_cast<float *>(buffer.data);
 }
 
@@ -280,23 +284,23 @@ prefetchTileOfC(const float *c, int64_t ldc, int64_t rows) {
 }
 
 /// All row tiles of the panels [firstPanel, endPanel), blocked for the
-/// caches: K in blocks of 32 KiB of one panel (a whole panel of a K = 896
-/// product is 112 KiB, and every row tile would re-read it from L2), and
-/// panels in groups of 8 whose K blocks (256 KiB) stay in L2 while a row
-/// tile of A, in L1, passes along them. Walking the panels of a group for
-/// one row tile writes each row of C in one contiguous run instead of one
-/// 128-byte piece per page of a 152 k-column C. C is carried from K block
-/// to K block.
+/// caches as `Blocking` says: K in blocks of `Blocking::kBlockRows` rows of
+/// one panel (with SmallBlocks 32 KiB: a whole panel of a K = 896 product is
+/// 112 KiB, and every row tile would re-read it from L2), and panels in
+/// groups of 8 whose K blocks stay in L2 while a row tile of A, in L1,
+/// passes along them. Walking the panels of a group for one row tile writes
+/// each row of C in one contiguous run instead of one 128-byte piece per page
+/// of a 152 k-column C. C is carried from K block to K block.
 template <int MR, int NR, int W, typename Blocking, typename Weights,
           Widening widen>
 __attribute__((always_inline)) inline void
 panels(const PackedMatmul &p, int64_t firstPanel, int64_t endPanel) {
   using Storage = typename Weights::Storage;
   constexpr int64_t kBlock = Blocking::kBlockRows;
-  static_assert(kPanelGroup * kBlock * NR <= kScratchFloats,
-                "the scratch holds a K block of a panel group");
   const auto *b = static_cast<const Storage *>(p.b);
-  float *scratch = widen == Widening::PerBlock ? conversionScratch() : nullptr;
+  float *scratch = widen == Widening::PerBlock
+                       ? conversionScratch(kPanelGroup * kBlock * NR)
+                       : nullptr;
   for (int64_t group = firstPanel; group < endPanel; group += kPanelGroup) {
     int64_t groupEnd = std::min(group + kPanelGroup, endPanel);
     for (int64_t k0 = 0; k0 < p.k; k0 += kBlock) {
@@ -324,9 +328,10 @@ panels(const PackedMatmul &p, int64_t firstPanel, int64_t endPanel) {
       int64_t rowTiles = (p.m + MR - 1) / MR;
       for (int64_t m = 0; m < p.m; m += MR) {
         int mr = static_cast<int>(std::min<int64_t>(MR, p.m - m));
-        if (Blocking::kPrefetchNextBlock && nextGroup < endPanel)
-          prefetchBlockShare<NR>(p, b, nextGroup, nextGroupEnd, nextK0, nextKc,
-                                 m / MR, rowTiles);
+        if constexpr (Blocking::kPrefetchNextBlock)
+          if (nextGroup < endPanel)
+            prefetchBlockShare<NR>(p, b, nextGroup, nextGroupEnd, nextK0,
+                                   nextKc, m / MR, rowTiles);
         const float *a = p.a + m * p.lda + k0 * p.strideAk;
         for (int64_t panel = group; panel < groupEnd; ++panel) {
           float *c = p.c + panel * p.panelStrideC + m * p.ldc;
