@@ -37,10 +37,12 @@ constexpr llvm::StringLiteral kSpecName = "capture";
 
 } // namespace
 
+std::string CaptureSpec::layerList() const {
+  return allLayers ? std::string("all") : sinkrt::formatRuns(layers);
+}
+
 std::string CaptureSpec::str() const {
-  return "layers=" +
-         (allLayers ? std::string("all") : sinkrt::formatRuns(layers)) +
-         ",states=" + llvm::join(states, ",") +
+  return "layers=" + layerList() + ",states=" + llvm::join(states, ",") +
          ",tokens=" + sinkrt::captureTokensName(tokens);
 }
 

@@ -24,7 +24,6 @@
 #include "sinkc/Transforms/Intervention.h"
 #include "sinkc/Transforms/Passes.h"
 #include "sinkrt/TensorIO.h"
-#include "sinkrt/Text.h"
 #include "sinkrt/WeightsHash.h"
 #include "sinktok/Tokenizer.h"
 
@@ -617,8 +616,7 @@ int main(int argc, char **argv) {
     }
     if (capture) {
       // The parsed layers and states, which the pass parses again.
-      options.captureLayers =
-          capture->allLayers ? "all" : sinkrt::formatRuns(capture->layers);
+      options.captureLayers = capture->layerList();
       options.captureStates = llvm::join(capture->states, ",");
     }
     options.intervention = intervention;

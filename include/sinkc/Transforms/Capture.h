@@ -36,6 +36,10 @@ struct CaptureSpec {
   /// with that id (the matched controls of Wong et al., arXiv 2512.22213).
   sinkrt::CaptureTokens tokens = sinkrt::CaptureTokens::SinksMatched;
 
+  /// The layers as the spec and the pass option write them: `all` or
+  /// ascending runs (`20-22,25`).
+  std::string layerList() const;
+
   /// The canonical spelling the manifest and the captures file record:
   /// `layers=20-22,states=hidden,mlp_out,tokens=sinks+matched` (layers as
   /// ascending runs, states in block order).
