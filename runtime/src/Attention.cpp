@@ -4,9 +4,13 @@
 // p owns the query blocks p, p + P, p + 2P, ... (P = kAttentionPartitions),
 // which balances the causal triangle across tasks. Per query block of kBQ
 // rows the kernel walks the key tiles of kBK keys up to the diagonal
-// (causal) or to S, packing Q, K (transposed) and V into zero-padded
+// (causal) or to S, packing Q (transposed), K and V into zero-padded
 // scratch so that the head dimension is a multiple of the vector width and
-// any input strides work.
+// any input strides work. Scores are computed transposed, [key][query] with
+// the queries in vector lanes: the online softmax's maxima, sums and
+// rescaling factors per query are then vertical vector operations (with
+// queries in rows they were a horizontal reduction and a scalar exp per row
+// and tile, as much work as the two products at head dimension 32).
 //
 // Output: one pass with the online softmax (running max m, sum l, output
 // rescaled by exp(m_old - m_new)). With column sums, the pass also keeps each
@@ -50,27 +54,29 @@ typedef int32_t vi16 __attribute__((ext_vector_type(16)));
 constexpr int64_t kW = 16;   // vector width in floats
 constexpr int64_t kBQ = 64;  // query rows per block
 constexpr int64_t kBK = 64;  // keys per tile
-constexpr int64_t kRows = 4; // rows per register block
+constexpr int64_t kKeys = 4; // keys per register block of the scores
+constexpr int64_t kRows = 8; // query rows per register block of P * V
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 #define SINKRT_INLINE inline __attribute__((always_inline))
 
 struct Scratch {
-  float *q;    // [kBQ][dp]
-  float *kt;   // [dp][kBK]
-  float *v;    // [kBK][dp]
-  float *s;    // [kBQ][kBK]
-  float *o;    // [kBQ][dp]
-  float *m;    // [kBQ]
-  float *l;    // [kBQ]
-  float *invL; // [kBQ]: 1 / l of the rows that saw a key, else 0
+  float *qt;    // [dp][kBQ]: the block's queries, transposed
+  float *kt;    // [kBK][dp]: the current tile's keys (in kAll)
+  float *v;     // [kBK][dp]: the current tile's values (in vAll)
+  float *s;     // [kBK][kBQ]: scores, then probabilities, transposed
+  float *o;     // [kBQ][dp]
+  float *m;     // [kBQ]
+  float *l;     // [kBQ]
+  float *alpha; // [kBQ]: exp(m_old - m_new) of the current tile
+  float *invL;  // [kBQ]: 1 / l of the rows that saw a key, else 0
   void *memory;
-  /// With column sums: every tile's probabilities [S / kBK][kBQ][kBK] and
+  /// With column sums: every tile's probabilities [S / kBK][kBK][kBQ] and
   /// row maxima [S / kBK][kBQ] of the current query block; else null.
   float *tiles;
   float *tileMax;
-  /// Keys [0, packedEnd) of key/value head (packedB, packedG), packed:
-  /// kAll [S / kBK][dp][kBK] (transposed tiles), vAll [S][dp].
+  /// Keys and values [0, packedEnd) of key/value head (packedB, packedG),
+  /// packed: kAll and vAll [S rounded up to kBK][dp].
   float *kAll;
   float *vAll;
   int64_t packedB, packedG, packedEnd;
@@ -119,7 +125,7 @@ thread_local ScratchCache scratchCache[kSlots];
 /// Per-thread scratch for S keys; `sums` adds the tile store of the column
 /// sums.
 Scratch allocateScratch(int64_t dp, int64_t keys, bool sums) {
-  size_t floats = kBQ * dp * 2 + kBK * kBQ + 3 * kBQ;
+  size_t floats = kBQ * dp * 2 + kBK * kBQ + 4 * kBQ;
   void *memory = scratchCache[kScratchSlot].get(floats * sizeof(float));
   Scratch w;
   int64_t tiles = roundUp(std::max<int64_t>(keys, 1), kBK) / kBK;
@@ -135,7 +141,7 @@ Scratch allocateScratch(int64_t dp, int64_t keys, bool sums) {
   }
   float *f = static_cast<float *>(memory);
   w.memory = memory;
-  w.q = f;
+  w.qt = f;
   f += kBQ * dp;
   w.kt = w.kAll;
   w.v = w.vAll;
@@ -145,7 +151,8 @@ Scratch allocateScratch(int64_t dp, int64_t keys, bool sums) {
   f += kBQ * dp;
   w.m = f;
   w.l = f + kBQ;
-  w.invL = f + 2 * kBQ;
+  w.alpha = f + 2 * kBQ;
+  w.invL = f + 3 * kBQ;
   return w;
 }
 
