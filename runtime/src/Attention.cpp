@@ -45,6 +45,10 @@
 #include <limits>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace sinkrt {
 namespace {
 
@@ -164,7 +168,9 @@ Scratch allocateScratch(int64_t dp, int64_t keys, bool sums) {
     apply_to = function)
 namespace avx512 {
 #define SINKRT_FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#define SINKRT_SCALEF 1
 #include "AttentionKernel.inc"
+#undef SINKRT_SCALEF
 #undef SINKRT_FMA
 } // namespace avx512
 #pragma clang attribute pop
