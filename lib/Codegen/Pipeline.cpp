@@ -120,7 +120,8 @@ LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel,
       "{kernel=" + std::to_string(kernel.id) +
       " panel-width=" + std::to_string(kernel.panelWidth) + "}";
   std::string pipeline =
-      "func.func(sinkc-materialize-fresh-outputs,sinkc-reuse-dying-operands),"
+      "func.func(sinkc-unshare-filled-inits,sinkc-materialize-fresh-outputs,"
+      "sinkc-reuse-dying-operands),"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "canonicalize,cse,"

@@ -90,6 +90,24 @@ def ApproximateMath : Pass<"sinkc-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def UnshareFilledInits
+    : Pass<"sinkc-unshare-filled-inits", "::mlir::func::FuncOp"> {
+  let summary = "Give each linalg op a filled destination of its own";
+  let description = [{
+    CSE merges identical `linalg.fill(tensor.empty)` destinations of linalg
+    ops with the same result shape (a layer's Q, K and V projections, the
+    gate and up projections of a gated MLP). One-shot bufferization then
+    fills one buffer and copies it for every op that writes into it, and
+    the packed-matmul lowering, no longer seeing a zero fill right before the
+    product, makes the kernel accumulate into the copied zeros. This pass
+    clones the `tensor.empty` (and reshapes of it) and the fill right before
+    each user and erases the shared ones, so that each op gets an allocation
+    and a fill of its own and no copy. Run on tensors, before bufferization; results are bit-identical.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def ReuseDyingOperands
     : Pass<"sinkc-reuse-dying-operands", "::mlir::func::FuncOp"> {
   let summary = "Write elementwise results into the inputs that die there";
