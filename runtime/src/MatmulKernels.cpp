@@ -156,9 +156,16 @@ tile(const float *a, int64_t lda, int64_t strideAk,
         acc[i][j] += broadcast * bRow[j];
     }
   }
-  for (int i = 0; i < mr; ++i)
+  // Unrolled over all MR rows with the row count tested inside: an index
+  // into `acc` that is not a constant made the compiler keep the
+  // accumulators in memory, zeroed by a memset per tile (0.8 % of a
+  // forward).
+#pragma unroll
+  for (int i = 0; i < MR; ++i)
 #pragma unroll
     for (int j = 0; j < vectors; ++j) {
+      if (i >= mr)
+        continue;
       float *out = c + i * ldc + j * W;
       Vec<W> value = acc[i][j];
       if (accumulate) {
