@@ -12,6 +12,7 @@
 //   hidden_*, mlp_*            B*T*D per reduction; the sums of squares are
 //                              shared between a norm and a cosine after cse
 //   key_norm, value_norm       one read of the keys or values, B*Hkv*T*d
+//                              (through a head transpose, not computing it)
 //   mlp_norm_cap               three reads of the MLP output (sums of squares,
 //                              dots with the reference, the rescaling) and
 //                              one write, B*T*D each
@@ -251,21 +252,40 @@ public:
   }
 
   /// mean over h of ||x[b, h, t, :]||_2 for keys or values [B, H, T, d].
+  /// A transposed x (the heads of a [B, T, H, d] projection) is read through
+  /// the transpose's input, so that the transpose, which the attention call
+  /// reads as a strided view, is not computed for the norm alone.
   Value headMeanNorm(Value x) {
     auto type = cast<RankedTensorType>(x.getType());
     MLIRContext *ctx = b.getContext();
     AffineExpr d0, d1, d2, d3;
     bindDims(ctx, d0, d1, d2, d3);
-    Value batch = dimSize(x, 0), heads = dimSize(x, 1), tokens = dimSize(x, 2);
+    Value source = x;
+    AffineMap sourceMap = AffineMap::getMultiDimIdentityMap(4, ctx);
+    SmallVector<Value> sizes;
+    if (auto transpose = x.getDefiningOp<linalg::TransposeOp>()) {
+      // x[i0, ..., i3] = input[j] with j[permutation[k]] = i_k.
+      ArrayRef<int64_t> permutation = transpose.getPermutation();
+      SmallVector<AffineExpr> results(4);
+      for (auto [k, p] : llvm::enumerate(permutation))
+        results[p] = getAffineDimExpr(k, ctx);
+      source = transpose.getInput();
+      sourceMap = AffineMap::get(4, 0, results, ctx);
+      for (int64_t k = 0; k < 3; ++k)
+        sizes.push_back(dimSize(source, permutation[k]));
+    } else {
+      for (int64_t k = 0; k < 3; ++k)
+        sizes.push_back(dimSize(x, k));
+    }
+    Value batch = sizes[0], heads = sizes[1], tokens = sizes[2];
     // Sums of squares over the head dimension, the innermost and contiguous
     // one.
     Value squaresInit =
         zeros({type.getDimSize(0), type.getDimSize(1), type.getDimSize(2)},
               {batch, heads, tokens});
     Value squares = sum(
-        x, squaresInit,
-        {AffineMap::getMultiDimIdentityMap(4, ctx),
-         AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
+        source, squaresInit,
+        {sourceMap, AffineMap::get(4, 0, {d0, d1, d2}, ctx)},
         {kParallel, kParallel, kParallel, kReduction},
         [&](OpBuilder &nested, Location at, ValueRange args) {
           Value value = toF32(nested, at, args[0]);
@@ -560,7 +580,13 @@ struct LowerSinkToLinalg
         replacement = tensor::CastOp::create(
             b, op->getLoc(), op->getResult(0).getType(), replacement);
       op->getResult(0).replaceAllUsesWith(replacement);
+      SmallVector<Value> operands(op->getOperands());
       op->erase();
+      // A transpose that only a metric read (and read through) is dead.
+      for (Value operand : operands)
+        if (auto transpose = operand.getDefiningOp<linalg::TransposeOp>())
+          if (transpose->use_empty())
+            transpose->erase();
     }
     if (failed(lowerToRuntimeCalls<sink::EmitOp>(module, kProbeFunction,
                                                  buildProbeCall)) ||

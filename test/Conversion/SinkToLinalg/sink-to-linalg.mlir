@@ -135,6 +135,30 @@ func.func @keys_and_values(%k: tensor<?x2x?x12xf32>, %v: tensor<1x4x8x16xf16>, %
 
 // -----
 
+// value_norm of the heads of a [B, T, H, d] projection: the sums of squares
+// read the projection through the transpose's permutation, and the
+// transpose, read by nothing else, is gone (the attention call reads it as a
+// strided view; computing it for the norm alone was a [B, T, H * d] copy).
+// CHECK-DAG: #[[TRANSPOSED:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+// CHECK-DAG: #[[HEADS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @transposed_values
+// CHECK-SAME: (%[[P:.*]]: tensor<1x8x4x16xf32>,
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[TRANSPOSED]], #[[HEADS]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]] : tensor<1x8x4x16xf32>) outs(%{{.*}} : tensor<1x4x8xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: call @sinkrt_probe
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @transposed_values(%p: tensor<1x8x4x16xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
+  %e = tensor.empty() : tensor<1x4x8x16xf32>
+  %v = linalg.transpose ins(%p : tensor<1x8x4x16xf32>) outs(%e : tensor<1x4x8x16xf32>) permutation = [0, 2, 1, 3]
+  %vn = sink.value_norm %v : tensor<1x4x8x16xf32> -> tensor<1x8xf32>
+  sink.emit %vn probe 8 layer 0 metric "value_norm" : tensor<1x8xf32>
+  return
+}
+
+// -----
+
 // mlp_<state>_cos_bos: hidden_cos_bos's reduction on the state, whatever its
 // width; the output state shares mlp_norm's sums of squares.
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
