@@ -71,6 +71,20 @@ struct RuntimeFunction {
   mlir::FunctionType (*getType)(mlir::MLIRContext *);
 };
 
+/// The private declaration of `function` in `module`, added at the end of
+/// the module on first need.
+inline mlir::func::FuncOp
+getOrDeclareRuntimeFunction(mlir::ModuleOp module,
+                            const RuntimeFunction &function) {
+  if (auto callee = module.lookupSymbol<mlir::func::FuncOp>(function.name))
+    return callee;
+  auto b = mlir::OpBuilder::atBlockEnd(module.getBody());
+  auto callee = mlir::func::FuncOp::create(
+      b, module.getLoc(), function.name, function.getType(module.getContext()));
+  callee.setPrivate();
+  return callee;
+}
+
 /// Replaces every `OpT` in `module` by a call of `function`, declared
 /// privately at the end of the module on first need: `buildCall` builds the
 /// call before the op, with the runtime context of the enclosing function,
@@ -86,13 +100,7 @@ mlir::LogicalResult lowerToRuntimeCalls(
   module.walk([&](OpT op) { ops.push_back(op); });
   if (ops.empty())
     return mlir::success();
-  auto callee = module.lookupSymbol<mlir::func::FuncOp>(function.name);
-  if (!callee) {
-    auto b = mlir::OpBuilder::atBlockEnd(module.getBody());
-    callee = mlir::func::FuncOp::create(b, module.getLoc(), function.name,
-                                        function.getType(module.getContext()));
-    callee.setPrivate();
-  }
+  mlir::func::FuncOp callee = getOrDeclareRuntimeFunction(module, function);
   for (OpT op : ops) {
     mlir::FailureOr<mlir::Value> context = runtimeContextFor(op);
     if (mlir::failed(context))

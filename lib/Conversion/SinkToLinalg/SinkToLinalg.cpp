@@ -16,9 +16,9 @@
 //   mlp_norm_cap               three reads of the MLP output (sums of squares,
 //                              dots with the reference, the rescaling) and
 //                              one write, B*T*D each
-//   mlp_<state>_cos_bos        as hidden_cos_bos, B*T*F per reduction (F the
-//                              state's width); mlp_output_cos_bos shares the
-//                              sums of squares of mlp_norm after cse
+//   mlp_<state>_cos_bos        f32: one read of the state, B*T*F, by the
+//                              runtime's sinkrt_cosines_with_first; f16/f64:
+//                              as hidden_cos_bos, B*T*F per reduction
 //   capture                    nothing here: the runtime copies the B*T*F
 //                              state it is handed (no copy on this side)
 //
@@ -557,10 +557,63 @@ void buildCaptureCall(OpBuilder &b, sink::CaptureOp capture,
   func::CallOp::create(b, loc, function, ValueRange{context, id, unranked});
 }
 
+/// `sinkrt_cosines_with_first(!llvm.ptr, memref<*xf32>, memref<*xf32>)`
+/// (each unranked memref is a rank and a descriptor pointer in C).
+FunctionType cosinesFunctionType(MLIRContext *ctx) {
+  Builder b(ctx);
+  Type unranked = UnrankedMemRefType::get(b.getF32Type(), /*memorySpace=*/0);
+  return b.getFunctionType(
+      {LLVM::LLVMPointerType::get(ctx), unranked, unranked}, {});
+}
+constexpr RuntimeFunction kCosinesFunction{"sinkrt_cosines_with_first",
+                                           cosinesFunctionType};
+
+/// sink.mlp_state_cos_bos of an f32 state as a call of the runtime's
+/// one-pass kernel. As two linalg reductions (dots with row 0, sums of
+/// squares) it read each state twice, four of the six states per layer as
+/// wide as the MLP; a two-result reduction does not vectorise once
+/// bufferized (its accumulators are memrefs).
+LogicalResult lowerStateCosinesToRuntime(ModuleOp module) {
+  SmallVector<sink::MlpStateCosBosOp> ops;
+  module.walk([&](sink::MlpStateCosBosOp op) {
+    if (op.getInput().getType().getElementType().isF32())
+      ops.push_back(op);
+  });
+  if (ops.empty())
+    return success();
+  func::FuncOp callee = getOrDeclareRuntimeFunction(module, kCosinesFunction);
+  for (sink::MlpStateCosBosOp op : ops) {
+    FailureOr<Value> context = runtimeContextFor(op);
+    if (failed(context))
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value input = op.getInput();
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<Value> dynamic;
+    for (int64_t dim = 0; dim < 2; ++dim)
+      if (resultType.isDynamicDim(dim))
+        dynamic.push_back(tensor::DimOp::create(b, loc, input, dim));
+    Value output = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get(resultType.getShape(), resultType.getElementType()),
+        dynamic, b.getI64IntegerAttr(64));
+    func::CallOp::create(b, loc, callee,
+                         ValueRange{*context, toUnrankedReadOnly(b, loc, input),
+                                    toUnranked(b, loc, output)});
+    op.getResult().replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, resultType, output, /*restrict=*/true, /*writable=*/true));
+    op.erase();
+  }
+  return success();
+}
+
 struct LowerSinkToLinalg
     : public impl::LowerSinkToLinalgBase<LowerSinkToLinalg> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(lowerStateCosinesToRuntime(module)))
+      return signalPassFailure();
     SmallVector<Operation *> metrics;
     module.walk([&](Operation *op) {
       // sink.attention is sinkc-lower-attention-to-runtime's.

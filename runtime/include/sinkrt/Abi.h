@@ -56,6 +56,14 @@ void sinkrt_matmul_bf16_packed(void *ctx, int64_t kernel, int64_t accumulate,
                                int64_t rankA, const void *a, int64_t rankB,
                                const void *b, int64_t rankC, const void *c);
 
+/* out[b, t] = cos(x[b, t, :], x[b, 0, :]) for an f32 memref descriptor x
+ * of rank 3 [B, T, F] and out of rank 2 [B, T] (any strides): the cosine
+ * of every token's state with BOS's, in one read of the state. Bit-identical
+ * for any thread count; inconsistent shapes end the process with a "shape
+ * check failed" message. */
+void sinkrt_cosines_with_first(void *ctx, int64_t rank, const void *x,
+                               int64_t outRank, const void *out);
+
 /* sink.attention (docs/runtime-abi.md): scaled dot-product attention of
  * query [B,H,T,d] with key/value [B,Hkv,S,d] (f32) into output [B,H,T,d],
  * tiled, in O(T d) memory, on the thread pool. Each tensor is an unranked

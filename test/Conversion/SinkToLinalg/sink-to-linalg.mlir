@@ -159,28 +159,27 @@ func.func @transposed_values(%p: tensor<1x8x4x16xf32>, %ctx: !llvm.ptr {sinkc.ru
 
 // -----
 
-// mlp_<state>_cos_bos: hidden_cos_bos's reduction on the state, whatever its
-// width; the output state shares mlp_norm's sums of squares.
-// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// CHECK-DAG: #[[FIRST:.*]] = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
-// CHECK-DAG: #[[TOK:.*]] = affine_map<(d0, d1) -> (d0, d1)>
-// CHECK-DAG: #[[TOK0:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// mlp_<state>_cos_bos of an f32 state, whatever its width: one call of the
+// runtime's one-pass kernel (sinkrt_cosines_with_first), which reads the
+// state once, into a fresh [B, T] buffer that the probe then reads; mlp_norm
+// keeps its linalg reduction.
 // CHECK-LABEL: func.func @mlp_states
 // CHECK-SAME: (%[[G:.*]]: tensor<?x?x128xf32>, %[[M:.*]]: tensor<?x?x48xf32>, %[[CTX:.*]]: !llvm.ptr {sinkc.runtime_context})
-// CHECK: %[[GD:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[FIRST]], #{{.*}}], {{.*}} ins(%[[G]], %[[G]] : tensor<?x?x128xf32>, tensor<?x?x128xf32>)
-// CHECK: %[[GG:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ROW]], #{{.*}}], {{.*}} ins(%[[G]], %[[G]] :
-// CHECK: %[[GC:.*]] = linalg.generic {indexing_maps = [#[[TOK]], #[[TOK]], #[[TOK0]], #[[TOK]]], {{.*}} ins(%[[GD]], %[[GG]], %[[GG]] :
-// CHECK: math.sqrt
-// CHECK: arith.divf
+// CHECK: %[[GOUT:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
+// CHECK: %[[GBUF:.*]] = bufferization.to_buffer %[[G]] read_only : tensor<?x?x128xf32> to memref<?x?x128xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK: %[[GARG:.*]] = memref.cast %[[GBUF]]
+// CHECK: %[[GOUTARG:.*]] = memref.cast %[[GOUT]] : memref<?x?xf32> to memref<*xf32>
+// CHECK: call @sinkrt_cosines_with_first(%[[CTX]], %[[GARG]], %[[GOUTARG]]) : (!llvm.ptr, memref<*xf32>, memref<*xf32>) -> ()
+// CHECK: %[[GC:.*]] = bufferization.to_tensor %[[GOUT]] restrict writable
 // CHECK: bufferization.to_buffer %[[GC]] read_only
 // CHECK: call @sinkrt_probe(%[[CTX]]
-// CHECK: %[[MM:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[ROW]], #{{.*}}], {{.*}} ins(%[[M]], %[[M]] :
+// CHECK: linalg.generic {{.*}} ins(%[[M]], %[[M]] :
 // CHECK: call @sinkrt_probe(%[[CTX]]
-// CHECK: %[[MD:.*]] = linalg.generic {indexing_maps = [#[[ROW]], #[[FIRST]], #{{.*}}], {{.*}} ins(%[[M]], %[[M]] :
-// CHECK: linalg.generic {{.*}} ins(%[[MD]], %[[MM]], %[[MM]] :
+// CHECK: call @sinkrt_cosines_with_first(%[[CTX]]
 // CHECK: call @sinkrt_probe(%[[CTX]]
 // CHECK-NOT: linalg.generic
 // CHECK: return
+// CHECK: func.func private @sinkrt_cosines_with_first(!llvm.ptr, memref<*xf32>, memref<*xf32>)
 func.func @mlp_states(%gate: tensor<?x?x128xf32>, %m: tensor<?x?x48xf32>, %ctx: !llvm.ptr {sinkc.runtime_context}) {
   %cg = sink.mlp_state_cos_bos %gate state "gate" : tensor<?x?x128xf32> -> tensor<?x?xf32>
   sink.emit %cg probe 10 layer 0 metric "mlp_gate_cos_bos" : tensor<?x?xf32>
@@ -189,6 +188,26 @@ func.func @mlp_states(%gate: tensor<?x?x128xf32>, %m: tensor<?x?x48xf32>, %ctx: 
   %co = sink.mlp_state_cos_bos %m state "output" : tensor<?x?x48xf32> -> tensor<?x?xf32>
   sink.emit %co probe 14 layer 0 metric "mlp_output_cos_bos" : tensor<?x?xf32>
   return
+}
+
+// -----
+
+// An f16 state stays with the linalg reductions (the runtime kernel reads
+// f32): dots with row 0 and sums of squares, f16 extended inside.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
+// CHECK-LABEL: func.func @half_state
+// CHECK-NOT: sinkrt_cosines_with_first
+// CHECK: linalg.generic {indexing_maps = [#[[ROW]], #[[FIRST]], #{{.*}}], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x16xf16>, tensor<1x4x16xf16>)
+// CHECK: arith.extf
+// CHECK: linalg.generic {indexing_maps = [#[[ROW]], #[[ROW]], #{{.*}}], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x16xf16>, tensor<1x4x16xf16>)
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK-NOT: sinkrt_cosines_with_first
+// CHECK: return
+func.func @half_state(%up: tensor<1x4x16xf16>) -> tensor<1x4xf32> {
+  %c = sink.mlp_state_cos_bos %up state "up" : tensor<1x4x16xf16> -> tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
 }
 
 // -----
