@@ -60,8 +60,15 @@ void timeShape(int64_t h, int64_t hkv, int64_t t, int64_t d, bool sums,
   problem.flags = kAttentionCausal;
   if (sums) {
     problem.flags |= kAttentionColumnSums;
-    problem.columnSums = dense(columnSums, 1, h, t);
-    problem.columnSums.sizes[3] = 0;
+    // [B, H, S] in the first three dimensions.
+    Tensor4 &sumsView = problem.columnSums;
+    sumsView.data = columnSums.data();
+    sumsView.sizes[0] = 1;
+    sumsView.sizes[1] = h;
+    sumsView.sizes[2] = t;
+    sumsView.strides[0] = h * t;
+    sumsView.strides[1] = t;
+    sumsView.strides[2] = 1;
   }
   const double flops = 4.0 * h * d * t * (t + 1) / 2;
   if (runs <= 0)
