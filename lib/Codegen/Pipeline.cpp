@@ -107,9 +107,11 @@ void buildLinalgPipeline(OpPassManager &pm, const MatmulKernel &kernel,
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  if (kernel.id >= 0)
+  if (kernel.id >= 0) {
     pm.addNestedPass<func::FuncOp>(createPackMatmulWeights(
         PackMatmulWeightsOptions{kernel.panelWidth, weightsDType.str()}));
+    pm.addNestedPass<func::FuncOp>(createFuseResidualAdds());
+  }
 }
 
 LogicalResult buildLLVMPipeline(OpPassManager &pm, const MatmulKernel &kernel,

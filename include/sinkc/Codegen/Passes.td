@@ -250,6 +250,30 @@ def OutlineLoopNests : Pass<"sinkc-outline-loop-nests", "::mlir::ModuleOp"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def FuseResidualAdds
+    : Pass<"sinkc-fuse-residual-adds", "::mlir::func::FuncOp"> {
+  let summary = "Residual adds become the destinations of packed products";
+  let description = [{
+    Runs on tensors, after `sinkc-pack-matmul-weights`. An elementwise
+    `linalg.generic` that adds two f32 tensors of one shape, one of which is
+    a `sinkc.packed_matmul` product (through reshapes nothing else reads)
+    whose destination is a zero fill, is removed: the other operand, the
+    residual, seen as the product's `[M, P, NR]` panels
+    (`tensor.collapse_shape` then `tensor.expand_shape`), becomes the
+    product's destination, and the product's result replaces the add's.
+    The runtime's kernel then adds its result to the residual
+    (`accumulate`) instead of a separate pass over `[T, D]`; bufferization
+    writes in place where the residual dies at the add. Products whose
+    panels are zero-padded past the add's last dimension, and products
+    that something else reads (an instrumented MLP output), keep their add.
+    Bit-identical while K fits one K block of the kernel (1024 rows with
+    the AVX-512 tile, 512 with the AVX2 one); beyond, the residual is added
+    after the first block's sums instead of after the last.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def PackMatmulWeights
     : Pass<"sinkc-pack-matmul-weights", "::mlir::func::FuncOp"> {
   let summary = "Write constant matmul weights in the micro-kernel's panels";
