@@ -4,7 +4,8 @@
 // attention (softmax over the visible keys, uniform over all keys for a
 // query that sees none), for causal and non-causal attention, packed
 // sequences, grouped-query heads, sizes that are not multiples of the
-// tiles, strided operands, and column sums; bit-identical results for any
+// tiles, strided operands, and column sums, with every copy of the kernel
+// (AVX-512, AVX2, baseline) the CPU can run; bit-identical results for any
 // thread count.
 //
 //===----------------------------------------------------------------------===//
@@ -178,12 +179,19 @@ void checkAgainstReference(const Case &c, const AttentionProblem &p) {
 }
 
 /// runAttention on the problem of `c` with data from `seed`, against the
-/// reference.
+/// reference, with every copy of the kernel this CPU can run (the AVX2 and
+/// baseline copies have their own register blocking).
 void expectMatchesReference(const Case &c, uint32_t seed) {
-  Data data;
-  AttentionProblem p = makeProblem(c, data, seed);
-  ASSERT_TRUE(runAttention(p, nullptr));
-  checkAgainstReference(c, p);
+  for (AttentionIsa isa :
+       {AttentionIsa::Avx512, AttentionIsa::Avx2, AttentionIsa::Baseline}) {
+    if (!attentionIsaSupported(isa))
+      continue;
+    SCOPED_TRACE(static_cast<int>(isa));
+    Data data;
+    AttentionProblem p = makeProblem(c, data, seed);
+    ASSERT_TRUE(runAttention(p, nullptr, isa));
+    checkAgainstReference(c, p);
+  }
 }
 
 /// One reference case: a shape and the masks the kernel treats apart, run

@@ -58,9 +58,18 @@ struct AttentionProblem {
 /// over this many partitions in index order, whatever the thread count.
 inline constexpr int64_t kAttentionPartitions = 8;
 
+/// The copies of the kernel, one per instruction set.
+enum class AttentionIsa { Best, Avx512, Avx2, Baseline };
+
+/// Whether this CPU runs `isa`'s copy (Best and Baseline: always).
+bool attentionIsaSupported(AttentionIsa isa);
+
 /// Computes `problem` on the pool of the run context `ctx` (serially when
-/// ctx is null). Returns false (and writes nothing) for inconsistent shapes.
-bool runAttention(const AttentionProblem &problem, void *ctx);
+/// ctx is null) with the copy for `isa` (Best: the widest this CPU has; the
+/// others let tests check every copy the CPU can run). Returns false (and
+/// writes nothing) for inconsistent shapes or an ISA this CPU lacks.
+bool runAttention(const AttentionProblem &problem, void *ctx,
+                  AttentionIsa isa = AttentionIsa::Best);
 
 } // namespace sinkrt
 
