@@ -29,19 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-Tensor4 dense(std::vector<float> &data, int64_t h, int64_t t, int64_t d) {
-  Tensor4 x;
-  x.data = data.data();
-  const int64_t sizes[4] = {1, h, t, d};
-  int64_t stride = 1;
-  for (int i = 3; i >= 0; --i) {
-    x.sizes[i] = sizes[i];
-    x.strides[i] = stride;
-    stride *= sizes[i];
-  }
-  return x;
-}
-
 void timeShape(int64_t h, int64_t hkv, int64_t t, int64_t d, bool sums,
                int runs) {
   std::mt19937 rng(1);
@@ -52,23 +39,15 @@ void timeShape(int64_t h, int64_t hkv, int64_t t, int64_t d, bool sums,
     for (float &value : *x)
       value = normal(rng);
   AttentionProblem problem;
-  problem.query = dense(q, h, t, d);
-  problem.key = dense(k, hkv, t, d);
-  problem.value = dense(v, hkv, t, d);
-  problem.output = dense(out, h, t, d);
+  problem.query = denseTensor(q.data(), {1, h, t, d});
+  problem.key = denseTensor(k.data(), {1, hkv, t, d});
+  problem.value = denseTensor(v.data(), {1, hkv, t, d});
+  problem.output = denseTensor(out.data(), {1, h, t, d});
   problem.scale = 1.0f / std::sqrt(static_cast<float>(d));
   problem.flags = kAttentionCausal;
   if (sums) {
     problem.flags |= kAttentionColumnSums;
-    // [B, H, S] in the first three dimensions.
-    Tensor4 &sumsView = problem.columnSums;
-    sumsView.data = columnSums.data();
-    sumsView.sizes[0] = 1;
-    sumsView.sizes[1] = h;
-    sumsView.sizes[2] = t;
-    sumsView.strides[0] = h * t;
-    sumsView.strides[1] = t;
-    sumsView.strides[2] = 1;
+    problem.columnSums = denseTensor(columnSums.data(), {1, h, t});
   }
   const double flops = 4.0 * h * d * t * (t + 1) / 2;
   if (runs <= 0)

@@ -44,20 +44,6 @@ struct Data {
   std::vector<int64_t> qs, ks, km;
 };
 
-Tensor4 dense(std::vector<float> &data, int64_t b, int64_t h, int64_t t,
-              int64_t d) {
-  Tensor4 x;
-  x.data = data.data();
-  int64_t sizes[4] = {b, h, t, d};
-  int64_t stride = 1;
-  for (int i = 3; i >= 0; --i) {
-    x.sizes[i] = sizes[i];
-    x.strides[i] = stride;
-    stride *= sizes[i];
-  }
-  return x;
-}
-
 AttentionProblem makeProblem(const Case &c, Data &data, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -72,10 +58,10 @@ AttentionProblem makeProblem(const Case &c, Data &data, uint32_t seed) {
   data.out.assign(c.B * c.H * c.T * c.d, -7.0f);
   data.sums.assign(c.B * c.H * c.T, -7.0f);
   AttentionProblem p;
-  p.query = dense(data.q, c.B, c.H, c.T, c.d);
-  p.key = dense(data.k, c.B, c.Hkv, c.T, c.d);
-  p.value = dense(data.v, c.B, c.Hkv, c.T, c.d);
-  p.output = dense(data.out, c.B, c.H, c.T, c.d);
+  p.query = denseTensor(data.q.data(), {c.B, c.H, c.T, c.d});
+  p.key = denseTensor(data.k.data(), {c.B, c.Hkv, c.T, c.d});
+  p.value = denseTensor(data.v.data(), {c.B, c.Hkv, c.T, c.d});
+  p.output = denseTensor(data.out.data(), {c.B, c.H, c.T, c.d});
   p.scale = c.scale;
   p.window = c.window;
   p.flags = c.causal ? kAttentionCausal : 0;
@@ -109,13 +95,7 @@ AttentionProblem makeProblem(const Case &c, Data &data, uint32_t seed) {
     p.flags |= kAttentionKeyMask;
   }
   if (c.sums) {
-    p.columnSums.data = data.sums.data();
-    p.columnSums.sizes[0] = c.B;
-    p.columnSums.sizes[1] = c.H;
-    p.columnSums.sizes[2] = c.T;
-    p.columnSums.strides[0] = c.H * c.T;
-    p.columnSums.strides[1] = c.T;
-    p.columnSums.strides[2] = 1;
+    p.columnSums = denseTensor(data.sums.data(), {c.B, c.H, c.T});
     p.flags |= kAttentionColumnSums;
   }
   return p;

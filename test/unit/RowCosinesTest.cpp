@@ -46,6 +46,18 @@ State makeState(int64_t B, int64_t T, int64_t F, int64_t step, uint32_t seed) {
   return s;
 }
 
+/// The [B, T] output in `out`, row b starting at b * rowStride.
+StridedF32<2> outputView(std::vector<float> &out, int64_t B, int64_t T,
+                         int64_t rowStride) {
+  StridedF32<2> view;
+  view.data = out.data();
+  view.sizes[0] = B;
+  view.sizes[1] = T;
+  view.strides[0] = rowStride;
+  view.strides[1] = 1;
+  return view;
+}
+
 double referenceCosine(const StridedF32<3> &x, int64_t b, int64_t t) {
   double dot = 0, rowSquares = 0, firstSquares = 0;
   for (int64_t i = 0; i < x.sizes[2]; ++i) {
@@ -69,12 +81,7 @@ TEST_P(RowCosinesMatchReference, EveryRow) {
   State state = makeState(shape.B, shape.T, shape.F, shape.step, 3);
   // An output with a row stride of T + 2 floats: the gaps stay untouched.
   std::vector<float> out(shape.B * (shape.T + 2), -7.0f);
-  StridedF32<2> view;
-  view.data = out.data();
-  view.sizes[0] = shape.B;
-  view.sizes[1] = shape.T;
-  view.strides[0] = shape.T + 2;
-  view.strides[1] = 1;
+  StridedF32<2> view = outputView(out, shape.B, shape.T, shape.T + 2);
   ASSERT_TRUE(cosinesWithFirst(state.view, view, nullptr));
   for (int64_t b = 0; b < shape.B; ++b) {
     for (int64_t t = 0; t < shape.T; ++t)
@@ -101,12 +108,7 @@ TEST(RowCosines, ZeroRowIsNaN) {
   for (int64_t i = 0; i < 20; ++i)
     state.data[20 + i] = 0.0f; // row 1
   std::vector<float> out(3);
-  StridedF32<2> view;
-  view.data = out.data();
-  view.sizes[0] = 1;
-  view.sizes[1] = 3;
-  view.strides[0] = 3;
-  view.strides[1] = 1;
+  StridedF32<2> view = outputView(out, 1, 3, 3);
   ASSERT_TRUE(cosinesWithFirst(state.view, view, nullptr));
   EXPECT_TRUE(std::isnan(out[1]));
   EXPECT_FALSE(std::isnan(out[2]));
@@ -115,12 +117,7 @@ TEST(RowCosines, ZeroRowIsNaN) {
 TEST(RowCosines, RejectsInconsistentShapes) {
   State state = makeState(2, 3, 8, 1, 5);
   std::vector<float> out(6, -7.0f);
-  StridedF32<2> view;
-  view.data = out.data();
-  view.sizes[0] = 2;
-  view.sizes[1] = 4; // T is 3
-  view.strides[0] = 4;
-  view.strides[1] = 1;
+  StridedF32<2> view = outputView(out, 2, 4, 4); // T is 3
   EXPECT_FALSE(cosinesWithFirst(state.view, view, nullptr));
   for (float value : out)
     EXPECT_EQ(value, -7.0f);
@@ -134,12 +131,7 @@ TEST(RowCosines, BitIdenticalForAnyThreadCount) {
     ASSERT_TRUE(pool);
     RunContext context{pool->get(), nullptr};
     std::vector<float> out(2 * 301);
-    StridedF32<2> view;
-    view.data = out.data();
-    view.sizes[0] = 2;
-    view.sizes[1] = 301;
-    view.strides[0] = 301;
-    view.strides[1] = 1;
+    StridedF32<2> view = outputView(out, 2, 301, 301);
     ASSERT_TRUE(cosinesWithFirst(state.view, view, &context));
     if (threads == 1) {
       first = out;

@@ -12,7 +12,9 @@
 #ifndef SINKRT_ATTENTION_H
 #define SINKRT_ATTENTION_H
 
+#include <cassert>
 #include <cstdint>
+#include <initializer_list>
 
 namespace sinkrt {
 
@@ -23,6 +25,21 @@ struct Tensor4 {
   int64_t sizes[4] = {0, 0, 0, 0};
   int64_t strides[4] = {0, 0, 0, 0};
 };
+
+/// A dense row-major view of `data` with `sizes` in its first dimensions
+/// (up to 4): a [B, H, T, d] operand, or [B, H, S] column sums.
+inline Tensor4 denseTensor(float *data, std::initializer_list<int64_t> sizes) {
+  Tensor4 x;
+  x.data = data;
+  assert(sizes.size() <= 4 && "a Tensor4 has four dimensions");
+  int64_t stride = 1;
+  for (int i = static_cast<int>(sizes.size()) - 1; i >= 0; --i) {
+    x.sizes[i] = sizes.begin()[i];
+    x.strides[i] = stride;
+    stride *= x.sizes[i];
+  }
+  return x;
+}
 
 /// A 2-D i64 tensor [B' (1 or B), N].
 struct Segments {
