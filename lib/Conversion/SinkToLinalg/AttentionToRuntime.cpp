@@ -60,18 +60,6 @@ Value dimOf(OpBuilder &b, Location loc, Value tensor, int64_t dim) {
   return tensor::DimOp::create(b, loc, tensor, dim);
 }
 
-/// A fresh buffer of `type` with the dynamic sizes taken from `sizes`.
-Value allocate(OpBuilder &b, Location loc, RankedTensorType type,
-               ArrayRef<Value> sizes) {
-  SmallVector<Value> dynamic;
-  for (auto [d, size] : llvm::zip(type.getShape(), sizes))
-    if (ShapedType::isDynamic(d))
-      dynamic.push_back(size);
-  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-  return memref::AllocOp::create(b, loc, memrefType, dynamic,
-                                 b.getI64IntegerAttr(64));
-}
-
 /// `buffer` seen through `permutation` (dimension i of the view is dimension
 /// permutation[i] of the buffer, as linalg.transpose defines it), as a
 /// `memref<*xf32>`.
@@ -136,7 +124,7 @@ void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
     for (int64_t from : outTranspose.getPermutation())
       outputSizes.push_back(outSizes[from]);
   }
-  Value output = allocate(b, loc, outputType, outputSizes);
+  Value output = allocateBuffer(b, loc, outputType, outputSizes);
   Value outputArg;
   if (outTranspose) {
     // The view that reads the transposed buffer in the op's own layout.
@@ -169,8 +157,8 @@ void buildAttentionCall(OpBuilder &b, sink::AttentionOp op, func::FuncOp callee,
   args.push_back(outputArg);
   if (Value columnSums = op.getColumnSums()) {
     flags |= kColumnSums;
-    sums = allocate(b, loc, cast<RankedTensorType>(columnSums.getType()),
-                    {outSizes[0], outSizes[1], operandDim(b, loc, k, 2)});
+    sums = allocateBuffer(b, loc, cast<RankedTensorType>(columnSums.getType()),
+                          {outSizes[0], outSizes[1], operandDim(b, loc, k, 2)});
     args.push_back(toUnranked(b, loc, sums));
   } else {
     args.push_back(placeholder(b, loc, b.getF32Type()));

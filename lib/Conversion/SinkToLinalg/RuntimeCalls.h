@@ -49,6 +49,21 @@ inline mlir::Value toReadOnlyBuffer(mlir::OpBuilder &b, mlir::Location loc,
                                                  /*read_only=*/true);
 }
 
+/// A fresh 64-byte aligned buffer for a result of `type` that the runtime
+/// writes, with the dynamic sizes taken from `sizes` (one per dimension).
+inline mlir::Value allocateBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::RankedTensorType type,
+                                  llvm::ArrayRef<mlir::Value> sizes) {
+  llvm::SmallVector<mlir::Value> dynamic;
+  for (auto [d, size] : llvm::zip(type.getShape(), sizes))
+    if (mlir::ShapedType::isDynamic(d))
+      dynamic.push_back(size);
+  auto memrefType =
+      mlir::MemRefType::get(type.getShape(), type.getElementType());
+  return mlir::memref::AllocOp::create(b, loc, memrefType, dynamic,
+                                       b.getI64IntegerAttr(64));
+}
+
 /// A memref of any layout as `memref<*xT>`, the runtime's argument type.
 inline mlir::Value toUnranked(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value buffer) {

@@ -590,14 +590,9 @@ LogicalResult lowerStateCosinesToRuntime(ModuleOp module) {
     Location loc = op.getLoc();
     Value input = op.getInput();
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    SmallVector<Value> dynamic;
-    for (int64_t dim = 0; dim < 2; ++dim)
-      if (resultType.isDynamicDim(dim))
-        dynamic.push_back(tensor::DimOp::create(b, loc, input, dim));
-    Value output = memref::AllocOp::create(
-        b, loc,
-        MemRefType::get(resultType.getShape(), resultType.getElementType()),
-        dynamic, b.getI64IntegerAttr(64));
+    MetricBuilder sizes(b, loc);
+    Value output = allocateBuffer(
+        b, loc, resultType, {sizes.dimSize(input, 0), sizes.dimSize(input, 1)});
     func::CallOp::create(b, loc, callee,
                          ValueRange{*context, toUnrankedReadOnly(b, loc, input),
                                     toUnranked(b, loc, output)});
