@@ -63,28 +63,19 @@ linalg::GenericOp soleProductBehind(Value value) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   if (!type || type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
     return nullptr;
-  while (Operation *producer = value.getDefiningOp()) {
-    if (!value.hasOneUse())
-      return nullptr;
-    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
-            producer)) {
-      value = producer->getOperand(0);
-      continue;
-    }
-    auto product = dyn_cast<linalg::GenericOp>(producer);
-    if (!product || !product->hasAttr(kPackedMatmulMarker) ||
-        product->getNumResults() != 1)
-      return nullptr;
-    auto fill = product.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-    auto panels = cast<RankedTensorType>(product.getResult(0).getType());
-    if (!fill || !isPositiveZeroFill(fill) || panels.getRank() != 3 ||
-        panels.isDynamicDim(1) || panels.isDynamicDim(2) ||
-        panels.getDimSize(1) * panels.getDimSize(2) !=
-            type.getDimSize(type.getRank() - 1))
-      return nullptr;
-    return product;
-  }
-  return nullptr;
+  Value source = valueBeforeReshapes(value, /*soleUses=*/true);
+  auto product = source ? source.getDefiningOp<linalg::GenericOp>() : nullptr;
+  if (!product || !product->hasAttr(kPackedMatmulMarker) ||
+      product->getNumResults() != 1)
+    return nullptr;
+  auto fill = product.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  auto panels = cast<RankedTensorType>(product.getResult(0).getType());
+  if (!fill || !isPositiveZeroFill(fill) || panels.getRank() != 3 ||
+      panels.isDynamicDim(1) || panels.isDynamicDim(2) ||
+      panels.getDimSize(1) * panels.getDimSize(2) !=
+          type.getDimSize(type.getRank() - 1))
+    return nullptr;
+  return product;
 }
 
 /// `residual` [..., N] as the product's [M, P, NR] destination: the leading

@@ -21,23 +21,16 @@ namespace {
 /// needs no copy; the runtime takes the buffer over as it is, which for the
 /// [T, vocabulary] logits of a long prompt saves gigabytes.
 bool isFreshDenseResult(Value value) {
-  while (Operation *producer = value.getDefiningOp()) {
-    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
-            producer)) {
-      value = producer->getOperand(0);
-      continue;
-    }
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(producer);
-    if (!linalgOp)
-      return false;
-    Value init =
-        linalgOp.getDpsInitOperand(cast<OpResult>(value).getResultNumber())
-            ->get();
-    while (auto fill = init.getDefiningOp<linalg::FillOp>())
-      init = fill.getOutputs()[0];
-    return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
-  }
-  return false;
+  value = valueBeforeReshapes(value);
+  auto linalgOp = value.getDefiningOp<linalg::LinalgOp>();
+  if (!linalgOp)
+    return false;
+  Value init =
+      linalgOp.getDpsInitOperand(cast<OpResult>(value).getResultNumber())
+          ->get();
+  while (auto fill = init.getDefiningOp<linalg::FillOp>())
+    init = fill.getOutputs()[0];
+  return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
 }
 
 struct MaterializeFreshOutputsPass

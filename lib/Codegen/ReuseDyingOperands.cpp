@@ -32,19 +32,12 @@ namespace {
 /// Whether `value` is a temporary computed by a linalg op of `block`, seen
 /// through reshapes, that nothing but its single user reads.
 bool isDyingTemporary(Value value, Block *block) {
-  while (true) {
-    if (!value.hasOneUse())
-      return false;
-    Operation *producer = value.getDefiningOp();
-    if (!producer || producer->getBlock() != block)
-      return false;
-    if (isa<linalg::LinalgOp>(producer))
-      return true;
-    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp>(
-            producer))
-      return false;
-    value = producer->getOperand(0);
-  }
+  Value source = valueBeforeReshapes(value, /*soleUses=*/true);
+  Operation *producer = source ? source.getDefiningOp() : nullptr;
+  // A reshape on the way is in `block` too: its one use is the next op of
+  // the chain, which ends at an op of `block`.
+  return producer && producer->getBlock() == block &&
+         isa<linalg::LinalgOp>(producer);
 }
 
 void reuseDyingOperand(linalg::GenericOp generic) {

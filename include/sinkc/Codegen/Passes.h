@@ -40,6 +40,24 @@ inline bool insideParallelLoop(mlir::Operation *op) {
   return false;
 }
 
+/// `value` seen back through tensor.collapse_shape, tensor.expand_shape and
+/// tensor.reshape: the value they reshape (a block argument, or the result
+/// of the op that computes it). With `soleUses`, null unless `value` and
+/// every value on the way have exactly one use (nothing else reads them).
+inline mlir::Value valueBeforeReshapes(mlir::Value value,
+                                       bool soleUses = false) {
+  while (true) {
+    if (soleUses && !value.hasOneUse())
+      return nullptr;
+    mlir::Operation *producer = value.getDefiningOp();
+    if (!producer ||
+        !mlir::isa<mlir::tensor::CollapseShapeOp, mlir::tensor::ExpandShapeOp,
+                   mlir::tensor::ReshapeOp>(producer))
+      return value;
+    value = producer->getOperand(0);
+  }
+}
+
 /// Whether `fill` writes +0.0 (a product's zero start).
 inline bool isPositiveZeroFill(mlir::linalg::FillOp fill) {
   auto constant = fill.getInputs()[0].getDefiningOp<mlir::arith::ConstantOp>();
